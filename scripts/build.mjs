@@ -1,0 +1,115 @@
+// One build for everything that runs: the extension and CLI bundles (dist/), the tree-sitter
+// grammars (grammars/), and with --tests the unit tests and the integration suite (out/).
+// Type checking is separate (`npm run typecheck`), so this stays fast.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const withTests = process.argv.includes('--tests');
+const production = process.argv.includes('--production');
+
+// web-tree-sitter's ESM build reads import.meta.url, which is empty in a CommonJS bundle.
+const treeSitterRuntimeDir = dirname(require.resolve('web-tree-sitter'));
+const alias = { 'web-tree-sitter': join(treeSitterRuntimeDir, 'web-tree-sitter.cjs') };
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  alias,
+  sourcemap: production ? false : 'linked',
+  minify: false,
+  logLevel: 'warning',
+};
+
+function copyGrammars() {
+  const grammars = [
+    ['tree-sitter-python', 'tree-sitter-python.wasm'],
+    ['tree-sitter-javascript', 'tree-sitter-javascript.wasm'],
+    ['tree-sitter-typescript', 'tree-sitter-typescript.wasm'],
+    ['tree-sitter-typescript', 'tree-sitter-tsx.wasm'],
+  ];
+  mkdirSync(join(root, 'grammars'), { recursive: true });
+  const versions = {};
+  for (const [pkg, file] of grammars) {
+    const pkgJson = require.resolve(`${pkg}/package.json`);
+    cpSync(join(dirname(pkgJson), file), join(root, 'grammars', file));
+    versions[file] = `${pkg}@${JSON.parse(readFileSync(pkgJson, 'utf8')).version}`;
+  }
+  const runtimeVersion = JSON.parse(readFileSync(join(treeSitterRuntimeDir, 'package.json'), 'utf8')).version;
+  versions['web-tree-sitter.wasm'] = `web-tree-sitter@${runtimeVersion}`;
+  cpSync(join(treeSitterRuntimeDir, 'web-tree-sitter.wasm'), join(root, 'dist', 'web-tree-sitter.wasm'));
+  writeFileSync(join(root, 'grammars', 'versions.json'), JSON.stringify(versions, null, 2) + '\n');
+}
+
+function filesUnder(dir, test) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p, test));
+    else if (test(p)) out.push(p);
+  }
+  return out;
+}
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+mkdirSync(join(root, 'dist'), { recursive: true });
+
+const builds = [
+  esbuild.build({
+    ...common,
+    entryPoints: [join(root, 'src/extension.ts')],
+    outfile: join(root, 'dist/extension.js'),
+    external: ['vscode'],
+  }),
+  esbuild.build({
+    ...common,
+    entryPoints: [join(root, 'src/cli.ts')],
+    outfile: join(root, 'dist/cli.js'),
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+];
+
+if (withTests) {
+  rmSync(join(root, 'out'), { recursive: true, force: true });
+  // Unit tests and the sources they import, file by file, so `node --test` sees one file per test.
+  const sources = [
+    ...filesUnder(join(root, 'src'), (p) => p.endsWith('.ts') && !p.includes(`${join('src', 'vscode')}`)),
+    ...filesUnder(join(root, 'test/unit'), (p) => p.endsWith('.ts')),
+    ...filesUnder(join(root, 'test/support'), (p) => p.endsWith('.ts')),
+  ];
+  builds.push(
+    esbuild.build({
+      entryPoints: sources,
+      outdir: join(root, 'out'),
+      outbase: root,
+      bundle: false,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      sourcemap: 'inline',
+      logLevel: 'warning',
+    }),
+  );
+  // The integration suite runs inside VS Code's extension host: one bundle, 'vscode' external.
+  builds.push(
+    esbuild.build({
+      ...common,
+      entryPoints: [join(root, 'test/integration/suite/index.ts')],
+      outfile: join(root, 'out/test/integration/suite/index.js'),
+      external: ['vscode'],
+      sourcemap: 'inline',
+    }),
+  );
+}
+
+await Promise.all(builds);
+// Unbundled sources read package.json relative to themselves (src/core/product.ts).
+if (withTests) cpSync(join(root, 'package.json'), join(root, 'out', 'package.json'));
+copyGrammars();
+console.log(`built ${relative(process.cwd(), join(root, 'dist')) || 'dist'}${withTests ? ' and out' : ''}`);

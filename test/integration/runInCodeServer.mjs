@@ -1,0 +1,59 @@
+// Runs the integration suite inside the extension host of a real VS Code 1.100.3 (code-server's
+// VS Code server, opened in headless Chromium). The extension loads from this repository as an
+// extension under development; the suite writes a JSON report, which decides the exit code.
+import { readFileSync, existsSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureInstalled, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
+
+const timeoutMs = Number(process.env.DUCKTRACE_INTEGRATION_TIMEOUT_MS ?? 600_000);
+const suite = join(repoRoot, 'out/test/integration/suite/index.js');
+if (!existsSync(suite)) {
+  console.error(`missing ${suite}: run 'npm run build:tests' first`);
+  process.exit(1);
+}
+ensureInstalled();
+
+const work = tempDir('integration');
+const workspace = join(work, 'workspace');
+cpSync(join(repoRoot, 'test/fixtures/workspace'), workspace, { recursive: true });
+const report = join(work, 'report.json');
+const resultsDir = join(repoRoot, 'test-results/integration');
+mkdirSync(resultsDir, { recursive: true });
+const logFile = join(resultsDir, 'server.log');
+
+const server = await startServer({
+  userDataDir: join(work, 'user-data'),
+  extensionsDir: join(work, 'extensions'),
+  env: { DUCKTRACE_TEST_REPORT: report, DUCKTRACE_TEST_WORKSPACE: workspace },
+  logFile,
+});
+const browser = await launchBrowser();
+const consoleLines = [];
+let outcome = 1;
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
+  await page.goto(server.url(workspace, [
+    ['extensionDevelopmentPath', server.remote(repoRoot)],
+    ['extensionTestsPath', server.remote(suite)],
+  ]));
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(report) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  await page.screenshot({ path: join(resultsDir, 'workbench.png') }).catch(() => {});
+  if (!existsSync(report)) {
+    console.error(`The integration suite never reported within ${timeoutMs / 1000} s. Server log: ${logFile}`);
+  } else {
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    for (const t of r.results) {
+      console.log(`${t.ok ? 'ok' : 'not ok'} - ${t.name} (${t.durationMs} ms)`);
+      if (!t.ok) console.log(t.error.split('\n').map((l) => `    ${l}`).join('\n'));
+    }
+    console.log(`integration (VS Code ${r.vscodeVersion}): ${r.passed} passed, ${r.failed} failed`);
+    outcome = r.failed === 0 && r.passed > 0 ? 0 : 1;
+  }
+} finally {
+  writeFileSync(join(resultsDir, 'browser-console.log'), consoleLines.join('\n'));
+  await browser.close();
+  await server.stop();
+}
+process.exit(outcome);

@@ -1,0 +1,76 @@
+// A minimal test harness for code that runs inside VS Code's extension host. It keeps the shape
+// @vscode/test-electron expects (a module exporting `run()`), and writes a JSON report so that a
+// runner outside the editor (code-server + Chromium) can read the outcome.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+type TestFn = () => unknown | Promise<unknown>;
+interface TestCase {
+  readonly name: string;
+  readonly fn: TestFn;
+  readonly timeoutMs: number;
+}
+export interface TestResult {
+  name: string;
+  ok: boolean;
+  durationMs: number;
+  error?: string;
+}
+export interface TestReport {
+  vscodeVersion: string;
+  passed: number;
+  failed: number;
+  results: TestResult[];
+  finished: true;
+}
+
+const cases: TestCase[] = [];
+let prefix = '';
+
+export function suite(name: string, body: () => void): void {
+  const outer = prefix;
+  prefix = outer ? `${outer} › ${name}` : name;
+  try {
+    body();
+  } finally {
+    prefix = outer;
+  }
+}
+
+export function test(name: string, fn: TestFn, timeoutMs = 20_000): void {
+  cases.push({ name: prefix ? `${prefix} › ${name}` : name, fn, timeoutMs });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs every registered test in order; writes the report; rejects when any failed. */
+export async function runRegisteredTests(vscodeVersion: string, reportFile: string | undefined): Promise<void> {
+  const results: TestResult[] = [];
+  const filter = process.env.DUCKTRACE_TEST_FILTER;
+  for (const c of cases) {
+    if (filter && !c.name.includes(filter)) continue;
+    const started = Date.now();
+    try {
+      await withTimeout(Promise.resolve().then(c.fn), c.timeoutMs, `test "${c.name}"`);
+      results.push({ name: c.name, ok: true, durationMs: Date.now() - started });
+      console.log(`ok - ${c.name}`);
+    } catch (err) {
+      const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      results.push({ name: c.name, ok: false, durationMs: Date.now() - started, error });
+      console.error(`not ok - ${c.name}\n${error}`);
+    }
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  const report: TestReport = { vscodeVersion, passed: results.length - failed, failed, results, finished: true };
+  if (reportFile) {
+    fs.mkdirSync(path.dirname(reportFile), { recursive: true });
+    fs.writeFileSync(reportFile, JSON.stringify(report, null, 2));
+  }
+  if (failed > 0) throw new Error(`${failed} of ${results.length} integration tests failed`);
+}

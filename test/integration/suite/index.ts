@@ -1,0 +1,8 @@
+// Entry point loaded by VS Code as `extensionTestsPath`. Imports every test file, then runs them.
+import * as vscode from 'vscode';
+import { runRegisteredTests } from './harness';
+import './activation.test';
+
+export function run(): Promise<void> {
+  return runRegisteredTests(vscode.version, process.env.DUCKTRACE_TEST_REPORT);
+}
