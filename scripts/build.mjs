@@ -2,7 +2,7 @@
 // grammars (grammars/), and with --tests the unit tests and the integration suite (out/).
 // Type checking is separate (`npm run typecheck`), so this stays fast.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -110,6 +110,7 @@ if (withTests) {
 
 await Promise.all(builds);
 // Unbundled sources read package.json relative to themselves (src/core/product.ts).
+chmodSync(join(root, 'dist/cli.js'), 0o755);
 if (withTests) cpSync(join(root, 'package.json'), join(root, 'out', 'package.json'));
 copyGrammars();
 console.log(`built ${relative(process.cwd(), join(root, 'dist')) || 'dist'}${withTests ? ' and out' : ''}`);

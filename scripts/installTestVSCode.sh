@@ -3,7 +3,7 @@
 # inside the npm package code-server@4.100.3, plus playwright-core to drive its web workbench in
 # Debian's Chromium. @vscode/test-electron cannot download VS Code on machines without internet, so
 # this is the offline path. Everything lands in .vscode-test/ (git-ignored); a stamp file makes
-# reruns instant. Needs: libkrb5-dev, ripgrep and chromium from apt (see .ci/run).
+# reruns instant. Needs libkrb5-dev, ripgrep and chromium from apt, installed here when run as root.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dest="$root/.vscode-test/code-server"
@@ -12,9 +12,20 @@ if [ -f "$stamp" ]; then
   echo "VS Code for tests already installed in $dest"
   exit 0
 fi
-for tool in rg chromium; do
-  command -v "$tool" >/dev/null || { echo "error: '$tool' is missing; install it with: apt-get install -y libkrb5-dev ripgrep chromium" >&2; exit 1; }
-done
+missing=()
+command -v rg >/dev/null || missing+=(ripgrep)
+command -v chromium >/dev/null || missing+=(chromium)
+[ -f /usr/include/gssapi/gssapi.h ] || missing+=(libkrb5-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "error: missing ${missing[*]}; install with: sudo apt-get install -y libkrb5-dev ripgrep chromium" >&2
+    exit 1
+  fi
+fi
 mkdir -p "$dest"
 cd "$dest"
 [ -f package.json ] || echo '{"name":"ducktrace-test-vscode","private":true}' > package.json

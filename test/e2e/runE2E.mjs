@@ -1,0 +1,111 @@
+// End-to-end: the packaged .vsix installed into a real VS Code 1.100.3 (server + web workbench),
+// driven by Playwright in headless Chromium the way a user drives it. Screenshots go to
+// test-results/e2e/. Prints "N passed, N failed" and exits non-zero on any failure.
+import { mkdirSync, readFileSync, cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureInstalled, installVsix, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
+import { zipEntries } from '../support/zipEntries.mjs';
+
+const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
+const vsix = join(repoRoot, `ducktrace-${version}.vsix`);
+const shots = join(repoRoot, 'test-results/e2e');
+mkdirSync(shots, { recursive: true });
+ensureInstalled();
+
+/** Runs a command from the command palette, retrying while the workbench is still loading. */
+async function runCommand(page, title) {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (err) {
+      if (attempt === 4) {
+        await page.screenshot({ path: join(shots, 'command-palette-failure.png') });
+        throw new Error(`"${title}" never showed in the command palette: ${err.message}`);
+      }
+    }
+  }
+}
+
+const results = [];
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok - ${name} (${Date.now() - started} ms)`);
+  } catch (err) {
+    results.push({ name, ok: false });
+    console.log(`not ok - ${name}\n${String(err?.stack ?? err).split('\n').map((l) => `    ${l}`).join('\n')}`);
+  }
+}
+
+await step('the .vsix holds exactly the allowlisted files', () => {
+  const files = zipEntries(vsix).filter((f) => f.startsWith('extension/')).map((f) => f.slice('extension/'.length));
+  const allowed = (f) => /^dist\/[^/]+\.(js|wasm|py)$/.test(f) || /^grammars\/[^/]+\.wasm$/.test(f) || f.startsWith('media/') || ['package.json', 'readme.md', 'README.md', 'changelog.md', 'CHANGELOG.md', 'LICENSE.txt', 'LICENSE'].includes(f);
+  const unexpected = files.filter((f) => !allowed(f));
+  if (unexpected.length) throw new Error(`unexpected files in the .vsix: ${unexpected.join(', ')}`);
+  for (const required of ['dist/extension.js', 'dist/cli.js', 'grammars/tree-sitter-python.wasm', 'media/icon.png', 'package.json']) {
+    if (!files.includes(required)) throw new Error(`${required} is missing from the .vsix (has: ${files.join(', ')})`);
+  }
+});
+
+const work = tempDir('e2e');
+const userDataDir = join(work, 'user-data');
+const extensionsDir = join(work, 'extensions');
+const workspace = join(work, 'workspace');
+cpSync(join(repoRoot, 'test/fixtures/workspace'), workspace, { recursive: true });
+// Machine settings apply to the web workbench too: no welcome page, no telemetry.
+mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+writeFileSync(join(userDataDir, 'Machine/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'workbench.tips.enabled': false }));
+
+await step('the .vsix installs with the VS Code CLI', () => {
+  const out = installVsix(vsix, extensionsDir, userDataDir);
+  if (!/successfully installed/i.test(out)) throw new Error(out);
+});
+
+const server = await startServer({ userDataDir, extensionsDir, logFile: join(shots, 'server.log') });
+const browser = await launchBrowser();
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await step('the workbench opens the sample workspace', async () => {
+    await page.goto(server.url(workspace));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.getByRole('treeitem', { name: 'pricing.py', exact: true }).waitFor({ timeout: 60_000 });
+  });
+
+  await step('"Ducktrace: Show Log" from the command palette activates Ducktrace and shows its log', async () => {
+    await runCommand(page, 'Ducktrace: Show Log');
+    // The output view renders with non-breaking spaces; \s matches them.
+    await page.locator('.view-line').filter({ hasText: /Ducktrace\s\d+\.\d+\.\d+\sactivated\sin\sVS\sCode\s1\.100\.3/ }).first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(shots, 'activated-log.png') });
+  });
+
+  await step('Ducktrace is listed as an installed, enabled extension', async () => {
+    await page.keyboard.press('Control+Shift+X');
+    const search = page.locator('.extensions-viewlet .monaco-editor textarea, .extensions-viewlet input').first();
+    await search.waitFor({ timeout: 15_000 });
+    await page.keyboard.type('@installed ducktrace');
+    const row = page.locator('.extensions-viewlet .monaco-list-row .extension-list-item', { hasText: 'Ducktrace' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1500);
+    if (!(await row.isVisible())) throw new Error('the Ducktrace row disappeared from the installed extensions list');
+    const text = await row.innerText();
+    if (/disabled/i.test(text)) throw new Error(`Ducktrace is listed but disabled: ${text}`);
+    await page.screenshot({ path: join(shots, 'extensions-view.png') });
+  });
+} finally {
+  await browser.close();
+  await server.stop();
+}
+
+const failed = results.filter((r) => !r.ok).length;
+console.log(`e2e: ${results.length - failed} passed, ${failed} failed (screenshots in ${shots})`);
+process.exit(failed ? 1 : 0);
