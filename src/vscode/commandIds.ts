@@ -2,6 +2,14 @@
 // (an integration test checks that the two agree).
 export const CommandIds = {
   showLog: 'ducktrace.showLog',
+  acceptHunk: 'ducktrace.acceptHunk',
+  rejectHunk: 'ducktrace.rejectHunk',
+  acceptAllHunks: 'ducktrace.acceptAllHunks',
+  rejectAllHunks: 'ducktrace.rejectAllHunks',
+  nextHunk: 'ducktrace.nextHunk',
+  previousHunk: 'ducktrace.previousHunk',
+  openSideBySide: 'ducktrace.openSideBySide',
+  askAgain: 'ducktrace.askAgain',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

@@ -1,7 +1,7 @@
 // Runs the integration suite inside the extension host of a real VS Code 1.100.3 (code-server's
 // VS Code server, opened in headless Chromium). The extension loads from this repository as an
 // extension under development; the suite writes a JSON report, which decides the exit code.
-import { readFileSync, existsSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, cpSync, mkdirSync, writeFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureInstalled, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 
@@ -20,11 +20,19 @@ const report = join(work, 'report.json');
 const resultsDir = join(repoRoot, 'test-results/integration');
 mkdirSync(resultsDir, { recursive: true });
 const logFile = join(resultsDir, 'server.log');
+// Tests ask for screenshots by writing NAME.request here; we answer with NAME.done once taken.
+const requests = join(work, 'screenshot-requests');
+mkdirSync(requests, { recursive: true });
+mkdirSync(join(userDataDir(), 'Machine'), { recursive: true });
+writeFileSync(join(userDataDir(), 'Machine/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off' }));
+function userDataDir() {
+  return join(work, 'user-data');
+}
 
 const server = await startServer({
-  userDataDir: join(work, 'user-data'),
+  userDataDir: userDataDir(),
   extensionsDir: join(work, 'extensions'),
-  env: { DUCKTRACE_TEST_REPORT: report, DUCKTRACE_TEST_WORKSPACE: workspace },
+  env: { DUCKTRACE_TEST_REPORT: report, DUCKTRACE_TEST_WORKSPACE: workspace, DUCKTRACE_SCREENSHOT_DIR: requests },
   logFile,
 });
 const browser = await launchBrowser();
@@ -38,7 +46,15 @@ try {
     ['extensionTestsPath', server.remote(suite)],
   ]));
   const deadline = Date.now() + timeoutMs;
-  while (!existsSync(report) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  while (!existsSync(report) && Date.now() < deadline) {
+    for (const f of readdirSync(requests).filter((n) => n.endsWith('.request'))) {
+      const name = f.slice(0, -'.request'.length);
+      await new Promise((r) => setTimeout(r, 800)); // let the workbench paint
+      await page.screenshot({ path: join(resultsDir, `${name}.png`) }).catch((e) => console.error(`screenshot ${name}: ${e.message}`));
+      renameSync(join(requests, f), join(requests, `${name}.done`));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
   await page.screenshot({ path: join(resultsDir, 'workbench.png') }).catch(() => {});
   if (!existsSync(report)) {
     console.error(`The integration suite never reported within ${timeoutMs / 1000} s. Server log: ${logFile}`);

@@ -49,6 +49,24 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Asks the runner outside the editor (which drives the browser) for a screenshot of the workbench
+ * as it is now, and waits until it is taken. A no-op where no runner answers (test-electron).
+ */
+export async function screenshot(name: string, timeoutMs = 20_000): Promise<void> {
+  const dir = process.env.DUCKTRACE_SCREENSHOT_DIR;
+  if (!dir) return;
+  const request = path.join(dir, `${name}.request`);
+  const done = path.join(dir, `${name}.done`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(request, name);
+  const deadline = Date.now() + timeoutMs;
+  while (!fs.existsSync(done)) {
+    if (Date.now() > deadline) throw new Error(`screenshot "${name}" was not taken within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Runs every registered test in order; writes the report; rejects when any failed. */
 export async function runRegisteredTests(vscodeVersion: string, reportFile: string | undefined): Promise<void> {
   const results: TestResult[] = [];

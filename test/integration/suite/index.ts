@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { runRegisteredTests } from './harness';
 import './activation.test';
+import './review.test';
 
 export function run(): Promise<void> {
   return runRegisteredTests(vscode.version, process.env.DUCKTRACE_TEST_REPORT);
