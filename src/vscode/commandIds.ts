@@ -10,6 +10,9 @@ export const CommandIds = {
   previousHunk: 'ducktrace.previousHunk',
   openSideBySide: 'ducktrace.openSideBySide',
   askAgain: 'ducktrace.askAgain',
+  chooseModel: 'ducktrace.chooseModel',
+  setApiKey: 'ducktrace.setApiKey',
+  clearApiKey: 'ducktrace.clearApiKey',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

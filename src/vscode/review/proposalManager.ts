@@ -14,6 +14,7 @@ import {
   type Proposal,
 } from '../../core/patch/proposal';
 import { Disposable } from '../disposable';
+import { reviewSettings } from '../settings';
 
 export interface ReviewOptions {
   /** Shown with the proposal, e.g. the failing test it fixes. */
@@ -164,8 +165,7 @@ export class ProposalManager extends Disposable {
     }
     this.byUri.delete(reviewed.uri.toString());
     this.changed.fire(reviewed.uri);
-    const saveAndRerun = vscode.workspace.getConfiguration('ducktrace', reviewed.uri).get<boolean>('review.saveAndRerun', true);
-    if (!saveAndRerun || !reviewed.acceptedAny) return;
+    if (!reviewSettings(reviewed.uri).saveAndRerun || !reviewed.acceptedAny) return;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === reviewed.uri.toString());
     if (doc?.isDirty && !(await doc.save())) {
       void vscode.window.showWarningMessage(`Ducktrace could not save ${vscode.workspace.asRelativePath(reviewed.uri)}; the accepted changes are in the editor, unsaved.`);

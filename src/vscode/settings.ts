@@ -1,0 +1,37 @@
+// Every Ducktrace setting, read and normalised in one place.
+import * as vscode from 'vscode';
+
+export type ModelProvider = 'auto' | 'languageModelApi' | 'openaiCompatible';
+
+export interface ModelSettings {
+  readonly provider: ModelProvider;
+  /** A Language Model API model id, or empty for "the first one offered". */
+  readonly languageModel: string;
+  readonly openai: {
+    readonly baseUrl: string;
+    readonly model: string;
+    readonly organization: string;
+    readonly azureApiVersion: string;
+    readonly timeoutMs: number;
+  };
+}
+
+export function modelSettings(): ModelSettings {
+  const c = vscode.workspace.getConfiguration('ducktrace');
+  const provider = c.get<string>('model.provider', 'auto');
+  return {
+    provider: provider === 'languageModelApi' || provider === 'openaiCompatible' ? provider : 'auto',
+    languageModel: c.get<string>('model.languageModel', '').trim(),
+    openai: {
+      baseUrl: c.get<string>('openai.baseUrl', '').trim(),
+      model: c.get<string>('openai.model', '').trim(),
+      organization: c.get<string>('openai.organization', '').trim(),
+      azureApiVersion: c.get<string>('openai.azureApiVersion', '').trim(),
+      timeoutMs: Math.max(5, c.get<number>('openai.timeoutSeconds', 120)) * 1000,
+    },
+  };
+}
+
+export function reviewSettings(scope?: vscode.Uri): { readonly saveAndRerun: boolean } {
+  return { saveAndRerun: vscode.workspace.getConfiguration('ducktrace', scope).get<boolean>('review.saveAndRerun', true) };
+}
