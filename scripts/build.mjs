@@ -82,6 +82,7 @@ if (withTests) {
     ...filesUnder(join(root, 'src'), (p) => p.endsWith('.ts') && !p.includes(`${join('src', 'vscode')}`)),
     ...filesUnder(join(root, 'test/unit'), (p) => p.endsWith('.ts')),
     ...filesUnder(join(root, 'test/support'), (p) => p.endsWith('.ts')),
+    ...filesUnder(join(root, 'bench'), (p) => p.endsWith('.ts') && !p.includes(`${join('bench', 'results')}`)),
   ];
   builds.push(
     esbuild.build({

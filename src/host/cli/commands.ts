@@ -1,4 +1,5 @@
 // The CLI's subcommands. Each lives in its own module next to this one and is listed here once.
+import { blocksCommand } from './blocksCommand';
 
 export interface CliOutput {
   stdout(text: string): void;
@@ -14,4 +15,4 @@ export interface CliCommand {
   run(args: string[], out: CliOutput): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [];
+export const cliCommands: CliCommand[] = [blocksCommand];

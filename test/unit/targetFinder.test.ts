@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, test } from 'node:test';
+import { InMemorySourceFiles } from '../../src/core/blocks/sourceFiles';
+import { isConventionalTestFile, TargetFinder, type TargetCandidate } from '../../src/core/blocks/targetFinder';
+import { parseStackFrames } from '../../src/core/failures/stackFrames';
+import { NodeSourceFiles } from '../../src/host/nodeSourceFiles';
+import { fixturePath, parser, readFixture } from './support/fixtures';
+
+/** The captured outputs name the projects' folder `/project` (see test/fixtures/stacks/capture.sh). */
+function projectFiles(project: string): InMemorySourceFiles {
+  const files = new InMemorySourceFiles();
+  const root = fixturePath('stacks', project);
+  const visit = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) visit(path);
+      else files.set(join('/project', relative(root, path)), readFileSync(path, 'utf8'));
+    }
+  };
+  visit(root);
+  return files;
+}
+
+const brief = (candidates: TargetCandidate[]) => candidates.map((c) => `${c.file.replace('/project/', '')}:${c.functionName} (${c.reason})`);
+
+async function findFromFixture(finder: TargetFinder, ...fixture: string[]): Promise<string[]> {
+  return brief(await finder.find({ stack: parseStackFrames(readFixture('stacks', ...fixture)) }));
+}
+
+describe('target from real Python failures', () => {
+  const finder = new TargetFinder(projectFiles('pythonProject'), parser, { roots: ['/project'] });
+  const cases: [string, string[]][] = [
+    // An exception in user code: the innermost frame outside the tests, then its callers.
+    ['test_unknown_category', ['inventory/pricing.py:tax_rate (stack-frame)', 'inventory/pricing.py:total_with_tax.line_total (stack-frame)', 'inventory/pricing.py:total_with_tax (stack-frame)']],
+    ['test_discount', ['inventory/pricing.py:discount (stack-frame)']],
+    ['test_average_of_empty_cart', ['inventory/cart.py:Cart.average_price (stack-frame)']],
+    // The innermost frames are in the json module, outside the workspace.
+    ['test_from_json', ['inventory/cart.py:Cart.from_json (stack-frame)']],
+    // Assertions in the test: what the test calls, the asserted call first.
+    ['test_subtotal', ['inventory/pricing.py:subtotal (called-by-test)']],
+    ['test_cart_total', ['inventory/cart.py:Cart.total (called-by-test)', 'inventory/cart.py:Cart.add (called-by-test)', 'inventory/cart.py:Cart.__init__ (called-by-test)']],
+    ['test_module_attribute', ['inventory/pricing.py:tax_rate (called-by-test)']],
+  ];
+  for (const [name, expected] of cases) {
+    for (const format of ['long', 'native']) {
+      test(`${name} (--tb=${format})`, async () => {
+        assert.deepEqual(await findFromFixture(finder, 'python', `${name}.${format}.txt`), expected);
+      });
+    }
+  }
+
+  test('an uncaught exception in a script', async () => {
+    assert.deepEqual(await findFromFixture(finder, 'python', 'report_script.txt'), [
+      'inventory/cart.py:Cart.average_price (stack-frame)',
+      'inventory/report.py:main (stack-frame)',
+    ]);
+  });
+
+  test('on disk, with the relative paths pytest prints', async () => {
+    const root = fixturePath('stacks', 'pythonProject');
+    const onDisk = new TargetFinder(new NodeSourceFiles(), parser, { roots: [root] });
+    const [first] = await onDisk.find({ stack: parseStackFrames(readFixture('stacks', 'python', 'test_subtotal.long.txt')) });
+    assert.equal(first.file, join(root, 'inventory', 'pricing.py'));
+    assert.equal(first.functionName, 'subtotal');
+    assert.equal(first.language, 'python');
+    assert.deepEqual([first.range.start.line, first.range.end.line], [6, 10]);
+    assert.equal(first.evidenceLine, 11);
+  });
+});
+
+describe('target from real V8 stacks', () => {
+  const finder = new TargetFinder(projectFiles('nodeProject'), parser, { roots: ['/project'] });
+  const cases: [string, string[]][] = [
+    ['unknownCategory', ['src/pricing.js:taxRate (stack-frame)', 'src/pricing.js:totalWithTax.lineTotal (stack-frame)', 'src/pricing.js:totalWithTax (stack-frame)']],
+    ['emptyCart', ['src/pricing.js:Cart.averagePrice (stack-frame)']],
+    // A class field holding an arrow function, called from a method.
+    ['zeroQuantity', ['src/pricing.js:Cart.onAdd (stack-frame)', 'src/pricing.js:Cart.add (stack-frame)']],
+    // A default export in an ES module, reached through a file:// URL in the TAP output.
+    ['negativePrice', ['src/format.mjs:formatPrice (stack-frame)']],
+    ['subtotal', ['src/pricing.js:subtotal (called-by-test)']],
+    ['cartTotal', ['src/pricing.js:Cart.total (called-by-test)', 'src/pricing.js:Cart.add (called-by-test)']],
+    ['euroSymbol', ['src/format.mjs:currency (called-by-test)']],
+  ];
+  for (const [name, expected] of cases) {
+    for (const reporter of ['spec', 'tap']) {
+      test(`${name} (${reporter} reporter)`, async () => {
+        assert.deepEqual(await findFromFixture(finder, 'node', `${name}.${reporter}.txt`), expected);
+      });
+    }
+  }
+
+  test('an uncaught error outside any test', async () => {
+    assert.deepEqual((await findFromFixture(finder, 'node', 'uncaught.txt'))[0], 'src/pricing.js:taxRate (stack-frame)');
+  });
+});
+
+describe('finder details', () => {
+  const files = new InMemorySourceFiles([
+    ['/ws/src/math.ts', 'export function add(a: number, b: number) {\n  return a - b;\n}\nexport class Calc {\n  mul(a: number, b: number) {\n    return a + b;\n  }\n}\n'],
+    ['/ws/src/legacy.js', 'exports.square = function (x) {\n  return x + x;\n};\nmodule.exports.cube = (x) => x * x;\n'],
+    ['/ws/src/format.js', 'module.exports = function format(n) {\n  return String(n);\n};\n'],
+    [
+      '/ws/test/math.test.ts',
+      [
+        "import { add as plus, Calc } from '../src/math.js';",
+        "import * as legacy from '../src/legacy';",
+        "const format = require('../src/format');",
+        "import { test } from 'node:test';",
+        "test('all', () => {",
+        '  const calc = new Calc();',
+        '  assert.equal(legacy.square(3), 9);',
+        '  assert.equal(format(plus(1, 2)), "3");',
+        '  assert.equal(calc.mul(2, 3), 6);',
+        '});',
+      ].join('\n'),
+    ],
+    ['/py/buggy/gcd.py', 'def gcd(a, b):\n    return a\n'],
+    ['/py/correct/gcd.py', 'def gcd(a, b):\n    return b\n'],
+    ['/py/tests/test_gcd.py', 'import pytest\nif pytest.use_correct:\n    from correct.gcd import gcd\nelse:\n    from buggy.gcd import gcd\n\n\ndef test_gcd():\n    assert gcd(4, 2) == 2\n'],
+  ]);
+  const finder = new TargetFinder(files, parser, { roots: ['/ws', '/py'] });
+
+  test('the failing statement first (outer call before its arguments), then the nearest statements before it', async () => {
+    const found = await finder.find({ file: '/ws/test/math.test.ts', line: 8 });
+    assert.deepEqual(
+      found.map((c) => `${c.file}:${c.functionName}:${c.evidenceLine}`),
+      ['/ws/src/format.js:format:8', '/ws/src/math.ts:add:8', '/ws/src/legacy.js:square:7', '/ws/src/math.ts:Calc.mul:9'],
+    );
+  });
+
+  test('with two imports of one name, the later one wins (QuixBugs imports the buggy module in an else)', async () => {
+    const found = await finder.find({ stack: [{ file: '/py/tests/test_gcd.py', line: 9, function: 'test_gcd' }] });
+    assert.deepEqual(found.map((c) => c.file), ['/py/buggy/gcd.py', '/py/correct/gcd.py']);
+  });
+
+  test('a file and line alone (one frame): in a source file, the function there', async () => {
+    const [found] = await finder.find({ stack: [{ file: '/ws/src/math.ts', line: 6 }] });
+    assert.equal(found.functionName, 'Calc.mul');
+    assert.equal(found.reason, 'stack-frame');
+  });
+
+  test('frames outside the workspace, in node_modules, or in unknown languages are never targets', async () => {
+    const files2 = new InMemorySourceFiles([['/ws/node_modules/lib/index.js', 'function f() {\n  throw 1;\n}\n']]);
+    const finder2 = new TargetFinder(files2, parser, { roots: ['/ws'] });
+    assert.deepEqual(await finder2.find({ stack: [{ file: '/ws/node_modules/lib/index.js', line: 2 }, { file: '/elsewhere/a.js', line: 1 }, { file: '/ws/a.rb', line: 1 }] }), []);
+  });
+
+  test('a custom test-file rule replaces the conventions', async () => {
+    const custom = new TargetFinder(files, parser, { roots: ['/ws', '/py'], isTestFile: (f) => f.includes('/test/') });
+    const [first] = await custom.find({ stack: [{ file: '/py/tests/test_gcd.py', line: 9 }] });
+    assert.equal(first.file, '/py/tests/test_gcd.py');
+    assert.equal(first.reason, 'stack-frame');
+  });
+
+  test('test-file conventions', () => {
+    const roots = ['/ws'];
+    for (const file of ['/ws/tests/helpers.py', '/ws/pkg/test_x.py', '/ws/pkg/x_test.py', '/ws/conftest.py', '/ws/src/a.test.ts', '/ws/src/a.spec.jsx', '/ws/src/__tests__/a.js']) {
+      assert.ok(isConventionalTestFile(file, roots), file);
+    }
+    for (const file of ['/ws/src/testing_utils_impl.py', '/ws/src/contest.py', '/ws/src/latest.ts', '/test/ws/src/a.ts']) {
+      assert.ok(!isConventionalTestFile(file, roots.concat('/test/ws')), file);
+    }
+  });
+});
