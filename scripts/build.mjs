@@ -73,6 +73,15 @@ const builds = [
     outfile: join(root, 'dist/cli.js'),
     banner: { js: '#!/usr/bin/env node' },
   }),
+  // Loaded by the user's `node --test --test-reporter=...`: one self-contained CommonJS module
+  // whose module.exports is the reporter function.
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: [join(root, 'src/host/runners/nodeTestReporter.ts')],
+    outfile: join(root, 'dist/nodeTestReporter.js'),
+    footer: { js: 'module.exports = module.exports.default;' },
+  }),
 ];
 
 if (withTests) {
@@ -82,6 +91,7 @@ if (withTests) {
     ...filesUnder(join(root, 'src'), (p) => p.endsWith('.ts') && !p.includes(`${join('src', 'vscode')}`)),
     ...filesUnder(join(root, 'test/unit'), (p) => p.endsWith('.ts')),
     ...filesUnder(join(root, 'test/support'), (p) => p.endsWith('.ts')),
+    ...filesUnder(join(root, 'test/fuzz'), (p) => p.endsWith('.ts')),
     ...filesUnder(join(root, 'bench'), (p) => p.endsWith('.ts') && !p.includes(`${join('bench', 'results')}`)),
   ];
   builds.push(
@@ -112,6 +122,10 @@ if (withTests) {
 await Promise.all(builds);
 // Unbundled sources read package.json relative to themselves (src/core/product.ts).
 chmodSync(join(root, 'dist/cli.js'), 0o755);
+// Python helpers the test runners load (`-p ducktrace_pytest` with dist/ on PYTHONPATH).
+for (const py of filesUnder(join(root, 'src/host/runners/python'), (p) => p.endsWith('.py'))) cpSync(py, join(root, 'dist', py.split(/[\\/]/).pop()));
+// The Python tracer (`python -m ducktrace_tracer` with dist/ on PYTHONPATH).
+for (const py of ['ducktrace_tracer.py']) cpSync(join(root, 'src/host/tracers/python', py), join(root, 'dist', py));
 if (withTests) cpSync(join(root, 'package.json'), join(root, 'out', 'package.json'));
 copyGrammars();
 console.log(`built ${relative(process.cwd(), join(root, 'dist')) || 'dist'}${withTests ? ' and out' : ''}`);

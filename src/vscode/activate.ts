@@ -2,12 +2,21 @@ import * as vscode from 'vscode';
 import { CommandIds } from './commandIds';
 import { Disposable } from './disposable';
 import { productVersion } from '../core/product';
+import { treeSitterPathsIn, TreeSitterParser } from '../host/treeSitter';
+import { BlocksView } from './blocks/blocksView';
+import { ExplainController } from './explain/explainController';
 import { ExplanationView } from './explain/explanationView';
+import { createTraceProvider } from './explain/traceProvider';
 import { ModelSelection } from './models/modelSelection';
 import { InlineDiff } from './review/inlineDiff';
 import { ProposalManager } from './review/proposalManager';
 import { ProposalView } from './review/proposalView';
 import { registerReviewCommands } from './review/reviewCommands';
+import { ExplainAndFix } from './testing/explainAndFix';
+import { ExplainCodeActionProvider } from './testing/explainCodeActions';
+import { FailureCodeLensProvider, testFileSelector } from './testing/failureCodeLens';
+import { FailureStore } from './testing/failureStore';
+import { DucktraceTestController } from './testing/testController';
 
 /** What `activate` returns: a small surface that integration tests (and other extensions) can read. */
 export interface DucktraceApi {
@@ -19,6 +28,16 @@ export interface DucktraceApi {
   readonly models: ModelSelection;
   /** The Ducktrace view's explanation panel. */
   readonly explanation: ExplanationView;
+  /** "Show Blocks" decorations. */
+  readonly blocks: BlocksView;
+  /** Explain and fix: failure -> target -> blocks -> model -> proposal. */
+  readonly explain: ExplainController;
+  /** The "Ducktrace" test controller in the Testing view. */
+  readonly tests: DucktraceTestController;
+  /** Failures known now (Testing view runs and the terminal). */
+  readonly failures: FailureStore;
+  /** `ducktrace.explainAndFix`: resolves its argument to a failure and shows it. */
+  readonly explainAndFix: ExplainAndFix;
 }
 
 class Ducktrace extends Disposable {
@@ -26,6 +45,11 @@ class Ducktrace extends Disposable {
   readonly proposals = this.register(new ProposalManager(this.log));
   readonly models: ModelSelection;
   readonly explanation: ExplanationView;
+  readonly blocks: BlocksView;
+  readonly explain: ExplainController;
+  readonly failures = this.register(new FailureStore());
+  readonly tests: DucktraceTestController;
+  readonly explainAndFix: ExplainAndFix;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -36,10 +60,33 @@ class Ducktrace extends Disposable {
     this.register(vscode.commands.registerCommand(CommandIds.setApiKey, () => models.setApiKey()));
     this.register(vscode.commands.registerCommand(CommandIds.clearApiKey, () => models.clearApiKey()));
     this.explanation = this.register(new ExplanationView(context.extensionUri));
+    // One parser for the whole extension: grammars load lazily, once, from the extension's folder.
+    const parser = new TreeSitterParser(treeSitterPathsIn(context.extensionUri.fsPath));
+    this.blocks = this.register(new BlocksView(parser));
+    this.register(vscode.commands.registerCommand(CommandIds.showBlocks, () => this.blocks.showAtCursor()));
+    this.register(vscode.commands.registerCommand(CommandIds.clearBlocks, () => this.blocks.clear()));
+    this.explain = this.register(new ExplainController(context.extensionUri, parser, this.explanation, models, this.proposals, this.log));
     const inline = this.register(new InlineDiff(this.proposals, context.extensionUri));
     registerReviewCommands(this.proposals, inline).forEach((d) => this.register(d));
     this.register(vscode.window.registerTreeDataProvider('ducktrace.proposals', this.register(new ProposalView(this.proposals))));
+    this.tests = this.register(new DucktraceTestController(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath, this.failures, this.log));
+    this.explain.traceProvider = createTraceProvider(this.log);
+    this.explainAndFix = new ExplainAndFix(this.failures, this.explain, (testId) => this.rerunTest(testId), this.log);
+    this.register(vscode.commands.registerCommand(CommandIds.explainAndFix, (arg: unknown) => this.explainAndFix.run(arg)));
+    this.register(vscode.languages.registerCodeLensProvider(testFileSelector, new FailureCodeLensProvider(this.failures)));
+    this.register(vscode.languages.registerCodeActionsProvider(testFileSelector, new ExplainCodeActionProvider(), ExplainCodeActionProvider.metadata));
     this.log.info(`Ducktrace ${productVersion} activated in VS Code ${vscode.version} (${context.extensionMode === vscode.ExtensionMode.Production ? 'production' : 'development'} mode)`);
+  }
+
+  private async rerunTest(testId: string): Promise<void> {
+    const item = this.tests.itemFor(testId);
+    if (!item) return;
+    const cancel = new vscode.CancellationTokenSource();
+    try {
+      await this.tests.run(new vscode.TestRunRequest([item]), cancel.token);
+    } finally {
+      cancel.dispose();
+    }
   }
 }
 
@@ -48,7 +95,7 @@ let instance: Ducktrace | undefined;
 export function activate(context: vscode.ExtensionContext): DucktraceApi {
   instance = new Ducktrace(context);
   context.subscriptions.push(instance);
-  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation };
+  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix };
 }
 
 export function deactivate(): void {

@@ -13,6 +13,9 @@ export const CommandIds = {
   chooseModel: 'ducktrace.chooseModel',
   setApiKey: 'ducktrace.setApiKey',
   clearApiKey: 'ducktrace.clearApiKey',
+  showBlocks: 'ducktrace.showBlocks',
+  clearBlocks: 'ducktrace.clearBlocks',
+  explainAndFix: 'ducktrace.explainAndFix',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

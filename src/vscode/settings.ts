@@ -1,5 +1,6 @@
 // Every Ducktrace setting, read and normalised in one place.
 import * as vscode from 'vscode';
+import { isFramework, type Framework } from '../core/failures/testFailure';
 
 export type ModelProvider = 'auto' | 'languageModelApi' | 'openaiCompatible';
 
@@ -34,4 +35,25 @@ export function modelSettings(): ModelSettings {
 
 export function reviewSettings(scope?: vscode.Uri): { readonly saveAndRerun: boolean } {
   return { saveAndRerun: vscode.workspace.getConfiguration('ducktrace', scope).get<boolean>('review.saveAndRerun', true) };
+}
+
+export interface TestSettings {
+  /** `auto` detects the frameworks from the project. */
+  readonly framework: Framework | 'auto';
+  /** An explicit interpreter for pytest; empty when not set. */
+  readonly pythonPath: string;
+  readonly testTimeoutMs: number;
+  /** Notice test commands run in the integrated terminal. */
+  readonly watchTerminal: boolean;
+}
+
+export function testSettings(scope?: vscode.Uri): TestSettings {
+  const c = vscode.workspace.getConfiguration('ducktrace', scope);
+  const framework = c.get<string>('tests.framework', 'auto');
+  return {
+    framework: isFramework(framework) ? framework : 'auto',
+    pythonPath: c.get<string>('python.path', '').trim(),
+    testTimeoutMs: Math.max(1, c.get<number>('tests.timeoutSeconds', 30)) * 1000,
+    watchTerminal: c.get<boolean>('tests.watchTerminal', true),
+  };
 }

@@ -101,6 +101,38 @@ try {
     if (/disabled/i.test(text)) throw new Error(`Ducktrace is listed but disabled: ${text}`);
     await page.screenshot({ path: join(shots, 'extensions-view.png') });
   });
+
+  await step('the Testing view shows the failed pytest test with its "Explain and fix" action', async () => {
+    await runCommand(page, 'Test: Run All Tests');
+    await runCommand(page, 'View: Show Testing');
+    // The explorer's filter reveals the matching item inside its project and file.
+    // (It is a one-line editor, not an <input>.)
+    const filter = page.locator('.testing-filter-action-item').first();
+    await filter.waitFor({ timeout: 15_000 });
+    await filter.click();
+    await page.keyboard.type('test_ten_percent_off');
+    // The filter keeps the project and file collapsed: open them.
+    for (const label of ['pytest · workspace', 'test_pricing.py']) {
+      const parent = page.locator('.test-explorer .monaco-list-row', { hasText: label }).first();
+      await parent.waitFor({ timeout: 60_000 });
+      if ((await parent.getAttribute('aria-expanded')) === 'false') await parent.locator('.monaco-tl-twistie').click();
+    }
+    const row = page.locator('.test-explorer .monaco-list-row', { hasText: 'test_ten_percent_off' }).first();
+    await row.waitFor({ timeout: 60_000 }).catch(async (err) => {
+      await page.screenshot({ path: join(shots, 'testing-view-failure.png') });
+      throw err;
+    });
+    // Wait for the run to mark it failed, then select it so its inline actions show.
+    await page.locator('.test-explorer .monaco-list-row .codicon-testing-failed-icon').first().waitFor({ timeout: 60_000 });
+    await row.click();
+    const action = row.locator('.action-label[aria-label*="Explain and Fix"]');
+    await action.waitFor({ timeout: 15_000 });
+    await row.hover();
+    await page.screenshot({ path: join(shots, 'testing-view-explain-and-fix.png') });
+    await action.click();
+    await page.locator('.monaco-editor .view-line', { hasText: 'def apply_discount' }).first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(shots, 'explain-and-fix-target.png') });
+  });
 } finally {
   await browser.close();
   await server.stop();

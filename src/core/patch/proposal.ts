@@ -37,6 +37,11 @@ export interface TextChange {
 export interface ProposalOptions {
   /** Hunks separated by at most this many unchanged lines become one hunk (default 0: never). */
   readonly mergeGapLines?: number;
+  /**
+   * The document's line break. Editors know it even for a text with no line break yet; without
+   * it, the old text's first line break decides ('\n' when it has none).
+   */
+  readonly eol?: '\r\n' | '\n';
 }
 
 /** The line break a document uses; '\n' when it has none. */
@@ -58,7 +63,7 @@ let proposalCounter = 0;
  * LF never rewrites a CRLF file. Returns a proposal with no hunks when nothing changes.
  */
 export function createProposal(file: string, baseVersion: number, oldText: string, newText: string, options: ProposalOptions = {}): Proposal {
-  const eol = eolOf(oldText);
+  const eol = options.eol ?? eolOf(oldText);
   const target = withEol(newText, eol);
   const id = `p${++proposalCounter}`;
   const raw: { start: number; end: number; newText: string; endLine: number; startLine: number }[] = [];

@@ -1,5 +1,9 @@
 // The CLI's subcommands. Each lives in its own module next to this one and is listed here once.
+
+import { applyReplyCommand } from './applyReplyCommand';
 import { blocksCommand } from './blocksCommand';
+import { failuresCommand } from './failuresCommand';
+import { traceCommand } from './traceCommand';
 
 export interface CliOutput {
   stdout(text: string): void;
@@ -15,4 +19,4 @@ export interface CliCommand {
   run(args: string[], out: CliOutput): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [blocksCommand];
+export const cliCommands: CliCommand[] = [blocksCommand, traceCommand, failuresCommand, applyReplyCommand];

@@ -61,7 +61,7 @@ export class ProposalManager extends Disposable {
    */
   async propose(uri: vscode.Uri, newText: string, options: ReviewOptions = {}): Promise<ReviewedProposal | undefined> {
     const doc = await vscode.workspace.openTextDocument(uri);
-    const proposal = createProposal(uri.toString(), doc.version, doc.getText(), newText);
+    const proposal = createProposal(uri.toString(), doc.version, doc.getText(), newText, { eol: doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' });
     if (proposal.hunks.length === 0) {
       void vscode.window.showInformationMessage(`Ducktrace: the proposed change to ${vscode.workspace.asRelativePath(uri)} is identical to the file; nothing to review.`);
       return undefined;

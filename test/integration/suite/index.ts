@@ -3,6 +3,9 @@ import * as vscode from 'vscode';
 import { runRegisteredTests } from './harness';
 import './activation.test';
 import './review.test';
+import './blocks.test';
+import './explain.test';
+import './testing.test';
 
 export function run(): Promise<void> {
   return runRegisteredTests(vscode.version, process.env.DUCKTRACE_TEST_REPORT);

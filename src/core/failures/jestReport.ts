@@ -1,0 +1,108 @@
+// jest (`--json --testLocationInResults`) and vitest (`--reporter=json --includeTaskLocation`)
+// write the same JSON shape; jest adds `failureDetails` with the matcher's expected and actual,
+// vitest only says them in the message.
+import { chaiExpectedActual, showValue, type ExpectedActual } from './assertionValues';
+import { v8Frames } from './frames';
+import { capText, testIdOf, type TestCaseResult, type TestFailure } from './testFailure';
+
+interface AssertionResult {
+  ancestorTitles?: string[];
+  title?: string;
+  fullName?: string;
+  status?: string;
+  duration?: number | null;
+  failureMessages?: string[];
+  failureDetails?: { matcherResult?: { expected?: unknown; actual?: unknown } }[];
+  location?: { line?: number; column?: number } | null;
+}
+
+interface FileResult {
+  name?: string;
+  status?: string;
+  message?: string;
+  assertionResults?: AssertionResult[];
+}
+
+interface JestJson {
+  testResults?: FileResult[];
+}
+
+/** What jest and vitest add in front of an error message. */
+function messageOf(failureText: string): string {
+  const lines = failureText.split(/\r?\n/);
+  const firstAt = lines.findIndex((l) => /^\s+at /.test(l));
+  const head = (firstAt < 0 ? lines : lines.slice(0, firstAt)).join('\n').trim();
+  return head.replace(/^(Error|AssertionError): /, '');
+}
+
+function expectedActual(framework: 'jest' | 'vitest', a: AssertionResult, text: string): ExpectedActual | undefined {
+  const matcher = a.failureDetails?.find((d) => d && d.matcherResult && ('expected' in d.matcherResult || 'actual' in d.matcherResult))?.matcherResult;
+  if (matcher) return { expected: showValue(matcher.expected), actual: showValue(matcher.actual) };
+  return framework === 'vitest' ? chaiExpectedActual(text) : undefined;
+}
+
+export function parseJestJson(json: string, framework: 'jest' | 'vitest', cwd: string): TestCaseResult[] {
+  const report = JSON.parse(json) as JestJson;
+  const results: TestCaseResult[] = [];
+  for (const fileResult of report.testResults ?? []) {
+    const file = fileResult.name ?? '';
+    const tests = fileResult.assertionResults ?? [];
+    if (tests.length === 0 && fileResult.status === 'failed') {
+      // The file did not load (syntax error, missing import): one failure for the whole file.
+      const text = fileResult.message ?? 'the test file failed to run';
+      const testId = testIdOf(file, [], '(file)');
+      const message = messageOf(text.replace(/^\s*● Test suite failed to run\s*/, '')).split('\n')[0];
+      const frames = v8Frames(text, cwd);
+      const location = /\((\d+):(\d+)\)/.exec(message);
+      const failure: TestFailure = {
+        testId,
+        framework,
+        file,
+        line: location ? Number(location[1]) : 0,
+        name: file,
+        message: message || 'the test file failed to run',
+        stack: frames.length ? frames : location ? [{ file, line: Number(location[1]), column: Number(location[2]) }] : [],
+        output: capText(text),
+      };
+      results.push({ testId, framework, file, name: '(file)', suitePath: [], outcome: 'failed', output: failure.output, failure, fileLevel: true });
+      continue;
+    }
+    for (const a of tests) {
+      const suitePath = a.ancestorTitles ?? [];
+      const name = a.title ?? a.fullName ?? '';
+      const testId = testIdOf(file, suitePath, name);
+      const line = a.location?.line ?? undefined;
+      const status = a.status ?? '';
+      const outcome = status === 'passed' ? 'passed' : status === 'failed' ? 'failed' : 'skipped';
+      const text = (a.failureMessages ?? []).join('\n\n');
+      let failure: TestFailure | undefined;
+      if (outcome === 'failed') {
+        const message = messageOf(a.failureMessages?.[0] ?? 'failed');
+        failure = {
+          testId,
+          framework,
+          file,
+          line: line ?? 0,
+          name,
+          message,
+          ...(expectedActual(framework, a, message) ?? {}),
+          stack: v8Frames(a.failureMessages?.[0] ?? '', cwd),
+          output: capText(text),
+        };
+      }
+      results.push({
+        testId,
+        framework,
+        file,
+        ...(line !== undefined ? { line } : {}),
+        name,
+        suitePath,
+        outcome,
+        ...(typeof a.duration === 'number' ? { durationMs: a.duration } : {}),
+        output: capText(text),
+        ...(failure ? { failure } : {}),
+      });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,39 @@
+// One adapter per framework: how to discover its tests and how to run them, turning the runner's
+// report into the core's TestRunReport.
+import type { DiscoveredTest, Framework, TestRunReport } from '../../core/failures/testFailure';
+
+export interface RunnerContext {
+  /** The project folder: where the framework's config or package.json is; the runner runs here. */
+  readonly cwd: string;
+  /** Folder holding ducktrace_pytest.py and nodeTestReporter.js (the extension's or CLI's dist/). */
+  readonly helpersDir: string;
+  /** The Python interpreter for pytest. */
+  readonly python: string;
+  /** Per-test timeout. A run that makes no progress for this long is killed. */
+  readonly testTimeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly onOutput?: (text: string) => void;
+  /** Scratch folder for reports (created by the caller, removed by the caller). */
+  readonly tempDir: string;
+}
+
+/** Which tests to run: everything, or some files, or some tests. */
+export interface RunSelection {
+  readonly files?: readonly string[];
+  readonly tests?: readonly Pick<DiscoveredTest, 'file' | 'suitePath' | 'name' | 'nodeId'>[];
+}
+
+export interface Discovery {
+  readonly tests: DiscoveredTest[];
+  readonly problems: string[];
+}
+
+export interface FrameworkAdapter {
+  readonly framework: Framework;
+  discover(ctx: RunnerContext, files: readonly string[]): Promise<Discovery>;
+  run(ctx: RunnerContext, selection: RunSelection): Promise<TestRunReport>;
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

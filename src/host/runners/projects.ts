@@ -1,0 +1,104 @@
+// Finds the test projects in a folder: the Python project (pytest also runs unittest-style tests)
+// and every package.json folder (monorepos), each with the frameworks it uses and its test files.
+import { existsSync, readFileSync, readdirSync, type Dirent } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { detectFrameworks, isTestFileFor, type PackageJsonFacts } from '../../core/failures/detectFramework';
+import type { Framework } from '../../core/failures/testFailure';
+
+export interface TestProject {
+  readonly root: string;
+  readonly framework: Framework;
+  readonly testFiles: string[];
+}
+
+const skipDirs = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'env', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', 'dist', 'out', 'build', 'coverage', '.vscode-test', 'site-packages', '.next', '.cache']);
+const maxFiles = 20_000;
+const pythonMarkers = ['pytest.ini', 'conftest.py', 'pyproject.toml', 'setup.cfg', 'tox.ini', 'setup.py'];
+
+interface Tree {
+  files: string[];
+  packageDirs: string[];
+  pythonMarkerDirs: string[];
+}
+
+function walk(folder: string): Tree {
+  const tree: Tree = { files: [], packageDirs: [], pythonMarkerDirs: [] };
+  const queue: [string, number][] = [[folder, 0]];
+  while (queue.length && tree.files.length < maxFiles) {
+    const [dir, depth] = queue.shift()!;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!skipDirs.has(e.name) && !e.name.startsWith('.') && depth < 8) queue.push([p, depth + 1]);
+      } else if (e.isFile()) {
+        tree.files.push(p);
+        if (e.name === 'package.json') tree.packageDirs.push(dir);
+        if (pythonMarkers.includes(e.name)) tree.pythonMarkerDirs.push(dir);
+      }
+    }
+  }
+  return tree;
+}
+
+function readJson(file: string): PackageJsonFacts | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PackageJsonFacts;
+  } catch {
+    return undefined;
+  }
+}
+
+function readIfExists(file: string): string {
+  try {
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  } catch {
+    return '';
+  }
+}
+
+const isInside = (dir: string, file: string) => file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+/** Projects in `folder`; `override` forces one framework (the `ducktrace.tests.framework` setting). */
+export function findTestProjects(folder: string, override: Framework | 'auto' = 'auto'): TestProject[] {
+  const tree = walk(folder);
+  const projects: TestProject[] = [];
+  const rel = (f: string) => relative(folder, f);
+
+  // Python: one project at the top-most folder with a Python marker (pytest finds the rest).
+  const pyTests = tree.files.filter((f) => isTestFileFor('pytest', rel(f)));
+  const pyRoot = [...tree.pythonMarkerDirs].sort((a, b) => a.length - b.length)[0] ?? folder;
+  const pyConfig = ['pyproject.toml', 'setup.cfg', 'tox.ini'].map((n) => readIfExists(join(pyRoot, n))).join('\n');
+  const pyFrameworks = detectFrameworks({
+    fileNames: tree.files.filter((f) => f.startsWith(pyRoot) && !f.slice(pyRoot.length + 1).includes(sep)).map((f) => f.slice(pyRoot.length + 1)),
+    pythonConfig: pyConfig,
+    hasPythonTests: pyTests.length > 0,
+    hasNodeTestImports: false,
+  });
+  const wantPython = override === 'pytest' || (override === 'auto' && pyFrameworks.includes('pytest'));
+  if (wantPython) projects.push({ root: pyRoot, framework: 'pytest', testFiles: pyTests.filter((f) => isInside(pyRoot, f)) });
+
+  // JavaScript: each package.json folder owns the files below it that no deeper one owns.
+  const packageDirs = tree.packageDirs.length ? [...tree.packageDirs].sort((a, b) => b.length - a.length) : override !== 'auto' && override !== 'pytest' ? [folder] : [];
+  const owner = (file: string) => packageDirs.find((d) => isInside(d, file));
+  for (const dir of [...packageDirs].reverse()) {
+    const owned = tree.files.filter((f) => owner(f) === dir);
+    const jsCandidates = owned.filter((f) => /\.[cm]?[jt]sx?$/.test(f));
+    const nodeImports = jsCandidates.filter((f) => isTestFileFor('node', relative(dir, f))).some((f) => /['"]node:test['"]/.test(readIfExists(f)));
+    const fileNames = owned.filter((f) => !f.slice(dir.length + 1).includes(sep)).map((f) => f.slice(dir.length + 1));
+    const packageJson = readJson(join(dir, 'package.json'));
+    const frameworks = override === 'auto' ? detectFrameworks({ fileNames, ...(packageJson ? { packageJson } : {}), hasPythonTests: false, hasNodeTestImports: nodeImports }) : [override];
+    for (const framework of frameworks) {
+      if (framework === 'pytest') continue;
+      const testFiles = jsCandidates.filter((f) => isTestFileFor(framework, relative(dir, f)));
+      if (framework === 'node' && override === 'auto' && testFiles.length === 0) continue;
+      projects.push({ root: dir, framework, testFiles });
+    }
+  }
+  return projects;
+}

@@ -1,0 +1,172 @@
+// pytest: discovery with `--collect-only` and Ducktrace's plugin (node ids with their lines);
+// runs write JUnit XML (xunit1, which has file and line) and the plugin's events. The plugin
+// fails a test that runs past the per-test timeout; a run that still stops making progress (a
+// loop in C code, no SIGALRM on Windows) is killed, the test it was in is reported as hung, and
+// the tests that had not run yet are run again without it.
+import { existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { discoveredFromEvents, hungResult, parsePytestEvents, parsePytestJunit, resultsFromEvents, splitNodeId } from '../../core/failures/pytestReport';
+import { resolvePath } from '../../core/failures/paths';
+import type { TestCaseResult, TestRunReport } from '../../core/failures/testFailure';
+import type { Discovery, FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
+import { runTestProcess, type TestProcessResult } from './testProcess';
+
+const maxReruns = 50;
+
+function env(ctx: RunnerContext): NodeJS.ProcessEnv {
+  const pythonPath = [ctx.helpersDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
+  return { ...process.env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1', NO_COLOR: '1', PY_COLORS: '0' };
+}
+
+function baseArgs(eventsFile: string): string[] {
+  return ['-m', 'pytest', '-p', 'ducktrace_pytest', `--ducktrace-events=${eventsFile}`, '-p', 'no:cacheprovider'];
+}
+
+/** Watches the events file: idle when a test started and nothing was written for too long. */
+function idleWatch(eventsFile: string, limitMs: number): () => boolean {
+  let size = -1;
+  let since = Date.now();
+  return () => {
+    let now = 0;
+    try {
+      now = statSync(eventsFile).size;
+    } catch {
+      now = 0;
+    }
+    if (now !== size) {
+      size = now;
+      since = Date.now();
+      return false;
+    }
+    if (Date.now() - since < limitMs) return false;
+    return lastEventIsStart(eventsFile, size);
+  };
+}
+
+function lastEventIsStart(file: string, size: number): boolean {
+  if (size <= 0) return false;
+  const length = Math.min(size, 4096);
+  const buf = Buffer.alloc(length);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, length, size - length);
+  } finally {
+    closeSync(fd);
+  }
+  const lines = buf.toString('utf8').trim().split('\n');
+  return /"event": "start"/.test(lines[lines.length - 1] ?? '');
+}
+
+function couldNotRun(ctx: RunnerContext, result: TestProcessResult): string {
+  if (result.startError) return `Python interpreter not found: ${result.startError}. Set "ducktrace.python.path" to a Python with pytest installed.`;
+  if (/No module named pytest/.test(result.output)) return `pytest is not installed for ${ctx.python} (No module named pytest). Install it (python -m pip install pytest) or set "ducktrace.python.path".`;
+  const tail = result.output.trim().split('\n').slice(-8).join('\n');
+  return `pytest could not run (exit code ${result.exitCode}):\n${tail}`;
+}
+
+export const pytestAdapter: FrameworkAdapter = {
+  framework: 'pytest',
+
+  async discover(ctx: RunnerContext, files: readonly string[]): Promise<Discovery> {
+    const eventsFile = join(ctx.tempDir, `collect-${Date.now()}.jsonl`);
+    const result = await runTestProcess(ctx.python, [...baseArgs(eventsFile), '--collect-only', '-q', ...files], {
+      cwd: ctx.cwd,
+      env: env(ctx),
+      timeoutMs: Math.max(60_000, ctx.testTimeoutMs * 2),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if (!existsSync(eventsFile)) return { tests: [], problems: [couldNotRun(ctx, result)] };
+    const events = parsePytestEvents(readFileSync(eventsFile, 'utf8'));
+    const rootdir = events.rootdir ?? ctx.cwd;
+    const problems = events.collectionErrors.map((e) => `pytest could not collect ${e.nodeId}:\n${e.longrepr.split('\n').filter((l) => l.startsWith('E ')).join('\n') || e.longrepr.slice(-500)}`);
+    if (result.timedOut) problems.push('pytest took too long to collect the tests and was stopped.');
+    return { tests: discoveredFromEvents(events, { rootdir, cwd: ctx.cwd }), problems };
+  },
+
+  async run(ctx: RunnerContext, selection: RunSelection): Promise<TestRunReport> {
+    const problems: string[] = [];
+    const results: TestCaseResult[] = [];
+    let targets = targetsOf(selection);
+    let timedOut = false;
+    for (let attempt = 0; attempt <= maxReruns; attempt++) {
+      const stamp = `${Date.now()}-${attempt}`;
+      const eventsFile = join(ctx.tempDir, `events-${stamp}.jsonl`);
+      const xmlFile = join(ctx.tempDir, `junit-${stamp}.xml`);
+      const seconds = Math.max(1, Math.round(ctx.testTimeoutMs / 1000));
+      const args = [
+        ...baseArgs(eventsFile),
+        `--ducktrace-timeout=${seconds}`,
+        '--continue-on-collection-errors',
+        `--junitxml=${xmlFile}`,
+        '-o', 'junit_family=xunit1',
+        '-o', 'junit_logging=all',
+        '--tb=short',
+        '-q',
+        ...targets,
+      ];
+      ctx.onOutput?.(`$ ${ctx.python} ${args.join(' ')}\r\n`);
+      const result = await runTestProcess(ctx.python, args, {
+        cwd: ctx.cwd,
+        env: env(ctx),
+        timeoutMs: 0,
+        isIdle: idleWatch(eventsFile, ctx.testTimeoutMs * 2 + 5_000),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
+      });
+      const events = existsSync(eventsFile) ? parsePytestEvents(readFileSync(eventsFile, 'utf8')) : undefined;
+      const rootdir = events?.rootdir ?? ctx.cwd;
+      const paths = { rootdir, cwd: ctx.cwd };
+      if (!events && !existsSync(xmlFile)) {
+        if (result.cancelled) return { framework: 'pytest', cwd: ctx.cwd, results, problems, cancelled: true };
+        problems.push(couldNotRun(ctx, result));
+        break;
+      }
+      if (!result.idleKilled && !result.cancelled && existsSync(xmlFile)) {
+        try {
+          results.push(...parsePytestJunit(readFileSync(xmlFile, 'utf8'), paths));
+          if (result.exitCode === 5 && results.length === 0) problems.push('pytest found no tests.');
+          break;
+        } catch (err) {
+          problems.push(`pytest's report could not be read (${String(err)}); using its progress events instead.`);
+        }
+      }
+      if (!events) break;
+      results.push(...resultsFromEvents(events, paths));
+      if (result.cancelled) return { framework: 'pytest', cwd: ctx.cwd, results, problems, cancelled: true };
+      const hung = events.started.filter((id) => !events.finished.has(id));
+      const lines = new Map(events.collected.map((c) => [c.nodeId, c.line]));
+      for (const id of hung) results.push(hungResult(id, paths, lines.get(id), seconds));
+      if (!result.idleKilled) {
+        if (events.collected.length === 0 && result.exitCode !== 0) problems.push(couldNotRun(ctx, result));
+        break;
+      }
+      timedOut = true;
+      const done = new Set([...events.finished, ...hung]);
+      const remaining = events.collected.map((c) => c.nodeId).filter((id) => !done.has(id));
+      if (remaining.length === 0) break;
+      ctx.onOutput?.(`\r\nDucktrace stopped a test that made no progress (${hung.join(', ')}); running the ${remaining.length} remaining tests.\r\n`);
+      targets = remaining.map((id) => absoluteNodeId(rootdir, id));
+      if (attempt === maxReruns) problems.push(`Stopped after ${maxReruns} hung tests; ${remaining.length} tests did not run.`);
+    }
+    return { framework: 'pytest', cwd: ctx.cwd, results: dedupe(results), problems, ...(timedOut ? { timedOut } : {}) };
+  },
+};
+
+function absoluteNodeId(rootdir: string, nodeId: string): string {
+  const { file } = splitNodeId(nodeId);
+  return resolvePath(rootdir, file) + nodeId.slice(file.length);
+}
+
+function targetsOf(selection: RunSelection): string[] {
+  if (selection.tests?.length) {
+    return selection.tests.map((t) => (t.nodeId ? t.file + t.nodeId.slice(splitNodeId(t.nodeId).file.length) : [t.file, ...t.suitePath, t.name].join('::')));
+  }
+  return [...(selection.files ?? [])];
+}
+
+/** A rerun never repeats a test, but keep the last word per test anyway. */
+function dedupe(results: TestCaseResult[]): TestCaseResult[] {
+  const byId = new Map<string, TestCaseResult>();
+  for (const r of results) byId.set(r.testId, r);
+  return [...byId.values()];
+}

@@ -1,0 +1,68 @@
+// Runs the tests of a folder with whichever frameworks it uses, one adapter per framework.
+// Shared by the CLI and the editor.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Framework, TestRunReport } from '../../core/failures/testFailure';
+import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
+import { jestAdapter } from './jestAdapter';
+import { nodeTestAdapter } from './nodeTestAdapter';
+import { findTestProjects, type TestProject } from './projects';
+import { pytestAdapter } from './pytestAdapter';
+import { vitestAdapter } from './vitestAdapter';
+
+export const adapters: Record<Framework, FrameworkAdapter> = {
+  pytest: pytestAdapter,
+  node: nodeTestAdapter,
+  jest: jestAdapter,
+  vitest: vitestAdapter,
+};
+
+export interface RunOptions {
+  readonly helpersDir: string;
+  readonly python: string;
+  readonly testTimeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly onOutput?: (text: string) => void;
+}
+
+/** A scratch folder for reports, removed afterwards. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-run-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function contextFor(project: Pick<TestProject, 'root'>, options: RunOptions, tempDir: string): RunnerContext {
+  return {
+    cwd: project.root,
+    helpersDir: options.helpersDir,
+    python: options.python,
+    testTimeoutMs: options.testTimeoutMs,
+    tempDir,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+  };
+}
+
+export async function runProject(project: TestProject, options: RunOptions, selection: RunSelection = {}): Promise<TestRunReport> {
+  return withTempDir((dir) => adapters[project.framework].run(contextFor(project, options, dir), selection));
+}
+
+export interface FolderRun {
+  readonly projects: TestProject[];
+  readonly reports: TestRunReport[];
+}
+
+export async function runFolder(folder: string, framework: Framework | 'auto', options: RunOptions): Promise<FolderRun> {
+  const projects = findTestProjects(folder, framework);
+  const reports: TestRunReport[] = [];
+  for (const project of projects) {
+    if (options.signal?.aborted) break;
+    reports.push(await runProject(project, options));
+  }
+  return { projects, reports };
+}

@@ -1,0 +1,26 @@
+// One entry point for tracing a test, whatever the language: the CLI, the editor and benchmarks
+// call this; it picks the Python or JavaScript tracer by the target file's language.
+
+import type { TraceBudget } from '../../core/trace/traceModel';
+import { traceJavaScriptTest } from './jsTracer';
+import { tracePythonTest, type TraceRun } from './pythonTracer';
+import { resolveTarget, type TargetSpec } from './traceTarget';
+
+export interface TraceTestRequest {
+  readonly cwd: string;
+  /** The failing test: a pytest node id or `-k` expression; for JavaScript a test file, optionally `FILE::NAME`. */
+  readonly test: string;
+  readonly target: TargetSpec;
+  readonly budget?: Partial<TraceBudget>;
+  /** Python interpreter (default `python3`). */
+  readonly python?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export async function traceTest(request: TraceTestRequest): Promise<TraceRun> {
+  const target = await resolveTarget(request.cwd, request.target, request.budget);
+  if (target.language === 'python') {
+    return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env });
+  }
+  return traceJavaScriptTest(target, { cwd: request.cwd, test: request.test, env: request.env });
+}

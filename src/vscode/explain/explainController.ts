@@ -1,0 +1,369 @@
+// "Explain and fix" inside the editor: from a failure to the target function, its blocks, (its
+// trace), the model's verdicts and explanation in the Ducktrace view, and the fix as an inline
+// proposal. Every step reports into the view; every failure ends in a clear message and leaves
+// the user's files untouched.
+import * as vscode from 'vscode';
+import type { Block } from '../../core/blocks/basicBlocks';
+import { blocksOfFunction } from '../../core/blocks/functionBlocks';
+import type { SourceFiles } from '../../core/blocks/sourceFiles';
+import type { SourceParser } from '../../core/blocks/syntaxNode';
+import { TargetFinder, type FailureLocation, type Target } from '../../core/blocks/targetFinder';
+import type { BlockVerdict } from '../../core/duck/diagnosis';
+import { explainAndFix } from '../../core/duck/explainAndFix';
+import type { PromptTrace } from '../../core/duck/prompt';
+import { emptyState, type ExplanationState, type ViewBlock } from '../../core/explanationState';
+import type { ChatMessage } from '../../core/modelClient';
+import { ModelError } from '../../core/modelClient';
+import { NodeSourceFiles } from '../../host/nodeSourceFiles';
+import { hunkLines } from '../../core/patch/proposal';
+import { Disposable } from '../disposable';
+import type { ModelSelection } from '../models/modelSelection';
+import type { ProposalManager } from '../review/proposalManager';
+import type { ExplanationView } from './explanationView';
+
+/** What Explain and fix starts from: a failing test (a TestFailure fits), or a file and line. */
+export interface ExplainInput extends FailureLocation {
+  /** The runner's test id (`<absolute file>::<suite>::<name>`): selects the test to trace. */
+  readonly testId?: string;
+  readonly name?: string;
+  readonly message?: string;
+  readonly expected?: string;
+  readonly actual?: string;
+  /** The test's own source, for the intent; read from `file` around `line` when absent. */
+  readonly testSource?: string;
+  /** Reruns the failing test after the fix is settled. */
+  readonly rerun?: () => Promise<void> | void;
+}
+
+/** Records runtime values per block; joins in when tracing is available. */
+export type TraceProvider = (input: ExplainInput, target: Target, blocks: readonly Block[], signal: AbortSignal) => Promise<PromptTrace | undefined>;
+
+/** Open editors' text first (unsaved edits count), the file system otherwise. */
+class EditorSourceFiles implements SourceFiles {
+  private readonly disk = new NodeSourceFiles();
+  async read(file: string): Promise<string | undefined> {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
+    return open ? open.getText() : this.disk.read(file);
+  }
+}
+
+export class ExplainController extends Disposable {
+  private readonly files = new EditorSourceFiles();
+  private state: ExplanationState = emptyState();
+  private running: AbortController | undefined;
+  private lastInput: ExplainInput | undefined;
+  private lastMessages: readonly ChatMessage[] = [];
+  private readonly verdictOk: vscode.TextEditorDecorationType;
+  private readonly verdictBad: vscode.TextEditorDecorationType;
+  private verdictDoc: { uri: vscode.Uri; ok: vscode.DecorationOptions[]; bad: vscode.DecorationOptions[] } | undefined;
+  traceProvider: TraceProvider | undefined;
+  /** The function the last run debugged. */
+  lastTarget: Target | undefined;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly parser: SourceParser,
+    private readonly view: ExplanationView,
+    private readonly models: ModelSelection,
+    private readonly proposals: ProposalManager,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    const gutter = (file: string, label: string) =>
+      vscode.window.createTextEditorDecorationType({ gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', file), gutterIconSize: 'contain', after: { contentText: label, color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 2em' } });
+    this.verdictOk = this.register(gutter('verdict-ok.svg', ''));
+    this.verdictBad = this.register(gutter('verdict-bad.svg', ''));
+    this.register(view.onMessage((m) => this.onViewMessage(m)));
+    this.register(proposals.onDidChange(() => this.mirrorHunks()));
+    this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.paintVerdicts()));
+    // Verdicts describe the code as it was: an edit in that file clears them.
+    this.register(vscode.workspace.onDidChangeTextDocument((e) => {
+      if (this.verdictDoc && e.document.uri.toString() === this.verdictDoc.uri.toString() && e.contentChanges.length) {
+        this.verdictDoc = undefined;
+        this.paintVerdicts();
+      }
+    }));
+  }
+
+  get current(): ExplanationState {
+    return this.state;
+  }
+
+  /** Runs the whole round for one failure. Resolves when it has finished, failed or been cancelled. */
+  async run(input: ExplainInput): Promise<ExplanationState> {
+    this.cancel();
+    const controller = new AbortController();
+    this.running = controller;
+    this.lastInput = input;
+    this.lastTarget = undefined;
+    this.verdictDoc = undefined;
+    this.paintVerdicts();
+    const state: ExplanationState = {
+      ...emptyState(this.state.sessionId + 1),
+      phase: 'locating',
+      status: 'Finding the function to debug',
+      test: input.file ? { name: input.name ?? vscode.workspace.asRelativePath(input.file), file: input.file, line: input.line, message: input.message ?? '', expected: input.expected, actual: input.actual } : undefined,
+    };
+    this.update(state);
+    void this.view.reveal();
+    try {
+      if (!vscode.workspace.isTrusted) return this.fail(state, 'This workspace is not trusted, so Ducktrace runs nothing in it. Trust the workspace to use Explain and Fix.');
+      const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+      const candidates = await new TargetFinder(this.files, this.parser, { roots }).find(input);
+      const target = candidates[0];
+      if (!target) return this.fail(state, 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve.');
+      this.lastTarget = target;
+      // Show the function being debugged, as a person would open it first.
+      const range = new vscode.Range(target.range.start.line - 1, target.range.start.character, target.range.end.line - 1, target.range.end.character);
+      await vscode.window.showTextDocument(vscode.Uri.file(target.file), { preserveFocus: true, preview: false, selection: range });
+      const fileText = await this.files.read(target.file);
+      if (fileText === undefined) return this.fail(state, `Cannot read ${target.file}.`);
+      const fb = await blocksOfFunction(fileText, target.language, this.parser, { name: target.functionName });
+      this.log.info(`Explain and fix: ${target.functionName} in ${vscode.workspace.asRelativePath(target.file)} (${fb.blocks.length} blocks)`);
+      Object.assign(state, {
+        target: { name: target.functionName, file: target.file, startLine: target.range.start.line, endLine: target.range.end.line, language: target.language },
+        blocks: fb.blocks.map((b): ViewBlock => ({ id: b.id, kind: b.kind, startLine: b.range.start.line, endLine: b.range.end.line, text: b.text })),
+      });
+
+      let trace: PromptTrace | undefined;
+      if (this.traceProvider) {
+        this.update({ ...state, phase: 'tracing', status: 'Rerunning the test and recording values after each block' });
+        state.phase = 'tracing';
+        try {
+          trace = await this.traceProvider(input, target, fb.blocks, controller.signal);
+        } catch (err) {
+          // Without values the model still sees the blocks; say so and go on.
+          this.log.warn(`Tracing failed, explaining without runtime values: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        if (trace) state.blocks = state.blocks.map((b) => ({ ...b, values: valuesAfter(trace!, b.id) }));
+      }
+      if (controller.signal.aborted) return this.cancelled(state);
+
+      let model;
+      try {
+        model = await this.models.resolve();
+      } catch (err) {
+        if (!(err instanceof ModelError)) throw err;
+        void this.models.report(err);
+        return this.fail(state, err.message, err.nextAction);
+      }
+      state.model = model.description;
+      state.phase = 'asking';
+      state.status = `Asking ${model.description}`;
+      this.update(state);
+      const testSource = input.testSource ?? (input.file && input.line ? await this.testSourceAround(input.file, input.line) : undefined);
+      const outcome = await explainAndFix({
+        model,
+        fileText,
+        target: { name: target.functionName, range: target.range, language: target.language, file: target.file },
+        prompt: {
+          intent: { testName: input.name ?? 'the failing test', testSource, message: input.message, expected: input.expected, actual: input.actual },
+          fn: { name: target.functionName, file: vscode.workspace.asRelativePath(target.file), language: target.language, range: target.range, blocks: fb.blocks },
+          trace,
+        },
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'prompt') {
+            this.lastMessages = e.messages;
+            state.hasPrompt = true;
+            this.log.trace(`Prompt sent to ${model.description}:\n${e.messages.map((m) => `--- ${m.role}\n${m.content}`).join('\n')}`);
+          } else if (e.type === 'verdicts') {
+            applyVerdicts(state, e.verdicts);
+            state.status = `Receiving the answer: ${e.verdicts.length} of ${state.blocks.length} blocks judged`;
+          } else if (e.type === 'text') {
+            state.status = `Receiving the answer (${e.text.length} characters)`;
+          } else if (e.type === 'retry') {
+            state.status = `Asking again: ${e.reason}`;
+            this.log.info(`Re-asking the model: ${e.reason}`);
+          }
+          this.update(state);
+        },
+      });
+      if (!outcome.ok) {
+        if (outcome.kind === 'cancelled') return this.cancelled(state);
+        if (outcome.modelError) void this.models.report(outcome.modelError);
+        return this.fail(state, outcome.error, outcome.modelError?.nextAction);
+      }
+      this.log.info(`Model answered (${outcome.tokens.input} tokens in, ${outcome.tokens.output} out): ${outcome.diagnosis.summary}`);
+      applyVerdicts(state, outcome.diagnosis.verdicts);
+      state.explanation = outcome.diagnosis.summary;
+      state.testClaim = outcome.diagnosis.testIsWrong?.claim;
+      this.showVerdicts(target, fb.blocks, outcome.diagnosis.verdicts);
+      if (!outcome.newText) {
+        state.phase = 'done';
+        state.status = outcome.fixError ? `The proposed fix did not fit the file: ${outcome.fixError}` : 'No fix was proposed.';
+        this.update(state);
+        return state;
+      }
+      const uri = vscode.Uri.file(target.file);
+      const reviewed = await this.proposals.propose(uri, outcome.newText, {
+        title: input.name,
+        askAgain: () => void this.run(input),
+        afterSettled: input.rerun ? () => input.rerun!() : undefined,
+      });
+      state.phase = reviewed ? 'proposed' : 'done';
+      state.status = reviewed ? `Review the proposed change in ${vscode.workspace.asRelativePath(uri)}` : 'The model proposed no change.';
+      if (reviewed) {
+        const outside = new Set(outcome.outsideTarget.flatMap((r) => lineSpan(r.startLine, r.endLine)));
+        this.outsideLines = outside;
+        await vscode.window.showTextDocument(uri, { preserveFocus: true, preview: false, selection: new vscode.Range(target.range.start.line - 1, 0, target.range.start.line - 1, 0) });
+      }
+      this.update(state);
+      this.mirrorHunks();
+      return state;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.error(`Explain and fix failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
+      return this.fail(state, message);
+    } finally {
+      if (this.running === controller) this.running = undefined;
+    }
+  }
+
+  cancel(): void {
+    this.running?.abort();
+    this.running = undefined;
+  }
+
+  private outsideLines = new Set<number>();
+
+  private update(state: ExplanationState): void {
+    this.state = state;
+    this.view.show({ ...state, blocks: state.blocks.map((b) => ({ ...b })), hunks: [...state.hunks] });
+  }
+
+  private fail(state: ExplanationState, message: string, action?: string): ExplanationState {
+    state.phase = 'error';
+    state.status = '';
+    state.error = { message, action };
+    this.log.warn(`Explain and fix stopped: ${message}`);
+    this.update(state);
+    return state;
+  }
+
+  private cancelled(state: ExplanationState): ExplanationState {
+    state.phase = 'cancelled';
+    state.status = 'Nothing was changed.';
+    this.update(state);
+    return state;
+  }
+
+  /** The view mirrors the proposal's hunks and their states. */
+  private mirrorHunks(): void {
+    const target = this.state.target;
+    if (!target) return;
+    const reviewed = this.proposals.get(vscode.Uri.file(target.file));
+    if (!reviewed && this.state.phase !== 'proposed') return;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === target.file);
+    if (reviewed && doc) {
+      const text = doc.getText();
+      this.state.hunks = reviewed.proposal.hunks.map((h) => {
+        const startLine = hunkLines(text, h).startLine + 1;
+        return { id: h.id, state: h.state, startLine, oldText: h.oldText, newText: h.newText, outsideTarget: startLine < target.startLine || startLine > target.endLine || this.outsideLines.has(startLine) };
+      });
+    } else if (!reviewed) {
+      // Settled: keep the last states, mark what was still pending as decided elsewhere.
+      this.state.phase = 'done';
+      this.state.status = 'All changes settled.';
+    }
+    this.update(this.state);
+  }
+
+  private showVerdicts(target: Target, blocks: readonly Block[], verdicts: readonly BlockVerdict[]): void {
+    const ok: vscode.DecorationOptions[] = [];
+    const bad: vscode.DecorationOptions[] = [];
+    for (const v of verdicts) {
+      const block = blocks.find((b) => b.id === v.blockId);
+      if (!block) continue;
+      const line = block.range.start.line - 1;
+      const hover = new vscode.MarkdownString(`**Ducktrace · block ${block.id}: ${v.correct ? 'looks correct ✓' : 'looks wrong ✗'}**\n\n`);
+      hover.appendText(v.why);
+      // The editor clamps the column to the line's end, where the reason is drawn.
+      const item = { range: new vscode.Range(line, 0, line, 100_000), hoverMessage: hover, renderOptions: v.correct ? undefined : { after: { contentText: `✗ ${truncate(v.why, 80)}` } } };
+      (v.correct ? ok : bad).push(item);
+    }
+    this.verdictDoc = { uri: vscode.Uri.file(target.file), ok, bad };
+    this.paintVerdicts();
+  }
+
+  private paintVerdicts(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const mine = this.verdictDoc && editor.document.uri.toString() === this.verdictDoc.uri.toString();
+      editor.setDecorations(this.verdictOk, mine ? this.verdictDoc!.ok : []);
+      editor.setDecorations(this.verdictBad, mine ? this.verdictDoc!.bad : []);
+    }
+  }
+
+  private async testSourceAround(file: string, line: number): Promise<string | undefined> {
+    const text = await this.files.read(file);
+    if (!text) return undefined;
+    const lines = text.split(/\r?\n/);
+    return lines.slice(Math.max(0, line - 15), Math.min(lines.length, line + 15)).join('\n');
+  }
+
+  private async onViewMessage(m: import('./explanationView').ViewMessage): Promise<void> {
+    const target = this.state.target;
+    switch (m.type) {
+      case 'cancel':
+        this.cancel();
+        break;
+      case 'retry':
+        if (this.lastInput) await this.run(this.lastInput);
+        break;
+      case 'showPrompt':
+        await this.showPrompt();
+        break;
+      case 'accept':
+      case 'reject':
+        if (target) await (m.type === 'accept' ? this.proposals.accept({ uri: vscode.Uri.file(target.file), hunkId: m.hunkId }) : this.proposals.reject({ uri: vscode.Uri.file(target.file), hunkId: m.hunkId }));
+        break;
+      case 'open':
+        // Only files this session is about: the view's messages are not trusted with paths.
+        if (m.file === target?.file || m.file === this.state.test?.file) {
+          const line = Math.max(0, (Number(m.line) || 1) - 1);
+          await vscode.window.showTextDocument(vscode.Uri.file(m.file), { selection: new vscode.Range(line, 0, line, 0) });
+        }
+        break;
+      case 'action':
+        if (m.action === 'Set API Key') await vscode.commands.executeCommand('ducktrace.setApiKey');
+        else if (m.action === 'Choose Model') await vscode.commands.executeCommand('ducktrace.chooseModel');
+        else if (m.action === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'ducktrace');
+        break;
+    }
+  }
+
+  /** Opens exactly what was sent to the model, as a read-only-looking untitled markdown document. */
+  async showPrompt(): Promise<void> {
+    if (!this.lastMessages.length) {
+      void vscode.window.showInformationMessage('Ducktrace has not sent a prompt yet.');
+      return;
+    }
+    const body = this.lastMessages.map((m) => `## ${m.role}\n\n\`\`\`\`text\n${m.content}\n\`\`\`\``).join('\n\n');
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# Prompt sent by Ducktrace\n\n${body}\n` });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+}
+
+function applyVerdicts(state: ExplanationState, verdicts: readonly BlockVerdict[]): void {
+  for (const v of verdicts) {
+    const block = state.blocks.find((b) => b.id === v.blockId);
+    if (block) block.verdict = { correct: v.correct, why: v.why };
+  }
+}
+
+/** The values after a block in its first traced visit, one "name = value" line each. */
+function valuesAfter(trace: PromptTrace, blockId: string): string[] | undefined {
+  for (const call of trace.calls) {
+    const step = call.steps.find((s) => s.blockId === blockId);
+    if (step) return Object.entries(step.vars).map(([k, v]) => `${k} = ${typeof v === 'string' ? v : renderValue(v)}`);
+  }
+  return undefined;
+}
+
+function renderValue(v: unknown): string {
+  if (v && typeof v === 'object' && 'text' in v) return String((v as { text: unknown }).text);
+  return JSON.stringify(v);
+}
+
+const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const lineSpan = (a: number, b: number) => Array.from({ length: Math.max(0, b - a + 1) }, (_, i) => a + i);

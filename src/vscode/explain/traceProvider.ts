@@ -1,0 +1,50 @@
+// Runtime values for Explain and fix: reruns the failing test under Ducktrace's tracer (only that
+// test, with the runner's own filter) and hands the prompt the values after each block.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PromptTrace } from '../../core/duck/prompt';
+import type { Trace, TraceValue } from '../../core/trace/traceModel';
+import { traceTest } from '../../host/tracers/traceTest';
+import { pythonInterpreter } from '../testing/pythonInterpreter';
+import type { ExplainInput, TraceProvider } from './explainController';
+
+/** The failing test as the tracer's `--test` wants it: a pytest node id relative to the cwd. */
+export function testSelector(input: ExplainInput, cwd: string): string | undefined {
+  const id = input.testId;
+  if (id) {
+    const [file, ...rest] = id.split('::');
+    if (file && path.isAbsolute(file)) return [path.relative(cwd, file), ...rest].join('::');
+    return id;
+  }
+  if (input.file && input.name) return `${path.relative(cwd, input.file)}::${input.name}`;
+  return undefined;
+}
+
+export function createTraceProvider(log: vscode.LogOutputChannel): TraceProvider {
+  return async (input, target) => {
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.file));
+    if (!folder) return undefined;
+    const cwd = folder.uri.fsPath;
+    const test = testSelector(input, cwd);
+    if (!test) return undefined;
+    const started = Date.now();
+    const run = await traceTest({ cwd, test, target: { file: target.file, function: target.functionName }, python: await pythonInterpreter(folder.uri) });
+    log.info(`Traced ${target.functionName} in ${test}: ${run.trace.calls.length} call(s), ${run.trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
+    return toPromptTrace(run.trace);
+  };
+}
+
+/** The prompt's view of a trace: values as their short renderings. */
+export function toPromptTrace(trace: Trace): PromptTrace {
+  const text = (v: TraceValue) => v.text;
+  const vars = (vs: Readonly<Record<string, TraceValue>>) => Object.fromEntries(Object.entries(vs).map(([k, v]) => [k, text(v)]));
+  return {
+    calls: trace.calls.map((c) => ({
+      args: vars(c.args),
+      steps: c.steps.map((s) => ({ blockId: s.blockId, iteration: s.iteration, vars: vars(s.vars) })),
+      result: c.returned ? text(c.returned) : undefined,
+      error: c.threw ? text(c.threw) : undefined,
+    })),
+    truncated: trace.truncated !== false,
+  };
+}

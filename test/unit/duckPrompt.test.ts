@@ -1,0 +1,202 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { buildPrompt, diagnosisJsonSchema, functionHeader, type PromptInput, type PromptTrace } from '../../src/core/duck/prompt';
+import { parseReply } from '../../src/core/duck/replyParser';
+import { estimateTokens, truncateToTokens } from '../../src/core/duck/tokens';
+import type { Trace } from '../../src/core/trace/traceModel';
+import { parseFixture, readFixture } from './support/fixtures';
+
+async function bisectInput(trace?: PromptTrace, suspicion?: Record<string, number>): Promise<PromptInput> {
+  const parsed = await parseFixture('replies', 'targets', 'search.py');
+  try {
+    const fn = parsed.fn('bisect_left');
+    const blocks = parsed.blocks('bisect_left');
+    return {
+      intent: {
+        testName: 'test_insert_after_last',
+        testSource: 'def test_insert_after_last():\n    assert bisect_left([1, 2, 3], 4) == 3\n',
+        message: 'AssertionError: assert 2 == 3',
+        expected: '3',
+        actual: '2',
+        docstring: 'Return the leftmost index where x could be inserted to keep arr sorted.',
+      },
+      fn: { name: fn.qualifiedName, file: 'search.py', language: 'python', range: fn.range, header: functionHeader(parsed.source, fn.range, blocks), blocks },
+      trace,
+      suspicion,
+    };
+  } finally {
+    parsed.tree.delete();
+  }
+}
+
+const smallTrace: PromptTrace = {
+  calls: [
+    {
+      args: { arr: '[1, 2, 3]', x: '4' },
+      result: '2',
+      steps: [
+        { blockId: 'b1', vars: { lo: '0', hi: '2' } },
+        { blockId: 'b2', iteration: 1, vars: { lo: '0', hi: '2' } },
+        { blockId: 'b3', iteration: 1, vars: { mid: '1' } },
+        { blockId: 'b5', iteration: 1, vars: { lo: '2' } },
+        { blockId: 'b7', vars: { lo: '2' } },
+      ],
+    },
+  ],
+};
+
+test('the prompt states the intent, every block with line numbers, and the values after each block', async () => {
+  const prompt = buildPrompt(await bisectInput(smallTrace));
+  assert.deepEqual(
+    prompt.messages.map((m) => m.role),
+    ['system', 'user'],
+  );
+  const [system, user] = prompt.messages.map((m) => m.content);
+  assert.match(system, /rubber-duck debugger/);
+  assert.match(system, /Suspect the implementation before the test/);
+  assert.match(system, /JSON/);
+  assert.match(user, /test_insert_after_last/);
+  assert.match(user, /Expected: 3\nActual: {3}2/);
+  assert.match(user, /leftmost index/);
+  for (const id of ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7']) assert.match(user, new RegExp(`### ${id} \\(`));
+  assert.match(user, /\n12 \| {5}hi = len\(arr\) - 1\n/);
+  assert.match(user, /6 \| def bisect_left/);
+  assert.match(user, /lo = 0, hi = 2/);
+  assert.match(user, /call 1 with .*returned 2/);
+  assert.equal(prompt.stats.blocksIncluded, 7);
+  assert.equal(prompt.stats.traceStepsIncluded, 5);
+  assert.equal(prompt.stats.truncated, false);
+  assert.ok(prompt.stats.estimatedTokens < 6000);
+  assert.equal(prompt.schema, diagnosisJsonSchema);
+});
+
+test('without a trace the prompt says no values were recorded', async () => {
+  const prompt = buildPrompt(await bisectInput());
+  assert.match(prompt.messages[1].content, /No runtime values were recorded/);
+  assert.equal(prompt.stats.traceStepsIncluded, 0);
+});
+
+test('a huge trace is cut to its budget: first and last steps of each block kept, the rest counted', async () => {
+  const steps = [];
+  for (let i = 0; i < 5000; i++) steps.push({ blockId: ['b2', 'b3', 'b4', 'b5'][i % 4], iteration: Math.floor(i / 4) + 1, vars: { lo: String(i), hi: String(i + 7), mid: String(i + 3) } });
+  const input = await bisectInput({ calls: [{ args: { arr: 'list(range(10000))', x: '4' }, result: '2', steps }] });
+  const prompt = buildPrompt(input);
+  assert.ok(prompt.stats.estimatedTokens <= 6000, `estimated ${prompt.stats.estimatedTokens}`);
+  assert.equal(prompt.stats.truncated, true);
+  assert.ok(prompt.stats.traceStepsIncluded > 8 && prompt.stats.traceStepsIncluded < 5000);
+  const user = prompt.messages[1].content;
+  const valueLines = user.split('\n').filter((l) => l.startsWith('  - '));
+  assert.ok(estimateTokens(valueLines.join('\n')) <= 2000 + 50, 'the trace stays within its own budget');
+  assert.match(user, /iteration 1: lo = 0/);
+  assert.match(user, /iteration 1250: lo = 4999/, 'the last step of b5 is kept');
+  assert.match(user, /more steps left out/);
+  assert.equal(prompt.stats.blocksIncluded, 7);
+});
+
+test('a tight budget keeps the most suspicious blocks and drops the least suspicious first', async () => {
+  const input = await bisectInput(smallTrace, { b1: 0.9, b7: 0.6, b2: 0.1, b3: 0, b4: 0, b5: 0, b6: 0 });
+  const prompt = buildPrompt(input, { maxTokens: 720 });
+  const user = prompt.messages[1].content;
+  assert.ok(prompt.stats.blocksIncluded < 7);
+  assert.equal(prompt.stats.truncated, true);
+  assert.match(user, /### b1 \(straight, lines 7-12, suspicion 0\.90\)\n```python/);
+  assert.match(user, /### b6 .*: code left out to fit the budget/);
+});
+
+test('the text answer format documents the fallback the parser reads', async () => {
+  const prompt = buildPrompt(await bisectInput(), { answerFormat: 'text' });
+  assert.match(prompt.messages[0].content, /VERDICT b1: correct \| <why>/);
+  assert.match(prompt.messages[0].content, /TEST IS WRONG:/);
+  const reply = ['SUMMARY: hi starts too low.', 'VERDICT b1: wrong | hi = len(arr) - 1', 'VERDICT b2: correct | loop', 'FIX:', '```python', readFixture('replies', 'targets', 'search.fixed.py').split('\n').slice(5, 19).join('\n'), '```'].join('\n');
+  const parsed = parseReply(reply, { functionName: 'bisect_left', language: 'python' });
+  assert.ok(parsed.ok && parsed.format === 'text' && parsed.diagnosis.fix?.kind === 'function');
+});
+
+test('secrets in the prompt text are redacted', async () => {
+  const input = await bisectInput();
+  const prompt = buildPrompt(
+    { ...input, intent: { ...input.intent, testSource: 'API_KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123"\npassword = "hunter2-horse"\n' } },
+    { redaction: { envTexts: ['DB_PASSWORD=hunter2-horse\n'] } },
+  );
+  const user = prompt.messages[1].content;
+  assert.doesNotMatch(user, /sk-proj-abc|hunter2/);
+  assert.equal(prompt.stats.redactions, 2);
+});
+
+test('the schema is strict-mode shaped: every object closed and every property required', () => {
+  const check = (node: unknown, path: string): void => {
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (o.type === 'object' || (Array.isArray(o.type) && o.type.includes('object'))) {
+      assert.equal(o.additionalProperties, false, `${path} must be closed`);
+      assert.deepEqual([...(o.required as string[])].sort(), Object.keys(o.properties as object).sort(), `${path} must require every property`);
+    }
+    for (const [k, v] of Object.entries(o)) check(v, `${path}.${k}`);
+  };
+  check(diagnosisJsonSchema, 'schema');
+});
+
+test('an answer in the schema round-trips through the parser', () => {
+  const answer = { summary: 's', verdicts: [{ block: 'b1', correct: false, why: 'w' }], fix: { kind: 'search_replace', code: null, diff: null, edits: [{ search: 'a', replace: 'b' }] }, test_is_wrong: null };
+  const parsed = parseReply(JSON.stringify(answer));
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.diagnosis, { summary: 's', verdicts: [{ blockId: 'b1', correct: false, why: 'w' }], fix: { kind: 'search-replace', edits: [{ search: 'a', replace: 'b' }] } });
+});
+
+test('token estimates: code costs more than chars/4 would say for punctuation, never zero for text', () => {
+  assert.equal(estimateTokens(''), 0);
+  assert.ok(estimateTokens('hello') >= 1);
+  const code = 'if (a[i] !== b[j]) { return -1; }';
+  assert.ok(estimateTokens(code) >= code.length / 4);
+  assert.ok(estimateTokens('the quick brown fox jumps over the lazy dog') <= 12);
+  const cut = truncateToTokens(Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n'), 100);
+  assert.equal(cut.truncated, true);
+  assert.ok(estimateTokens(cut.text) <= 100);
+  assert.match(cut.text, /more lines omitted/);
+});
+
+test('the reply parser never throws, whatever it is given', () => {
+  const inputs: unknown[] = [undefined, null, 42, {}, '', '{', '}', '```', '```json\n{', '{"summary": 1}', '"just a string"', '<<<<<<< SEARCH', '@@ -1 +1 @@\n-x\n+y', '\u0000\uFFFF', '{"fix": {"kind": "function"}}'];
+  let seed = 7;
+  const alphabet = '{}[]":,`\n -+@<>=abcdefSEARCHREPLACEdef fix summary verdicts';
+  for (let i = 0; i < 300; i++) {
+    let s = '';
+    for (let k = 0; k < 80; k++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      s += alphabet[seed % alphabet.length];
+    }
+    inputs.push(s);
+  }
+  for (const input of inputs) {
+    const r = parseReply(input, { functionName: 'f', language: 'python', requireFix: true });
+    assert.ok(r.ok || r.error.length > 0);
+  }
+});
+
+test('a Trace from the tracers renders as is: TraceValue texts, returned/threw, truncation notes', async () => {
+  const v = (text: string, type = 'int') => ({ type, text });
+  const trace: Trace = {
+    target: { file: 'search.py', function: 'bisect_left', language: 'python' },
+    calls: [
+      {
+        args: { arr: v('[1, 2, 3]', 'list'), x: v('4') },
+        depth: 0,
+        executedSteps: 3,
+        returned: v('2'),
+        steps: [
+          { blockId: 'b1', iteration: 1, vars: { lo: v('0'), hi: v('2') } },
+          { blockId: 'b2', iteration: 1, vars: { lo: v('0'), hi: v('2') } },
+          { blockId: 'b7', iteration: 1, vars: { lo: v('2') } },
+        ],
+      },
+    ],
+    truncated: { droppedSteps: 4, droppedCalls: 0, notes: ['kept the first and last visits of each block'] },
+    stats: { steps: 3, bytes: 300, elapsedMs: 5 },
+  };
+  const prompt = buildPrompt(await bisectInput(trace));
+  const user = prompt.messages[1].content;
+  assert.match(user, /- call 1 with arr=\[1, 2, 3\], x=4: returned 2/);
+  assert.match(user, /iteration 1: lo = 0, hi = 2/);
+  assert.match(user, /kept the first and last visits of each block/);
+  assert.equal(prompt.stats.traceStepsIncluded, 3);
+});

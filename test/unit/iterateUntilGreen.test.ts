@@ -1,0 +1,147 @@
+// The loop's rules, driven by a tiny simulated project: files are strings, each test a predicate
+// over them, the "model" a script of proposals.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { iterateUntilGreen, revertAll, type FixProposal, type LoopFailure, type LoopPorts, type LoopEvent } from '../../src/core/loop/iterateUntilGreen';
+
+interface World {
+  files: Map<string, string>;
+  tests: Record<string, (files: Map<string, string>) => string | undefined>; // returns the failure message
+}
+
+function ports(world: World, script: ((f: LoopFailure, notes: readonly string[]) => FixProposal)[], extra: Partial<LoopPorts> = {}) {
+  const events: LoopEvent[] = [];
+  const asked: { test: string; notes: readonly string[] }[] = [];
+  const checkpoints = new Map<string, string>();
+  const p: LoopPorts = {
+    async runTests() {
+      const failures: LoopFailure[] = [];
+      const passed: string[] = [];
+      for (const [id, t] of Object.entries(world.tests)) {
+        const msg = t(world.files);
+        if (msg) failures.push({ testId: id, name: id, file: 'test_app.py', message: msg, stack: [{ file: 'app.py', line: 1 }] });
+        else passed.push(id);
+      }
+      return { failures, passed };
+    },
+    async propose(f, notes) {
+      asked.push({ test: f.testId, notes });
+      const next = script.shift();
+      if (!next) return { ok: false, error: 'script ran out' };
+      return next(f, notes);
+    },
+    async readFile(file) {
+      return world.files.get(file) ?? '';
+    },
+    async writeFile(file, text) {
+      world.files.set(file, text);
+    },
+    async review(file, newText) {
+      world.files.set(file, newText);
+      return newText;
+    },
+    isTestFile: (file) => file.startsWith('test_'),
+    mayEditTests: async () => false,
+    async checkpoint(file, original) {
+      checkpoints.set(file, original);
+    },
+    onEvent: (e) => events.push(e),
+    ...extra,
+  };
+  return { ports: p, events, asked, checkpoints };
+}
+
+const replace = (file: string, from: string, to: string) => (_f: LoopFailure): FixProposal => ({ ok: true, file, newText: world.files.get(file)!.replace(from, to), summary: `${from} -> ${to}`, tokens: 100 });
+let world: World;
+function twoBugs(): World {
+  return {
+    files: new Map([['app.py', 'add: a - b\nmul: a + b\nsub: a - b\n'], ['test_app.py', 'tests']]),
+    tests: {
+      test_add: (f) => (f.get('app.py')!.includes('add: a + b') ? undefined : 'assert add(1, 2) == 3'),
+      test_mul: (f) => (f.get('app.py')!.includes('mul: a * b') ? undefined : 'assert mul(2, 3) == 6'),
+      test_sub: (f) => (f.get('app.py')!.includes('sub: a - b') ? undefined : 'assert sub(3, 1) == 2'),
+    },
+  };
+}
+
+test('two independent bugs reach green in two iterations; originals are checkpointed and revert restores them exactly', async () => {
+  world = twoBugs();
+  const original = world.files.get('app.py')!;
+  const { ports: p, events, checkpoints } = ports(world, [replace('app.py', 'add: a - b', 'add: a + b'), replace('app.py', 'mul: a + b', 'mul: a * b')]);
+  const summary = await iterateUntilGreen(p);
+  assert.equal(summary.stop, 'green');
+  assert.equal(summary.iterations.length, 2);
+  assert.deepEqual([...summary.fixed].sort(), ['test_add', 'test_mul']);
+  assert.equal(summary.tokens, 200);
+  assert.equal(checkpoints.get('app.py'), original);
+  assert.ok(events.some((e) => e.type === 'phase' && e.phase === 'rerunning tests'));
+  await revertAll(summary.originals, async (f, t) => void world.files.set(f, t));
+  assert.equal(world.files.get('app.py'), original);
+});
+
+test('a fix that breaks a passing test is reverted and the model is told why', async () => {
+  world = twoBugs();
+  const { ports: p, asked } = ports(world, [replace('app.py', 'sub: a - b', 'sub: a + b'), replace('app.py', 'add: a - b', 'add: a + b'), replace('app.py', 'mul: a + b', 'mul: a * b')]);
+  const summary = await iterateUntilGreen(p);
+  assert.equal(summary.iterations[0]!.result, 'reverted');
+  assert.ok(world.files.get('app.py')!.includes('sub: a - b'), 'reverted');
+  assert.match(asked[1]!.notes[0]!, /made these passing tests fail, so it was reverted: test_sub/);
+  assert.equal(summary.stop, 'green');
+});
+
+test('no progress: told what did not work, tried once more, then the loop moves on and stops', async () => {
+  world = { files: new Map([['app.py', 'x = 1\n']]), tests: { test_x: (f) => (f.get('app.py')!.includes('x = 2') ? undefined : 'assert x == 2') } };
+  const { ports: p, asked } = ports(world, [replace('app.py', 'x = 1', 'x = 1 # hmm'), replace('app.py', '# hmm', '# still')]);
+  const summary = await iterateUntilGreen(p);
+  assert.deepEqual(summary.iterations.map((r) => r.result), ['no-progress', 'no-progress']);
+  assert.match(asked[1]!.notes[0]!, /did not change the failure/);
+  assert.equal(summary.stop, 'no-progress');
+  assert.equal(summary.stillFailing[0]!.why, 'Two fixes in a row did not change the failure.');
+});
+
+test('a test file is not edited without permission; the claim that a test is wrong is shown, not acted on', async () => {
+  world = twoBugs();
+  const { ports: p } = ports(world, [
+    () => ({ ok: true, file: 'test_app.py', newText: 'weakened tests', summary: 'edit the test' }),
+    () => ({ ok: true, testIsWrong: 'mul should add', summary: 'the test is wrong' }),
+  ]);
+  const summary = await iterateUntilGreen(p);
+  assert.equal(world.files.get('test_app.py'), 'tests');
+  assert.deepEqual(summary.iterations.map((r) => r.result), ['test-file-refused', 'test-claim']);
+  assert.equal(summary.stop, 'no-progress');
+});
+
+test('max iterations, token budget and cancellation stop the loop with files consistent', async () => {
+  world = twoBugs();
+  const a = await iterateUntilGreen(ports(world, [replace('app.py', 'add: a - b', 'add: a + b'), replace('app.py', 'mul: a + b', 'mul: a * b')]).ports, { maxIterations: 1 });
+  assert.equal(a.stop, 'max-iterations');
+  world = twoBugs();
+  const b = await iterateUntilGreen(ports(world, [replace('app.py', 'add: a - b', 'add: a + b'), replace('app.py', 'mul: a + b', 'mul: a * b')]).ports, { maxTokens: 50 });
+  assert.equal(b.stop, 'token-budget');
+  world = twoBugs();
+  const controller = new AbortController();
+  const before = world.files.get('app.py');
+  const c = await iterateUntilGreen(ports(world, [(f) => { controller.abort(); return replace('app.py', 'add: a - b', 'add: a + b')(f); }]).ports, { signal: controller.signal });
+  assert.equal(c.stop, 'cancelled');
+  assert.equal(world.files.get('app.py'), before, 'nothing applied after the cancel');
+});
+
+test('review mode: a rejected proposal changes nothing and the loop moves on', async () => {
+  world = twoBugs();
+  const before = world.files.get('app.py');
+  const { ports: p } = ports(world, [replace('app.py', 'add: a - b', 'add: a + b'), replace('app.py', 'mul: a + b', 'mul: a * b')], {
+    review: async (file) => world.files.get(file)!, // the user rejects everything
+  });
+  const summary = await iterateUntilGreen(p);
+  assert.deepEqual(summary.iterations.map((r) => r.result), ['rejected', 'rejected']);
+  assert.equal(world.files.get('app.py'), before);
+});
+
+test('nothing to fix when everything passes; a model error is reported per test', async () => {
+  world = { files: new Map([['app.py', 'ok']]), tests: { t: () => undefined } };
+  assert.equal((await iterateUntilGreen(ports(world, []).ports)).stop, 'nothing-to-fix');
+  world = twoBugs();
+  const s = await iterateUntilGreen(ports(world, [() => ({ ok: false, error: 'The model server refused the API key' })]).ports, { maxIterations: 1 });
+  assert.equal(s.iterations[0]!.result, 'model-error');
+  assert.match(s.iterations[0]!.detail, /API key/);
+});
