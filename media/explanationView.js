@@ -96,10 +96,46 @@
     error: 'Stopped',
   };
 
+  /** Iterate Until Green: one entry per iteration, then the summary with "Revert all". @param {any} loop */
+  function renderLoop(loop) {
+    const sec = h('section', { 'aria-label': 'Iterate until green' }, [h('h3', {}, [`Iterate until green (${loop.mode} mode)`])]);
+    if (loop.summary) {
+      const sm = loop.summary;
+      const box = h('div', { class: `summary summary-${sm.stop}`, role: 'status' }, [h('strong', {}, [sm.message])]);
+      box.append(h('div', {}, [`Fixed: ${sm.fixed.length ? sm.fixed.map((/** @type {string} */ id) => id.split('::').pop()).join(', ') : 'none'}`]));
+      if (sm.stillFailing.length) {
+        const ul = h('ul');
+        for (const f of sm.stillFailing) ul.append(h('li', {}, [h('strong', {}, [f.name]), ` — ${f.why}`]));
+        box.append(h('div', {}, ['Still failing:']), ul);
+      }
+      if (sm.changedFiles.length) {
+        box.append(h('div', {}, [`Changed: ${sm.changedFiles.join(', ')}`]));
+        box.append(button('Revert All Ducktrace Changes', 'Restore the exact contents every changed file had before the loop', () => vscode.postMessage({ type: 'revertAll' })));
+      }
+      sec.append(box);
+    }
+    const list = h('ol', { class: 'timeline' });
+    for (const e of loop.timeline) {
+      const item = h('li', { class: `entry result-${e.result}` }, [h('div', {}, [h('strong', {}, [`${e.test}`]), ` — ${e.result}`]), h('div', { class: 'detail' }, [e.detail])]);
+      if (e.summary) item.append(h('div', { class: 'why' }, [e.summary]));
+      if (e.diff) {
+        const diff = h('pre', { class: 'diff' });
+        for (const l of e.diff.split('\n').slice(2)) diff.append(h('div', { class: l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : '' }, [l]));
+        item.append(h('details', {}, [h('summary', {}, ['Change']), diff]));
+      }
+      list.append(item);
+    }
+    if (loop.timeline.length) sec.append(list);
+    else if (!loop.summary) sec.append(h('p', { class: 'empty' }, ['Running the tests…']));
+    return sec;
+  }
+
   /** @param {any} s */
   function render(s) {
     root.replaceChildren();
+    if (s && s.loop) root.append(renderLoop(s.loop));
     if (!s || s.phase === 'idle') {
+      if (s && s.loop) return;
       root.append(
         h('p', { class: 'empty' }, ['Run ', h('strong', {}, ['Explain and Fix']), ' on a failing test to see, block by block, why it fails.']),
       );

@@ -82,6 +82,21 @@ const builds = [
     outfile: join(root, 'dist/nodeTestReporter.js'),
     footer: { js: 'module.exports = module.exports.default;' },
   }),
+  // The JavaScript tracer, loaded into the traced test process: `--require` of the register module,
+  // which registers the ES module loader hooks next to it.
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: [join(root, 'src/host/tracers/js/jsRegister.ts')],
+    outfile: join(root, 'dist/ducktrace_js_register.js'),
+  }),
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    format: 'esm',
+    entryPoints: [join(root, 'src/host/tracers/js/jsLoaderHooks.ts')],
+    outfile: join(root, 'dist/ducktrace_js_hooks.mjs'),
+  }),
 ];
 
 if (withTests) {
@@ -124,8 +139,8 @@ await Promise.all(builds);
 chmodSync(join(root, 'dist/cli.js'), 0o755);
 // Python helpers the test runners load (`-p ducktrace_pytest` with dist/ on PYTHONPATH).
 for (const py of filesUnder(join(root, 'src/host/runners/python'), (p) => p.endsWith('.py'))) cpSync(py, join(root, 'dist', py.split(/[\\/]/).pop()));
-// The Python tracer (`python -m ducktrace_tracer` with dist/ on PYTHONPATH).
-for (const py of ['ducktrace_tracer.py']) cpSync(join(root, 'src/host/tracers/python', py), join(root, 'dist', py));
+// The Python tracer and its coverage mode (`python -m ducktrace_tracer` / `ducktrace_spectra` with dist/ on PYTHONPATH).
+for (const py of ['ducktrace_tracer.py', 'ducktrace_spectra.py']) cpSync(join(root, 'src/host/tracers/python', py), join(root, 'dist', py));
 if (withTests) cpSync(join(root, 'package.json'), join(root, 'out', 'package.json'));
 copyGrammars();
 console.log(`built ${relative(process.cwd(), join(root, 'dist')) || 'dist'}${withTests ? ' and out' : ''}`);

@@ -27,13 +27,31 @@ export interface ViewHunk {
   readonly outsideTarget?: boolean;
 }
 
+/** One iteration of Iterate Until Green: failure -> verdicts -> patch -> result. */
+export interface TimelineEntry {
+  readonly iteration: number;
+  readonly test: string;
+  readonly result: string;
+  readonly detail: string;
+  readonly summary?: string;
+  /** Unified diff of what the iteration kept (empty when nothing changed). */
+  readonly diff?: string;
+}
+
+export interface LoopView {
+  readonly mode: 'review' | 'auto';
+  readonly timeline: TimelineEntry[];
+  /** Set when the loop has stopped. */
+  summary?: { readonly stop: string; readonly message: string; readonly fixed: readonly string[]; readonly stillFailing: readonly { readonly name: string; readonly why: string }[]; readonly changedFiles: readonly string[] };
+}
+
 export interface ExplanationState {
   readonly sessionId: number;
   phase: SessionPhase;
   /** What is happening now, in words, e.g. "Asking gpt-4o-mini…". */
   status: string;
   readonly test?: { readonly name: string; readonly file: string; readonly line?: number; readonly message: string; readonly expected?: string; readonly actual?: string };
-  readonly target?: { readonly name: string; readonly file: string; readonly startLine: number; readonly endLine: number; readonly language: string };
+  target?: { readonly name: string; readonly file: string; readonly startLine: number; readonly endLine: number; readonly language: string };
   blocks: ViewBlock[];
   /** Markdown from the model: rendered safely by the view. */
   explanation: string;
@@ -44,6 +62,8 @@ export interface ExplanationState {
   /** True once a prompt was sent and can be shown exactly. */
   hasPrompt: boolean;
   model?: string;
+  /** Iterate Until Green's timeline, kept across the sessions of one loop. */
+  loop?: LoopView;
 }
 
 export function emptyState(sessionId = 0): ExplanationState {

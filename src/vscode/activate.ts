@@ -7,6 +7,9 @@ import { BlocksView } from './blocks/blocksView';
 import { ExplainController } from './explain/explainController';
 import { ExplanationView } from './explain/explanationView';
 import { createTraceProvider } from './explain/traceProvider';
+import { SuspicionView } from './localize/suspicionView';
+import { Checkpoints } from './loop/checkpoints';
+import { IterateUntilGreen, writeWholeFile } from './loop/iterateUntilGreenCommand';
 import { ModelSelection } from './models/modelSelection';
 import { InlineDiff } from './review/inlineDiff';
 import { ProposalManager } from './review/proposalManager';
@@ -17,6 +20,7 @@ import { ExplainCodeActionProvider } from './testing/explainCodeActions';
 import { FailureCodeLensProvider, testFileSelector } from './testing/failureCodeLens';
 import { FailureStore } from './testing/failureStore';
 import { DucktraceTestController } from './testing/testController';
+import { TerminalTestWatcher } from './testing/terminalWatcher';
 
 /** What `activate` returns: a small surface that integration tests (and other extensions) can read. */
 export interface DucktraceApi {
@@ -38,6 +42,10 @@ export interface DucktraceApi {
   readonly failures: FailureStore;
   /** `ducktrace.explainAndFix`: resolves its argument to a failure and shows it. */
   readonly explainAndFix: ExplainAndFix;
+  /** "Iterate Until Green". */
+  readonly iterate: IterateUntilGreen;
+  /** "Show Suspicious Blocks" heat marks. */
+  readonly suspicion: SuspicionView;
 }
 
 class Ducktrace extends Disposable {
@@ -50,6 +58,8 @@ class Ducktrace extends Disposable {
   readonly failures = this.register(new FailureStore());
   readonly tests: DucktraceTestController;
   readonly explainAndFix: ExplainAndFix;
+  readonly iterate: IterateUntilGreen;
+  readonly suspicion: SuspicionView;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -65,14 +75,26 @@ class Ducktrace extends Disposable {
     this.blocks = this.register(new BlocksView(parser));
     this.register(vscode.commands.registerCommand(CommandIds.showBlocks, () => this.blocks.showAtCursor()));
     this.register(vscode.commands.registerCommand(CommandIds.clearBlocks, () => this.blocks.clear()));
+    this.suspicion = this.register(new SuspicionView(context.extensionUri, parser, this.log));
+    this.register(vscode.commands.registerCommand(CommandIds.showSuspiciousBlocks, () => this.suspicion.showAtCursor()));
+    this.register(vscode.commands.registerCommand(CommandIds.clearSuspiciousBlocks, () => this.suspicion.clear()));
     this.explain = this.register(new ExplainController(context.extensionUri, parser, this.explanation, models, this.proposals, this.log));
     const inline = this.register(new InlineDiff(this.proposals, context.extensionUri));
     registerReviewCommands(this.proposals, inline).forEach((d) => this.register(d));
     this.register(vscode.window.registerTreeDataProvider('ducktrace.proposals', this.register(new ProposalView(this.proposals))));
     this.tests = this.register(new DucktraceTestController(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath, this.failures, this.log));
+    this.register(new TerminalTestWatcher(this.tests, this.failures, this.log));
     this.explain.traceProvider = createTraceProvider(this.log);
     this.explainAndFix = new ExplainAndFix(this.failures, this.explain, (testId) => this.rerunTest(testId), this.log);
     this.register(vscode.commands.registerCommand(CommandIds.explainAndFix, (arg: unknown) => this.explainAndFix.run(arg)));
+    const checkpoints = new Checkpoints(context.storageUri ?? context.globalStorageUri);
+    this.iterate = this.register(new IterateUntilGreen(context, this.explain, this.proposals, this.tests, checkpoints, this.log));
+    this.explain.onRevertAll = () => this.iterate.revertAll();
+    this.register(vscode.commands.registerCommand(CommandIds.iterateUntilGreen, (arg: unknown) => this.iterate.run(testIdsOf(arg))));
+    this.register(vscode.commands.registerCommand(CommandIds.revertAllChanges, () => this.iterate.revertAll()));
+    this.register(vscode.commands.registerCommand(CommandIds.forgetTestEditPermission, () => this.iterate.forgetTestEditPermission()));
+    // A loop interrupted by a crash or reload left its originals behind: offer them back.
+    void checkpoints.offerRecovery(writeWholeFile, this.log);
     this.register(vscode.languages.registerCodeLensProvider(testFileSelector, new FailureCodeLensProvider(this.failures)));
     this.register(vscode.languages.registerCodeActionsProvider(testFileSelector, new ExplainCodeActionProvider(), ExplainCodeActionProvider.metadata));
     this.log.info(`Ducktrace ${productVersion} activated in VS Code ${vscode.version} (${context.extensionMode === vscode.ExtensionMode.Production ? 'production' : 'development'} mode)`);
@@ -90,12 +112,24 @@ class Ducktrace extends Disposable {
   }
 }
 
+/** The failing tests under a Testing view item (a test, a file, a folder), as test ids; none: all. */
+function testIdsOf(arg: unknown): string[] | undefined {
+  if (!arg || typeof arg !== 'object' || !('children' in arg) || typeof (arg as vscode.TestItem).id !== 'string') return undefined;
+  const ids: string[] = [];
+  const visit = (item: vscode.TestItem) => {
+    if (item.children.size === 0) ids.push(item.id.slice(item.id.indexOf('|') + 1));
+    item.children.forEach(visit);
+  };
+  visit(arg as vscode.TestItem);
+  return ids;
+}
+
 let instance: Ducktrace | undefined;
 
 export function activate(context: vscode.ExtensionContext): DucktraceApi {
   instance = new Ducktrace(context);
   context.subscriptions.push(instance);
-  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix };
+  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix, iterate: instance.iterate, suspicion: instance.suspicion };
 }
 
 export function deactivate(): void {

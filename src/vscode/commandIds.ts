@@ -14,6 +14,11 @@ export const CommandIds = {
   setApiKey: 'ducktrace.setApiKey',
   clearApiKey: 'ducktrace.clearApiKey',
   showBlocks: 'ducktrace.showBlocks',
+  showSuspiciousBlocks: 'ducktrace.showSuspiciousBlocks',
+  clearSuspiciousBlocks: 'ducktrace.clearSuspiciousBlocks',
+  iterateUntilGreen: 'ducktrace.iterateUntilGreen',
+  revertAllChanges: 'ducktrace.revertAllChanges',
+  forgetTestEditPermission: 'ducktrace.forgetTestEditPermission',
   clearBlocks: 'ducktrace.clearBlocks',
   explainAndFix: 'ducktrace.explainAndFix',
 } as const;

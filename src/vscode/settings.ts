@@ -57,3 +57,23 @@ export function testSettings(scope?: vscode.Uri): TestSettings {
     watchTerminal: c.get<boolean>('tests.watchTerminal', true),
   };
 }
+
+export interface LoopSettings {
+  /** `review`: each fix waits for Accept/Reject inline; `auto`: fixes are applied directly. */
+  readonly mode: 'review' | 'auto';
+  readonly maxIterations: number;
+  /** 0: no limit. */
+  readonly maxTokens: number;
+  /** 0: no limit. */
+  readonly maxMinutes: number;
+}
+
+export function loopSettings(): LoopSettings {
+  const c = vscode.workspace.getConfiguration('ducktrace');
+  return {
+    mode: c.get<string>('iterate.mode', 'review') === 'auto' ? 'auto' : 'review',
+    maxIterations: Math.max(1, Math.floor(c.get<number>('iterate.maxIterations', 5))),
+    maxTokens: Math.max(0, c.get<number>('iterate.maxTokens', 200_000)),
+    maxMinutes: Math.max(0, c.get<number>('iterate.maxMinutes', 20)),
+  };
+}

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { ensureInstalled, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 
 const timeoutMs = Number(process.env.DUCKTRACE_INTEGRATION_TIMEOUT_MS ?? 600_000);
+// --untrusted: the same suite in a workspace VS Code does not trust; only the trust tests apply there.
+const untrusted = process.argv.includes('--untrusted');
 const suite = join(repoRoot, 'out/test/integration/suite/index.js');
 if (!existsSync(suite)) {
   console.error(`missing ${suite}: run 'npm run build:tests' first`);
@@ -16,8 +18,10 @@ ensureInstalled();
 const work = tempDir('integration');
 const workspace = join(work, 'workspace');
 cpSync(join(repoRoot, 'test/fixtures/workspace'), workspace, { recursive: true });
+// A canary: pytest imports conftest.py first, so a run of any test in the workspace leaves ran.txt.
+if (untrusted) writeFileSync(join(workspace, 'conftest.py'), "import pathlib\npathlib.Path(__file__).with_name('ran.txt').write_text('pytest ran')\n");
 const report = join(work, 'report.json');
-const resultsDir = join(repoRoot, 'test-results/integration');
+const resultsDir = join(repoRoot, untrusted ? 'test-results/integration-untrusted' : 'test-results/integration');
 mkdirSync(resultsDir, { recursive: true });
 const logFile = join(resultsDir, 'server.log');
 // Tests ask for screenshots by writing NAME.request here; we answer with NAME.done once taken.
@@ -32,7 +36,8 @@ function userDataDir() {
 const server = await startServer({
   userDataDir: userDataDir(),
   extensionsDir: join(work, 'extensions'),
-  env: { DUCKTRACE_TEST_REPORT: report, DUCKTRACE_TEST_WORKSPACE: workspace, DUCKTRACE_SCREENSHOT_DIR: requests },
+  env: { DUCKTRACE_TEST_REPORT: report, DUCKTRACE_TEST_WORKSPACE: workspace, DUCKTRACE_SCREENSHOT_DIR: requests, ...(untrusted ? { DUCKTRACE_TEST_FILTER: 'workspace trust', DUCKTRACE_TEST_UNTRUSTED: '1' } : {}) },
+  trustWorkspaces: !untrusted,
   logFile,
 });
 const browser = await launchBrowser();
@@ -61,10 +66,10 @@ try {
   } else {
     const r = JSON.parse(readFileSync(report, 'utf8'));
     for (const t of r.results) {
-      console.log(`${t.ok ? 'ok' : 'not ok'} - ${t.name} (${t.durationMs} ms)`);
+      console.log(`${t.ok ? 'ok' : 'not ok'} - ${t.name}${t.skipped ? ` # SKIP ${t.skipped}` : ''} (${t.durationMs} ms)`);
       if (!t.ok) console.log(t.error.split('\n').map((l) => `    ${l}`).join('\n'));
     }
-    console.log(`integration (VS Code ${r.vscodeVersion}): ${r.passed} passed, ${r.failed} failed`);
+    console.log(`integration${untrusted ? ', untrusted workspace' : ''} (VS Code ${r.vscodeVersion}): ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}`);
     outcome = r.failed === 0 && r.passed > 0 ? 0 : 1;
   }
 } finally {

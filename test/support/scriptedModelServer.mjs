@@ -12,15 +12,25 @@
 //   { malformed: true }                     stream bytes that are not SSE JSON
 //   { delayMs: 200, ... }                   wait before answering (and between stream chunks)
 // When the script runs out, the last step repeats. Every request is recorded in `requests`.
+// `routes` ([{ when: 'text', ...step }]) answer by content instead: the first route whose `when`
+// occurs in the request's messages wins (each route once unless `repeat: true`), before the script.
 import { createServer } from 'node:http';
 
-export async function startScriptedModelServer({ steps = [], model = 'scripted-model', chunkSize = 12 } = {}) {
+export async function startScriptedModelServer({ steps = [], routes = [], model = 'scripted-model', chunkSize = 12 } = {}) {
   const script = [...steps];
+  const pending = [...routes];
   const requests = [];
   const sockets = new Set();
   let last;
 
-  const next = () => {
+  const next = (body) => {
+    const text = JSON.stringify(body.messages ?? []);
+    const i = pending.findIndex((r) => text.includes(JSON.stringify(r.when).slice(1, -1)));
+    if (i >= 0) {
+      const route = pending[i];
+      if (!route.repeat) pending.splice(i, 1);
+      return route;
+    }
     if (script.length) last = script.shift();
     return last ?? { reply: '' };
   };
@@ -40,7 +50,7 @@ export async function startScriptedModelServer({ steps = [], model = 'scripted-m
       return json(res, 400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
     }
     requests.push({ body, headers: req.headers, path: url.pathname, query: Object.fromEntries(url.searchParams) });
-    const step = next();
+    const step = next(body);
     if (step.delayMs) await sleep(step.delayMs);
     if (step.hang) return; // the client's timeout or abort must end this
     if (step.status) {
@@ -109,6 +119,9 @@ export async function startScriptedModelServer({ steps = [], model = 'scripted-m
     /** Appends more scripted steps. */
     push(...more) {
       script.push(...more);
+    },
+    route(...more) {
+      pending.push(...more);
     },
     async close() {
       for (const s of sockets) s.destroy();

@@ -145,3 +145,13 @@ test('nothing to fix when everything passes; a model error is reported per test'
   assert.equal(s.iterations[0]!.result, 'model-error');
   assert.match(s.iterations[0]!.detail, /API key/);
 });
+
+test('scope: only the chosen tests are fixed, but breaking a test outside the scope still reverts', async () => {
+  world = twoBugs();
+  const { ports: p } = ports(world, [replace('app.py', 'sub: a - b', 'sub: a + b'), replace('app.py', 'add: a - b', 'add: a + b')]);
+  const summary = await iterateUntilGreen(p, { inScope: (id) => id === 'test_add' });
+  assert.deepEqual(summary.iterations.map((r) => r.result), ['reverted', 'fixed']);
+  assert.equal(summary.stop, 'green');
+  assert.deepEqual(summary.fixed, ['test_add']);
+  assert.ok(world.files.get('app.py')!.includes('mul: a + b'), 'the out-of-scope bug was left alone');
+});

@@ -16,6 +16,8 @@ export interface ExplainRequest {
   readonly fileText: string;
   readonly target: FixTarget;
   readonly promptOptions?: PromptOptions;
+  /** What was tried before for this failure and why it did not work, told to the model. */
+  readonly notes?: readonly string[];
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ExplainEvent) => void;
 }
@@ -54,7 +56,14 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
   const { model, signal, onEvent } = request;
   let options: PromptOptions = { ...request.promptOptions };
   let built = buildPrompt(request.prompt, options);
-  let messages: ChatMessage[] = built.messages.map((m) => ({ role: m.role, content: m.content }));
+  const withNotes = (msgs: readonly { role: 'system' | 'user'; content: string }[]): ChatMessage[] => {
+    const out: ChatMessage[] = msgs.map((m) => ({ role: m.role, content: m.content }));
+    if (request.notes?.length) {
+      out.push({ role: 'user', content: `Earlier attempts to fix this failure did not work:\n${request.notes.map((n) => `- ${n}`).join('\n')}\nTake this into account.` });
+    }
+    return out;
+  };
+  let messages: ChatMessage[] = withNotes(built.messages);
   const tokens = { input: 0, output: 0 };
   const sent: ChatMessage[] = [];
   let modelName = model.description;
@@ -99,7 +108,7 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
         shrunk = true;
         options = { ...options, maxTokens: Math.floor((options.maxTokens ?? DEFAULT_MAX_TOKENS) * 0.6), maxTraceTokens: Math.floor((options.maxTraceTokens ?? DEFAULT_MAX_TRACE_TOKENS) / 4) };
         built = buildPrompt(request.prompt, options);
-        messages = built.messages.map((m) => ({ role: m.role, content: m.content }));
+        messages = withNotes(built.messages);
         onEvent?.({ type: 'retry', reason: 'The prompt was too long for the model; sending a shorter one.' });
         continue;
       }

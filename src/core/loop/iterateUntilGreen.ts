@@ -54,6 +54,11 @@ export interface LoopOptions {
   readonly maxMs?: number;
   readonly signal?: AbortSignal;
   readonly now?: () => number;
+  /**
+   * The tests to make pass (default: every failing test). Tests outside the scope are still run
+   * and watched: a fix that breaks one of them is reverted like any other.
+   */
+  readonly inScope?: (testId: string) => boolean;
 }
 
 export type LoopPhase = 'running tests' | 'asking the model' | 'applying' | 'rerunning tests';
@@ -117,8 +122,9 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
     ports.onEvent?.({ type: 'iteration', record: r });
   };
   const note = (testId: string, text: string) => notes.set(testId, [...(notes.get(testId) ?? []), text]);
+  const inScope = options.inScope ?? (() => true);
   const finish = (stop: StopReason, run: TestRun | undefined, message: string): LoopSummary => {
-    const failing = new Map((run?.failures ?? []).map((f) => [f.testId, f]));
+    const failing = new Map((run?.failures ?? []).filter((f) => inScope(f.testId)).map((f) => [f.testId, f]));
     return {
       stop,
       iterations,
@@ -137,16 +143,17 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
   } catch (err) {
     return finish(signal.aborted ? 'cancelled' : 'error', undefined, signal.aborted ? 'Cancelled before the first test run finished.' : `The tests could not be run: ${messageOf(err)}`);
   }
-  run.failures.forEach((f) => initiallyFailing.add(f.testId));
-  if (run.failures.length === 0) return finish('nothing-to-fix', run, 'All tests already pass.');
+  run.failures.filter((f) => inScope(f.testId)).forEach((f) => initiallyFailing.add(f.testId));
+  if (initiallyFailing.size === 0) return finish('nothing-to-fix', run, 'All tests in scope already pass.');
+  const scopedFailures = (r: TestRun) => r.failures.filter((f) => inScope(f.testId));
 
   for (;;) {
     if (signal.aborted) return finish('cancelled', run, 'Cancelled. Every file is as the last finished step left it.');
-    if (run.failures.length === 0) return finish('green', run, `All tests pass after ${iteration} iteration${iteration === 1 ? '' : 's'}.`);
-    if (iteration >= maxIterations) return finish('max-iterations', run, `Stopped after ${maxIterations} iterations with ${run.failures.length} test(s) still failing.`);
+    if (scopedFailures(run).length === 0) return finish('green', run, `All tests pass after ${iteration} iteration${iteration === 1 ? '' : 's'}.`);
+    if (iteration >= maxIterations) return finish('max-iterations', run, `Stopped after ${maxIterations} iterations with ${scopedFailures(run).length} test(s) still failing.`);
     if (options.maxTokens && tokens >= options.maxTokens) return finish('token-budget', run, `Stopped: the token budget (${options.maxTokens}) is used up.`);
     if (options.maxMs && now() - started >= options.maxMs) return finish('time-budget', run, `Stopped: the time budget (${Math.round(options.maxMs / 1000)} s) is used up.`);
-    const candidates = rankFailures(run.failures.filter((f) => !givenUp.has(f.testId)), ports);
+    const candidates = rankFailures(scopedFailures(run).filter((f) => !givenUp.has(f.testId)), ports);
     const failure = candidates[0];
     if (!failure) return finish('no-progress', run, 'Stopped: Ducktrace could not make progress on any of the failing tests.');
 
@@ -184,8 +191,22 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
     phase('applying', failure.name);
     const before = await ports.readFile(proposal.file);
     if (!originals.has(proposal.file)) {
+      try {
+        await ports.checkpoint(proposal.file, before);
+      } catch (err) {
+        // Without a checkpoint a crash could lose the original: change nothing.
+        return finish('error', run, `Could not save a checkpoint of ${proposal.file} (${messageOf(err)}); nothing was changed.`);
+      }
       originals.set(proposal.file, before);
-      await ports.checkpoint(proposal.file, before);
+    }
+    if (proposal.newText === before) {
+      // The model handed back the code as it is: that is no progress, not a user's rejection.
+      const count = (noProgress.get(failure.testId) ?? 0) + 1;
+      noProgress.set(failure.testId, count);
+      note(failure.testId, 'Your previous answer left the code unchanged; the test still fails the same way.');
+      if (count >= 2) givenUp.set(failure.testId, 'Two answers in a row did not change the failure.');
+      record({ ...base, file: proposal.file, result: 'no-progress', detail: 'The proposed code is identical to the current code.', before, after: before });
+      continue;
     }
     const after = await ports.review(proposal.file, proposal.newText, signal);
     if (after === before) {

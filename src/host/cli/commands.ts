@@ -3,6 +3,8 @@
 import { applyReplyCommand } from './applyReplyCommand';
 import { blocksCommand } from './blocksCommand';
 import { failuresCommand } from './failuresCommand';
+import { fixCommand } from './fixCommand';
+import { localizeCommand } from './localizeCommand';
 import { traceCommand } from './traceCommand';
 
 export interface CliOutput {
@@ -19,4 +21,4 @@ export interface CliCommand {
   run(args: string[], out: CliOutput): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [blocksCommand, traceCommand, failuresCommand, applyReplyCommand];
+export const cliCommands: CliCommand[] = [blocksCommand, traceCommand, failuresCommand, applyReplyCommand, localizeCommand, fixCommand];

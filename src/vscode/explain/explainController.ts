@@ -4,15 +4,16 @@
 // the user's files untouched.
 import * as vscode from 'vscode';
 import type { Block } from '../../core/blocks/basicBlocks';
-import { blocksOfFunction } from '../../core/blocks/functionBlocks';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
-import { TargetFinder, type FailureLocation, type Target } from '../../core/blocks/targetFinder';
+import type { FailureLocation, Target } from '../../core/blocks/targetFinder';
 import type { BlockVerdict } from '../../core/duck/diagnosis';
-import { explainAndFix } from '../../core/duck/explainAndFix';
 import type { PromptTrace } from '../../core/duck/prompt';
-import { emptyState, type ExplanationState, type ViewBlock } from '../../core/explanationState';
+import { emptyState, type ExplanationState, type LoopView, type ViewBlock } from '../../core/explanationState';
+import type { IterationRecord, LoopSummary } from '../../core/loop/iterateUntilGreen';
+import { createTwoFilesPatch } from 'diff';
 import type { ChatMessage } from '../../core/modelClient';
+import { diagnoseFailure, type DiagnoseResult } from '../../host/duck/diagnoseFailure';
 import { ModelError } from '../../core/modelClient';
 import { NodeSourceFiles } from '../../host/nodeSourceFiles';
 import { hunkLines } from '../../core/patch/proposal';
@@ -74,6 +75,8 @@ export class ExplainController extends Disposable {
     this.verdictOk = this.register(gutter('verdict-ok.svg', ''));
     this.verdictBad = this.register(gutter('verdict-bad.svg', ''));
     this.register(view.onMessage((m) => this.onViewMessage(m)));
+    this.showTrust();
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.update(emptyState(this.state.sessionId + 1))));
     this.register(proposals.onDidChange(() => this.mirrorHunks()));
     this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.paintVerdicts()));
     // Verdicts describe the code as it was: an edit in that file clears them.
@@ -85,14 +88,51 @@ export class ExplainController extends Disposable {
     }));
   }
 
+  /** In an untrusted workspace the view says why nothing will run, before anything is tried. */
+  private showTrust(): void {
+    if (vscode.workspace.isTrusted) return;
+    this.update({ ...emptyState(), phase: 'error', error: { message: 'This workspace is not trusted, so Ducktrace runs no tests, tracers or interpreters in it.', action: 'Manage Workspace Trust' } });
+  }
+
   get current(): ExplanationState {
-    return this.state;
+    return { ...this.state, loop: this.loop };
   }
 
   /** Runs the whole round for one failure. Resolves when it has finished, failed or been cancelled. */
   async run(input: ExplainInput): Promise<ExplanationState> {
+    const { state, result } = await this.diagnose(input);
+    if (!result?.ok || !result.outcome.ok) return state;
+    const { outcome, target } = result;
+    if (!outcome.newText) return this.finishWithoutFix(state, outcome.fixError);
+    try {
+      const uri = vscode.Uri.file(target.file);
+      const reviewed = await this.proposals.propose(uri, outcome.newText, {
+        title: input.name,
+        askAgain: () => void this.run(input),
+        afterSettled: input.rerun ? () => input.rerun!() : undefined,
+      });
+      state.phase = reviewed ? 'proposed' : 'done';
+      state.status = reviewed ? `Review the proposed change in ${vscode.workspace.asRelativePath(uri)}` : 'The model proposed no change.';
+      if (reviewed) {
+        this.outsideLines = new Set(outcome.outsideTarget.flatMap((r) => lineSpan(r.startLine, r.endLine)));
+        await vscode.window.showTextDocument(uri, { preserveFocus: true, preview: false, selection: new vscode.Range(target.range.start.line - 1, 0, target.range.start.line - 1, 0) });
+      }
+      this.update(state);
+      this.mirrorHunks();
+      return state;
+    } catch (err) {
+      return this.failWith(state, err);
+    }
+  }
+
+  /**
+   * Everything up to the model's answer, shown in the view as it happens: the target, its blocks,
+   * their values, the verdicts and the explanation. `result` is set when the model answered.
+   */
+  async diagnose(input: ExplainInput, options: { notes?: readonly string[]; signal?: AbortSignal } = {}): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
     this.cancel();
     const controller = new AbortController();
+    options.signal?.addEventListener('abort', () => controller.abort());
     this.running = controller;
     this.lastInput = input;
     this.lastTarget = undefined;
@@ -107,117 +147,109 @@ export class ExplainController extends Disposable {
     this.update(state);
     void this.view.reveal();
     try {
-      if (!vscode.workspace.isTrusted) return this.fail(state, 'This workspace is not trusted, so Ducktrace runs nothing in it. Trust the workspace to use Explain and Fix.');
+      if (!vscode.workspace.isTrusted) return { state: this.fail(state, 'This workspace is not trusted, so Ducktrace runs nothing in it. Trust the workspace to use Explain and Fix.', 'Manage Workspace Trust') };
       const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-      const candidates = await new TargetFinder(this.files, this.parser, { roots }).find(input);
-      const target = candidates[0];
-      if (!target) return this.fail(state, 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve.');
-      this.lastTarget = target;
-      // Show the function being debugged, as a person would open it first.
-      const range = new vscode.Range(target.range.start.line - 1, target.range.start.character, target.range.end.line - 1, target.range.end.character);
-      await vscode.window.showTextDocument(vscode.Uri.file(target.file), { preserveFocus: true, preview: false, selection: range });
-      const fileText = await this.files.read(target.file);
-      if (fileText === undefined) return this.fail(state, `Cannot read ${target.file}.`);
-      const fb = await blocksOfFunction(fileText, target.language, this.parser, { name: target.functionName });
-      this.log.info(`Explain and fix: ${target.functionName} in ${vscode.workspace.asRelativePath(target.file)} (${fb.blocks.length} blocks)`);
-      Object.assign(state, {
-        target: { name: target.functionName, file: target.file, startLine: target.range.start.line, endLine: target.range.end.line, language: target.language },
-        blocks: fb.blocks.map((b): ViewBlock => ({ id: b.id, kind: b.kind, startLine: b.range.start.line, endLine: b.range.end.line, text: b.text })),
-      });
-
-      let trace: PromptTrace | undefined;
-      if (this.traceProvider) {
-        this.update({ ...state, phase: 'tracing', status: 'Rerunning the test and recording values after each block' });
-        state.phase = 'tracing';
-        try {
-          trace = await this.traceProvider(input, target, fb.blocks, controller.signal);
-        } catch (err) {
-          // Without values the model still sees the blocks; say so and go on.
-          this.log.warn(`Tracing failed, explaining without runtime values: ${err instanceof Error ? err.message : String(err)}`);
-        }
-        if (trace) state.blocks = state.blocks.map((b) => ({ ...b, values: valuesAfter(trace!, b.id) }));
-      }
-      if (controller.signal.aborted) return this.cancelled(state);
-
-      let model;
-      try {
-        model = await this.models.resolve();
-      } catch (err) {
-        if (!(err instanceof ModelError)) throw err;
-        void this.models.report(err);
-        return this.fail(state, err.message, err.nextAction);
-      }
-      state.model = model.description;
-      state.phase = 'asking';
-      state.status = `Asking ${model.description}`;
-      this.update(state);
-      const testSource = input.testSource ?? (input.file && input.line ? await this.testSourceAround(input.file, input.line) : undefined);
-      const outcome = await explainAndFix({
-        model,
-        fileText,
-        target: { name: target.functionName, range: target.range, language: target.language, file: target.file },
-        prompt: {
-          intent: { testName: input.name ?? 'the failing test', testSource, message: input.message, expected: input.expected, actual: input.actual },
-          fn: { name: target.functionName, file: vscode.workspace.asRelativePath(target.file), language: target.language, range: target.range, blocks: fb.blocks },
-          trace,
-        },
+      let modelName = '';
+      let reveal: Promise<unknown> = Promise.resolve();
+      const result = await diagnoseFailure({
+        failure: input,
+        roots,
+        files: this.files,
+        parser: this.parser,
         signal: controller.signal,
+        notes: options.notes,
+        model: async () => {
+          const model = await this.models.resolve();
+          modelName = model.description;
+          state.model = model.description;
+          state.phase = 'asking';
+          state.status = `Asking ${model.description}`;
+          this.update(state);
+          return model;
+        },
+        trace: this.traceProvider ? (target, blocks, signal) => this.traceProvider!(input, target, blocks, signal ?? controller.signal) : undefined,
         onEvent: (e) => {
-          if (e.type === 'prompt') {
-            this.lastMessages = e.messages;
-            state.hasPrompt = true;
-            this.log.trace(`Prompt sent to ${model.description}:\n${e.messages.map((m) => `--- ${m.role}\n${m.content}`).join('\n')}`);
-          } else if (e.type === 'verdicts') {
-            applyVerdicts(state, e.verdicts);
-            state.status = `Receiving the answer: ${e.verdicts.length} of ${state.blocks.length} blocks judged`;
-          } else if (e.type === 'text') {
-            state.status = `Receiving the answer (${e.text.length} characters)`;
-          } else if (e.type === 'retry') {
-            state.status = `Asking again: ${e.reason}`;
-            this.log.info(`Re-asking the model: ${e.reason}`);
+          switch (e.type) {
+            case 'target': {
+              const { target, blocks } = e;
+              this.lastTarget = target;
+              this.log.info(`Explain and fix: ${target.functionName} in ${vscode.workspace.asRelativePath(target.file)} (${blocks.length} blocks)`);
+              state.target = { name: target.functionName, file: target.file, startLine: target.range.start.line, endLine: target.range.end.line, language: target.language };
+              state.blocks = blocks.map((b): ViewBlock => ({ id: b.id, kind: b.kind, startLine: b.range.start.line, endLine: b.range.end.line, text: b.text }));
+              // Show the function being debugged, as a person would open it first.
+              const range = new vscode.Range(target.range.start.line - 1, target.range.start.character, target.range.end.line - 1, target.range.end.character);
+              reveal = Promise.resolve(vscode.window.showTextDocument(vscode.Uri.file(target.file), { preserveFocus: true, preview: false, selection: range })).catch(() => undefined);
+              break;
+            }
+            case 'tracing':
+              state.phase = 'tracing';
+              state.status = 'Rerunning the test and recording values after each block';
+              break;
+            case 'traced':
+              if (e.error) this.log.warn(`Tracing failed, explaining without runtime values: ${e.error}`);
+              if (e.trace) state.blocks = state.blocks.map((b) => ({ ...b, values: valuesAfter(e.trace!, b.id) }));
+              break;
+            case 'prompt':
+              this.lastMessages = e.messages;
+              state.hasPrompt = true;
+              this.log.trace(`Prompt sent to ${modelName}:\n${e.messages.map((m) => `--- ${m.role}\n${m.content}`).join('\n')}`);
+              break;
+            case 'verdicts':
+              applyVerdicts(state, e.verdicts);
+              state.status = `Receiving the answer: ${e.verdicts.length} of ${state.blocks.length} blocks judged`;
+              break;
+            case 'text':
+              state.status = `Receiving the answer (${e.text.length} characters)`;
+              break;
+            case 'retry':
+              state.status = `Asking again: ${e.reason}`;
+              this.log.info(`Re-asking the model: ${e.reason}`);
+              break;
           }
           this.update(state);
         },
       });
+      await reveal;
+      if (!result.ok) {
+        if (result.stage === 'model' && result.cause instanceof ModelError) {
+          void this.models.report(result.cause);
+          return { state: this.fail(state, result.error, result.cause.nextAction), result };
+        }
+        return { state: this.fail(state, result.error), result };
+      }
+      const { outcome, target, blocks } = result;
       if (!outcome.ok) {
-        if (outcome.kind === 'cancelled') return this.cancelled(state);
+        if (outcome.kind === 'cancelled') return { state: this.cancelled(state), result };
         if (outcome.modelError) void this.models.report(outcome.modelError);
-        return this.fail(state, outcome.error, outcome.modelError?.nextAction);
+        return { state: this.fail(state, outcome.error, outcome.modelError?.nextAction), result };
       }
       this.log.info(`Model answered (${outcome.tokens.input} tokens in, ${outcome.tokens.output} out): ${outcome.diagnosis.summary}`);
       applyVerdicts(state, outcome.diagnosis.verdicts);
       state.explanation = outcome.diagnosis.summary;
       state.testClaim = outcome.diagnosis.testIsWrong?.claim;
-      this.showVerdicts(target, fb.blocks, outcome.diagnosis.verdicts);
-      if (!outcome.newText) {
-        state.phase = 'done';
-        state.status = outcome.fixError ? `The proposed fix did not fit the file: ${outcome.fixError}` : 'No fix was proposed.';
-        this.update(state);
-        return state;
-      }
-      const uri = vscode.Uri.file(target.file);
-      const reviewed = await this.proposals.propose(uri, outcome.newText, {
-        title: input.name,
-        askAgain: () => void this.run(input),
-        afterSettled: input.rerun ? () => input.rerun!() : undefined,
-      });
-      state.phase = reviewed ? 'proposed' : 'done';
-      state.status = reviewed ? `Review the proposed change in ${vscode.workspace.asRelativePath(uri)}` : 'The model proposed no change.';
-      if (reviewed) {
-        const outside = new Set(outcome.outsideTarget.flatMap((r) => lineSpan(r.startLine, r.endLine)));
-        this.outsideLines = outside;
-        await vscode.window.showTextDocument(uri, { preserveFocus: true, preview: false, selection: new vscode.Range(target.range.start.line - 1, 0, target.range.start.line - 1, 0) });
-      }
+      state.phase = 'done';
+      state.status = 'Answer received';
+      this.showVerdicts(target, blocks, outcome.diagnosis.verdicts);
       this.update(state);
-      this.mirrorHunks();
-      return state;
+      return { state, result };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.log.error(`Explain and fix failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
-      return this.fail(state, message);
+      return { state: this.failWith(state, err) };
     } finally {
       if (this.running === controller) this.running = undefined;
     }
+  }
+
+  private finishWithoutFix(state: ExplanationState, fixError: string | undefined): ExplanationState {
+    state.phase = 'done';
+    state.status = fixError ? `The proposed fix did not fit the file: ${fixError}` : 'No fix was proposed.';
+    this.update(state);
+    return state;
+  }
+
+  private failWith(state: ExplanationState, err: unknown): ExplanationState {
+    const message = err instanceof Error ? err.message : String(err);
+    this.log.error(`Explain and fix failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
+    return this.fail(state, message);
   }
 
   cancel(): void {
@@ -226,10 +258,40 @@ export class ExplainController extends Disposable {
   }
 
   private outsideLines = new Set<number>();
+  private loop: LoopView | undefined;
+  /** Called by the view's "Revert all Ducktrace changes". */
+  onRevertAll: (() => Promise<unknown>) | undefined;
+
+  /** Iterate Until Green starts: the view keeps a timeline across its sessions. */
+  startLoop(mode: 'review' | 'auto'): void {
+    this.loop = { mode, timeline: [] };
+    this.update(this.state);
+  }
+
+  recordIteration(r: IterationRecord): void {
+    if (!this.loop) return;
+    const name = r.file ? vscode.workspace.asRelativePath(r.file) : '';
+    const diff = r.file && r.before !== undefined && r.after !== undefined && r.before !== r.after ? createTwoFilesPatch(name, name, r.before, r.after, 'before', 'after', { context: 2 }) : undefined;
+    this.loop.timeline.push({ iteration: r.iteration, test: r.testName, result: r.result, detail: r.detail, summary: r.summary, diff });
+    this.update(this.state);
+  }
+
+  recordSummary(s: LoopSummary): void {
+    if (!this.loop) this.loop = { mode: 'review', timeline: [] };
+    this.loop.summary = {
+      stop: s.stop,
+      message: s.message,
+      fixed: s.fixed,
+      stillFailing: s.stillFailing.map((f) => ({ name: f.name, why: f.why })),
+      changedFiles: [...s.originals.keys()].map((f) => vscode.workspace.asRelativePath(f)),
+    };
+    this.update(this.state);
+    void this.view.reveal();
+  }
 
   private update(state: ExplanationState): void {
     this.state = state;
-    this.view.show({ ...state, blocks: state.blocks.map((b) => ({ ...b })), hunks: [...state.hunks] });
+    this.view.show({ ...state, blocks: state.blocks.map((b) => ({ ...b })), hunks: [...state.hunks], loop: this.loop && { ...this.loop, timeline: [...this.loop.timeline] } });
   }
 
   private fail(state: ExplanationState, message: string, action?: string): ExplanationState {
@@ -294,13 +356,6 @@ export class ExplainController extends Disposable {
     }
   }
 
-  private async testSourceAround(file: string, line: number): Promise<string | undefined> {
-    const text = await this.files.read(file);
-    if (!text) return undefined;
-    const lines = text.split(/\r?\n/);
-    return lines.slice(Math.max(0, line - 15), Math.min(lines.length, line + 15)).join('\n');
-  }
-
   private async onViewMessage(m: import('./explanationView').ViewMessage): Promise<void> {
     const target = this.state.target;
     switch (m.type) {
@@ -324,10 +379,14 @@ export class ExplainController extends Disposable {
           await vscode.window.showTextDocument(vscode.Uri.file(m.file), { selection: new vscode.Range(line, 0, line, 0) });
         }
         break;
+      case 'revertAll':
+        await this.onRevertAll?.();
+        break;
       case 'action':
         if (m.action === 'Set API Key') await vscode.commands.executeCommand('ducktrace.setApiKey');
         else if (m.action === 'Choose Model') await vscode.commands.executeCommand('ducktrace.chooseModel');
         else if (m.action === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'ducktrace');
+        else if (m.action === 'Manage Workspace Trust') await vscode.commands.executeCommand('workbench.trust.manage');
         break;
     }
   }

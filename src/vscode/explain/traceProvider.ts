@@ -2,20 +2,15 @@
 // test, with the runner's own filter) and hands the prompt the values after each block.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PromptTrace } from '../../core/duck/prompt';
-import type { Trace, TraceValue } from '../../core/trace/traceModel';
+import { toPromptTrace } from '../../core/trace/promptTrace';
+import { pytestNodeId } from '../../host/loop/fsLoopPorts';
 import { traceTest } from '../../host/tracers/traceTest';
 import { pythonInterpreter } from '../testing/pythonInterpreter';
 import type { ExplainInput, TraceProvider } from './explainController';
 
 /** The failing test as the tracer's `--test` wants it: a pytest node id relative to the cwd. */
 export function testSelector(input: ExplainInput, cwd: string): string | undefined {
-  const id = input.testId;
-  if (id) {
-    const [file, ...rest] = id.split('::');
-    if (file && path.isAbsolute(file)) return [path.relative(cwd, file), ...rest].join('::');
-    return id;
-  }
+  if (input.testId) return pytestNodeId(input.testId, cwd);
   if (input.file && input.name) return `${path.relative(cwd, input.file)}::${input.name}`;
   return undefined;
 }
@@ -31,20 +26,5 @@ export function createTraceProvider(log: vscode.LogOutputChannel): TraceProvider
     const run = await traceTest({ cwd, test, target: { file: target.file, function: target.functionName }, python: await pythonInterpreter(folder.uri) });
     log.info(`Traced ${target.functionName} in ${test}: ${run.trace.calls.length} call(s), ${run.trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
     return toPromptTrace(run.trace);
-  };
-}
-
-/** The prompt's view of a trace: values as their short renderings. */
-export function toPromptTrace(trace: Trace): PromptTrace {
-  const text = (v: TraceValue) => v.text;
-  const vars = (vs: Readonly<Record<string, TraceValue>>) => Object.fromEntries(Object.entries(vs).map(([k, v]) => [k, text(v)]));
-  return {
-    calls: trace.calls.map((c) => ({
-      args: vars(c.args),
-      steps: c.steps.map((s) => ({ blockId: s.blockId, iteration: s.iteration, vars: vars(s.vars) })),
-      result: c.returned ? text(c.returned) : undefined,
-      error: c.threw ? text(c.threw) : undefined,
-    })),
-    truncated: trace.truncated !== false,
   };
 }

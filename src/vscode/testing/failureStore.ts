@@ -17,6 +17,18 @@ export class FailureStore implements vscode.Disposable {
     this.changed.fire();
   }
 
+  /** Forgets failures of tests that no longer exist (their file or the test itself is gone). */
+  retain(testIds: ReadonlySet<string>): void {
+    let changed = false;
+    for (const id of [...this.failures.keys()]) {
+      if (!testIds.has(id)) {
+        this.failures.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) this.changed.fire();
+  }
+
   get(testId: string): TestFailure | undefined {
     return this.failures.get(testId);
   }

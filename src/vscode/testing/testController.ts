@@ -71,7 +71,10 @@ export class DucktraceTestController extends Disposable {
   private async discoverAll(): Promise<void> {
     if (!vscode.workspace.isTrusted) {
       this.log.info('Workspace not trusted: Ducktrace discovers and runs no tests.');
-      this.controller.items.replace([]);
+      // Say why in the Testing view itself, not only in the log.
+      const notice = this.controller.createTestItem('ducktrace-untrusted', 'Ducktrace runs no tests in an untrusted workspace');
+      notice.error = 'Trust this workspace (Workspaces: Manage Workspace Trust) to let Ducktrace discover and run its tests.';
+      this.controller.items.replace([notice]);
       return;
     }
     const roots: vscode.TestItem[] = [];
@@ -88,6 +91,10 @@ export class DucktraceTestController extends Disposable {
       for (const project of projects) roots.push(await this.discoverProject(folder, project, folders.length > 1));
     }
     this.controller.items.replace(roots);
+    // Failures of tests that discovery no longer finds (deleted files, renamed tests) are stale.
+    const known = new Set<string>();
+    for (const root of roots) for (const leaf of this.leaves(root)) known.add(leaf.id.slice(leaf.id.indexOf('|') + 1));
+    this.store.retain(known);
   }
 
   private async discoverProject(folder: vscode.WorkspaceFolder, project: TestProject, manyFolders: boolean): Promise<vscode.TestItem> {

@@ -10,9 +10,13 @@ interface TestCase {
   readonly fn: TestFn;
   readonly timeoutMs: number;
 }
+/** Thrown by a test that does not apply to this run (reported as skipped, with the reason). */
+export class SkipTest extends Error {}
+
 export interface TestResult {
   name: string;
   ok: boolean;
+  skipped?: string;
   durationMs: number;
   error?: string;
 }
@@ -20,6 +24,7 @@ export interface TestReport {
   vscodeVersion: string;
   passed: number;
   failed: number;
+  skipped: number;
   results: TestResult[];
   finished: true;
 }
@@ -79,13 +84,19 @@ export async function runRegisteredTests(vscodeVersion: string, reportFile: stri
       results.push({ name: c.name, ok: true, durationMs: Date.now() - started });
       console.log(`ok - ${c.name}`);
     } catch (err) {
+      if (err instanceof SkipTest) {
+        results.push({ name: c.name, ok: true, skipped: err.message, durationMs: Date.now() - started });
+        console.log(`ok - ${c.name} # SKIP ${err.message}`);
+        continue;
+      }
       const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       results.push({ name: c.name, ok: false, durationMs: Date.now() - started, error });
       console.error(`not ok - ${c.name}\n${error}`);
     }
   }
   const failed = results.filter((r) => !r.ok).length;
-  const report: TestReport = { vscodeVersion, passed: results.length - failed, failed, results, finished: true };
+  const skipped = results.filter((r) => r.skipped).length;
+  const report: TestReport = { vscodeVersion, passed: results.length - failed - skipped, failed, skipped, results, finished: true };
   if (reportFile) {
     fs.mkdirSync(path.dirname(reportFile), { recursive: true });
     fs.writeFileSync(reportFile, JSON.stringify(report, null, 2));

@@ -5,7 +5,11 @@ import './activation.test';
 import './review.test';
 import './blocks.test';
 import './explain.test';
+import './iterate.test';
+import './suspicion.test';
+import './trust.test';
 import './testing.test';
+import './terminal.test';
 
 export function run(): Promise<void> {
   return runRegisteredTests(vscode.version, process.env.DUCKTRACE_TEST_REPORT);

@@ -1,0 +1,89 @@
+// Tracing overhead: the same failing test (bench/fixtures/overhead: a 4,000-iteration loop in the
+// target calling ordinary helpers, and the test's own untraced work) run plain, under the tracer
+// (values per block) and under the coverage mode (blocks per test), on Python 3.11 (sys.settrace)
+// and 3.12 / 3.13 (sys.monitoring) when pyenv has them. Wall time of the whole pytest process,
+// median of 3 interleaved runs, as ratios to the plain run; peak RSS extra over the plain run.
+// Targets: 3.12+ ≤ 1.3×, 3.11 ≤ 2.5×, ≤ 50 MiB extra.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { defaultTraceBudget } from '../src/core/trace/traceModel';
+import { runProcessTree } from '../src/host/tracers/processTree';
+import { pythonTracerDir } from '../src/host/tracers/pythonTracer';
+import { resolveTarget } from '../src/host/tracers/traceTarget';
+import type { BenchSection, Figure } from './benchTypes';
+
+// Runs the command and prints its wall time and peak RSS (KiB) as the last line of stderr.
+const measure =
+  'import resource, subprocess, sys, time\n' +
+  't = time.perf_counter(); subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n' +
+  'sys.stderr.write("%f %d\\n" % (time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))';
+
+interface Sample {
+  readonly seconds: number;
+  readonly kib: number;
+}
+
+export const tracingOverheadBench: BenchSection = {
+  name: 'tracing',
+  async run({ repoRoot }) {
+    const cwd = join(repoRoot, 'bench/fixtures/overhead');
+    const pytestArgs = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-p', 'no:hypothesispytest', '-p', 'no:xdist', 'test_scoring.py'];
+    const sitePackages = spawnSync('python3', ['-c', 'import os, pytest; print(os.path.dirname(os.path.dirname(pytest.__file__)))'], { encoding: 'utf8' }).stdout.trim();
+    const pythons: [string, string, string][] = [
+      ['py311', 'python3', 'sys.settrace'],
+      ['py312', '/root/.pyenv/versions/3.12.1/bin/python', 'sys.monitoring'],
+      ['py313', '/root/.pyenv/versions/3.13.0/bin/python', 'sys.monitoring'],
+    ];
+    const target = await resolveTarget(cwd, { file: 'scoring.py', function: 'score' });
+    const dir = await mkdtemp(join(tmpdir(), 'ducktrace-overhead-'));
+    const figures: Figure[] = [];
+    try {
+      const plan = join(dir, 'plan.json');
+      await writeFile(plan, JSON.stringify({ ...target.plan, budget: defaultTraceBudget }));
+      const env = (extra: string) => ({ ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: [pythonTracerDir(), extra].filter(Boolean).join(delimiter) });
+      for (const [key, python, backend] of pythons) {
+        if (python !== 'python3' && !existsSync(python)) {
+          figures.push({ key: `${key}.tracedRatio`, label: `${key}: tracer overhead`, value: null, note: `skipped: no ${python}` });
+          continue;
+        }
+        const extra = python === 'python3' ? '' : sitePackages;
+        const modes: Record<string, string[]> = {
+          plain: pytestArgs,
+          traced: ['-m', 'ducktrace_tracer', '--plan', plan, '--out', join(dir, `${key}.trace.json`), '--', 'pytest', ...pytestArgs.slice(2)],
+          coverage: ['-m', 'ducktrace_spectra', '--plan', plan, '--out', join(dir, `${key}.jsonl`), '--', 'pytest', ...pytestArgs.slice(2)],
+        };
+        const samples: Record<string, Sample[]> = { plain: [], traced: [], coverage: [] };
+        for (let round = 0; round < 3; round++) {
+          for (const [mode, args] of Object.entries(modes)) {
+            const r = await runProcessTree(python, ['-c', measure, python, ...args], { cwd, env: env(extra), timeoutMs: 120_000 });
+            const [seconds, kib] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+            samples[mode]!.push({ seconds: seconds!, kib: kib! });
+          }
+        }
+        const med = (mode: string, f: (s: Sample) => number) => median(samples[mode]!.map(f));
+        const plain = med('plain', (s) => s.seconds);
+        const target = backend === 'sys.settrace' ? '≤ 2.5×' : '≤ 1.3×';
+        figures.push({ key: `${key}.plainSeconds`, label: `${key}: plain pytest run of the failing test`, value: round(plain), unit: 's' });
+        figures.push({ key: `${key}.tracedRatio`, label: `${key}: tracer (${backend}) / plain`, value: round(med('traced', (s) => s.seconds) / plain), unit: '×', target });
+        figures.push({ key: `${key}.coverageRatio`, label: `${key}: coverage mode (${backend}) / plain`, value: round(med('coverage', (s) => s.seconds) / plain), unit: '×', target });
+        const plainMiB = med('plain', (s) => s.kib) / 1024;
+        figures.push({ key: `${key}.tracedExtraMiB`, label: `${key}: tracer peak memory extra`, value: round(med('traced', (s) => s.kib) / 1024 - plainMiB), unit: 'MiB', target: '≤ 50 MiB' });
+        figures.push({ key: `${key}.coverageExtraMiB`, label: `${key}: coverage mode peak memory extra`, value: round(med('coverage', (s) => s.kib) / 1024 - plainMiB), unit: 'MiB', target: '≤ 50 MiB' });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return figures;
+  },
+};
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;

@@ -1,0 +1,120 @@
+// From one failing test to the model's diagnosis and the fixed file text: find the function to
+// debug, cut it into blocks, trace it (when a tracer is given), and ask the duck. The editor's
+// Explain and fix, Iterate Until Green and the CLI's `fix` all go through here, each with its own
+// ports (files from buffers or disk, a model, a tracer) and its own way of showing progress.
+import type { Block } from '../../core/blocks/basicBlocks';
+import { blocksOfFunction } from '../../core/blocks/functionBlocks';
+import type { SourceFiles } from '../../core/blocks/sourceFiles';
+import type { SourceParser } from '../../core/blocks/syntaxNode';
+import { TargetFinder, type FailureLocation, type Target } from '../../core/blocks/targetFinder';
+import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
+import { functionHeader, type PromptOptions, type PromptTrace } from '../../core/duck/prompt';
+import type { FixProposal } from '../../core/loop/iterateUntilGreen';
+import type { ModelClient } from '../../core/modelClient';
+
+/** A failing test (a TestFailure fits), or just a place (a file and line). */
+export interface FailureToDiagnose extends FailureLocation {
+  readonly testId?: string;
+  readonly name?: string;
+  readonly message?: string;
+  readonly expected?: string;
+  readonly actual?: string;
+  /** The test's own source; read around `file:line` when absent. */
+  readonly testSource?: string;
+}
+
+export type DiagnoseEvent =
+  | { readonly type: 'target'; readonly target: Target; readonly blocks: readonly Block[]; readonly fileText: string }
+  | { readonly type: 'tracing' }
+  | { readonly type: 'traced'; readonly trace: PromptTrace | undefined; readonly error?: string }
+  | ExplainEvent;
+
+export interface DiagnoseRequest {
+  readonly failure: FailureToDiagnose;
+  /** Workspace folders: the only places a target may be. */
+  readonly roots: readonly string[];
+  readonly files: SourceFiles;
+  readonly parser: SourceParser;
+  /** Resolved lazily, after the target is known, so a missing model still shows the blocks. */
+  readonly model: () => Promise<ModelClient>;
+  readonly trace?: (target: Target, blocks: readonly Block[], signal: AbortSignal | undefined) => Promise<PromptTrace | undefined>;
+  /** What was tried before for this failure and why it did not work (Iterate Until Green). */
+  readonly notes?: readonly string[];
+  readonly promptOptions?: PromptOptions;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: DiagnoseEvent) => void;
+}
+
+export type DiagnoseResult =
+  | { readonly ok: false; readonly stage: 'target' | 'model'; readonly error: string; readonly cause?: unknown; readonly target?: Target }
+  | { readonly ok: true; readonly target: Target; readonly blocks: readonly Block[]; readonly fileText: string; readonly trace?: PromptTrace; readonly outcome: ExplainOutcome };
+
+export async function diagnoseFailure(request: DiagnoseRequest): Promise<DiagnoseResult> {
+  const { failure, files, parser, signal, onEvent } = request;
+  const candidates = await new TargetFinder(files, parser, { roots: request.roots }).find(failure);
+  const target = candidates[0];
+  if (!target) {
+    return { ok: false, stage: 'target', error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve.' };
+  }
+  const fileText = await files.read(target.file);
+  if (fileText === undefined) return { ok: false, stage: 'target', error: `Cannot read ${target.file}.`, target };
+  const { blocks } = await blocksOfFunction(fileText, target.language, parser, { name: target.functionName });
+  onEvent?.({ type: 'target', target, blocks, fileText });
+
+  let trace: PromptTrace | undefined;
+  if (request.trace && !signal?.aborted) {
+    onEvent?.({ type: 'tracing' });
+    try {
+      trace = await request.trace(target, blocks, signal);
+      onEvent?.({ type: 'traced', trace });
+    } catch (err) {
+      // Without values the model still sees the blocks: go on, and say why.
+      onEvent?.({ type: 'traced', trace: undefined, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  let model: ModelClient;
+  try {
+    model = await request.model();
+  } catch (err) {
+    return { ok: false, stage: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
+  }
+  const testSource = failure.testSource ?? (failure.file && failure.line ? await linesAround(files, failure.file, failure.line) : undefined);
+  const outcome = await explainAndFix({
+    model,
+    fileText,
+    target: { name: target.functionName, range: target.range, language: target.language, file: target.file },
+    prompt: {
+      intent: { testName: failure.name ?? 'the failing test', testSource, message: failure.message, expected: failure.expected, actual: failure.actual },
+      // The signature (and decorators) before the first block: the model needs the parameters.
+      fn: { name: target.functionName, file: target.file, language: target.language, range: target.range, header: functionHeader(fileText, target.range, blocks), blocks },
+      trace,
+    },
+    notes: request.notes,
+    promptOptions: request.promptOptions,
+    signal,
+    onEvent,
+  });
+  return { ok: true, target, blocks, fileText, trace, outcome };
+}
+
+async function linesAround(files: SourceFiles, file: string, line: number): Promise<string | undefined> {
+  const text = await files.read(file);
+  if (!text) return undefined;
+  const lines = text.split(/\r?\n/);
+  return lines.slice(Math.max(0, line - 15), Math.min(lines.length, line + 15)).join('\n');
+}
+
+/** The loop's view of a diagnosis: a fix to apply, a claim against the test, or why there is none. */
+export function fixProposalOf(result: DiagnoseResult): FixProposal {
+  if (!result.ok) return { ok: false, error: result.error };
+  const { outcome } = result;
+  if (!outcome.ok) return { ok: false, error: outcome.error };
+  const tokens = outcome.tokens.input + outcome.tokens.output;
+  const summary = outcome.diagnosis.summary;
+  if (outcome.diagnosis.testIsWrong) return { ok: true, testIsWrong: outcome.diagnosis.testIsWrong.claim, summary, tokens };
+  if (outcome.newText === undefined) {
+    return { ok: false, error: outcome.fixError ? `The fix could not be applied: ${outcome.fixError}` : 'The model explained the failure but proposed no fix.', tokens };
+  }
+  return { ok: true, file: result.target.file, newText: outcome.newText, summary, tokens };
+}

@@ -1,0 +1,166 @@
+// Block spectra of a Python function: one pytest run of the tests that reach it, under the coverage
+// tracer (dist/ducktrace_spectra.py), which records per test the lines of the function that ran.
+// A per-test timeout inside the run ends endless loops; an overall timeout kills the process tree,
+// and the tests finished by then still count (the tracer writes one line per test as it ends).
+
+import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, delimiter, join, relative } from 'node:path';
+import { parseSpectraJsonl, spectrumOfRecord, type RawSpectrumRecord, type TestSpectrum } from '../../core/localize/spectra';
+import { runProcessTree } from '../tracers/processTree';
+import { pythonTracerDir } from '../tracers/pythonTracer';
+import type { ResolvedTarget } from '../tracers/traceTarget';
+
+export const pythonSpectraModule = 'ducktrace_spectra';
+
+export interface PythonSpectraOptions {
+  readonly cwd: string;
+  /** pytest's arguments selecting the tests (files, node ids, `-k ...`) and any others. */
+  readonly pytestArgs: readonly string[];
+  /** `python3` unless given. */
+  readonly python?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Per-test limit: an endless loop fails its test and the run goes on (default 10 s). */
+  readonly testTimeoutSeconds?: number;
+  /** The whole run's limit; the process tree is killed after it (default 5 minutes). */
+  readonly timeoutMs?: number;
+}
+
+export interface SpectraRun {
+  readonly spectra: TestSpectrum[];
+  /** The tracer's per-line records, for line-level comparisons (benchmarks). */
+  readonly records: RawSpectrumRecord[];
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly elapsedMs: number;
+  readonly command: readonly string[];
+}
+
+export async function runPythonSpectra(target: ResolvedTarget, options: PythonSpectraOptions): Promise<SpectraRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'ducktrace-spectra-'));
+  try {
+    const planFile = join(dir, 'plan.json');
+    const outFile = join(dir, 'spectra.jsonl');
+    await writeFile(planFile, JSON.stringify(target.plan));
+    await writeFile(outFile, '');
+    const python = options.python ?? 'python3';
+    const args = [
+      '-m',
+      pythonSpectraModule,
+      '--plan',
+      planFile,
+      '--out',
+      outFile,
+      '--test-timeout',
+      String(options.testTimeoutSeconds ?? 10),
+      '--',
+      'pytest',
+      '-p',
+      'no:xdist',
+      '-p',
+      'no:benchmark',
+      '-p',
+      'no:cacheprovider',
+      '-q',
+      ...options.pytestArgs,
+    ];
+    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+    env.PYTHONPATH = [pythonTracerDir(), env.PYTHONPATH].filter(Boolean).join(delimiter);
+    const result = await runProcessTree(python, args, { cwd: options.cwd, env, timeoutMs: options.timeoutMs ?? 300_000 });
+    const blockOrder = target.blocks.blocks.map((b) => b.id);
+    const records = parseSpectraJsonl(await readFile(outFile, 'utf8'));
+    return {
+      spectra: records.map((r) => spectrumOfRecord(r, target.plan.lineBlocks, blockOrder)),
+      records,
+      exitCode: result.exitCode,
+      timedOut: result.timedOut,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      elapsedMs: result.elapsedMs,
+      command: [python, ...args],
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const skippedDirs = new Set(['node_modules', '__pycache__', 'site-packages', 'venv', 'env', 'build', 'dist']);
+
+/**
+ * Test files that mention the target's module or function by name (`test_*.py`, `*_test.py`), as
+ * paths relative to `cwd`: the tests that can reach it. Empty when none does (run them all then).
+ */
+export async function pythonTestFilesReaching(cwd: string, targetFile: string, functionName: string, maxFiles = 5000): Promise<string[]> {
+  const moduleName = basename(targetFile).replace(/\.py$/, '');
+  const simpleName = functionName.slice(functionName.lastIndexOf('.') + 1);
+  const words = [moduleName, simpleName].filter((w) => /^\w+$/.test(w)).map((w) => new RegExp(`\\b${w}\\b`));
+  const found: string[] = [];
+  let seen = 0;
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (seen++ > maxFiles) return;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.') && !skippedDirs.has(entry.name)) await walk(path);
+      } else if (/^test_.*\.py$|_test\.py$/.test(entry.name)) {
+        const text = await readFile(path, 'utf8').catch(() => '');
+        // Driver scripts named *_test.py hold no tests: collecting them only risks import errors.
+        if (/^\s*(async\s+)?def test|^\s*class Test/m.test(text) && words.some((w) => w.test(text))) found.push(relative(cwd, path));
+      }
+    }
+  };
+  await walk(cwd);
+  return found;
+}
+
+/** Splits a command line into words: quotes group, backslash escapes; no variables, no globs. */
+export function splitCommandLine(text: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < text.length) word += text[++i];
+      else word += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      word += text[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+/**
+ * A pytest command (`pytest ARGS`, `python -m pytest ARGS`, `/path/python3 -m pytest ARGS`) as the
+ * interpreter and pytest's arguments; a string saying why when it is not one.
+ */
+export function parsePytestCommand(command: string): { python?: string; pytestArgs: string[] } | string {
+  const words = splitCommandLine(command);
+  if (words[0] === 'pytest' || words[0] === 'py.test') return { pytestArgs: words.slice(1) };
+  if (words[0] && /python[\d.]*(\.exe)?$/.test(basename(words[0])) && words[1] === '-m' && words[2] === 'pytest') {
+    return { python: words[0], pytestArgs: words.slice(3) };
+  }
+  return `the test command must run pytest ('pytest ARGS' or 'python -m pytest ARGS'), not '${command}'`;
+}

@@ -1,0 +1,36 @@
+// What the host and the traced test process agree on: the plan file's shape, the environment
+// variable naming it, and how the target's text is recognised.
+
+import { createHash } from 'node:crypto';
+import type { Probe } from '../../../core/trace/jsInstrument';
+import type { TraceBudget } from '../../../core/trace/traceModel';
+
+export const planEnv = 'DUCKTRACE_JS_PLAN';
+/** The exit code of a test process the tracer stopped (step budget or deadline), as in Python. */
+export const stoppedExitCode = 124;
+
+/** What the host hands the test process (as JSON, its path in DUCKTRACE_JS_PLAN). */
+export interface JsTracePlan {
+  /** The target file's path; compared by real path. */
+  readonly file: string;
+  /** sha1 of the file's text as Ducktrace read it: a file changed since is left alone. */
+  readonly sourceHash: string;
+  readonly instrumented: string;
+  readonly probes: readonly Probe[];
+  readonly params: readonly string[];
+  readonly thisArg: boolean;
+  /** Public `this` fields, read from own data properties (private ones come as probe slots). */
+  readonly selfFields: readonly string[];
+  readonly budget: TraceBudget;
+  /** Where each traced process writes `trace-PID-THREAD.json`. */
+  readonly outDir: string;
+  /** Epoch milliseconds: write the trace and end the process when still running then. */
+  readonly deadlineAt: number;
+}
+
+/** A byte order mark is not part of the text Node compiles. */
+export function sourceHash(text: string): string {
+  return createHash('sha1')
+    .update(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+    .digest('hex');
+}

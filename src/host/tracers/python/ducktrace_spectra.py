@@ -1,0 +1,295 @@
+"""Ducktrace's coverage mode: which lines of one function each test executed (block spectra).
+
+    python -m ducktrace_spectra --plan PLAN.json --out SPECTRA.jsonl [--test-timeout S] -- pytest ARGS...
+
+One pytest run, in this process. PLAN.json is a TracePlan (src/core/trace/tracePlan.ts); only its
+file, name and firstLine are read. SPECTRA.jsonl gets one JSON object per test as soon as the test
+ends (so a killed run keeps what it finished):
+
+    {"test": NODEID, "outcome": "passed"|"failed"|"skipped", "lines": {LINE: [COUNT, LAST]},
+     "raisedLine": N|null, "lastLine": N|null, "timedOut": bool, "message": STR}
+
+LAST orders the lines by when they last ran within the test (a per-test counter). raisedLine is
+the target's innermost frame in the failure's traceback; lastLine is the last target line that ran.
+No values are recorded. Python 3.12+ uses sys.monitoring with LINE events on the target's code
+objects only; older versions sys.settrace. Every callback is guarded: tracing must never fail a test.
+A test that runs past --test-timeout fails with DucktraceTimeout (raised again every half second,
+and a BaseException, so `except Exception` in the code under test cannot swallow it).
+"""
+import json
+import os
+import signal
+import sys
+import threading
+
+
+class DucktraceTimeout(BaseException):
+    pass
+
+
+class Spectra:
+    def __init__(self, plan, out_path, test_timeout):
+        self.file = os.path.realpath(plan["file"])
+        self.name = plan["name"]
+        self.first_line = int(plan["firstLine"])
+        self.out = open(out_path, "w", encoding="utf-8")
+        self.test_timeout = test_timeout
+        self.lines = {}
+        self.seq = 0
+        self.last_line = None
+        self.test = None
+        self.record = None
+        self.known = {}  # code -> is target
+        self.targets = set()
+        self.armed = False
+        self.ensure = lambda: None
+
+    def is_target(self, code):
+        known = self.known.get(code)
+        if known is not None:
+            return known
+        result = False
+        try:
+            if code.co_name == self.name and self.first_line - 50 <= code.co_firstlineno <= self.first_line:
+                result = os.path.realpath(code.co_filename) == self.file
+        except Exception:
+            pass
+        self.known[code] = result
+        if result:
+            self.targets.add(code)
+        return result
+
+    def hit(self, line):
+        self.seq += 1
+        entry = self.lines.get(line)
+        if entry is None:
+            self.lines[line] = [1, self.seq]
+        else:
+            entry[0] += 1
+            entry[1] = self.seq
+        self.last_line = line
+
+    # -- per test
+    def begin(self, nodeid):
+        self.ensure()
+        self.test = nodeid
+        self.lines = {}
+        self.seq = 0
+        self.last_line = None
+        self.record = {"test": nodeid, "outcome": "passed", "raisedLine": None, "timedOut": False, "message": ""}
+
+    def end(self):
+        rec = self.record
+        if rec is None:
+            return
+        rec["lines"] = {str(k): v for k, v in sorted(self.lines.items())}
+        rec["lastLine"] = self.last_line
+        self.out.write(json.dumps(rec) + "\n")
+        self.out.flush()
+        self.record = None
+
+    def report(self, report):
+        rec = self.record
+        if rec is None:
+            return
+        if report.failed:
+            rec["outcome"] = "failed"
+        elif report.skipped and rec["outcome"] == "passed" and report.when in ("setup", "call"):
+            rec["outcome"] = "skipped"
+
+    def failure(self, excinfo):
+        rec = self.record
+        if rec is None or excinfo is None:
+            return
+        try:
+            rec["timedOut"] = excinfo.type is DucktraceTimeout
+            rec["message"] = ("%s: %s" % (excinfo.type.__name__, excinfo.value))[:300]
+            tb = excinfo.tb
+            while tb is not None:
+                code = tb.tb_frame.f_code
+                # The def line itself is a call that failed on entry (RecursionError): the caller's line says more.
+                if code in self.targets and tb.tb_lineno != code.co_firstlineno:
+                    rec["raisedLine"] = tb.tb_lineno
+                tb = tb.tb_next
+        except Exception:
+            pass
+
+    # -- per-test alarm
+    def arm(self):
+        if self.test_timeout <= 0 or threading.current_thread() is not threading.main_thread():
+            return
+        self.armed = True
+        signal.signal(signal.SIGALRM, self._alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.test_timeout, 0.5)
+
+    def disarm(self):
+        if not self.armed:
+            return
+        self.armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _alarm(self, signum, frame):
+        if self.armed:
+            raise DucktraceTimeout("test exceeded %gs (ducktrace --test-timeout)" % self.test_timeout)
+
+
+_uninstall = None
+
+
+def install_monitoring(sp):
+    mon = sys.monitoring
+    E = mon.events
+    tool = next((t for t in (4, 3, 2, 1, 5) if mon.get_tool(t) is None), None)
+    if tool is None:
+        return False
+    mon.use_tool_id(tool, "ducktrace-spectra")
+    DISABLE = mon.DISABLE
+    hit = sp.hit
+
+    def on_start(code, offset):
+        try:
+            if sp.is_target(code):
+                mon.set_local_events(tool, code, E.LINE)
+        except Exception:
+            pass
+        return DISABLE  # once per code object: its LINE events (if any) are on from now
+
+    def on_line(code, line):
+        try:
+            hit(line)
+        except Exception:
+            pass
+
+    mon.register_callback(tool, E.PY_START, on_start)
+    mon.register_callback(tool, E.LINE, on_line)
+    mon.set_events(tool, E.PY_START)
+
+    def uninstall():
+        mon.set_events(tool, 0)
+        for code in sp.targets:
+            try:
+                mon.set_local_events(tool, code, 0)
+            except Exception:
+                pass
+        mon.register_callback(tool, E.PY_START, None)
+        mon.register_callback(tool, E.LINE, None)
+        mon.free_tool_id(tool)
+
+    global _uninstall
+    _uninstall = uninstall
+    return True
+
+
+def install_settrace(sp):
+    hit = sp.hit
+
+    def local_trace(frame, event, arg):
+        if event == "line":
+            try:
+                hit(frame.f_lineno)
+            except Exception:
+                pass
+        return local_trace
+
+    def global_trace(frame, event, arg):
+        try:
+            if sp.is_target(frame.f_code):
+                return local_trace
+        except Exception:
+            pass
+        return None
+
+    sys.settrace(global_trace)
+    threading.settrace(global_trace)
+
+    def ensure():
+        # Python switches a tracer off when an error such as RecursionError hits it: the next test needs it back.
+        if sys.gettrace() is not global_trace:
+            sys.settrace(global_trace)
+
+    sp.ensure = ensure
+
+    def uninstall():
+        sys.settrace(None)
+        threading.settrace(None)
+
+    global _uninstall
+    _uninstall = uninstall
+    return True
+
+
+def install(sp):
+    if sys.version_info >= (3, 12) and os.environ.get("DUCKTRACE_TRACER_BACKEND") != "settrace":
+        if install_monitoring(sp):
+            return "monitoring"
+    install_settrace(sp)
+    return "settrace"
+
+
+def uninstall():
+    global _uninstall
+    if _uninstall is not None:
+        fn, _uninstall = _uninstall, None
+        fn()
+
+
+def main(args):
+    if "--" not in args:
+        raise SystemExit(__doc__)
+    split = args.index("--")
+    options, command = args[:split], args[split + 1:]
+    opts = {}
+    for i in range(0, len(options), 2):
+        opts[options[i].lstrip("-")] = options[i + 1] if i + 1 < len(options) else ""
+    if not command or command[0] != "pytest":
+        raise SystemExit("ducktrace spectra: only `-- pytest ARGS...` is supported")
+    with open(opts["plan"], encoding="utf-8") as f:
+        plan = json.load(f)
+    sp = Spectra(plan, opts["out"], float(opts.get("test-timeout") or 0))
+    import pytest
+
+    class _Plugin:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtestloop(self, session):
+            os.environ["DUCKTRACE_TRACER_ACTIVE"] = install(sp)
+            try:
+                yield
+            finally:
+                uninstall()
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_protocol(self, item, nextitem):
+            sp.begin(item.nodeid)
+            try:
+                yield
+            finally:
+                sp.end()
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_call(self, item):
+            sp.arm()
+            try:
+                yield
+            finally:
+                sp.disarm()
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_makereport(self, item, call):
+            if call.excinfo is not None and call.when == "call":
+                sp.failure(call.excinfo)
+            yield
+
+        def pytest_runtest_logreport(self, report):
+            sp.report(report)
+
+    sys.argv = ["pytest"] + command[1:]
+    try:
+        code = int(pytest.main(command[1:], plugins=[_Plugin()]))
+    finally:
+        uninstall()
+        sp.out.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,247 @@
+// "Ducktrace: Iterate Until Green" in the editor: the core loop (src/core/loop) with ports over
+// the workspace. Tests run with the project's runners and show in the Testing view; each fix is
+// shown inline and waits for the user (review mode) or is applied directly (auto mode), as one
+// undo step; originals are checkpointed in the extension's storage until the loop ends.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { isConventionalTestFile } from '../../core/blocks/targetFinder';
+import type { TestCaseResult, TestFailure } from '../../core/failures/testFailure';
+import { iterateUntilGreen, revertAll, type FixProposal, type LoopFailure, type LoopPorts, type LoopSummary, type TestRun } from '../../core/loop/iterateUntilGreen';
+import { fixProposalOf } from '../../host/duck/diagnoseFailure';
+import { runFolder } from '../../host/runners/testService';
+import { Disposable } from '../disposable';
+import type { ExplainController } from '../explain/explainController';
+import type { ProposalManager } from '../review/proposalManager';
+import { loopSettings, testSettings } from '../settings';
+import { pythonInterpreter } from '../testing/pythonInterpreter';
+import type { DucktraceTestController } from '../testing/testController';
+import { Checkpoints } from './checkpoints';
+
+const testEditsKey = 'ducktrace.allowTestEdits';
+
+export class IterateUntilGreen extends Disposable {
+  private running: vscode.CancellationTokenSource | undefined;
+  /** The last finished loop, for "Revert all Ducktrace changes". */
+  lastSummary: LoopSummary | undefined;
+  private readonly finished = this.register(new vscode.EventEmitter<LoopSummary>());
+  readonly onDidFinish = this.finished.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly explain: ExplainController,
+    private readonly proposals: ProposalManager,
+    private readonly tests: DucktraceTestController,
+    private readonly checkpoints: Checkpoints,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+  }
+
+  get isRunning(): boolean {
+    return !!this.running;
+  }
+
+  /** Runs the loop over the workspace (or the test ids given) with a cancellable progress notification. */
+  async run(onlyTests?: readonly string[]): Promise<LoopSummary | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Ducktrace runs nothing in an untrusted workspace: trust it to use Iterate Until Green.');
+      return undefined;
+    }
+    if (this.running) {
+      void vscode.window.showInformationMessage('Ducktrace is already iterating; cancel it from its progress notification first.');
+      return undefined;
+    }
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+    if (!folders.length) {
+      void vscode.window.showInformationMessage('Open a folder with tests to use Iterate Until Green.');
+      return undefined;
+    }
+    const settings = loopSettings();
+    const cancel = new vscode.CancellationTokenSource();
+    this.running = cancel;
+    try {
+      const summary = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Ducktrace: Iterate Until Green', cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => cancel.cancel());
+          const controller = new AbortController();
+          cancel.token.onCancellationRequested(() => controller.abort());
+          const ports = this.ports(folders, settings.mode);
+          this.explain.startLoop(settings.mode);
+          return iterateUntilGreen(
+            {
+              ...ports,
+              onEvent: (e) => {
+                if (e.type === 'phase') {
+                  progress.report({ message: `Iteration ${e.iteration || 1} of at most ${settings.maxIterations}${e.test ? ` · ${e.test}` : ''} · ${e.phase}` });
+                } else {
+                  this.log.info(`Iteration ${e.record.iteration} (${e.record.testName}): ${e.record.result}: ${e.record.detail}`);
+                  this.explain.recordIteration(e.record);
+                }
+              },
+            },
+            {
+              maxIterations: settings.maxIterations,
+              maxTokens: settings.maxTokens,
+              maxMs: settings.maxMinutes * 60_000,
+              signal: controller.signal,
+              inScope: onlyTests ? (id) => onlyTests.includes(id) : undefined,
+            },
+          );
+        },
+      );
+      await this.checkpoints.clear();
+      this.lastSummary = summary;
+      this.explain.recordSummary(summary);
+      this.finished.fire(summary);
+      this.log.info(`Iterate Until Green stopped (${summary.stop}): ${summary.message}`);
+      void this.announce(summary);
+      return summary;
+    } finally {
+      cancel.dispose();
+      this.running = undefined;
+    }
+  }
+
+  cancel(): void {
+    this.running?.cancel();
+  }
+
+  /** Restores the exact contents every touched file had before the last loop. */
+  async revertAll(summary = this.lastSummary): Promise<string[]> {
+    if (!summary || summary.originals.size === 0) {
+      void vscode.window.showInformationMessage('Ducktrace has no changes to revert.');
+      return [];
+    }
+    const restored = await revertAll(summary.originals, (file, text) => writeWholeFile(file, text));
+    this.log.info(`Reverted ${restored.length} file(s): ${restored.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}`);
+    void vscode.window.showInformationMessage(`Ducktrace restored ${restored.length} file(s) to their contents before Iterate Until Green.`);
+    return restored;
+  }
+
+  private async announce(summary: LoopSummary): Promise<void> {
+    const text = `Ducktrace: ${summary.message} Fixed ${summary.fixed.length}, still failing ${summary.stillFailing.length}.`;
+    const actions = summary.originals.size ? ['Revert All Ducktrace Changes', 'Show Details'] : ['Show Details'];
+    const pick = summary.stop === 'green' || summary.stop === 'nothing-to-fix' ? await vscode.window.showInformationMessage(text, ...actions) : await vscode.window.showWarningMessage(text, ...actions);
+    if (pick === 'Revert All Ducktrace Changes') await this.revertAll(summary);
+    else if (pick === 'Show Details') await vscode.commands.executeCommand('ducktrace.explanation.focus');
+  }
+
+  private ports(folders: readonly vscode.WorkspaceFolder[], mode: 'review' | 'auto'): LoopPorts {
+    const roots = folders.map((f) => f.uri.fsPath);
+    const failures = new Map<string, TestFailure>();
+    return {
+      runTests: async (sig) => {
+        const results: TestCaseResult[] = [];
+        for (const folder of folders) {
+          const t = testSettings(folder.uri);
+          const run = await runFolder(folder.uri.fsPath, t.framework, {
+            helpersDir: vscode.Uri.joinPath(this.context.extensionUri, 'dist').fsPath,
+            python: await pythonInterpreter(folder.uri),
+            testTimeoutMs: t.testTimeoutMs,
+            signal: sig,
+          });
+          for (const report of run.reports) results.push(...report.results);
+        }
+        if (sig.aborted) throw new Error('cancelled');
+        this.tests.reportExternal(results, 'Ducktrace: Iterate Until Green');
+        failures.clear();
+        const loopFailures: LoopFailure[] = [];
+        for (const r of results) {
+          if (r.failure) {
+            failures.set(r.testId, r.failure);
+            loopFailures.push({ testId: r.testId, name: r.name, file: r.file, message: r.failure.message, stack: r.failure.stack });
+          }
+        }
+        const run: TestRun = { failures: loopFailures, passed: results.filter((r) => r.outcome === 'passed').map((r) => r.testId) };
+        return run;
+      },
+      propose: async (failure, notes, sig): Promise<FixProposal> => {
+        const f = failures.get(failure.testId);
+        const { result } = await this.explain.diagnose(
+          { testId: failure.testId, name: failure.name, file: failure.file, line: f?.line, message: failure.message, expected: f?.expected, actual: f?.actual, stack: f?.stack ?? failure.stack },
+          { notes, signal: sig },
+        );
+        if (!result) return { ok: false, error: this.explain.current.error?.message ?? 'Ducktrace could not diagnose this failure.' };
+        return fixProposalOf(result);
+      },
+      readFile: async (file) => {
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+        return doc.getText();
+      },
+      writeFile: (file, text) => writeWholeFile(file, text),
+      review: async (file, newText, sig) => {
+        if (mode === 'auto') {
+          await writeWholeFile(file, newText);
+          return newText;
+        }
+        return this.reviewInline(file, newText, sig);
+      },
+      isTestFile: (file) => isConventionalTestFile(file, roots),
+      mayEditTests: () => this.mayEditTests(),
+      checkpoint: (file, original) => this.checkpoints.save(file, original),
+      preference: (failure) => {
+        const active = vscode.window.activeTextEditor?.document.uri.fsPath;
+        return active && (failure.file === active || failure.stack.some((s) => s.file === active)) ? 5 : 0;
+      },
+    };
+  }
+
+  /** Shows the fix inline and waits until every hunk is settled (or the loop is cancelled). */
+  private async reviewInline(file: string, newText: string, signal: AbortSignal): Promise<string> {
+    const uri = vscode.Uri.file(file);
+    const reviewed = await this.proposals.propose(uri, newText, { title: 'Iterate Until Green', afterSettled: undefined });
+    if (!reviewed) return (await vscode.workspace.openTextDocument(uri)).getText();
+    await vscode.window.showTextDocument(uri, { preview: false });
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        sub.dispose();
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        // A cancelled loop leaves nothing half-applied: the open hunks are rejected.
+        void this.proposals.rejectAll(uri).then(done, done);
+      };
+      const sub = this.proposals.onDidChange(() => {
+        if (this.proposals.get(uri) !== reviewed) done();
+      });
+      signal.addEventListener('abort', onAbort);
+      if (this.proposals.get(uri) !== reviewed) done();
+    });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    if (doc.isDirty) await doc.save();
+    return doc.getText();
+  }
+
+  private async mayEditTests(): Promise<boolean> {
+    const remembered = this.context.workspaceState.get<boolean>(testEditsKey);
+    if (remembered !== undefined) return remembered;
+    const pick = await vscode.window.showWarningMessage(
+      'A proposed fix edits a test file. Tests are the specification: allow Ducktrace to edit test files in this workspace? (Revoke with "Ducktrace: Forget Test-Edit Permission".)',
+      { modal: true },
+      'Allow',
+      "Don't Allow",
+    );
+    const allowed = pick === 'Allow';
+    await this.context.workspaceState.update(testEditsKey, allowed);
+    return allowed;
+  }
+
+  async forgetTestEditPermission(): Promise<void> {
+    await this.context.workspaceState.update(testEditsKey, undefined);
+    void vscode.window.showInformationMessage('Ducktrace will ask again before it edits a test file.');
+  }
+}
+
+/** Replaces a file's whole text as one edit (one undo step) and saves it. */
+export async function writeWholeFile(file: string, text: string): Promise<void> {
+  const uri = vscode.Uri.file(file);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  if (doc.getText() !== text) {
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text);
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`Could not edit ${path.basename(file)}.`);
+  }
+  if (doc.isDirty && !(await doc.save())) throw new Error(`Could not save ${path.basename(file)}.`);
+}

@@ -1,0 +1,104 @@
+// A test command typed in the integrated terminal, read through shell integration, in a real VS Code.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { screenshot, suite, test } from './harness';
+import type { DucktraceApi } from '../../../src/vscode/activate';
+
+const workspace = process.env.DUCKTRACE_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+
+async function api(): Promise<DucktraceApi> {
+  const ext = vscode.extensions.getExtension<DucktraceApi>('ducktrace.ducktrace');
+  assert.ok(ext);
+  return ext.activate();
+}
+
+/** The terminal's shell integration, or undefined when it did not activate within `ms`. */
+function shellIntegrationOf(terminal: vscode.Terminal, ms: number): Promise<vscode.TerminalShellIntegration | undefined> {
+  if (terminal.shellIntegration) return Promise.resolve(terminal.shellIntegration);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      resolve(terminal.shellIntegration);
+    }, ms);
+    const sub = vscode.window.onDidChangeTerminalShellIntegration((e) => {
+      if (e.terminal !== terminal) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(e.shellIntegration);
+    });
+  });
+}
+
+function until(check: () => boolean, event: vscode.Event<unknown>, ms: number, what: string): Promise<void> {
+  if (check()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`${what} within ${ms} ms`));
+    }, ms);
+    const sub = event(() => {
+      if (!check()) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    });
+  });
+}
+
+suite('terminal watching', () => {
+  test('a pytest run typed in the terminal shows its failure in the Testing view and the FailureStore, unless the setting is off', async () => {
+    const a = await api();
+    const testId = `${path.join(workspace, 'test_pricing.py')}::test_ten_percent_off`;
+    // Forget what an earlier run of the Testing view found, so only the terminal can bring it back.
+    a.failures.update([{ testId, framework: 'pytest', file: path.join(workspace, 'test_pricing.py'), name: 'test_ten_percent_off', suitePath: [], outcome: 'passed', output: '' }]);
+    assert.equal(a.failures.get(testId), undefined);
+    const terminal = vscode.window.createTerminal({ name: 'Ducktrace terminal test', cwd: workspace, shellPath: '/bin/bash' });
+    try {
+      terminal.show();
+      const integration = await shellIntegrationOf(terminal, 30_000);
+      if (!integration) {
+        console.log('SKIP terminal watching: shell integration did not activate in the terminal within 30 s (bash, terminal.integrated.shellIntegration.enabled =',
+          vscode.workspace.getConfiguration('terminal.integrated').get('shellIntegration.enabled'), ')');
+        await screenshot('terminal-no-shell-integration');
+        return;
+      }
+      // Typed as a user would: the watcher learns the command line from the shell's own marks.
+      terminal.sendText('python3 -m pytest -q -p no:cacheprovider test_pricing.py');
+      await until(() => a.failures.get(testId) !== undefined, a.failures.onDidChange, 60_000, 'the terminal failure was not noticed');
+      const failure = a.failures.get(testId);
+      assert.ok(failure);
+      assert.equal(failure.framework, 'pytest');
+      assert.match(failure.message, /^assert 0\.0 == 72/);
+      assert.deepEqual([failure.expected, failure.actual], ['72', '0.0']);
+      assert.deepEqual(failure.stack.map((f) => [path.basename(f.file), f.line]), [['test_pricing.py', 9]]);
+      // The Testing view shows it on the discovered item.
+      const item = a.tests.itemFor(testId);
+      assert.ok(item, 'the test item exists');
+      await until(() => a.tests.outcomes.get(item.id)?.state === 'failed', a.failures.onDidChange, 10_000, 'the item was not marked failed');
+      assert.match(String(a.tests.outcomes.get(item.id)?.message?.message), /assert 0\.0 == 72/);
+      await screenshot('terminal-pytest-failure');
+      // With ducktrace.tests.watchTerminal off, the same run goes unnoticed.
+      const config = vscode.workspace.getConfiguration('ducktrace');
+      await config.update('tests.watchTerminal', false, vscode.ConfigurationTarget.Global);
+      try {
+        a.failures.update([{ testId, framework: 'pytest', file: failure.file, name: failure.name, suitePath: [], outcome: 'passed', output: '' }]);
+        const ended = new Promise<void>((resolve) => {
+          const sub = vscode.window.onDidEndTerminalShellExecution((e) => {
+            if (e.terminal !== terminal) return;
+            sub.dispose();
+            resolve();
+          });
+        });
+        terminal.sendText('python3 -m pytest -q -p no:cacheprovider test_pricing.py');
+        await ended;
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.equal(a.failures.get(testId), undefined, 'not noticed with the setting off');
+      } finally {
+        await config.update('tests.watchTerminal', undefined, vscode.ConfigurationTarget.Global);
+      }
+    } finally {
+      terminal.dispose();
+    }
+  }, 120_000);
+});
