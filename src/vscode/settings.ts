@@ -77,3 +77,8 @@ export function loopSettings(): LoopSettings {
     maxMinutes: Math.max(0, c.get<number>('iterate.maxMinutes', 20)),
   };
 }
+
+/** Globs of files never sent to a model (the default keeps key and secret files out). */
+export function neverSendPatterns(): string[] {
+  return vscode.workspace.getConfiguration('ducktrace').get<string[]>('privacy.neverSend', []).filter((g) => typeof g === 'string' && g.trim() !== '');
+}

@@ -18,6 +18,8 @@ export interface ExplainRequest {
   readonly promptOptions?: PromptOptions;
   /** What was tried before for this failure and why it did not work, told to the model. */
   readonly notes?: readonly string[];
+  /** Checks the fixed file (e.g. that it still parses); a message makes the fix unusable. */
+  readonly validate?: (newText: string) => Promise<string | undefined>;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ExplainEvent) => void;
 }
@@ -122,11 +124,13 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
       onEvent?.({ type: 'verdicts', verdicts: diagnosis.verdicts });
       if (!diagnosis.fix) return { ok: true, diagnosis, outsideTarget: [], messages: sent, tokens, model: modelName };
       const applied = applyFix(request.fileText, request.target, diagnosis.fix);
-      if (applied.ok) {
+      const invalid = applied.ok ? await request.validate?.(applied.text) : undefined;
+      if (applied.ok && !invalid) {
         return { ok: true, diagnosis, newText: applied.text, outsideTarget: applied.outsideRanges, messages: sent, tokens, model: modelName };
       }
-      problem = `The fix could not be applied to the file: ${applied.error}`;
-      if (reasked) return { ok: true, diagnosis, fixError: applied.error, outsideTarget: [], messages: sent, tokens, model: modelName };
+      const why = applied.ok ? `the fixed code does not parse (${invalid})` : applied.error;
+      problem = `The fix could not be applied to the file: ${why}`;
+      if (reasked) return { ok: true, diagnosis, fixError: why, outsideTarget: [], messages: sent, tokens, model: modelName };
     } else {
       problem = parsed.error;
       if (reasked) return { ok: false, kind: 'reply', error: `The model's answer could not be used, even when asked again: ${parsed.error}`, messages: sent };

@@ -4,6 +4,7 @@ import { applyReplyCommand } from './applyReplyCommand';
 import { blocksCommand } from './blocksCommand';
 import { failuresCommand } from './failuresCommand';
 import { fixCommand } from './fixCommand';
+import { explainCommand } from './explainCommand';
 import { localizeCommand } from './localizeCommand';
 import { traceCommand } from './traceCommand';
 
@@ -21,4 +22,4 @@ export interface CliCommand {
   run(args: string[], out: CliOutput): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [blocksCommand, traceCommand, failuresCommand, applyReplyCommand, localizeCommand, fixCommand];
+export const cliCommands: CliCommand[] = [blocksCommand, traceCommand, failuresCommand, applyReplyCommand, explainCommand, localizeCommand, fixCommand];

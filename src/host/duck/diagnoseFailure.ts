@@ -2,10 +2,13 @@
 // debug, cut it into blocks, trace it (when a tracer is given), and ask the duck. The editor's
 // Explain and fix, Iterate Until Green and the CLI's `fix` all go through here, each with its own
 // ports (files from buffers or disk, a model, a tracer) and its own way of showing progress.
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Block } from '../../core/blocks/basicBlocks';
 import { blocksOfFunction } from '../../core/blocks/functionBlocks';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
-import type { SourceParser } from '../../core/blocks/syntaxNode';
+import { firstSyntaxError, type SourceParser } from '../../core/blocks/syntaxNode';
+import { matchesAnyGlob } from '../../core/glob';
 import { TargetFinder, type FailureLocation, type Target } from '../../core/blocks/targetFinder';
 import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
 import { functionHeader, type PromptOptions, type PromptTrace } from '../../core/duck/prompt';
@@ -14,6 +17,7 @@ import type { ModelClient } from '../../core/modelClient';
 
 /** A failing test (a TestFailure fits), or just a place (a file and line). */
 export interface FailureToDiagnose extends FailureLocation {
+  /** The runner's test id (`<absolute file>::<suite>::<name>`): selects the test to trace. */
   readonly testId?: string;
   readonly name?: string;
   readonly message?: string;
@@ -40,6 +44,10 @@ export interface DiagnoseRequest {
   readonly trace?: (target: Target, blocks: readonly Block[], signal: AbortSignal | undefined) => Promise<PromptTrace | undefined>;
   /** What was tried before for this failure and why it did not work (Iterate Until Green). */
   readonly notes?: readonly string[];
+  /** Files never to be sent to a model (globs); a target among them stops here with a message. */
+  readonly neverSend?: readonly string[];
+  /** Values to hide from the prompt besides those found in the roots' .env files (e.g. the API key). */
+  readonly secretValues?: readonly string[];
   readonly promptOptions?: PromptOptions;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: DiagnoseEvent) => void;
@@ -55,6 +63,14 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   const target = candidates[0];
   if (!target) {
     return { ok: false, stage: 'target', error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve.' };
+  }
+  // Model output may only ever change the target file, inside the workspace: no symlink escapes.
+  if (!(await insideRoots(target.file, request.roots))) {
+    return { ok: false, stage: 'target', error: `${target.file} resolves to a place outside the workspace (a symbolic link?), so Ducktrace will not propose changes to it.`, target };
+  }
+  const neverSend = request.neverSend ?? [];
+  if (matchesAnyGlob(target.file, neverSend)) {
+    return { ok: false, stage: 'target', error: `${target.file} matches a pattern of ducktrace.privacy.neverSend, so Ducktrace does not send it to a model.`, target };
   }
   const fileText = await files.read(target.file);
   if (fileText === undefined) return { ok: false, stage: 'target', error: `Cannot read ${target.file}.`, target };
@@ -79,7 +95,8 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   } catch (err) {
     return { ok: false, stage: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
   }
-  const testSource = failure.testSource ?? (failure.file && failure.line ? await linesAround(files, failure.file, failure.line) : undefined);
+  const testExcluded = !!failure.file && matchesAnyGlob(failure.file, neverSend);
+  const testSource = testExcluded ? undefined : (failure.testSource ?? (failure.file && failure.line ? await linesAround(files, failure.file, failure.line) : undefined));
   const outcome = await explainAndFix({
     model,
     fileText,
@@ -91,11 +108,43 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
       trace,
     },
     notes: request.notes,
-    promptOptions: request.promptOptions,
+    promptOptions: { ...request.promptOptions, redaction: { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction } },
+    // A fix cut off mid-function can still "apply": refuse code that breaks the file's syntax.
+    validate: async (newText) => {
+      const before = await parser.parse(fileText, target.language);
+      const wasBroken = before.rootNode.hasError;
+      before.delete();
+      if (wasBroken) return undefined;
+      const after = await parser.parse(newText, target.language);
+      try {
+        const error = firstSyntaxError(after.rootNode);
+        return error ? `syntax error at line ${error.startPosition.row + 1}` : undefined;
+      } finally {
+        after.delete();
+      }
+    },
     signal,
     onEvent,
   });
   return { ok: true, target, blocks, fileText, trace, outcome };
+}
+
+async function insideRoots(file: string, roots: readonly string[]): Promise<boolean> {
+  const real = async (p: string) => realpath(p).catch(() => resolve(p));
+  const target = await real(file);
+  for (const root of roots) {
+    const r = await real(root);
+    const rel = relative(r, target);
+    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return true;
+  }
+  return false;
+}
+
+/** The .env files of the workspace roots: their values are redacted from every prompt. */
+async function envFiles(files: SourceFiles, roots: readonly string[]): Promise<string[]> {
+  const names = ['.env', '.env.local', '.env.development', '.env.production', '.env.test'];
+  const texts = await Promise.all(roots.flatMap((root) => names.map((n) => files.read(`${root.replace(/[\\/]$/, '')}/${n}`))));
+  return texts.filter((t): t is string => typeof t === 'string');
 }
 
 async function linesAround(files: SourceFiles, file: string, line: number): Promise<string | undefined> {

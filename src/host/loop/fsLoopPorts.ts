@@ -136,7 +136,8 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
     },
 
     async dispose(): Promise<void> {
-      await rm(checkpointFile, { force: true });
+      // A checkpoint folder that could not be made (ENOTDIR...) must not hide how the loop ended.
+      await rm(checkpointFile, { force: true }).catch(() => undefined);
     },
   };
 

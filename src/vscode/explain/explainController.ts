@@ -6,32 +6,25 @@ import * as vscode from 'vscode';
 import type { Block } from '../../core/blocks/basicBlocks';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
-import type { FailureLocation, Target } from '../../core/blocks/targetFinder';
+import type { Target } from '../../core/blocks/targetFinder';
 import type { BlockVerdict } from '../../core/duck/diagnosis';
 import type { PromptTrace } from '../../core/duck/prompt';
 import { emptyState, type ExplanationState, type LoopView, type ViewBlock } from '../../core/explanationState';
 import type { IterationRecord, LoopSummary } from '../../core/loop/iterateUntilGreen';
 import { createTwoFilesPatch } from 'diff';
 import type { ChatMessage } from '../../core/modelClient';
-import { diagnoseFailure, type DiagnoseResult } from '../../host/duck/diagnoseFailure';
+import { diagnoseFailure, type DiagnoseResult, type FailureToDiagnose } from '../../host/duck/diagnoseFailure';
 import { ModelError } from '../../core/modelClient';
 import { NodeSourceFiles } from '../../host/nodeSourceFiles';
 import { hunkLines } from '../../core/patch/proposal';
 import { Disposable } from '../disposable';
 import type { ModelSelection } from '../models/modelSelection';
 import type { ProposalManager } from '../review/proposalManager';
+import { neverSendPatterns } from '../settings';
 import type { ExplanationView } from './explanationView';
 
 /** What Explain and fix starts from: a failing test (a TestFailure fits), or a file and line. */
-export interface ExplainInput extends FailureLocation {
-  /** The runner's test id (`<absolute file>::<suite>::<name>`): selects the test to trace. */
-  readonly testId?: string;
-  readonly name?: string;
-  readonly message?: string;
-  readonly expected?: string;
-  readonly actual?: string;
-  /** The test's own source, for the intent; read from `file` around `line` when absent. */
-  readonly testSource?: string;
+export interface ExplainInput extends FailureToDiagnose {
   /** Reruns the failing test after the fix is settled. */
   readonly rerun?: () => Promise<void> | void;
 }
@@ -158,6 +151,8 @@ export class ExplainController extends Disposable {
         parser: this.parser,
         signal: controller.signal,
         notes: options.notes,
+        neverSend: neverSendPatterns(),
+        secretValues: [await this.models.storedApiKey()].filter((k): k is string => !!k),
         model: async () => {
           const model = await this.models.resolve();
           modelName = model.description;

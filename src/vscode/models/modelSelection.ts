@@ -102,6 +102,11 @@ export class ModelSelection {
     }
   }
 
+  /** The stored key, so prompts can be checked never to contain it. */
+  async storedApiKey(): Promise<string | undefined> {
+    return this.secrets.get(apiKeySecret);
+  }
+
   async setApiKey(): Promise<void> {
     const key = await vscode.window.showInputBox({ title: 'Ducktrace: API key for the OpenAI-compatible endpoint', password: true, ignoreFocusOut: true, prompt: 'Stored in VS Code\'s secret storage; never written to settings or logs.' });
     if (key === undefined) return;

@@ -24,6 +24,11 @@ import time
 import types
 from collections import deque
 
+# Our own references to the builtins the callbacks use: a test that monkey-patches builtins.len or
+# builtins.type must not switch tracing off (module globals are found before builtins).
+from builtins import (bytes, dict, float, frozenset, getattr, hasattr, id, int, isinstance, iter, len, list, max, min,  # noqa: E402,A004
+                      next, object, range, repr, reversed, round, set, slice, sorted, str, tuple, type, zip)
+
 STOPPED_EXIT_CODE = 124
 
 # ---------------------------------------------------------------------------------------------

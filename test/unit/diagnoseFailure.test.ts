@@ -1,0 +1,105 @@
+// The shared pipeline from a failing test to a fixed file, over in-memory files and a scripted model.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InMemorySourceFiles } from '../../src/core/blocks/sourceFiles';
+import { diagnoseFailure } from '../../src/host/duck/diagnoseFailure';
+import { NodeSourceFiles } from '../../src/host/nodeSourceFiles';
+import { TreeSitterParser, defaultTreeSitterPaths } from '../../src/host/treeSitter';
+import type { ChatRequest, ChatResult, ModelClient } from '../../src/core/modelClient';
+
+const repoRoot = join(__dirname, '../../..');
+const root = '/project';
+const files = new InMemorySourceFiles([
+  [`${root}/pricing.py`, readFileSync(join(repoRoot, 'test/fixtures/workspace/pricing.py'), 'utf8')],
+  [`${root}/test_pricing.py`, readFileSync(join(repoRoot, 'test/fixtures/workspace/test_pricing.py'), 'utf8')],
+]);
+const parser = new TreeSitterParser(defaultTreeSitterPaths(join(repoRoot, 'out')));
+const failure = { file: `${root}/test_pricing.py`, line: 9, name: 'test_ten_percent_off', message: 'assert 0.0 == 72', stack: [{ file: `${root}/test_pricing.py`, line: 9 }] };
+
+class Script implements ModelClient {
+  readonly description = 'script';
+  readonly asked: ChatRequest[] = [];
+  constructor(private readonly replies: string[]) {}
+  async chat(request: ChatRequest): Promise<ChatResult> {
+    this.asked.push(request);
+    return { text: this.replies.shift() ?? '', structured: false, model: 'script' };
+  }
+}
+const reply = (code: string) => JSON.stringify({ summary: 'divides by 10', verdicts: [{ blockId: 'b4', correct: false, why: '/ 10' }], fix: { kind: 'function', code } });
+const good = 'def apply_discount(price, percent):\n    """Return the price after taking `percent` percent off, never below zero."""\n    if percent <= 0:\n        return price\n    discounted = price - price * percent / 100\n    return max(discounted, 0)';
+const cutOff = 'def apply_discount(price, percent):\n    """Return the price after taking `percent` percent off,\n    if percent <= 0:\n        return price';
+
+test('finds the function the test calls, sends its signature, and returns the fixed file', async () => {
+  const model = new Script([reply(good)]);
+  const result = await diagnoseFailure({ failure, roots: [root], files, parser, model: async () => model });
+  assert.ok(result.ok && result.outcome.ok);
+  assert.equal(result.target.functionName, 'apply_discount');
+  assert.match(model.asked[0]!.messages.map((m) => m.content).join('\n'), /def apply_discount\(price, percent\):/);
+  assert.match(result.outcome.newText ?? '', /percent \/ 100\n/);
+});
+
+test('a fix that would break the file\'s syntax is sent back once, and the second answer is used', async () => {
+  const model = new Script([reply(cutOff), reply(good)]);
+  const result = await diagnoseFailure({ failure, roots: [root], files, parser, model: async () => model });
+  assert.ok(result.ok && result.outcome.ok);
+  assert.equal(model.asked.length, 2);
+  assert.match(model.asked[1]!.messages.at(-1)!.content, /does not parse/);
+  assert.match(result.outcome.newText ?? '', /percent \/ 100\n/);
+});
+
+test('notes from earlier attempts reach the model', async () => {
+  const model = new Script([reply(good)]);
+  await diagnoseFailure({ failure, roots: [root], files, parser, model: async () => model, notes: ['Your previous fix made test_no_discount fail.'] });
+  assert.match(model.asked[0]!.messages.at(-1)!.content, /previous fix made test_no_discount fail/);
+});
+
+test('no function of the workspace in the failure: a clear error, no model call', async () => {
+  const model = new Script([]);
+  const result = await diagnoseFailure({ failure: { file: '/elsewhere/test_x.py', line: 1, stack: [] }, roots: [root], files, parser, model: async () => model });
+  assert.ok(!result.ok && result.stage === 'target');
+  assert.equal(model.asked.length, 0);
+});
+
+test('values from the workspace .env files and given secrets never reach the model', async () => {
+  const secretFiles = new InMemorySourceFiles([
+    [`${root}/pricing.py`, readFileSync(join(repoRoot, 'test/fixtures/workspace/pricing.py'), 'utf8').replace('    if percent <= 0:', '    token = "zebra-42-secret"  # also: apikey-777\n    if percent <= 0:')],
+    [`${root}/test_pricing.py`, readFileSync(join(repoRoot, 'test/fixtures/workspace/test_pricing.py'), 'utf8')],
+    [`${root}/.env`, 'TOKEN=zebra-42-secret\n'],
+  ]);
+  const model = new Script([reply(good)]);
+  await diagnoseFailure({ failure, roots: [root], files: secretFiles, parser, model: async () => model, secretValues: ['apikey-777'] });
+  const sent = model.asked[0]!.messages.map((m) => m.content).join('\n');
+  assert.ok(!sent.includes('zebra-42-secret') && !sent.includes('apikey-777'), sent);
+  assert.match(sent, /\[REDACTED\]/);
+});
+
+test('a target matching ducktrace.privacy.neverSend is not sent at all', async () => {
+  const model = new Script([reply(good)]);
+  const result = await diagnoseFailure({ failure, roots: [root], files, parser, model: async () => model, neverSend: ['pricing.py'] });
+  assert.ok(!result.ok && /neverSend/.test(result.error));
+  assert.equal(model.asked.length, 0);
+});
+
+test('a target that is a symbolic link out of the workspace is refused', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const base = mkdtempSync(join(tmpdir(), 'ducktrace-symlink-'));
+  try {
+    const ws = join(base, 'ws');
+    const outside = join(base, 'outside');
+    mkdirSync(ws);
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'pricing.py'), readFileSync(join(repoRoot, 'test/fixtures/workspace/pricing.py'), 'utf8'));
+    symlinkSync(join(outside, 'pricing.py'), join(ws, 'pricing.py'));
+    writeFileSync(join(ws, 'test_pricing.py'), readFileSync(join(repoRoot, 'test/fixtures/workspace/test_pricing.py'), 'utf8'));
+    const model = new Script([reply(good)]);
+    const f = { ...failure, file: join(ws, 'test_pricing.py'), stack: [{ file: join(ws, 'test_pricing.py'), line: 9 }] };
+    const result = await diagnoseFailure({ failure: f, roots: [ws], files: new NodeSourceFiles(), parser, model: async () => model });
+    assert.ok(!result.ok && /outside the workspace/.test(result.error), JSON.stringify(result));
+    assert.equal(model.asked.length, 0);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
