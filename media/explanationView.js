@@ -126,7 +126,7 @@
       list.append(item);
     }
     if (loop.timeline.length) sec.append(list);
-    else if (!loop.summary) sec.append(h('p', { class: 'empty' }, ['Running the tests…']));
+    if (!loop.summary) sec.append(h('p', { class: 'empty' }, [loop.status || 'Running the tests…']));
     return sec;
   }
 

@@ -41,6 +41,8 @@ export interface TimelineEntry {
 export interface LoopView {
   readonly mode: 'review' | 'auto';
   readonly timeline: TimelineEntry[];
+  /** What the loop is doing now, in words (while it runs). */
+  status?: string;
   /** Set when the loop has stopped. */
   summary?: { readonly stop: string; readonly message: string; readonly fixed: readonly string[]; readonly stillFailing: readonly { readonly name: string; readonly why: string }[]; readonly changedFiles: readonly string[] };
 }

@@ -21,6 +21,7 @@ import { FailureCodeLensProvider, testFileSelector } from './testing/failureCode
 import { FailureStore } from './testing/failureStore';
 import { DucktraceTestController } from './testing/testController';
 import { TerminalTestWatcher } from './testing/terminalWatcher';
+import { InlineValues } from './trace/inlineValues';
 
 /** What `activate` returns: a small surface that integration tests (and other extensions) can read. */
 export interface DucktraceApi {
@@ -46,6 +47,8 @@ export interface DucktraceApi {
   readonly iterate: IterateUntilGreen;
   /** "Show Suspicious Blocks" heat marks. */
   readonly suspicion: SuspicionView;
+  /** "Trace Failing Test": values after each block, stepped by call and iteration. */
+  readonly traceValues: InlineValues;
 }
 
 class Ducktrace extends Disposable {
@@ -60,6 +63,7 @@ class Ducktrace extends Disposable {
   readonly explainAndFix: ExplainAndFix;
   readonly iterate: IterateUntilGreen;
   readonly suspicion: SuspicionView;
+  readonly traceValues: InlineValues;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -87,6 +91,7 @@ class Ducktrace extends Disposable {
     this.explain.traceProvider = createTraceProvider(this.log);
     this.explainAndFix = new ExplainAndFix(this.failures, this.explain, (testId) => this.rerunTest(testId), this.log);
     this.register(vscode.commands.registerCommand(CommandIds.explainAndFix, (arg: unknown) => this.explainAndFix.run(arg)));
+    this.traceValues = this.register(new InlineValues(parser, (arg) => this.explainAndFix.resolve(arg, 'Which failing test should Ducktrace trace?'), this.log));
     const checkpoints = new Checkpoints(context.storageUri ?? context.globalStorageUri);
     this.iterate = this.register(new IterateUntilGreen(context, this.explain, this.proposals, this.tests, checkpoints, this.log));
     this.explain.onRevertAll = () => this.iterate.revertAll();
@@ -129,7 +134,7 @@ let instance: Ducktrace | undefined;
 export function activate(context: vscode.ExtensionContext): DucktraceApi {
   instance = new Ducktrace(context);
   context.subscriptions.push(instance);
-  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix, iterate: instance.iterate, suspicion: instance.suspicion };
+  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix, iterate: instance.iterate, suspicion: instance.suspicion, traceValues: instance.traceValues };
 }
 
 export function deactivate(): void {

@@ -21,6 +21,12 @@ export const CommandIds = {
   forgetTestEditPermission: 'ducktrace.forgetTestEditPermission',
   clearBlocks: 'ducktrace.clearBlocks',
   explainAndFix: 'ducktrace.explainAndFix',
+  traceFailingTest: 'ducktrace.traceFailingTest',
+  clearTrace: 'ducktrace.clearTrace',
+  tracePreviousCall: 'ducktrace.tracePreviousCall',
+  traceNextCall: 'ducktrace.traceNextCall',
+  tracePreviousIteration: 'ducktrace.tracePreviousIteration',
+  traceNextIteration: 'ducktrace.traceNextIteration',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

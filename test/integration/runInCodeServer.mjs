@@ -3,6 +3,7 @@
 // extension under development; the suite writes a JSON report, which decides the exit code.
 import { readFileSync, existsSync, cpSync, mkdirSync, writeFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { addVitestProject } from './vitestProject.mjs';
 import { ensureInstalled, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 
 const timeoutMs = Number(process.env.DUCKTRACE_INTEGRATION_TIMEOUT_MS ?? 600_000);
@@ -18,6 +19,8 @@ ensureInstalled();
 const work = tempDir('integration');
 const workspace = join(work, 'workspace');
 cpSync(join(repoRoot, 'test/fixtures/workspace'), workspace, { recursive: true });
+// vitest-project/, with its node_modules (not installed for the untrusted pass: nothing runs there).
+const vitestEnv = addVitestProject(workspace, { install: !untrusted });
 // A canary: pytest imports conftest.py first, so a run of any test in the workspace leaves ran.txt.
 if (untrusted) writeFileSync(join(workspace, 'conftest.py'), "import pathlib\npathlib.Path(__file__).with_name('ran.txt').write_text('pytest ran')\n");
 const report = join(work, 'report.json');
@@ -36,7 +39,7 @@ function userDataDir() {
 const server = await startServer({
   userDataDir: userDataDir(),
   extensionsDir: join(work, 'extensions'),
-  env: { DUCKTRACE_TEST_REPORT: report, DUCKTRACE_TEST_WORKSPACE: workspace, DUCKTRACE_SCREENSHOT_DIR: requests, ...(untrusted ? { DUCKTRACE_TEST_FILTER: 'workspace trust', DUCKTRACE_TEST_UNTRUSTED: '1' } : {}) },
+  env: { DUCKTRACE_TEST_REPORT: report, DUCKTRACE_TEST_WORKSPACE: workspace, DUCKTRACE_SCREENSHOT_DIR: requests, ...vitestEnv, ...(untrusted ? { DUCKTRACE_TEST_FILTER: 'workspace trust', DUCKTRACE_TEST_UNTRUSTED: '1' } : {}) },
   trustWorkspaces: !untrusted,
   logFile,
 });

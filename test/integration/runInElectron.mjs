@@ -4,18 +4,20 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
+import { addVitestProject } from './vitestProject.mjs';
 import { repoRoot, tempDir } from '../support/vscodeServer.mjs';
 
 const work = tempDir('electron');
 const workspace = join(work, 'workspace');
 cpSync(join(repoRoot, 'test/fixtures/workspace'), workspace, { recursive: true });
+const vitestEnv = addVitestProject(workspace);
 try {
   await runTests({
     version: process.env.DUCKTRACE_VSCODE_VERSION ?? '1.100.3',
     extensionDevelopmentPath: repoRoot,
     extensionTestsPath: join(repoRoot, 'out/test/integration/suite/index.js'),
     launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', join(work, 'user-data')],
-    extensionTestsEnv: { DUCKTRACE_TEST_REPORT: join(work, 'report.json'), DUCKTRACE_TEST_WORKSPACE: workspace },
+    extensionTestsEnv: { DUCKTRACE_TEST_REPORT: join(work, 'report.json'), DUCKTRACE_TEST_WORKSPACE: workspace, ...vitestEnv },
   });
 } catch (err) {
   console.error(`integration tests failed under @vscode/test-electron: ${err instanceof Error ? err.message : err}`);

@@ -2,7 +2,7 @@
 // over them, the "model" a script of proposals.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { iterateUntilGreen, revertAll, type FixProposal, type LoopFailure, type LoopPorts, type LoopEvent } from '../../src/core/loop/iterateUntilGreen';
+import { describeOutcome, describePhase, iterateUntilGreen, revertAll, type FixProposal, type LoopFailure, type LoopPorts, type LoopEvent } from '../../src/core/loop/iterateUntilGreen';
 
 interface World {
   files: Map<string, string>;
@@ -154,4 +154,13 @@ test('scope: only the chosen tests are fixed, but breaking a test outside the sc
   assert.equal(summary.stop, 'green');
   assert.deepEqual(summary.fixed, ['test_add']);
   assert.ok(world.files.get('app.py')!.includes('mul: a + b'), 'the out-of-scope bug was left alone');
+});
+
+test('progress and outcome read as sentences', () => {
+  assert.equal(describePhase({ type: 'phase', iteration: 0, phase: 'running tests' }, 5), 'Running the tests…');
+  assert.equal(describePhase({ type: 'phase', iteration: 2, phase: 'asking the model', test: 'add' }, 5), 'Iteration 2 of at most 5 · asking the model about “add”…');
+  assert.equal(describePhase({ type: 'phase', iteration: 1, phase: 'rerunning tests', test: 'add' }, 3), 'Iteration 1 of at most 3 · rerunning the tests after the fix for “add”…');
+  assert.equal(describeOutcome({ message: 'All tests pass after 2 iterations.', fixed: ['a', 'b'], stillFailing: [] }), 'All tests pass after 2 iterations. Fixed 2 tests.');
+  assert.equal(describeOutcome({ message: 'Stopped.', fixed: ['a'], stillFailing: [{ testId: 'b', name: 'b', why: '' }] }), 'Stopped. Fixed 1 test; 1 still failing.');
+  assert.equal(describeOutcome({ message: 'All tests in scope already pass.', fixed: [], stillFailing: [] }), 'All tests in scope already pass.');
 });

@@ -156,10 +156,10 @@ describe('finder details', () => {
 
   test('test-file conventions', () => {
     const roots = ['/ws'];
-    for (const file of ['/ws/tests/helpers.py', '/ws/pkg/test_x.py', '/ws/pkg/x_test.py', '/ws/conftest.py', '/ws/src/a.test.ts', '/ws/src/a.spec.jsx', '/ws/src/__tests__/a.js']) {
+    for (const file of ['/ws/tests/helpers.py', '/ws/pkg/test_x.py', '/ws/pkg/x_test.py', '/ws/conftest.py', '/ws/src/a.test.ts', '/ws/src/a.spec.jsx', '/ws/src/__tests__/a.js', '/ws/src/a_test.js', '/ws/test-utils.js', '/ws/test.mjs']) {
       assert.ok(isConventionalTestFile(file, roots), file);
     }
-    for (const file of ['/ws/src/testing_utils_impl.py', '/ws/src/contest.py', '/ws/src/latest.ts', '/test/ws/src/a.ts']) {
+    for (const file of ['/ws/src/testing_utils_impl.py', '/ws/src/contest.py', '/ws/src/latest.ts', '/ws/src/contest.js', '/ws/src/testing.js', '/test/ws/src/a.ts']) {
       assert.ok(!isConventionalTestFile(file, roots.concat('/test/ws')), file);
     }
   });

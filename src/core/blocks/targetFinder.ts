@@ -51,9 +51,10 @@ export interface TargetFinderOptions {
 /** Folders of installed or generated code, never the code under test. */
 const foreignFolders = new Set(['node_modules', 'site-packages', 'dist-packages', '.venv', 'venv', '.tox', '__pypackages__', '.git']);
 const testFolders = new Set(['test', 'tests', '__tests__', 'spec', 'testing']);
-const testFileName = /^(test_.*\.py|.*_test\.py|conftest\.py|.*[.-](test|spec)\.[cm]?[jt]sx?)$/;
+// node --test also runs *_test.js, test-*.js and test.js: those are test files too.
+const testFileName = /^(test_.*\.py|.*_test\.py|conftest\.py|.*[._-](test|spec)\.[cm]?[jt]sx?|test(-.*)?\.[cm]?[jt]sx?)$/;
 
-/** test_*.py, *_test.py, conftest.py, *.test.ts, *.spec.js, and anything under tests/ or __tests__/. */
+/** test_*.py, *_test.py, conftest.py, *.test.ts, *.spec.js, *_test.js, test-*.js, and anything under tests/ or __tests__/. */
 export function isConventionalTestFile(file: string, roots: readonly string[]): boolean {
   const root = roots.find((r) => isWithin(file, r));
   const parts = (root ? relative(root, file) : file).split(/[\\/]/);

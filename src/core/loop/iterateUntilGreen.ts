@@ -252,6 +252,21 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
   }
 }
 
+/** The loop's progress in words, for the progress notification and the Ducktrace view. */
+export function describePhase(e: Extract<LoopEvent, { type: 'phase' }>, maxIterations: number): string {
+  if (e.iteration === 0) return 'Running the tests…';
+  const test = e.test ? `“${e.test}”` : 'the failing test';
+  const what = { 'running tests': 'running the tests', 'asking the model': `asking the model about ${test}`, applying: `applying the fix for ${test}`, 'rerunning tests': `rerunning the tests after the fix for ${test}` }[e.phase];
+  return `Iteration ${e.iteration} of at most ${maxIterations} · ${what}…`;
+}
+
+/** The closing notification: the stop message and the counts that matter. */
+export function describeOutcome(s: Pick<LoopSummary, 'message' | 'fixed' | 'stillFailing'>): string {
+  const tests = (n: number) => `${n} test${n === 1 ? '' : 's'}`;
+  const counts = s.stillFailing.length ? `Fixed ${tests(s.fixed.length)}; ${s.stillFailing.length} still failing.` : s.fixed.length ? `Fixed ${tests(s.fixed.length)}.` : '';
+  return [s.message, counts].filter(Boolean).join(' ');
+}
+
 function rankFailures(failures: readonly LoopFailure[], ports: LoopPorts): LoopFailure[] {
   // Most informative first: a stack that reaches code outside the test file, then the user's preference.
   const score = (f: LoopFailure) => (f.stack.some((fr) => fr.file !== f.file && !ports.isTestFile(fr.file)) ? 10 : 0) + (ports.preference?.(f) ?? 0);

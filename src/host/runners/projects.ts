@@ -9,6 +9,11 @@ export interface TestProject {
   readonly root: string;
   readonly framework: Framework;
   readonly testFiles: string[];
+  /**
+   * Other projects live below this one (a monorepo root). Their tests are theirs: node's runner,
+   * left to find test files itself, would run them here too, so the run names this project's files.
+   */
+  readonly hasNestedProjects?: boolean;
 }
 
 const skipDirs = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'env', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', 'dist', 'out', 'build', 'coverage', '.vscode-test', 'site-packages', '.next', '.cache']);
@@ -97,7 +102,8 @@ export function findTestProjects(folder: string, override: Framework | 'auto' = 
       if (framework === 'pytest') continue;
       const testFiles = jsCandidates.filter((f) => isTestFileFor(framework, relative(dir, f)));
       if (framework === 'node' && override === 'auto' && testFiles.length === 0) continue;
-      projects.push({ root: dir, framework, testFiles });
+      const hasNestedProjects = packageDirs.some((d) => d !== dir && isInside(dir, d + sep));
+      projects.push({ root: dir, framework, testFiles, ...(hasNestedProjects ? { hasNestedProjects } : {}) });
     }
   }
   return projects;

@@ -49,6 +49,11 @@ export function contextFor(project: Pick<TestProject, 'root'>, options: RunOptio
 }
 
 export async function runProject(project: TestProject, options: RunOptions, selection: RunSelection = {}): Promise<TestRunReport> {
+  if (project.framework === 'node' && project.hasNestedProjects && !selection.files?.length && !selection.tests?.length) {
+    // `node --test` without files would also run the nested projects' tests, from the wrong folder.
+    if (!project.testFiles.length) return { framework: 'node', cwd: project.root, results: [], problems: [] };
+    selection = { files: project.testFiles };
+  }
   return withTempDir((dir) => adapters[project.framework].run(contextFor(project, options, dir), selection));
 }
 

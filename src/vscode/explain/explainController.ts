@@ -263,6 +263,13 @@ export class ExplainController extends Disposable {
     this.update(this.state);
   }
 
+  /** What the loop is doing now (its progress notification says the same). */
+  setLoopStatus(text: string): void {
+    if (!this.loop || this.loop.status === text) return;
+    this.loop.status = text;
+    this.update(this.state);
+  }
+
   recordIteration(r: IterationRecord): void {
     if (!this.loop) return;
     const name = r.file ? vscode.workspace.asRelativePath(r.file) : '';

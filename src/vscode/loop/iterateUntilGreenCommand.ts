@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import type { TestCaseResult, TestFailure } from '../../core/failures/testFailure';
-import { iterateUntilGreen, revertAll, type FixProposal, type LoopFailure, type LoopPorts, type LoopSummary, type TestRun } from '../../core/loop/iterateUntilGreen';
+import { describeOutcome, describePhase, iterateUntilGreen, revertAll, type FixProposal, type LoopFailure, type LoopPorts, type LoopSummary, type TestRun } from '../../core/loop/iterateUntilGreen';
 import { fixProposalOf } from '../../host/duck/diagnoseFailure';
 import { runFolder } from '../../host/runners/testService';
 import { Disposable } from '../disposable';
@@ -73,7 +73,9 @@ export class IterateUntilGreen extends Disposable {
               ...ports,
               onEvent: (e) => {
                 if (e.type === 'phase') {
-                  progress.report({ message: `Iteration ${e.iteration || 1} of at most ${settings.maxIterations}${e.test ? ` · ${e.test}` : ''} · ${e.phase}` });
+                  const text = describePhase(e, settings.maxIterations);
+                  progress.report({ message: text });
+                  this.explain.setLoopStatus(text);
                 } else {
                   this.log.info(`Iteration ${e.record.iteration} (${e.record.testName}): ${e.record.result}: ${e.record.detail}`);
                   this.explain.recordIteration(e.record);
@@ -120,7 +122,7 @@ export class IterateUntilGreen extends Disposable {
   }
 
   private async announce(summary: LoopSummary): Promise<void> {
-    const text = `Ducktrace: ${summary.message} Fixed ${summary.fixed.length}, still failing ${summary.stillFailing.length}.`;
+    const text = `Ducktrace: ${describeOutcome(summary)}`;
     const actions = summary.originals.size ? ['Revert All Ducktrace Changes', 'Show Details'] : ['Show Details'];
     const pick = summary.stop === 'green' || summary.stop === 'nothing-to-fix' ? await vscode.window.showInformationMessage(text, ...actions) : await vscode.window.showWarningMessage(text, ...actions);
     if (pick === 'Revert All Ducktrace Changes') await this.revertAll(summary);
@@ -214,18 +216,29 @@ export class IterateUntilGreen extends Disposable {
     return doc.getText();
   }
 
-  private async mayEditTests(): Promise<boolean> {
-    const remembered = this.context.workspaceState.get<boolean>(testEditsKey);
-    if (remembered !== undefined) return remembered;
+  /**
+   * Asks the user whether fixes may edit test files: 'allow', 'deny', or undefined when the
+   * question was dismissed. A property so the integration tests can answer it (a modal cannot be
+   * clicked from the extension host).
+   */
+  askTestEditPermission: () => Promise<'allow' | 'deny' | undefined> = async () => {
     const pick = await vscode.window.showWarningMessage(
-      'A proposed fix edits a test file. Tests are the specification: allow Ducktrace to edit test files in this workspace? (Revoke with "Ducktrace: Forget Test-Edit Permission".)',
-      { modal: true },
+      'A proposed fix edits a test file. Tests are the specification: allow Ducktrace to edit test files in this workspace?',
+      { modal: true, detail: 'Your answer is remembered for this workspace. "Ducktrace: Forget Test-Edit Permission" makes Ducktrace ask again.' },
       'Allow',
       "Don't Allow",
     );
-    const allowed = pick === 'Allow';
-    await this.context.workspaceState.update(testEditsKey, allowed);
-    return allowed;
+    return pick === 'Allow' ? 'allow' : pick === "Don't Allow" ? 'deny' : undefined;
+  };
+
+  private async mayEditTests(): Promise<boolean> {
+    const remembered = this.context.workspaceState.get<boolean>(testEditsKey);
+    if (remembered !== undefined) return remembered;
+    const answer = await this.askTestEditPermission();
+    // A dismissed question (Escape) refuses this time only; the next loop asks again.
+    if (answer === undefined) return false;
+    await this.context.workspaceState.update(testEditsKey, answer === 'allow');
+    return answer === 'allow';
   }
 
   async forgetTestEditPermission(): Promise<void> {

@@ -42,7 +42,7 @@ export class ExplainAndFix {
   ) {}
 
   /** Turns whatever the entry point passed into a failure; asks when nothing was passed. */
-  async resolve(arg: unknown): Promise<TestFailure | undefined> {
+  async resolve(arg: unknown, placeHolder = 'Which failing test should Ducktrace explain and fix?'): Promise<TestFailure | undefined> {
     if (typeof arg === 'string') return this.store.get(arg) ?? this.store.get(testIdOfItemId(arg));
     if (arg && typeof arg === 'object') {
       const o = arg as Record<string, unknown>;
@@ -51,7 +51,7 @@ export class ExplainAndFix {
       if (typeof o.id === 'string' && 'children' in o) return this.store.get(testIdOfItemId(o.id));
       if (typeof o.uri === 'string' && typeof o.line === 'number') return this.fromDiagnostic(o as unknown as DiagnosticArgument);
     }
-    return this.pick();
+    return this.pick(placeHolder);
   }
 
   /** A failure for an error diagnostic: a known failure through that line, else the diagnostic itself. */
@@ -62,7 +62,7 @@ export class ExplainAndFix {
     return { testId: `${file}::diagnostic:${d.line}`, framework: 'pytest', file, line: d.line, name: `${vscode.workspace.asRelativePath(file)}:${d.line}`, message: d.message, stack: [{ file, line: d.line }], output: '' };
   }
 
-  private async pick(): Promise<TestFailure | undefined> {
+  private async pick(placeHolder: string): Promise<TestFailure | undefined> {
     const failures = this.store.all();
     if (failures.length === 0) {
       void vscode.window.showInformationMessage('Ducktrace knows no failing test yet. Run your tests from the Testing view (or in the terminal) first.');
@@ -75,7 +75,7 @@ export class ExplainAndFix {
     const sorted = [...failures].sort((a, b) => score(b) - score(a));
     const picked = await vscode.window.showQuickPick(
       sorted.map((f) => ({ label: f.name, description: `${vscode.workspace.asRelativePath(f.file)}:${f.line}`, detail: f.message.split('\n')[0], failure: f })),
-      { placeHolder: 'Which failing test should Ducktrace explain and fix?' },
+      { placeHolder },
     );
     return picked?.failure;
   }

@@ -6,10 +6,13 @@ import './review.test';
 import './blocks.test';
 import './explain.test';
 import './iterate.test';
+import './iterateJs.test';
 import './suspicion.test';
 import './trust.test';
 import './testing.test';
 import './terminal.test';
+import './traceValues.test';
+import './vitest.test';
 
 export function run(): Promise<void> {
   return runRegisteredTests(vscode.version, process.env.DUCKTRACE_TEST_REPORT);

@@ -69,7 +69,10 @@ suite('testing', () => {
   test('running from the Testing view marks the failing tests failed, with message, diff and stack', async () => {
     const a = await api();
     const reports = await runAll(a);
-    assert.deepEqual(reports.map((r) => r.problems), reports.map(() => []), 'no run-level problems');
+    // The vitest project (vitest-project/) runs too; the vitest suite checks it.
+    const ours = reports.filter((r) => r.framework === 'pytest' || r.framework === 'node');
+    assert.equal(ours.length, 2, 'a pytest run and a node --test run');
+    assert.deepEqual(ours.map((r) => r.problems), ours.map(() => []), 'no run-level problems');
     const items = allItems(a.tests.controller.items);
     const outcome = (label: string) => {
       const item = items.find((i) => i.label === label);
@@ -94,7 +97,7 @@ suite('testing', () => {
     assert.equal(js?.state, 'failed');
     assert.equal(js?.message?.expectedOutput, '4');
     assert.equal(js?.message?.stackTrace?.[0].uri?.fsPath, file('stats.test.js'));
-    assert.equal(a.failures.all().length, 2);
+    assert.equal(a.failures.all().filter((f) => f.framework === 'pytest' || f.framework === 'node').length, 2);
   }, 90_000);
 
   test('a CodeLens "Explain and fix" sits above each failing test', async () => {

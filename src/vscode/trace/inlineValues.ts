@@ -1,0 +1,299 @@
+// "Ducktrace: Trace Failing Test": reruns a test under the tracer and shows, after each block's
+// last line, the values its variables had after that block, for one chosen call and loop
+// iteration. A CodeLens above the function steps through calls and iterations; a hover on a
+// block's last line shows every value in full with the call's arguments and result. Any edit of
+// the file clears it (the values describe the old text), and so does "Ducktrace: Clear Trace".
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Block } from '../../core/blocks/basicBlocks';
+import { blocksOfFunction } from '../../core/blocks/functionBlocks';
+import type { SourceParser } from '../../core/blocks/syntaxNode';
+import { TargetFinder, type Target } from '../../core/blocks/targetFinder';
+import type { TestFailure } from '../../core/failures/testFailure';
+import type { Trace } from '../../core/trace/traceModel';
+import {
+  blocksNotRun,
+  callSummary,
+  hoverMarkdown,
+  initialSelection,
+  inlineText,
+  iterationCount,
+  stepSelection,
+  stepsForSelection,
+  varsBefore,
+  type TraceSelection,
+} from '../../core/trace/traceView';
+import { pytestNodeId } from '../../host/loop/fsLoopPorts';
+import { NodeSourceFiles } from '../../host/nodeSourceFiles';
+import { traceTest } from '../../host/tracers/traceTest';
+import { CommandIds } from '../commandIds';
+import { Disposable } from '../disposable';
+import { pythonInterpreter } from '../testing/pythonInterpreter';
+
+/** What the command needs of a test: a TestFailure fits; a passing test described the same way too. */
+export type TracedTest = Pick<TestFailure, 'testId' | 'framework' | 'file' | 'line' | 'name' | 'stack'>;
+
+/** One value line as drawn (and as tests read it). */
+export interface InlineValueLine {
+  readonly blockId: string;
+  /** 1-based line the text is drawn after: the block's last line. */
+  readonly line: number;
+  /** The text after the line, without the leading marker: `total = 7, i = 3`, or `not run in this call`. */
+  readonly text: string;
+  readonly ran: boolean;
+}
+
+export interface ShownTrace {
+  readonly test: TracedTest;
+  readonly target: Target;
+  readonly blocks: readonly Block[];
+  readonly trace: Trace;
+  readonly selection: TraceSelection;
+  /** Calls recorded, and iterations of the selected call. */
+  readonly calls: number;
+  readonly iterations: number;
+  readonly lines: readonly InlineValueLine[];
+}
+
+interface State {
+  readonly uri: string;
+  readonly test: TracedTest;
+  readonly target: Target;
+  readonly blocks: readonly Block[];
+  readonly trace: Trace;
+  selection: TraceSelection;
+}
+
+const traceableLanguages = [
+  { language: 'python', scheme: 'file' },
+  { language: 'javascript', scheme: 'file' },
+  { language: 'javascriptreact', scheme: 'file' },
+  { language: 'typescript', scheme: 'file' },
+  { language: 'typescriptreact', scheme: 'file' },
+];
+
+export class InlineValues extends Disposable implements vscode.CodeLensProvider, vscode.HoverProvider {
+  private readonly valueDecoration: vscode.TextEditorDecorationType;
+  private readonly notRunDecoration: vscode.TextEditorDecorationType;
+  private readonly lensesChanged = this.register(new vscode.EventEmitter<void>());
+  readonly onDidChangeCodeLenses = this.lensesChanged.event;
+  private state: State | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly parser: SourceParser,
+    /** Turns a command argument (Testing view item, test id, failure) into a test; asks when there is none. */
+    private readonly resolve: (arg: unknown) => Promise<TracedTest | undefined>,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    // The debugger's own inline-value colours: the same look as values shown while debugging.
+    const after = { color: new vscode.ThemeColor('editor.inlineValuesForeground'), backgroundColor: new vscode.ThemeColor('editor.inlineValuesBackground'), margin: '0 0 0 1.5em' };
+    this.valueDecoration = this.register(vscode.window.createTextEditorDecorationType({ after, rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }));
+    this.notRunDecoration = this.register(vscode.window.createTextEditorDecorationType({ after: { ...after, fontStyle: 'italic', backgroundColor: undefined } }));
+    this.register(vscode.languages.registerCodeLensProvider(traceableLanguages, this));
+    this.register(vscode.languages.registerHoverProvider(traceableLanguages, this));
+    this.register(vscode.workspace.onDidChangeTextDocument((e) => {
+      if (this.state?.uri === e.document.uri.toString() && e.contentChanges.length) this.clear();
+    }));
+    this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.paint()));
+    this.register(vscode.commands.registerCommand(CommandIds.traceFailingTest, (arg: unknown) => this.run(arg)));
+    this.register(vscode.commands.registerCommand(CommandIds.clearTrace, () => this.clear()));
+    this.register(vscode.commands.registerCommand(CommandIds.tracePreviousCall, () => this.step('call', -1)));
+    this.register(vscode.commands.registerCommand(CommandIds.traceNextCall, () => this.step('call', 1)));
+    this.register(vscode.commands.registerCommand(CommandIds.tracePreviousIteration, () => this.step('iteration', -1)));
+    this.register(vscode.commands.registerCommand(CommandIds.traceNextIteration, () => this.step('iteration', 1)));
+  }
+
+  /** What is on screen now, as drawn (for tests and other commands). */
+  get current(): ShownTrace | undefined {
+    const s = this.state;
+    if (!s) return undefined;
+    return {
+      test: s.test,
+      target: s.target,
+      blocks: s.blocks,
+      trace: s.trace,
+      selection: s.selection,
+      calls: s.trace.calls.length,
+      iterations: iterationCount(s.trace.calls[s.selection.call]),
+      lines: valueLines(s),
+    };
+  }
+
+  /** The command: resolve the test, then trace it. */
+  async run(arg?: unknown): Promise<ShownTrace | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      const manage = 'Manage Workspace Trust';
+      void vscode.window.showWarningMessage('Ducktrace runs no tests or tracers in an untrusted workspace. Trust the workspace to trace a test.', manage).then((c) => {
+        if (c === manage) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
+      return undefined;
+    }
+    const test = await this.resolve(arg);
+    if (!test) {
+      if (arg !== undefined) void vscode.window.showInformationMessage('Ducktrace has no recorded failure for this test: run it first, or pick a failing test.');
+      return undefined;
+    }
+    return this.traceTest(test);
+  }
+
+  /** Finds the function under test, reruns the test under the tracer and shows the first call. */
+  async traceTest(test: TracedTest): Promise<ShownTrace | undefined> {
+    if (!vscode.workspace.isTrusted) return undefined;
+    if (this.busy) {
+      void vscode.window.showInformationMessage('Ducktrace is already tracing a test.');
+      return undefined;
+    }
+    if (test.framework === 'jest' || test.framework === 'vitest') {
+      void vscode.window.showInformationMessage(`Ducktrace traces pytest and node:test tests for now, not ${test.framework}.`);
+      return undefined;
+    }
+    this.busy = true;
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Ducktrace: tracing ${test.name}` },
+        (progress) => this.traceWithProgress(test, progress),
+      );
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.error(`Trace failing test: ${message}`);
+      void vscode.window.showErrorMessage(`Ducktrace could not trace ${test.name}: ${message}`);
+      return undefined;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async traceWithProgress(test: TracedTest, progress: vscode.Progress<{ message?: string }>): Promise<ShownTrace | undefined> {
+    progress.report({ message: 'finding the function' });
+    const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const files = new NodeSourceFiles();
+    const [target] = await new TargetFinder(files, this.parser, { roots }).find(test);
+    if (!target) {
+      void vscode.window.showWarningMessage(`Ducktrace found no function of this workspace for ${test.name}: the stack has no frame in your code and the test calls nothing it can resolve.`);
+      return undefined;
+    }
+    // The tracer runs the file on disk: unsaved edits would make the values lie about the text.
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === target.file);
+    if (open?.isDirty) {
+      const save = 'Save and Trace';
+      const choice = await vscode.window.showWarningMessage(`${path.basename(target.file)} has unsaved changes; the trace runs the saved file.`, save);
+      if (choice !== save || !(await open.save())) return undefined;
+    }
+    const text = await files.read(target.file);
+    if (text === undefined) throw new Error(`cannot read ${target.file}`);
+    const { blocks } = await blocksOfFunction(text, target.language, this.parser, { name: target.functionName });
+
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.file)) ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(test.file));
+    if (!folder) throw new Error(`${target.file} is outside the workspace folders`);
+    const { cwd, selector } = testSelector(test, target, folder.uri.fsPath);
+    progress.report({ message: `running ${test.name} with ${target.functionName} traced` });
+    const started = Date.now();
+    const python = target.language === 'python' ? await pythonInterpreter(folder.uri) : undefined;
+    const run = await traceTest({ cwd, test: selector, target: { file: target.file, function: target.functionName }, python });
+    const { trace } = run;
+    this.log.info(`Trace failing test: ${target.functionName} in ${selector}: ${trace.calls.length} call(s), ${trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
+    if (trace.calls.length === 0) {
+      void vscode.window.showWarningMessage(`${test.name} never called ${target.functionName}${run.timedOut ? ' before the time limit' : ''}: there are no values to show.`);
+      return undefined;
+    }
+    const uri = vscode.Uri.file(target.file);
+    this.state = { uri: uri.toString(), test, target, blocks, trace, selection: initialSelection(trace) };
+    const line = target.range.start.line - 1;
+    await vscode.window.showTextDocument(uri, { preview: false, selection: new vscode.Range(line, 0, line, 0) });
+    this.changed();
+    return this.current;
+  }
+
+  /** Moves to the previous or next call or iteration (clamped at the ends). */
+  step(what: 'call' | 'iteration', delta: number): ShownTrace | undefined {
+    if (!this.state) return undefined;
+    this.state.selection = stepSelection(this.state.trace, this.state.selection, what, delta);
+    this.changed();
+    return this.current;
+  }
+
+  clear(): void {
+    if (!this.state) return;
+    this.state = undefined;
+    this.changed();
+  }
+
+  private changed(): void {
+    void vscode.commands.executeCommand('setContext', 'ducktrace.traceVisible', this.state !== undefined);
+    this.paint();
+    this.lensesChanged.fire();
+  }
+
+  private paint(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const s = this.state && editor.document.uri.toString() === this.state.uri ? this.state : undefined;
+      const values: vscode.DecorationOptions[] = [];
+      const notRun: vscode.DecorationOptions[] = [];
+      for (const v of s ? valueLines(s) : []) {
+        if (v.line - 1 >= editor.document.lineCount) continue;
+        const end = editor.document.lineAt(v.line - 1).range.end;
+        (v.ran ? values : notRun).push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: `▸ ${v.text}` } } });
+      }
+      editor.setDecorations(this.valueDecoration, values);
+      editor.setDecorations(this.notRunDecoration, notRun);
+    }
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const s = this.state;
+    if (!s || document.uri.toString() !== s.uri) return [];
+    const line = s.target.range.start.line - 1;
+    if (line >= document.lineCount) return [];
+    const range = new vscode.Range(line, 0, line, 0);
+    const calls = s.trace.calls.length;
+    const call = s.trace.calls[s.selection.call]!;
+    const iterations = iterationCount(call);
+    const lens = (title: string, command = '', tooltip?: string) => new vscode.CodeLens(range, { title, command, tooltip });
+    const lenses = [lens(`$(debug-alt-small) Call ${s.selection.call + 1} of ${calls}: ${callSummary(s.target.functionName, call)}`, '', `Values recorded while ${s.test.name} ran`)];
+    if (calls > 1) lenses.push(lens('◀', CommandIds.tracePreviousCall, 'Previous call'), lens('▶', CommandIds.traceNextCall, 'Next call'));
+    if (iterations > 1) {
+      lenses.push(lens(`Iteration ${s.selection.iteration} of ${iterations}`), lens('◀', CommandIds.tracePreviousIteration, 'Previous iteration'), lens('▶', CommandIds.traceNextIteration, 'Next iteration'));
+    }
+    lenses.push(lens('Clear', CommandIds.clearTrace, 'Clear the traced values'));
+    return lenses;
+  }
+
+  /** The full rendering, on a block's last line (where its values are drawn). */
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const s = this.state;
+    if (!s || document.uri.toString() !== s.uri) return undefined;
+    const steps = stepsForSelection(s.trace, s.selection);
+    const block = [...s.blocks].reverse().find((b) => b.range.end.line - 1 === position.line && steps.has(b.id));
+    if (!block) return undefined;
+    const md = new vscode.MarkdownString(hoverMarkdown(s.trace, s.selection, steps.get(block.id)!));
+    return new vscode.Hover(md, document.lineAt(position.line).range);
+  }
+}
+
+/** The text after each block's last line for the selected call and iteration. */
+function valueLines(s: State): InlineValueLine[] {
+  const steps = stepsForSelection(s.trace, s.selection);
+  const call = s.trace.calls[s.selection.call];
+  const notRun = new Set(blocksNotRun(s.trace, s.selection, s.blocks.map((b) => b.id)));
+  const lines: InlineValueLine[] = [];
+  for (const block of s.blocks) {
+    const step = steps.get(block.id);
+    if (step) lines.push({ blockId: block.id, line: block.range.end.line, text: inlineText(step.vars, {}, call && varsBefore(call, step)), ran: true });
+    else if (notRun.has(block.id)) lines.push({ blockId: block.id, line: block.range.end.line, text: 'not run in this call', ran: false });
+  }
+  return lines;
+}
+
+/**
+ * Where to run the test and how the tracer's `--test` names it: pytest's node id relative to the
+ * workspace folder; for node:test `FILE::NAME` from the test file's package folder.
+ */
+export function testSelector(test: TracedTest, target: Target, folder: string): { cwd: string; selector: string } {
+  if (target.language === 'python') return { cwd: folder, selector: pytestNodeId(test.testId, folder) };
+  let cwd = path.dirname(test.file);
+  while (!fs.existsSync(path.join(cwd, 'package.json')) && cwd !== folder && path.dirname(cwd) !== cwd) cwd = path.dirname(cwd);
+  return { cwd, selector: `${path.relative(cwd, test.file)}::${test.name}` };
+}
