@@ -143,6 +143,19 @@ suite('inline diff review', () => {
     await until('the proposal to be cancelled', () => proposals.get(uri) === undefined);
   });
 
+  test('renaming the file cancels its proposal with a message, and leaves both names untouched', async () => {
+    const { proposals } = await api();
+    const { uri } = await openFresh();
+    await proposals.propose(uri, fixed);
+    const renamed = vscode.Uri.file(uri.fsPath.replace(/\.py$/, '_renamed.py'));
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(uri, renamed);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await until('the proposal to be cancelled', () => proposals.get(uri) === undefined && proposals.get(renamed) === undefined);
+    const doc = await vscode.workspace.openTextDocument(renamed);
+    assert.equal(doc.getText(), original, 'the renamed file holds the original text, nothing proposed was applied');
+  });
+
   test('Next and Previous move between hunks; the side-by-side diff shows the whole proposal', async () => {
     const { proposals } = await api();
     const { uri, editor } = await openFresh();
