@@ -5,12 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, suite, test } from './harness';
-import type { DucktraceApi } from '../../../src/vscode/activate';
+import { api, configure, removeProjects, reset, workspace } from './loopSupport';
 // @ts-expect-error plain JavaScript test helper without types
 import { startScriptedModelServer } from '../../support/scriptedModelServer.mjs';
 
-const workspace = () => process.env.DUCKTRACE_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-const api = async () => vscode.extensions.getExtension<DucktraceApi>('ducktrace.ducktrace')!.activate();
 
 const calc = ['def add(a, b):', '    return a - b', '', '', 'def mul(a, b):', '    return a + b', '', '', 'def sub(a, b):', '    return a - b', ''].join('\n');
 const tests = [
@@ -51,25 +49,9 @@ function project(): { dir: string; calcFile: string; ids: string[] } {
   return { dir, calcFile: path.join(dir, `calc${n}.py`), ids: ['test_add', 'test_mul', 'test_sub'].map((t) => `${testFile}::${t}`) };
 }
 
-async function configure(baseURL: string, mode: 'auto' | 'review'): Promise<void> {
-  const c = vscode.workspace.getConfiguration('ducktrace');
-  await c.update('model.provider', 'openaiCompatible', vscode.ConfigurationTarget.Global);
-  await c.update('openai.baseUrl', baseURL, vscode.ConfigurationTarget.Global);
-  await c.update('openai.model', 'scripted-model', vscode.ConfigurationTarget.Global);
-  await c.update('iterate.mode', mode, vscode.ConfigurationTarget.Global);
-}
-async function reset(): Promise<void> {
-  const c = vscode.workspace.getConfiguration('ducktrace');
-  for (const k of ['model.provider', 'openai.baseUrl', 'openai.model', 'iterate.mode']) await c.update(k, undefined, vscode.ConfigurationTarget.Global);
-}
 
 const made: string[] = [];
-/** Removes the projects, so later suites see the workspace as it was. */
-async function cleanUp(): Promise<void> {
-  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-  await (await api()).tests.refresh();
-}
+const cleanUp = () => removeProjects(made);
 suite('iterate until green', () => {
   test('auto mode: two independent bugs reach green in two iterations; Revert All restores the exact contents', async () => {
     const server = await startScriptedModelServer({ routes: [goodAdd, goodMul] });

@@ -8,13 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, suite, test } from './harness';
-import type { DucktraceApi } from '../../../src/vscode/activate';
+import { api, configure, removeProjects, reset, workspace } from './loopSupport';
 import type { LoopSummary } from '../../../src/core/loop/iterateUntilGreen';
 // @ts-expect-error plain JavaScript test helper without types
 import { startScriptedModelServer } from '../../support/scriptedModelServer.mjs';
 
-const workspace = () => process.env.DUCKTRACE_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-const api = async () => vscode.extensions.getExtension<DucktraceApi>('ducktrace.ducktrace')!.activate();
 const lines = (...l: string[]) => l.join('\n') + '\n';
 
 const calc = lines(
@@ -105,23 +103,7 @@ function helperProject(): { dir: string; helpersFile: string; testFile: string; 
   return { dir, helpersFile: path.join(dir, 'test', 'helpers.js'), testFile, ids: [`${testFile}::area of a circle of radius 2`] };
 }
 
-async function configure(baseURL: string, mode: 'auto' | 'review'): Promise<void> {
-  const c = vscode.workspace.getConfiguration('ducktrace');
-  await c.update('model.provider', 'openaiCompatible', vscode.ConfigurationTarget.Global);
-  await c.update('openai.baseUrl', baseURL, vscode.ConfigurationTarget.Global);
-  await c.update('openai.model', 'scripted-model', vscode.ConfigurationTarget.Global);
-  await c.update('iterate.mode', mode, vscode.ConfigurationTarget.Global);
-}
-async function reset(): Promise<void> {
-  const c = vscode.workspace.getConfiguration('ducktrace');
-  for (const k of ['model.provider', 'openai.baseUrl', 'openai.model', 'iterate.mode']) await c.update(k, undefined, vscode.ConfigurationTarget.Global);
-}
-async function cleanUp(): Promise<void> {
-  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-  await vscode.commands.executeCommand('notifications.clearAll');
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-  await (await api()).tests.refresh();
-}
+const cleanUp = () => removeProjects(made);
 const described = (s: LoopSummary | undefined) => `${s?.stop}: ${s?.message} ${JSON.stringify(s?.iterations.map((r) => [r.testName, r.result, r.detail]))}`;
 
 suite('iterate until green (JavaScript)', () => {
