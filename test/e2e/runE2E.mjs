@@ -111,17 +111,23 @@ try {
     await filter.waitFor({ timeout: 15_000 });
     await filter.click();
     await page.keyboard.type('test_ten_percent_off');
-    // The filter keeps the project and file collapsed: open them.
-    for (const label of ['pytest · workspace', 'test_pricing.py']) {
-      const parent = page.locator('.test-explorer .monaco-list-row', { hasText: label }).first();
-      await parent.waitFor({ timeout: 60_000 });
-      if ((await parent.getAttribute('aria-expanded')) === 'false') await parent.locator('.monaco-tl-twistie').click();
-    }
+    // The filter keeps the project and file collapsed, and discovery or the run may re-render the
+    // tree while we look: keep opening whatever is collapsed until the test's row shows.
     const row = page.locator('.test-explorer .monaco-list-row', { hasText: 'test_ten_percent_off' }).first();
-    await row.waitFor({ timeout: 60_000 }).catch(async (err) => {
-      await page.screenshot({ path: join(shots, 'testing-view-failure.png') });
-      throw err;
-    });
+    const deadline = Date.now() + 120_000;
+    while (!(await row.isVisible())) {
+      if (Date.now() > deadline) {
+        await page.screenshot({ path: join(shots, 'testing-view-failure.png') });
+        throw new Error('the row of test_ten_percent_off never showed in the Testing view (screenshot testing-view-failure.png)');
+      }
+      for (const label of ['pytest · workspace', 'test_pricing.py']) {
+        const parent = page.locator('.test-explorer .monaco-list-row', { hasText: label }).first();
+        if ((await parent.isVisible()) && (await parent.getAttribute('aria-expanded')) === 'false') {
+          await parent.locator('.monaco-tl-twistie').click().catch(() => undefined);
+        }
+      }
+      await page.waitForTimeout(1000);
+    }
     // Wait for the run to mark it failed, then select it so its inline actions show.
     await page.locator('.test-explorer .monaco-list-row .codicon-testing-failed-icon').first().waitFor({ timeout: 60_000 });
     await row.click();
