@@ -1,7 +1,7 @@
 // End-to-end: the packaged .vsix installed into a real VS Code 1.100.3 (server + web workbench),
 // driven by Playwright in headless Chromium the way a user drives it. Screenshots go to
 // test-results/e2e/. Prints "N passed, N failed" and exits non-zero on any failure.
-import { mkdirSync, readFileSync, cpSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureInstalled, installVsix, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 import { zipEntries } from '../support/zipEntries.mjs';
@@ -34,6 +34,8 @@ async function runCommand(page, title) {
   }
 }
 
+const work = tempDir('e2e');
+const userDataDir = join(work, 'user-data');
 const results = [];
 async function step(name, fn) {
   const started = Date.now();
@@ -44,6 +46,18 @@ async function step(name, fn) {
   } catch (err) {
     results.push({ name, ok: false });
     console.log(`not ok - ${name}\n${String(err?.stack ?? err).split('\n').map((l) => `    ${l}`).join('\n')}`);
+    printDucktraceLog();
+  }
+}
+
+/** On a failure, Ducktrace's own log from the extension host says what it saw (CI keeps no screenshots). */
+function printDucktraceLog() {
+  const logs = join(userDataDir, 'logs');
+  if (!existsSync(logs)) return;
+  for (const file of readdirSync(logs, { recursive: true })) {
+    if (!String(file).endsWith('Ducktrace.log')) continue;
+    const lines = readFileSync(join(logs, String(file)), 'utf8').trimEnd().split('\n');
+    console.log(`    --- ${file} (last ${Math.min(lines.length, 40)} lines) ---\n${lines.slice(-40).map((l) => `    | ${l}`).join('\n')}`);
   }
 }
 
@@ -57,8 +71,6 @@ await step('the .vsix holds exactly the allowlisted files', () => {
   }
 });
 
-const work = tempDir('e2e');
-const userDataDir = join(work, 'user-data');
 const extensionsDir = join(work, 'extensions');
 const workspace = join(work, 'workspace');
 cpSync(join(repoRoot, 'test/fixtures/workspace'), workspace, { recursive: true });
@@ -146,4 +158,6 @@ try {
 
 const failed = results.filter((r) => !r.ok).length;
 console.log(`e2e: ${results.length - failed} passed, ${failed} failed (screenshots in ${shots})`);
+// A passing run leaves nothing behind in /tmp; a failing one keeps its logs to look at.
+if (!failed) rmSync(work, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);
