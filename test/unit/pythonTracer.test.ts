@@ -121,6 +121,22 @@ test('the traced outcome equals the untraced one', async () => {
   }
 });
 
+test('sys.settrace traces only while the target runs (a trampoline), with recursion as deep as untraced; generators trace every call', async () => {
+  const climb = await trace('test_climb', 'climb', {}, { pytestArgs: [...fast, '-s'] });
+  const plain = await runPythonTestUntraced({ cwd, test: 'test_shapes.py::test_climb', pytestArgs: fast });
+  assert.equal(plain.exitCode, 0, plain.stdout);
+  assert.equal(climb.exitCode, 0, climb.stdout + climb.stderr);
+  assert.match(climb.stdout, /backend: settrace-entry/);
+  assert.deepEqual(climb.trace.calls[0].args, { n: v('int', '900') });
+  assert.equal(climb.trace.calls[0].depth, 0);
+  assert.deepEqual(climb.trace.calls[0].returned, v('int', '900'));
+  assert.ok(climb.trace.truncated && climb.trace.truncated.droppedCalls > 800, 'recursion deeper than the budget is cut, not lost');
+  const evens = await trace('test_evens', 'evens', {}, { pytestArgs: [...fast, '-s'] });
+  assert.equal(evens.exitCode, 0, evens.stdout + evens.stderr);
+  assert.match(evens.stdout, /backend: settrace\b(?!-)/);
+  assert.deepEqual(evens.trace.calls[0].steps.slice(0, 3).map((s) => [s.blockId, s.vars.i?.text]), [['b1', '0'], ['b2', '0'], ['b3', '0']]);
+});
+
 test('ducktrace trace --json prints the trace and exits 0 even when the test fails', () => {
   const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'trace', '--cwd', cwd, '--test', 'test_shapes.py::test_total', '--target', 'shapes.py:Cart.total', '--json'], {
     encoding: 'utf8',

@@ -22,6 +22,8 @@ import signal
 import sys
 import threading
 
+import ducktrace_entry
+
 
 class DucktraceTimeout(BaseException):
     pass
@@ -50,7 +52,7 @@ class Spectra:
             return known
         result = False
         try:
-            if code.co_name == self.name and self.first_line - 50 <= code.co_firstlineno <= self.first_line:
+            if code.co_name == self.name and code not in ducktrace_entry.trampolines and self.first_line - 50 <= code.co_firstlineno <= self.first_line:
                 result = os.path.realpath(code.co_filename) == self.file
         except Exception:
             pass
@@ -199,6 +201,11 @@ def install_settrace(sp):
             pass
         return None
 
+    global _uninstall
+    # Only while the target runs, where it can be found (ducktrace_entry.py); else every call.
+    _uninstall = ducktrace_entry.install(sp.file, sp.is_target, global_trace)
+    if _uninstall is not None:
+        return "settrace-entry"
     sys.settrace(global_trace)
     threading.settrace(global_trace)
 
@@ -213,17 +220,15 @@ def install_settrace(sp):
         sys.settrace(None)
         threading.settrace(None)
 
-    global _uninstall
     _uninstall = uninstall
-    return True
+    return "settrace"
 
 
 def install(sp):
     if sys.version_info >= (3, 12) and os.environ.get("DUCKTRACE_TRACER_BACKEND") != "settrace":
         if install_monitoring(sp):
             return "monitoring"
-    install_settrace(sp)
-    return "settrace"
+    return install_settrace(sp)
 
 
 def uninstall():

@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 import time
+import ducktrace_entry
 import types
 from collections import deque
 
@@ -338,7 +339,7 @@ class Recorder:
 
     # -- which code is the target
     def is_target(self, code):
-        if code.co_name != self.name:
+        if code.co_name != self.name or code in ducktrace_entry.trampolines:
             return False
         if not (self.first_line - 50 <= code.co_firstlineno <= self.first_line):
             return False
@@ -513,7 +514,7 @@ class Recorder:
             if stopped:
                 out["stoppedBy"] = stopped
             notes = list(self.notes)
-            if unfinished and not stopped and self.backend == "settrace":
+            if unfinished and not stopped and (self.backend or "").startswith("settrace"):
                 notes.append("%d call%s never returned to the tracer: Python switches a tracer off when an error such as RecursionError hits it" % (len(unfinished), "" if len(unfinished) == 1 else "s"))
             if notes:
                 out["notes"] = notes
@@ -689,6 +690,11 @@ def install_settrace(rec):
             _guard_failed(e)
         return None
 
+    global _uninstall
+    # Only while the target runs, where it can be found (ducktrace_entry.py); else every call.
+    _uninstall = ducktrace_entry.install(rec.file, rec.is_target, global_trace)
+    if _uninstall is not None:
+        return "settrace-entry"
     sys.settrace(global_trace)
     threading.settrace(global_trace)
 
@@ -696,9 +702,8 @@ def install_settrace(rec):
         sys.settrace(None)
         threading.settrace(None)
 
-    global _uninstall
     _uninstall = uninstall_settrace
-    return True
+    return "settrace"
 
 
 def _is_yield(frame):
@@ -724,8 +729,7 @@ def install(rec):
     if sys.version_info >= (3, 12) and os.environ.get("DUCKTRACE_TRACER_BACKEND") != "settrace":
         if install_monitoring(rec):
             return "monitoring"
-    install_settrace(rec)
-    return "settrace"
+    return install_settrace(rec)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,155 @@
+"""Ducktrace: trace only while the target function runs (the sys.settrace backend).
+
+With sys.settrace, Python calls the global trace function on every call of every function, which
+makes call-heavy tests several times slower even when none of those calls is the target. When the
+target is an ordinary function already imported (the test run starts after collection), its
+function objects are found in their module and their code is swapped for a one-line trampoline
+that switches sys.settrace on for the duration of the call and restores the previous tracer
+after it. Everything else runs untraced. The original code comes back on uninstall.
+
+Generators, coroutines, closures and functions that cannot be found fall back to the global
+tracer: `install` returns None and the caller keeps tracing every call as before.
+"""
+
+import builtins
+import os
+import sys
+import types
+
+# CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR: their bodies run
+# after the call returns, outside the trampoline.
+_SUSPENDING = 0x20 | 0x80 | 0x100 | 0x200
+_HOOK = "__ducktrace_enter__"
+# The trampolines' code objects: they carry the target's name, file and line, and are not it.
+trampolines = set()
+
+
+def _candidates(namespace, depth=0):
+    """Function objects reachable from a module's or class's namespace."""
+    for value in list(namespace.values()):
+        for fn in _unwrap(value):
+            yield fn
+        if isinstance(value, type) and depth < 3:
+            try:
+                yield from _candidates(vars(value), depth + 1)
+            except Exception:
+                pass
+
+
+def _unwrap(value):
+    seen = 0
+    pending = [value]
+    while pending and seen < 16:
+        v = pending.pop()
+        seen += 1
+        if isinstance(v, types.FunctionType):
+            yield v
+        if isinstance(v, (staticmethod, classmethod)):
+            pending.append(v.__func__)
+        elif isinstance(v, property):
+            pending.extend(f for f in (v.fget, v.fset, v.fdel) if f is not None)
+        wrapped = v.__dict__.get("__wrapped__") if isinstance(getattr(v, "__dict__", None), dict) else None
+        if wrapped is not None:
+            pending.append(wrapped)
+
+
+def find_targets(target_file, is_target):
+    """The target's function objects in the modules imported from its file."""
+    found = []
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str):
+            continue
+        try:
+            if os.path.realpath(path) != target_file:
+                continue
+            namespace = vars(module)
+        except Exception:
+            continue
+        for fn in _candidates(namespace):
+            try:
+                if fn not in found and is_target(fn.__code__):
+                    found.append(fn)
+            except Exception:
+                pass
+    return found
+
+
+def install(target_file, is_target, global_trace):
+    """Swaps the target's code for trampolines; returns the uninstall function, or None when the
+    target cannot be handled this way (then trace globally)."""
+    try:
+        functions = find_targets(target_file, is_target)
+    except Exception:
+        return None
+    if not functions:
+        return None
+    codes = {fn.__code__ for fn in functions}
+    if len(codes) != 1:
+        return None
+    code = codes.pop()
+    if code.co_freevars or code.co_flags & _SUSPENDING:
+        return None
+
+    originals = []
+    for fn in functions:
+        copy = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, None)
+        copy.__kwdefaults__ = fn.__kwdefaults__
+        copy.__qualname__ = fn.__qualname__
+        originals.append(copy)
+
+    def enter(index, args, kwargs):
+        original = originals[index]
+        previous = sys.gettrace()
+        if previous is global_trace:
+            return original(*args, **kwargs)
+        sys.settrace(global_trace)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            sys.settrace(previous)
+
+    patched = []
+    try:
+        for index, fn in enumerate(functions):
+            tramp = _trampoline(code, index)
+            trampolines.add(tramp)
+            fn.__code__ = tramp
+            patched.append(fn)
+    except Exception:
+        for fn in patched:
+            fn.__code__ = code
+        return None
+    setattr(builtins, _HOOK, enter)
+    # Each call of the target now takes three frames (trampoline, enter, the target itself):
+    # leave recursion the same depth it had untraced.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit * 3)
+
+    def uninstall():
+        for fn in patched:
+            try:
+                fn.__code__ = code
+            except Exception:
+                pass
+        if getattr(builtins, _HOOK, None) is enter:
+            delattr(builtins, _HOOK)
+        if sys.getrecursionlimit() == limit * 3:
+            sys.setrecursionlimit(limit)
+        if sys.gettrace() is global_trace:
+            sys.settrace(None)
+
+    return uninstall
+
+
+def _trampoline(code, index):
+    """A code object with the target's name, file and first line whose body hands the call to
+    `enter` (found in builtins, so the module's namespace is left alone)."""
+    source = "def %s(*args, **kwargs): return %s(%d, args, kwargs)\n" % (code.co_name, _HOOK, index)
+    namespace = {}
+    exec(compile(source, code.co_filename, "exec"), namespace)
+    tramp = namespace[code.co_name].__code__
+    changes = {"co_firstlineno": code.co_firstlineno}
+    if hasattr(code, "co_qualname"):
+        changes["co_qualname"] = code.co_qualname
+    return tramp.replace(**changes)
