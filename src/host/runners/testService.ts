@@ -48,13 +48,20 @@ export function contextFor(project: Pick<TestProject, 'root'>, options: RunOptio
   };
 }
 
+/**
+ * What a run of the whole project really selects. A JavaScript runner started in a monorepo root
+ * without files (node --test, jest, vitest) would also run the nested projects' tests, from the
+ * wrong folder and twice: name this project's own files instead. Undefined: nothing to run.
+ */
+export function projectSelection(project: TestProject, selection: RunSelection): RunSelection | undefined {
+  if (project.framework === 'pytest' || !project.hasNestedProjects || selection.files?.length || selection.tests?.length) return selection;
+  return project.testFiles.length ? { files: project.testFiles } : undefined;
+}
+
 export async function runProject(project: TestProject, options: RunOptions, selection: RunSelection = {}): Promise<TestRunReport> {
-  if (project.framework === 'node' && project.hasNestedProjects && !selection.files?.length && !selection.tests?.length) {
-    // `node --test` without files would also run the nested projects' tests, from the wrong folder.
-    if (!project.testFiles.length) return { framework: 'node', cwd: project.root, results: [], problems: [] };
-    selection = { files: project.testFiles };
-  }
-  return withTempDir((dir) => adapters[project.framework].run(contextFor(project, options, dir), selection));
+  const effective = projectSelection(project, selection);
+  if (!effective) return { framework: project.framework, cwd: project.root, results: [], problems: [] };
+  return withTempDir((dir) => adapters[project.framework].run(contextFor(project, options, dir), effective));
 }
 
 export interface FolderRun {

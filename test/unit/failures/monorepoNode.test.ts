@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFolder } from '../../../src/host/runners/testService';
+import { projectSelection, runFolder } from '../../../src/host/runners/testService';
 import { findTestProjects } from '../../../src/host/runners/projects';
 import { repoRoot } from '../support/runnerCaptures';
 
@@ -32,4 +32,18 @@ test('a package inside another runs its tests once, from its own folder', { time
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('jest and vitest in a monorepo root run only the root\'s own test files; a root without any runs nothing', () => {
+  for (const framework of ['jest', 'vitest'] as const) {
+    const root = { root: '/repo', framework, testFiles: ['/repo/a.test.js'], hasNestedProjects: true };
+    assert.deepEqual(projectSelection(root, {}), { files: ['/repo/a.test.js'] });
+    assert.equal(projectSelection({ ...root, testFiles: [] }, {}), undefined);
+    const chosen = { tests: [{ file: '/repo/a.test.js', suitePath: [], name: 'x' }] };
+    assert.equal(projectSelection(root, chosen), chosen, 'a chosen test runs as chosen');
+    const leaf = { root: '/repo/sub', framework, testFiles: ['/repo/sub/b.test.js'] };
+    assert.deepEqual(projectSelection(leaf, {}), {}, 'a project without nested ones runs whole, as its config says');
+  }
+  const py = { root: '/repo', framework: 'pytest' as const, testFiles: [], hasNestedProjects: true };
+  assert.deepEqual(projectSelection(py, {}), {}, 'pytest finds its own tests');
 });
