@@ -92,6 +92,12 @@ export class IterateUntilGreen extends Disposable {
           );
         },
       );
+      if (this.disposing) {
+        // The extension is shutting down (window reload, extension host exit): the checkpoints
+        // stay for the next activation to offer back, and nothing more is shown.
+        this.log.info(`Iterate Until Green stopped because the extension is shutting down; its checkpoints are kept.`);
+        return summary;
+      }
       await this.checkpoints.clear();
       this.lastSummary = summary;
       this.explain.recordSummary(summary);
@@ -107,6 +113,15 @@ export class IterateUntilGreen extends Disposable {
 
   cancel(): void {
     this.running?.cancel();
+  }
+
+  private disposing = false;
+
+  /** Shutting down mid-loop stops the loop before its next change to a file; its checkpoints stay. */
+  override dispose(): void {
+    this.disposing = true;
+    this.cancel();
+    super.dispose();
   }
 
   /** Restores the exact contents every touched file had before the last loop. */
