@@ -92,12 +92,9 @@ export class IterateUntilGreen extends Disposable {
           );
         },
       );
-      if (this.disposing) {
-        // The extension is shutting down (window reload, extension host exit): the checkpoints
-        // stay for the next activation to offer back, and nothing more is shown.
-        this.log.info(`Iterate Until Green stopped because the extension is shutting down; its checkpoints are kept.`);
-        return summary;
-      }
+      // The extension is shutting down (window reload, extension host exit): the checkpoints stay
+      // for the next activation to offer back, and nothing more is shown.
+      if (this.disposing) return summary;
       await this.checkpoints.clear();
       this.lastSummary = summary;
       this.explain.recordSummary(summary);
@@ -120,6 +117,7 @@ export class IterateUntilGreen extends Disposable {
   /** Shutting down mid-loop stops the loop before its next change to a file; its checkpoints stay. */
   override dispose(): void {
     this.disposing = true;
+    if (this.running) this.log.warn('The extension is shutting down in the middle of Iterate Until Green: the loop stops before its next change, and its checkpoints stay for the next window.');
     this.cancel();
     super.dispose();
   }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, suite, test } from './harness';
 import { Checkpoints } from '../../../src/vscode/loop/checkpoints';
+import { IterateUntilGreen } from '../../../src/vscode/loop/iterateUntilGreenCommand';
 import { api, configure, removeProjects, reset, workspace } from './loopSupport';
 // @ts-expect-error plain JavaScript test helper without types
 import { startScriptedModelServer } from '../../support/scriptedModelServer.mjs';
@@ -69,6 +70,51 @@ suite('faults', () => {
       assert.ok(fs.readFileSync(p.calcFile).equals(Buffer.from(calc)));
     } finally {
       fs.rmSync(folder, { recursive: true, force: true });
+      await reset();
+      await server.close();
+      await removeProjects(made);
+    }
+  }, 180_000);
+
+  test('fault: the extension shuts down in the middle of Iterate Until Green: the loop stops before its next change and keeps its checkpoints', async () => {
+    // What a window reload does to the old extension host, short of ending this one: the
+    // extension is disposed while the model is still answering the second iteration.
+    const partial = JSON.stringify({ summary: 'add is wrong.', verdicts: [{ blockId: 'b1', correct: false, why: 'add is wrong.' }], fix: { kind: 'function', code: 'def add(a, b):\n    return a * b' } });
+    const lateMs = 8_000;
+    const server = await startScriptedModelServer({ steps: [{ reply: partial }, { delayMs: lateMs, reply: goodAdd.reply }] });
+    const ducktrace = await api();
+    const storage = vscode.Uri.file(fs.mkdtempSync(path.join(path.dirname(workspace()), 'ckpt-shutdown-')));
+    const checkpoints = new Checkpoints(storage);
+    const state = new Map<string, unknown>();
+    const context = {
+      extensionUri: vscode.extensions.getExtension('ducktrace.ducktrace')!.extensionUri,
+      workspaceState: { get: (k: string) => state.get(k), update: async (k: string, v: unknown) => void state.set(k, v), keys: () => [...state.keys()] },
+    } as unknown as vscode.ExtensionContext;
+    const loop = new IterateUntilGreen(context, ducktrace.explain, ducktrace.proposals, ducktrace.tests, checkpoints, ducktrace.log);
+    const p = project();
+    try {
+      await configure(server.baseURL, 'auto');
+      const running = loop.run(p.ids);
+      const deadline = Date.now() + 90_000;
+      while (!(server.requests.length >= 2 && fs.readFileSync(p.calcFile, 'utf8') !== calc)) {
+        if (Date.now() > deadline || !loop.isRunning) throw new Error(`never reached the second question with the file changed (${server.requests.length} requests)`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const asked = Date.now();
+      const changed = fs.readFileSync(p.calcFile, 'utf8');
+      assert.equal(changed, 'def add(a, b):\n    return a * b\n');
+      loop.dispose();
+      const summary = await running;
+      assert.equal(summary?.stop, 'cancelled', summary?.message);
+      assert.equal(loop.lastSummary, undefined, 'a loop stopped by shutdown announces nothing');
+      assert.deepEqual((await checkpoints.pending()).map((c) => [c.file, c.original]), [[p.calcFile, calc]], 'the checkpoint stays for the next window');
+      // The late answer arrives after the shutdown: nothing applies it.
+      await new Promise((r) => setTimeout(r, Math.max(0, asked + lateMs + 3_000 - Date.now())));
+      assert.equal(fs.readFileSync(p.calcFile, 'utf8'), changed);
+      assert.ok(!isDirty(p.calcFile));
+    } finally {
+      loop.dispose();
+      fs.rmSync(storage.fsPath, { recursive: true, force: true });
       await reset();
       await server.close();
       await removeProjects(made);
