@@ -72,8 +72,23 @@ export class Checkpoints {
     }
   }
 
-  /** At activation: a loop that never finished left checkpoints; ask what to do with them. */
-  async offerRecovery(restore: (file: string, text: string) => Promise<void>, log: vscode.LogOutputChannel): Promise<void> {
+  private offering: Promise<void> | undefined;
+
+  /** Whether the Restore/Keep question is on screen, unanswered. */
+  get isOffering(): boolean {
+    return !!this.offering;
+  }
+
+  /**
+   * At activation (and when a new loop would start over them): a loop that never finished left
+   * checkpoints; ask what to do with them. One question at a time.
+   */
+  offerRecovery(restore: (file: string, text: string) => Promise<void>, log: vscode.LogOutputChannel): Promise<void> {
+    this.offering ??= this.askAndRecover(restore, log).finally(() => (this.offering = undefined));
+    return this.offering;
+  }
+
+  private async askAndRecover(restore: (file: string, text: string) => Promise<void>, log: vscode.LogOutputChannel): Promise<void> {
     const pending = await this.pending();
     if (!pending.length) return;
     const names = pending.map((c) => vscode.workspace.asRelativePath(c.file)).join(', ');

@@ -60,6 +60,12 @@ export class IterateUntilGreen extends Disposable {
     const cancel = new vscode.CancellationTokenSource();
     this.running = cancel;
     try {
+      if ((await this.checkpoints.pending()).length) {
+        // A new loop would checkpoint the interrupted one's changes over the originals it kept.
+        void this.checkpoints.offerRecovery(writeWholeFile, this.log);
+        void vscode.window.showWarningMessage('Ducktrace did not start Iterate Until Green: an earlier loop was interrupted, and the originals it kept wait for your Restore or Keep.');
+        return undefined;
+      }
       const summary = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Ducktrace: Iterate Until Green', cancellable: true },
         async (progress, token) => {

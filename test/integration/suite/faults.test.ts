@@ -94,10 +94,11 @@ suite('faults', () => {
     const p = project();
     try {
       await configure(server.baseURL, 'auto');
-      const running = loop.run(p.ids);
+      let ended = false;
+      const running = loop.run(p.ids).finally(() => (ended = true));
       const deadline = Date.now() + 90_000;
       while (!(server.requests.length >= 2 && fs.readFileSync(p.calcFile, 'utf8') !== calc)) {
-        if (Date.now() > deadline || !loop.isRunning) throw new Error(`never reached the second question with the file changed (${server.requests.length} requests)`);
+        if (Date.now() > deadline || ended) throw new Error(`never reached the second question with the file changed (${server.requests.length} requests)`);
         await new Promise((r) => setTimeout(r, 100));
       }
       const asked = Date.now();
@@ -120,6 +121,32 @@ suite('faults', () => {
       await removeProjects(made);
     }
   }, 180_000);
+
+  test('fault: the checkpoints of an interrupted loop are not settled yet: a new Iterate Until Green does not start over them', async () => {
+    const server = await startScriptedModelServer({ routes: [goodAdd] });
+    const { iterate, checkpoints } = await api();
+    const p = project();
+    // What an interrupted loop left: its checkpoint of the true original, the file changed since.
+    const changedByThatLoop = 'def add(a, b):\n    return a * b\n';
+    fs.writeFileSync(p.calcFile, changedByThatLoop);
+    try {
+      await checkpoints.save(p.calcFile, calc);
+      await configure(server.baseURL, 'auto');
+      const summary = await iterate.run(p.ids);
+      assert.equal(summary, undefined, 'the loop did not start');
+      assert.equal(server.requests.length, 0, 'the model was not asked');
+      assert.equal(fs.readFileSync(p.calcFile, 'utf8'), changedByThatLoop);
+      assert.ok(checkpoints.isOffering, 'the Restore/Keep question is asked again');
+      await screenshot('fault-unsettled-checkpoints');
+      assert.deepEqual((await checkpoints.pending()).map((c) => [c.file, c.original]), [[p.calcFile, calc]], 'the original is still kept');
+    } finally {
+      await vscode.commands.executeCommand('notifications.clearAll');
+      await checkpoints.clear();
+      await reset();
+      await server.close();
+      await removeProjects(made);
+    }
+  }, 60_000);
 
   test('fault: a crash in the middle of writing a checkpoint leaves the earlier checkpoint whole', async () => {
     const storage = vscode.Uri.file(fs.mkdtempSync(path.join(path.dirname(workspace()), 'ckpt-crash-')));
