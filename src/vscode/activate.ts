@@ -49,6 +49,8 @@ export interface DucktraceApi {
   readonly suspicion: SuspicionView;
   /** "Trace Failing Test": values after each block, stepped by call and iteration. */
   readonly traceValues: InlineValues;
+  /** Iterate Until Green's checkpoints of the originals (where they live, what is pending). */
+  readonly checkpoints: Checkpoints;
 }
 
 class Ducktrace extends Disposable {
@@ -64,6 +66,7 @@ class Ducktrace extends Disposable {
   readonly iterate: IterateUntilGreen;
   readonly suspicion: SuspicionView;
   readonly traceValues: InlineValues;
+  readonly checkpoints: Checkpoints;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -93,6 +96,7 @@ class Ducktrace extends Disposable {
     this.register(vscode.commands.registerCommand(CommandIds.explainAndFix, (arg: unknown) => this.explainAndFix.run(arg)));
     this.traceValues = this.register(new InlineValues(parser, (arg) => this.explainAndFix.resolve(arg, 'Which failing test should Ducktrace trace?'), this.log));
     const checkpoints = new Checkpoints(context.storageUri ?? context.globalStorageUri);
+    this.checkpoints = checkpoints;
     this.iterate = this.register(new IterateUntilGreen(context, this.explain, this.proposals, this.tests, checkpoints, this.log));
     this.explain.onRevertAll = () => this.iterate.revertAll();
     this.register(vscode.commands.registerCommand(CommandIds.iterateUntilGreen, (arg: unknown) => this.iterate.run(testIdsOf(arg))));
@@ -134,7 +138,7 @@ let instance: Ducktrace | undefined;
 export function activate(context: vscode.ExtensionContext): DucktraceApi {
   instance = new Ducktrace(context);
   context.subscriptions.push(instance);
-  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix, iterate: instance.iterate, suspicion: instance.suspicion, traceValues: instance.traceValues };
+  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix, iterate: instance.iterate, suspicion: instance.suspicion, traceValues: instance.traceValues, checkpoints: instance.checkpoints };
 }
 
 export function deactivate(): void {

@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { ensureInstalled, installVsix, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 import { zipEntries } from '../support/zipEntries.mjs';
+import { reloadDuringIterate } from './reloadDuringIterate.mjs';
 
 const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
 const vsix = join(repoRoot, `ducktrace-${version}.vsix`);
@@ -155,6 +156,14 @@ try {
   await browser.close();
   await server.stop();
 }
+
+// Each with its own server, user data and workspace (test/e2e/reloadDuringIterate.mjs).
+await step('fault: window reload in the middle of Iterate Until Green ("Developer: Reload Window"): the recovery notification offers the checkpoint, Restore gives back the exact bytes, the old extension host is gone', () =>
+  reloadDuringIterate({ runCommand, launchBrowser, extensionsDir, shots, how: 'command', choice: 'Restore' }),
+);
+await step('fault: window reload in the middle of Iterate Until Green (browser reload): Keep leaves the file as the loop left it, and nothing else writes to it', () =>
+  reloadDuringIterate({ runCommand, launchBrowser, extensionsDir, shots, how: 'browser', choice: 'Keep' }),
+);
 
 const failed = results.filter((r) => !r.ok).length;
 console.log(`e2e: ${results.length - failed} passed, ${failed} failed (screenshots in ${shots})`);

@@ -72,6 +72,8 @@ export async function startServer({ userDataDir, extensionsDir, env = {}, logFil
   }
   return {
     port,
+    /** The server's process id (its extension hosts are among its descendants). */
+    pid: child.pid,
     url(folder, payload) {
       const q = new URLSearchParams({ folder });
       if (payload) q.set('payload', JSON.stringify(payload));

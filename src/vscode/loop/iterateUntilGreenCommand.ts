@@ -60,6 +60,12 @@ export class IterateUntilGreen extends Disposable {
     const cancel = new vscode.CancellationTokenSource();
     this.running = cancel;
     try {
+      if ((await this.checkpoints.pending()).length) {
+        // A new loop would checkpoint the interrupted one's changes over the originals it kept.
+        void this.checkpoints.offerRecovery(writeWholeFile, this.log);
+        void vscode.window.showWarningMessage('Ducktrace did not start Iterate Until Green: an earlier loop was interrupted, and the originals it kept wait for your Restore or Keep.');
+        return undefined;
+      }
       const summary = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Ducktrace: Iterate Until Green', cancellable: true },
         async (progress, token) => {
@@ -92,6 +98,9 @@ export class IterateUntilGreen extends Disposable {
           );
         },
       );
+      // The extension is shutting down (window reload, extension host exit): the checkpoints stay
+      // for the next activation to offer back, and nothing more is shown.
+      if (this.disposing) return summary;
       await this.checkpoints.clear();
       this.lastSummary = summary;
       this.explain.recordSummary(summary);
@@ -107,6 +116,16 @@ export class IterateUntilGreen extends Disposable {
 
   cancel(): void {
     this.running?.cancel();
+  }
+
+  private disposing = false;
+
+  /** Shutting down mid-loop stops the loop before its next change to a file; its checkpoints stay. */
+  override dispose(): void {
+    this.disposing = true;
+    if (this.running) this.log.warn('The extension is shutting down in the middle of Iterate Until Green: the loop stops before its next change, and its checkpoints stay for the next window.');
+    this.cancel();
+    super.dispose();
   }
 
   /** Restores the exact contents every touched file had before the last loop. */
