@@ -9,7 +9,7 @@ import { ExplanationView } from './explain/explanationView';
 import { createTraceProvider } from './explain/traceProvider';
 import { SuspicionView } from './localize/suspicionView';
 import { Checkpoints } from './loop/checkpoints';
-import { IterateUntilGreen, writeWholeFile } from './loop/iterateUntilGreenCommand';
+import { IterateUntilGreen, restoreFile } from './loop/iterateUntilGreenCommand';
 import { ModelSelection } from './models/modelSelection';
 import { InlineDiff } from './review/inlineDiff';
 import { ProposalManager } from './review/proposalManager';
@@ -103,7 +103,7 @@ class Ducktrace extends Disposable {
     this.register(vscode.commands.registerCommand(CommandIds.revertAllChanges, () => this.iterate.revertAll()));
     this.register(vscode.commands.registerCommand(CommandIds.forgetTestEditPermission, () => this.iterate.forgetTestEditPermission()));
     // A loop interrupted by a crash or reload left its originals behind: offer them back.
-    void checkpoints.offerRecovery(writeWholeFile, this.log);
+    void checkpoints.offerRecovery(restoreFile, this.log);
     this.register(vscode.languages.registerCodeLensProvider(testFileSelector, new FailureCodeLensProvider(this.failures)));
     this.register(vscode.languages.registerCodeActionsProvider(testFileSelector, new ExplainCodeActionProvider(), ExplainCodeActionProvider.metadata));
     this.log.info(`Ducktrace ${productVersion} activated in VS Code ${vscode.version} (${context.extensionMode === vscode.ExtensionMode.Production ? 'production' : 'development'} mode)`);

@@ -31,7 +31,7 @@ export class Checkpoints {
    * it cannot be written; the caller must then leave the file alone.
    */
   async save(file: string, original: string): Promise<void> {
-    const name = createHash('sha256').update(file).digest('hex').slice(0, 24) + '.json';
+    const name = checkpointName(file);
     const checkpoint: Checkpoint = { file, original, savedAt: new Date().toISOString() };
     const target = vscode.Uri.joinPath(this.folder, name);
     const temp = vscode.Uri.joinPath(this.folder, `${name}.${randomBytes(4).toString('hex')}.tmp`);
@@ -99,14 +99,53 @@ export class Checkpoints {
       'Restore',
       'Keep',
     );
-    if (pick === 'Restore') {
-      for (const c of pending) await restore(c.file, c.original);
-      log.info(`Restored ${names} from checkpoints.`);
-    } else if (pick === 'Keep') {
+    if (pick === 'Keep') {
       log.info(`Kept ${names} as the interrupted loop left ${one ? 'it' : 'them'}.`);
+      await this.clear();
+    } else if (pick === 'Restore') {
+      const failed = await this.restoreAll(pending, restore, log);
+      if (failed.length) {
+        void vscode.window.showErrorMessage(
+          `Ducktrace could not restore ${failed.join('; ')}. ${failed.length === 1 ? 'Its checkpoint is' : 'Their checkpoints are'} kept: Ducktrace asks again at the next start or before the next Iterate Until Green.`,
+        );
+      }
     }
-    if (pick === 'Restore' || pick === 'Keep') await this.clear();
   }
+
+  /**
+   * Writes each checkpoint's original back, each file on its own: a restored file's checkpoint is
+   * removed, one that cannot be written keeps its checkpoint for the next try. Returns the files
+   * that failed, each with its reason.
+   */
+  async restoreAll(pending: readonly Checkpoint[], restore: (file: string, text: string) => Promise<void>, log: vscode.LogOutputChannel): Promise<string[]> {
+    const failed: string[] = [];
+    for (const c of pending) {
+      const name = vscode.workspace.asRelativePath(c.file);
+      try {
+        await restore(c.file, c.original);
+        await this.remove(c.file);
+        log.info(`Restored ${name} from its checkpoint.`);
+      } catch (err) {
+        failed.push(`${name} (${err instanceof Error ? err.message : String(err)})`);
+      }
+    }
+    if (failed.length) log.error(`Could not restore ${failed.join('; ')}; kept the checkpoint${failed.length === 1 ? '' : 's'}.`);
+    else await this.clear();
+    return failed;
+  }
+
+  /** Forgets the checkpoint of one file. */
+  private async remove(file: string): Promise<void> {
+    try {
+      await this.fs.delete(vscode.Uri.joinPath(this.folder, checkpointName(file)), { useTrash: false });
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function checkpointName(file: string): string {
+  return createHash('sha256').update(file).digest('hex').slice(0, 24) + '.json';
 }
 
 /** The reason in a few words: VS Code's own messages repeat the whole path. */

@@ -62,7 +62,7 @@ export class IterateUntilGreen extends Disposable {
     try {
       if ((await this.checkpoints.pending()).length) {
         // A new loop would checkpoint the interrupted one's changes over the originals it kept.
-        void this.checkpoints.offerRecovery(writeWholeFile, this.log);
+        void this.checkpoints.offerRecovery(restoreFile, this.log);
         void vscode.window.showWarningMessage('Ducktrace did not start Iterate Until Green: an earlier loop was interrupted, and the originals it kept wait for your Restore or Keep.');
         return undefined;
       }
@@ -267,12 +267,28 @@ export class IterateUntilGreen extends Disposable {
 }
 
 /** Replaces a file's whole text as one edit (one undo step) and saves it. */
+/** Puts a checkpoint's original back: through the editor (one undo step), or recreated on disk when the file is gone. */
+export async function restoreFile(file: string, text: string): Promise<void> {
+  const uri = vscode.Uri.file(file);
+  try {
+    await vscode.workspace.fs.stat(uri);
+  } catch {
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    return;
+  }
+  await writeWholeFile(file, text);
+}
+
 export async function writeWholeFile(file: string, text: string): Promise<void> {
   const uri = vscode.Uri.file(file);
   const doc = await vscode.workspace.openTextDocument(uri);
-  if (doc.getText() !== text) {
+  // A document has one line ending; the text's own comes with it (else VS Code would convert it).
+  const eol = text.includes('\r\n') ? vscode.EndOfLine.CRLF : text.includes('\n') ? vscode.EndOfLine.LF : doc.eol;
+  if (doc.getText() !== text || doc.eol !== eol) {
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text);
+    const edits = [vscode.TextEdit.replace(new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text)];
+    if (doc.eol !== eol) edits.unshift(vscode.TextEdit.setEndOfLine(eol));
+    edit.set(uri, edits);
     if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`Could not edit ${path.basename(file)}.`);
   }
   if (doc.isDirty && !(await doc.save())) throw new Error(`Could not save ${path.basename(file)}.`);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, suite, test } from './harness';
 import { Checkpoints } from '../../../src/vscode/loop/checkpoints';
-import { IterateUntilGreen } from '../../../src/vscode/loop/iterateUntilGreenCommand';
+import { IterateUntilGreen, restoreFile } from '../../../src/vscode/loop/iterateUntilGreenCommand';
 import { api, configure, removeProjects, reset, workspace } from './loopSupport';
 // @ts-expect-error plain JavaScript test helper without types
 import { startScriptedModelServer } from '../../support/scriptedModelServer.mjs';
@@ -147,6 +147,37 @@ suite('faults', () => {
       await removeProjects(made);
     }
   }, 60_000);
+
+  test('fault: Restore after an interrupted loop cannot write one file: that checkpoint is kept and named, the others are restored exactly (a deleted file comes back)', async () => {
+    const storage = vscode.Uri.file(fs.mkdtempSync(path.join(path.dirname(workspace()), 'ckpt-restore-')));
+    const dir = path.join(workspace(), 'restore_fault');
+    fs.mkdirSync(dir, { recursive: true });
+    const changed = path.join(dir, 'changed.py');
+    const deleted = path.join(dir, 'deleted.py');
+    // A file stands where the folder of blocked.py would be: nothing can write blocked.py.
+    fs.writeFileSync(path.join(dir, 'not_a_folder'), '');
+    const blocked = path.join(dir, 'not_a_folder', 'blocked.py');
+    const log = vscode.window.createOutputChannel('Ducktrace restore test', { log: true });
+    try {
+      const checkpoints = new Checkpoints(storage);
+      fs.writeFileSync(changed, 'def f():\n    return 2\n');
+      await checkpoints.save(changed, 'def f():\r\n    return 1\r\n');
+      await checkpoints.save(deleted, 'x = 1\n');
+      await checkpoints.save(blocked, 'y = 2\n');
+      const failed = await checkpoints.restoreAll(await checkpoints.pending(), restoreFile, log);
+      assert.equal(failed.length, 1, failed.join('\n'));
+      assert.match(failed[0], /blocked\.py \(/);
+      assert.ok(fs.readFileSync(changed).equals(Buffer.from('def f():\r\n    return 1\r\n')), 'changed.py is back, byte for byte');
+      assert.ok(!isDirty(changed));
+      assert.equal(fs.readFileSync(deleted, 'utf8'), 'x = 1\n', 'deleted.py is recreated');
+      assert.deepEqual((await checkpoints.pending()).map((c) => c.file), [blocked], 'only the checkpoint that could not be restored is kept');
+    } finally {
+      log.dispose();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(storage.fsPath, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('fault: a crash in the middle of writing a checkpoint leaves the earlier checkpoint whole', async () => {
     const storage = vscode.Uri.file(fs.mkdtempSync(path.join(path.dirname(workspace()), 'ckpt-crash-')));
