@@ -307,7 +307,9 @@ export class ExplainController extends Disposable {
 
   private cancelled(state: ExplanationState): ExplanationState {
     state.phase = 'cancelled';
-    state.status = 'Nothing was changed.';
+    // Inside Iterate Until Green, earlier iterations may have changed files: the loop's summary says which.
+    const loopChanged = !!this.loop && this.loop.timeline.some((t) => t.diff);
+    state.status = loopChanged ? "This diagnosis's fix was not applied. Earlier iterations' changes stay (see the loop's summary below)." : 'Nothing was changed.';
     this.update(state);
     return state;
   }
