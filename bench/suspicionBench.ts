@@ -3,7 +3,8 @@
 // the ablations scored from the same spectra. The target is the function holding the known buggy
 // line (function-level localisation is assumed, as in the tracer's QuixBugs test).
 // Figures: top-1 / top-3 hit rates of a block holding a buggy line, and lines to inspect (the lines
-// of every block ranked at or above the first buggy block, ties counted pessimistically).
+// of every block ranked at or above the first buggy block, ties counted pessimistically). The one
+// tuned weight (the guard's) gets a sweep and a 5-fold leave-out check in the same run.
 
 import { join } from 'node:path';
 import type { Block } from '../src/core/blocks/basicBlocks';
@@ -25,15 +26,23 @@ interface ProgramSpectra {
 }
 
 const variants: Readonly<Record<string, Partial<SuspicionWeights>>> = {
-  ochiai: { raised: 0, feedsResult: 0, recency: 0 },
-  ochiaiRaised: { feedsResult: 0, recency: 0 },
-  ochiaiFeedsResult: { raised: 0, recency: 0 },
-  ochiaiRecency: { raised: 0, feedsResult: 0 },
+  ochiai: { raised: 0, guard: 0, feedsResult: 0, recency: 0 },
+  ochiaiRaised: { guard: 0, feedsResult: 0, recency: 0 },
+  ochiaiGuard: { raised: 0, feedsResult: 0, recency: 0 },
+  ochiaiFeedsResult: { raised: 0, guard: 0, recency: 0 },
+  ochiaiRecency: { raised: 0, guard: 0, feedsResult: 0 },
   withoutRaised: { raised: 0 },
+  withoutGuard: { guard: 0 },
   withoutFeedsResult: { feedsResult: 0 },
   withoutRecency: { recency: 0 },
+  withRaisedByTimeout: { raisedByTimeout: 0.1 },
+  before: { guard: 0, raisedByTimeout: 0.1 },
   full: {},
 };
+
+/** The guard weights the sweep and the leave-out check try (the default is 0.3). */
+const guardGrid = [0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 1, 2];
+const folds = 5;
 
 export const suspicionBench: BenchSection = {
   name: 'suspicion',
@@ -56,7 +65,14 @@ export const suspicionBench: BenchSection = {
     for (const [name, weights] of Object.entries(variants)) {
       const outcomes = collected.map((p) => blockOutcome(p, weights));
       const prefix = name === 'full' ? 'quixbugs' : `quixbugs.${name}`;
-      const label = name === 'full' ? 'suspicious blocks' : name === 'ochiai' ? 'baseline: plain block Ochiai' : `ablation: ${name}`;
+      const label =
+        name === 'full'
+          ? 'suspicious blocks'
+          : name === 'ochiai'
+            ? 'baseline: plain block Ochiai'
+            : name === 'before'
+              ? 'before (no guard; timeouts counted as raised)'
+              : `ablation: ${name}`;
       const top = (k: number) => outcomes.filter((o) => o.position <= k).length;
       figures.push({ key: `${prefix}.top1`, label: `${label}: buggy block first`, value: top(1), unit: `/ ${n}`, ...(name === 'full' ? { target: '≥ 28 / 40' } : {}) });
       figures.push({ key: `${prefix}.top3`, label: `${label}: buggy block in top 3`, value: top(3), unit: `/ ${n}` });
@@ -72,6 +88,31 @@ export const suspicionBench: BenchSection = {
         figures.push({ key: `${prefix}.notFirst`, label: 'programs whose buggy block is not first', value: misses.length, note: misses.join(' ') });
       }
     }
+    // The guard weight is the one tuned constant: its sweep, and a leave-out check (pick the weight
+    // on 4/5 of the programs, count the held-out fifth) to see that it does not fit a few programs.
+    const firstWith = (weights: Partial<SuspicionWeights>, ps: readonly ProgramSpectra[]) => ps.filter((p) => blockOutcome(p, weights).position <= 1).length;
+    figures.push({
+      key: 'quixbugs.guardSweep',
+      label: 'guard weight sweep: buggy block first',
+      value: guardGrid.map((g) => `${g}:${firstWith({ guard: g }, collected)}`).join(' '),
+    });
+    let heldOut = 0;
+    const picked: number[] = [];
+    for (let k = 0; k < folds; k++) {
+      const train = collected.filter((_, i) => i % folds !== k);
+      const test = collected.filter((_, i) => i % folds === k);
+      const scores = guardGrid.map((g) => firstWith({ guard: g }, train));
+      const g = guardGrid[scores.indexOf(Math.max(...scores))]!; // the smallest of the best
+      picked.push(g);
+      heldOut += firstWith({ guard: g }, test);
+    }
+    figures.push({
+      key: 'quixbugs.guardLeaveOut.top1',
+      label: `guard weight picked on 4/${folds} of the programs: held-out buggy block first`,
+      value: heldOut,
+      unit: `/ ${n}`,
+      note: `picked ${picked.join(', ')}`,
+    });
     const lineRanks = collected.map(lineOchiaiRank);
     figures.push({ key: 'quixbugs.lineOchiai.top1', label: 'baseline: line Ochiai, buggy line first', value: lineRanks.filter((r) => r <= 1).length, unit: `/ ${n}`, note: 'anchor 7 / 40' });
     figures.push({ key: 'quixbugs.lineOchiai.top3', label: 'baseline: line Ochiai, buggy line in top 3', value: lineRanks.filter((r) => r <= 3).length, unit: `/ ${n}`, note: 'anchor 14 / 40' });

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Block, BlockKind } from '../../src/core/blocks/basicBlocks';
 import { namesRead, namesWritten } from '../../src/core/localize/blockDataFlow';
+import { dominators, guards } from '../../src/core/localize/controlFlow';
 import { parseSpectraJsonl, spectrumOfRecord, type TestSpectrum } from '../../src/core/localize/spectra';
-import { rankSuspiciousBlocks } from '../../src/core/localize/suspicion';
+import { isRunaway, rankSuspiciousBlocks } from '../../src/core/localize/suspicion';
 
 /** Blocks one line each, b1 on line 2, b2 on line 3, ... */
 function blocks(...texts: string[]): Block[] {
@@ -26,6 +27,28 @@ const spec = (testId: string, outcome: TestSpectrum['outcome'], ids: string[], e
   recency: [...ids].reverse(),
   ...extra,
 });
+
+/** Blocks with their kinds and edges given: [kind, text, successors], one line each from line 2. */
+function graph(...specs: [BlockKind, string, string[]][]): Block[] {
+  return specs.map(([kind, text, successors], i) => ({
+    id: `b${i + 1}`,
+    kind,
+    range: { start: { line: i + 2, character: 4 }, end: { line: i + 2, character: 4 + text.length } },
+    text,
+    successors,
+  }));
+}
+
+/** `queue = [start]; while True: node = queue.pop(0); if node is goal: return True; queue.extend(...)` */
+const whileTrue = () =>
+  graph(
+    ['straight', 'queue = [start]', ['b2']],
+    ['loop-header', 'while True:', ['b3']],
+    ['straight', 'node = queue.pop(0)', ['b4']],
+    ['branch', 'if node is goal:', ['b5', 'b6']],
+    ['return', 'return True', []],
+    ['straight', 'queue.extend(node.successors)', ['b2']],
+  );
 
 const order = (r: ReturnType<typeof rankSuspiciousBlocks>) => r.blocks.map((b) => b.id);
 
@@ -134,4 +157,67 @@ test('namesWritten / namesRead: assignments, augmented and subscript writes, mut
   assert.deepEqual([...namesWritten('const x = 1; let y = 2;\nresult.push(3)')].sort(), ['result', 'x']);
   assert.deepEqual([...namesRead("return memo[len(items), capacity] + 'total' # total")].sort(), ['capacity', 'items', 'len', 'memo']);
   assert.deepEqual([...namesRead('return self.total')], ['self']);
+});
+
+test('dominators and guards: a diamond, a loop, an unreachable block', () => {
+  const fn = graph(
+    ['straight', 'x = 0', ['b2']],
+    ['branch', 'if a:', ['b3', 'b4']],
+    ['straight', 'x = 1', ['b5']],
+    ['straight', 'x = 2', ['b5']],
+    ['loop-header', 'while x:', ['b6', 'b7']],
+    ['straight', 'x -= 1', ['b5']],
+    ['return', 'return x', []],
+    ['straight', 'dead = 1', ['b7']],
+  );
+  const dom = dominators(fn);
+  assert.deepEqual([...dom.get('b5')!].sort(), ['b1', 'b2', 'b5'], 'the join is dominated by the branch, not by either arm');
+  assert.deepEqual([...dom.get('b6')!].sort(), ['b1', 'b2', 'b5', 'b6']);
+  assert.deepEqual([...dom.get('b8')!], ['b8'], 'no path reaches it');
+  assert.deepEqual(Object.fromEntries(guards(fn)), { b3: 'b2', b4: 'b2', b5: 'b2', b6: 'b5', b7: 'b5' });
+  assert.deepEqual(guards([]).size, 0);
+});
+
+test('a crash: the guard of the crashing block (the loop that let control reach it) comes first, then the block', () => {
+  const fn = whileTrue();
+  const failing = spec('t1', 'failed', ['b1', 'b2', 'b3', 'b4', 'b6'], { raisedBlock: 'b3', recency: ['b3', 'b2', 'b6', 'b4', 'b1'], message: 'IndexError: pop from empty list' });
+  const passing = spec('t2', 'passed', ['b1', 'b2', 'b3', 'b4', 'b6', 'b5']);
+  const r = rankSuspiciousBlocks(fn, [failing, passing]);
+  assert.deepEqual(order(r).slice(0, 2), ['b2', 'b3']);
+  assert.equal(r.blocks[0]!.evidence.guard, 1);
+  assert.match(r.blocks[0]!.reason, /the last decision before the crash in 1 failing test/);
+  assert.deepEqual(order(rankSuspiciousBlocks(fn, [failing, passing], { guard: 0 })).slice(0, 1), ['b3'], 'without it the crashing block leads');
+  // One failing test and no passing one: Ochiai ties everything, the guard still orders.
+  assert.deepEqual(order(rankSuspiciousBlocks(fn, [failing])).slice(0, 2), ['b2', 'b3']);
+});
+
+test('a runaway failure (timeout, recursion limit) keeps the blame on the block it stopped in: no guard', () => {
+  const fn = whileTrue();
+  for (const extra of [{ timedOut: true, message: 'DucktraceTimeout: test exceeded 2s' }, { message: 'RecursionError: maximum recursion depth exceeded' }, { message: 'RangeError: Maximum call stack size exceeded' }]) {
+    const r = rankSuspiciousBlocks(fn, [spec('t1', 'failed', ['b1', 'b2', 'b3', 'b4', 'b6'], { raisedBlock: 'b3', recency: ['b3', 'b2', 'b6', 'b4', 'b1'], ...extra })]);
+    assert.equal(r.blocks[0]!.id, 'b3', extra.message);
+    assert.ok(r.blocks.every((b) => b.evidence.guard === 0), extra.message);
+  }
+  assert.equal(isRunaway({ message: 'IndexError: list index out of range' }), false);
+  assert.equal(isRunaway({}), false);
+});
+
+test('a crash in the entry block has no guard; a wrong result (no exception) gives no guard evidence', () => {
+  const fn = whileTrue();
+  const r = rankSuspiciousBlocks(fn, [spec('t1', 'failed', ['b1'], { raisedBlock: 'b1', message: 'TypeError: x' })]);
+  assert.equal(r.blocks[0]!.id, 'b1');
+  assert.ok(r.blocks.every((b) => b.evidence.guard === 0));
+  const wrong = rankSuspiciousBlocks(fn, [spec('t1', 'failed', ['b1', 'b2', 'b3', 'b4', 'b5'], { lastBlock: 'b5', message: 'AssertionError: assert False' })]);
+  assert.ok(wrong.blocks.every((b) => b.evidence.guard === 0));
+});
+
+test('a timeout is not raised evidence by default: where the alarm hit an endless loop is a toss-up, recency orders the loop', () => {
+  const fn = graph(['straight', 'count = 0', ['b2']], ['loop-header', 'while n:', ['b3', 'b4']], ['straight', 'n ^= n - 1', ['b2']], ['return', 'return count', []]);
+  const stopped = spec('t1', 'failed', ['b1', 'b2', 'b3'], { raisedBlock: 'b2', recency: ['b3', 'b2', 'b1'], timedOut: true, message: 'DucktraceTimeout: test exceeded 2s' });
+  const r = rankSuspiciousBlocks(fn, [stopped]);
+  assert.deepEqual(order(r).slice(0, 2), ['b3', 'b2']);
+  const b2 = r.blocks.find((b) => b.id === 'b2')!;
+  assert.deepEqual([b2.evidence.raised, b2.evidence.timedOut, b2.evidence.guard], [1, 1, 0]);
+  assert.match(b2.reason, /1 test timed out here/);
+  assert.deepEqual(order(rankSuspiciousBlocks(fn, [stopped], { raisedByTimeout: 0.1 })).slice(0, 2), ['b2', 'b3'], 'counted as raised, it would lead');
 });

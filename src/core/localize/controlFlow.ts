@@ -1,0 +1,64 @@
+// Control-flow facts the suspicion score uses, from the blocks' successor edges alone: which blocks
+// dominate which (every path from the entry to B passes through A), and for each block its guard —
+// the nearest dominating predicate (a branch test or loop header), i.e. the nearest decision that
+// every path into the block passes through. Pure; blocks no path reaches are dominated by themselves only.
+
+import type { Block, BlockKind } from '../blocks/basicBlocks';
+
+const predicateKinds: ReadonlySet<BlockKind> = new Set<BlockKind>(['branch', 'loop-header']);
+
+export function isPredicate(block: Block): boolean {
+  return predicateKinds.has(block.kind);
+}
+
+/** Block id -> ids of the blocks that dominate it (itself included); the first block is the entry. */
+export function dominators(blocks: readonly Block[]): Map<string, Set<string>> {
+  const ids = blocks.map((b) => b.id);
+  const preds = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const b of blocks) for (const s of b.successors) preds.get(s)?.push(b.id);
+  const reachable = new Set<string>();
+  const stack = ids.length ? [ids[0]!] : [];
+  const byId = new Map(blocks.map((b) => [b.id, b]));
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (reachable.has(id)) continue;
+    reachable.add(id);
+    for (const s of byId.get(id)?.successors ?? []) if (byId.has(s)) stack.push(s);
+  }
+  const dom = new Map<string, Set<string>>();
+  for (const id of ids) dom.set(id, id === ids[0] || !reachable.has(id) ? new Set([id]) : new Set(reachable));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const id of ids.slice(1)) {
+      if (!reachable.has(id)) continue;
+      let next: Set<string> | undefined;
+      for (const p of preds.get(id)!) {
+        if (!reachable.has(p)) continue;
+        const dp = dom.get(p)!;
+        next = next ? new Set([...next].filter((x) => dp.has(x))) : new Set(dp);
+      }
+      next = next ?? new Set<string>();
+      next.add(id);
+      if (next.size !== dom.get(id)!.size) {
+        dom.set(id, next);
+        changed = true;
+      }
+    }
+  }
+  return dom;
+}
+
+/** Block id -> its nearest strictly dominating predicate block, when it has one. */
+export function guards(blocks: readonly Block[]): Map<string, string> {
+  const dom = dominators(blocks);
+  const byId = new Map(blocks.map((b) => [b.id, b]));
+  const out = new Map<string, string>();
+  for (const b of blocks) {
+    const strict = [...dom.get(b.id)!].filter((id) => id !== b.id);
+    // The dominators of a block form a chain: the nearest one has the most dominators of its own.
+    strict.sort((x, y) => dom.get(y)!.size - dom.get(x)!.size);
+    const g = strict.find((id) => isPredicate(byId.get(id)!));
+    if (g) out.set(b.id, g);
+  }
+  return out;
+}
