@@ -39,6 +39,8 @@ const cartSteps = steps([
 test('only the selected test runs: its name as an exact, escaped regex', () => {
   assert.deepEqual(nodeTestArgsFor('a.test.js::adds (1 + 2) [fast]'), ['--test-name-pattern=^adds \\(1 \\+ 2\\) \\[fast\\]$', 'a.test.js']);
   assert.deepEqual(nodeTestArgsFor('a.test.js'), ['a.test.js']);
+  // Node 20 matches a test's own name: of FILE::SUITE::NAME (a test id), the name alone.
+  assert.deepEqual(nodeTestArgsFor('a.test.js::suite::inner'), ['--test-name-pattern=^inner$', 'a.test.js']);
 });
 
 test('CommonJS: a method with the this fields it touches, a for-of loop and an if, after every block', async () => {

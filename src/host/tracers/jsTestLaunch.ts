@@ -47,11 +47,13 @@ export function fullNamePattern(names: readonly string[]): string | undefined {
   return names.length > 1 ? `^${escaped}$` : `^(?:.* )?${escaped}$`;
 }
 
-/** `node --test` arguments that run only the selected test: its file, and its name as an exact regex. */
+/**
+ * `node --test` arguments that run only the selected test: its file, and its name as an exact
+ * regex. Node 20 matches a test's own name, so of `FILE::SUITE::NAME` the last part counts.
+ */
 export function nodeTestArgsFor(test: string): string[] {
-  const split = test.indexOf('::');
-  const file = split >= 0 ? test.slice(0, split) : test;
-  const name = split >= 0 ? test.slice(split + 2) : '';
+  const [file, ...names] = test.split('::');
+  const name = names[names.length - 1] ?? '';
   return [...(name ? [`--test-name-pattern=^${escapeRegExp(name)}$`] : []), file];
 }
 
