@@ -16,7 +16,6 @@
 import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { detectFrameworks, type PackageJsonFacts } from '../../core/failures/detectFramework';
 import { escapeRegExp } from '../runners/adapter';
 import { findBin } from '../runners/jsRunners';
@@ -126,7 +125,9 @@ export function userVitestConfig(projectDir: string): string | undefined {
 /** Writes the temporary vitest config (the user's config, Ducktrace's plugin, a temporary cache) and its setup file. */
 export async function writeVitestConfig(projectDir: string, tempDir: string, planFile: string, tracerDir: string): Promise<string> {
   const user = userVitestConfig(projectDir);
-  const url = (file: string) => JSON.stringify(pathToFileURL(file).href);
+  // Plain paths, not file: URLs: Vite bundles the config with esbuild, which compiles a path it
+  // imports (a TypeScript config included) but leaves a URL to Node, which cannot load .ts.
+  const url = (file: string) => JSON.stringify(file);
   const setupFile = join(tempDir, 'ducktrace.setup.mjs');
   await writeFile(
     setupFile,
