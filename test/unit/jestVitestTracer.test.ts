@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import { detectJsRunner, fullNamePattern, parseJsTestId } from '../../src/host/tracers/jsTestLaunch';
@@ -211,4 +211,26 @@ test('a project whose runner is not installed: a clear error', async () => {
     traceTest({ cwd, test: 'inventory.test.js::negative counts throw', target: { file: 'inventory.js', function: 'checkedCount' } }),
     /jest is not installed in .*\(no node_modules\/\.bin\/jest\): run npm install there/,
   );
+});
+
+test('an endless loop under vitest and a hang under jest: stopped at the step budget and at the time limit, with the trace so far', async () => {
+  // Extra files in a copy of their own: the fixtures keep one bug each.
+  const vitestDir = fixtureProject(fixturePath('trace', 'vitest-esm'));
+  const jestDir = fixtureProject(fixturePath('trace', 'jest-cjs'));
+  made.push(vitestDir, jestDir);
+  writeFileSync(join(vitestDir, 'spin.js'), 'export function spin(n) {\n  while (n !== 0) {\n    n -= 2;\n  }\n  return n;\n}\n');
+  writeFileSync(join(vitestDir, 'spin.test.js'), "import { test } from 'vitest';\nimport { spin } from './spin.js';\n\ntest('spins', () => {\n  spin(3);\n});\n");
+  const spin = await traceJavaScriptTest(await resolveTarget(vitestDir, { file: 'spin.js', function: 'spin' }, { maxExecutedSteps: 500, maxSteps: 20 }, parser), { cwd: vitestDir, test: 'spin.test.js::spins' });
+  assert.ok(spin.trace.truncated, spin.stdout + spin.stderr);
+  assert.equal(spin.trace.truncated.stoppedBy, 'steps');
+  assert.equal(spin.exitCode, 124);
+  assert.equal(spin.trace.calls[0].unfinished, true);
+  assert.equal(spin.trace.calls[0].steps.at(-1)?.vars.n.text, '-497');
+
+  writeFileSync(join(jestDir, 'hang.test.js'), "const { checkedCount } = require('./inventory');\n\ntest('hangs', async () => {\n  checkedCount(4);\n  await new Promise(() => {});\n}, 60_000);\n");
+  const started = Date.now();
+  const hang = await traceJavaScriptTest(await resolveTarget(jestDir, { file: 'inventory.js', function: 'checkedCount' }, { timeoutMs: 5000 }, parser), { cwd: jestDir, test: 'hang.test.js::hangs' });
+  assert.ok(Date.now() - started < 9000, `${Date.now() - started} ms`);
+  assert.ok(hang.trace.truncated && hang.trace.truncated.stoppedBy === 'time', hang.stdout + hang.stderr);
+  assert.deepEqual(hang.trace.calls[0].returned, v('number', '4'));
 });
