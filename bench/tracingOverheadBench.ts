@@ -4,15 +4,22 @@
 // and 3.12 / 3.13 (sys.monitoring) when pyenv has them. Wall time of the whole pytest process,
 // median of 3 interleaved runs, as ratios to the plain run; peak RSS extra over the plain run.
 // Targets: 3.12+ ≤ 1.3×, 3.11 ≤ 2.5×, ≤ 50 MiB extra.
+//
+// JavaScript under node's test runner (bench/fixtures/overhead-js, the same program): traceTest
+// (instrumenting in this process, the run, reading the trace back) against runJavaScriptTestUntraced
+// on the same failing test, median of 5 interleaved runs; peak RSS of the largest process of each
+// run through the same wrapper. Target ≤ 1.5×, ≤ 50 MiB extra.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { defaultTraceBudget } from '../src/core/trace/traceModel';
+import { runJavaScriptTestUntraced } from '../src/host/tracers/jsTracer';
 import { runProcessTree } from '../src/host/tracers/processTree';
 import { pythonTracerDir } from '../src/host/tracers/pythonTracer';
+import { traceTest } from '../src/host/tracers/traceTest';
 import { resolveTarget } from '../src/host/tracers/traceTarget';
 import type { BenchSection, Figure } from './benchTypes';
 
@@ -74,12 +81,44 @@ export const tracingOverheadBench: BenchSection = {
         figures.push({ key: `${key}.tracedExtraMiB`, label: `${key}: tracer peak memory extra`, value: round(med('traced', (s) => s.kib) / 1024 - plainMiB), unit: 'MiB', target: '≤ 50 MiB' });
         figures.push({ key: `${key}.coverageExtraMiB`, label: `${key}: coverage mode peak memory extra`, value: round(med('coverage', (s) => s.kib) / 1024 - plainMiB), unit: 'MiB', target: '≤ 50 MiB' });
       }
+      figures.push(...(await javaScriptOverhead(join(repoRoot, 'bench/fixtures/overhead-js'), dir)));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
     return figures;
   },
 };
+
+/** node's test runner: the traced / untraced wall time and the peak memory extra. */
+async function javaScriptOverhead(cwd: string, dir: string): Promise<Figure[]> {
+  // `node` for both runs is this wrapper: it runs node and prints its peak RSS (KiB) last on stderr.
+  const measurePy = join(dir, 'measure.py');
+  await writeFile(measurePy, 'import resource, subprocess, sys\nr = subprocess.run(sys.argv[1:])\nsys.stderr.write("\\n%d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nsys.exit(r.returncode)\n');
+  const node = join(dir, 'node-measured');
+  await writeFile(node, `#!/bin/sh\nexec python3 ${JSON.stringify(measurePy)} ${JSON.stringify(process.execPath)} "$@"\n`);
+  await chmod(node, 0o755);
+  const test = 'scoring.test.js::score';
+  const kibOf = (stderr: string) => Number(stderr.trim().split('\n').pop());
+  const samples: Record<'plain' | 'traced', Sample[]> = { plain: [], traced: [] };
+  // One traced run first: tree-sitter's grammar loads once per process, not per trace.
+  await traceTest({ cwd, test, target: { file: 'scoring.js', function: 'score' }, node });
+  for (let round = 0; round < 5; round++) {
+    let t = performance.now();
+    const plain = await runJavaScriptTestUntraced({ cwd, test, node });
+    samples.plain.push({ seconds: (performance.now() - t) / 1000, kib: kibOf(plain.stderr) });
+    t = performance.now();
+    const traced = await traceTest({ cwd, test, target: { file: 'scoring.js', function: 'score' }, node });
+    samples.traced.push({ seconds: (performance.now() - t) / 1000, kib: kibOf(traced.stderr) });
+    if (traced.trace.calls.length !== 1 || plain.exitCode !== traced.exitCode) throw new Error(`node:test tracing: ${traced.trace.calls.length} calls, exit codes ${plain.exitCode} / ${traced.exitCode}`);
+  }
+  const med = (mode: 'plain' | 'traced', f: (s: Sample) => number) => median(samples[mode].map(f));
+  const plain = med('plain', (s) => s.seconds);
+  return [
+    { key: 'jsNode.plainSeconds', label: 'js (node:test): plain run of the failing test', value: round(plain), unit: 's' },
+    { key: 'jsNode.tracedRatio', label: 'js (node:test): tracer / plain', value: round(med('traced', (s) => s.seconds) / plain), unit: '×', target: '≤ 1.5×' },
+    { key: 'jsNode.tracedExtraMiB', label: 'js (node:test): tracer peak memory extra', value: round((med('traced', (s) => s.kib) - med('plain', (s) => s.kib)) / 1024), unit: 'MiB', target: '≤ 50 MiB' },
+  ];
+}
 
 function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);

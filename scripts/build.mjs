@@ -97,6 +97,14 @@ const builds = [
     entryPoints: [join(root, 'src/host/tracers/js/jsLoaderHooks.ts')],
     outfile: join(root, 'dist/ducktrace_js_hooks.mjs'),
   }),
+  // Imported by the temporary vitest config of a traced run: the user's config plus a Vite plugin.
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    format: 'esm',
+    entryPoints: [join(root, 'src/host/tracers/js/jsVitestConfig.ts')],
+    outfile: join(root, 'dist/ducktrace_vitest.mjs'),
+  }),
 ];
 
 if (withTests) {

@@ -5,13 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import type { TraceBudget } from '../../src/core/trace/traceModel';
 import { nodeTestArgsFor, runJavaScriptTestUntraced, traceJavaScriptTest } from '../../src/host/tracers/jsTracer';
 import { resolveTarget } from '../../src/host/tracers/traceTarget';
+import { fixtureProject } from '../support/fixtureDeps';
 import { fixturePath, parser, repoRoot } from './support/fixtures';
 
 const cwd = fixturePath('trace', 'js');
@@ -39,6 +39,8 @@ const cartSteps = steps([
 test('only the selected test runs: its name as an exact, escaped regex', () => {
   assert.deepEqual(nodeTestArgsFor('a.test.js::adds (1 + 2) [fast]'), ['--test-name-pattern=^adds \\(1 \\+ 2\\) \\[fast\\]$', 'a.test.js']);
   assert.deepEqual(nodeTestArgsFor('a.test.js'), ['a.test.js']);
+  // Node 20 matches a test's own name: of FILE::SUITE::NAME (a test id), the name alone.
+  assert.deepEqual(nodeTestArgsFor('a.test.js::suite::inner'), ['--test-name-pattern=^inner$', 'a.test.js']);
 });
 
 test('CommonJS: a method with the this fields it touches, a for-of loop and an if, after every block', async () => {
@@ -176,25 +178,10 @@ test('ducktrace trace --json on a JavaScript target prints the trace and exits 0
   assert.match(never.stderr, /spin never ran during the test/);
 });
 
-/** tsx from the npm registry, installed once into a cache folder outside the repository. */
-function tsxProject(): string | undefined {
-  const dir = join(tmpdir(), 'ducktrace-test-cache', 'tsx4');
-  if (!existsSync(join(dir, 'node_modules', 'tsx', 'package.json'))) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'package.json'), '{"private":true}');
-    const r = spawnSync('npm', ['install', 'tsx@4', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
-    if (r.status !== 0) return undefined;
-  }
-  for (const f of ['calc.ts', 'calc.test.ts']) cpSync(fixturePath('trace', 'ts', f), join(dir, f));
-  return dir;
-}
-
-test('TypeScript through the project\'s tsx: the TypeScript source itself is instrumented (CommonJS)', async (t) => {
-  const dir = tsxProject();
-  if (!dir) {
-    t.skip('could not install tsx from the npm registry');
-    return;
-  }
+test('TypeScript through the project\'s tsx: the TypeScript source itself is instrumented (CommonJS)', async () => {
+  // tsx from the npm registry through the fixture cache: a failed install fails this test.
+  const dir = fixtureProject(fixturePath('trace', 'ts'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const target = await resolveTarget(dir, { file: 'calc.ts', function: 'addAll' }, {}, parser);
   const run = await traceJavaScriptTest(target, { cwd: dir, test: 'calc.test.ts::adds' });
   assert.deepEqual(run.command.slice(4, 6), ['--import', 'tsx']);

@@ -3,7 +3,7 @@
 // coverage keep their line numbers (no line is ever added or removed). Inspector breakpoints would
 // cost ~1.5 ms per pause; a probe is a plain function call.
 //
-// What the rewritten function does (R = globalThis.__ducktrace, C = this call's record):
+// What the rewritten function does (R = the runtime, see runtimeLookup; C = this call's record):
 //   body      `{ const R=..., C=R.enter(this, [params]); try { ...body... } catch (e) { R.threw(C, e); throw e } finally { R.exit(C) } }`
 //   straight  `stmt;R.s(C, k, [vars])`               after the block's last statement
 //   if/while  `if (R.h(C, k, (cond), [vars]))`        the condition's value passes through
@@ -47,6 +47,14 @@ export interface InstrumentedFunction {
 
 /** Globals the rewritten code uses; chosen to collide with nothing a person writes. */
 export const probeNames = { runtime: '__dtR', call: '__dtC', error: '__dtE', global: '__ducktrace' } as const;
+
+/**
+ * How the rewritten function finds the runtime: `globalThis.__ducktrace` (node:test, vitest), else
+ * `process.__ducktrace()` for code running in a vm sandbox with its own global (jest), whose
+ * `process` is a copy of the real one that keeps functions by reference. Through Reflect.get so
+ * that the TypeScript a type-checking transform (ts-jest) compiles has no type errors.
+ */
+export const runtimeLookup = `Reflect.get(globalThis,'${probeNames.global}')??Reflect.get(Reflect.get(globalThis,'process'),'${probeNames.global}')()`;
 
 const functionTypes = new Set([
   'function_declaration',
@@ -241,7 +249,7 @@ function privateDataFields(cls: SyntaxNode | undefined): Set<string> {
  * the `this` fields it touches (`touchedSelfFields`).
  */
 export function instrumentFunction(source: string, fn: { node: SyntaxNode; body: SyntaxNode }, blocks: readonly Block[], selfFields: readonly string[]): InstrumentedFunction {
-  const { runtime: R, call: C, error: E, global: G } = probeNames;
+  const { runtime: R, call: C, error: E } = probeNames;
   const lines = new LineIndex(source);
   const node = fn.node;
   const body = fn.body;
@@ -441,7 +449,7 @@ export function instrumentFunction(source: string, fn: { node: SyntaxNode; body:
 
   // Entry and exit around the whole body.
   const thisValue = thisArg ? 'this' : 'void 0';
-  const enter = `const ${R}=globalThis.${G},${C}=${R}.enter(${thisValue},[${params.join(',')}]);try{`;
+  const enter = `const ${R}=${runtimeLookup},${C}=${R}.enter(${thisValue},[${params.join(',')}]);try{`;
   const leave = `}catch(${E}){${R}.threw(${C},${E});throw ${E}}finally{${R}.exit(${C})}`;
   if (bodyIsBlock) {
     const directives = codeChildrenOf(body);

@@ -29,6 +29,7 @@ export function parseTraceArgs(args: readonly string[], cwd = process.cwd()): Tr
   let test: string | undefined;
   let target: string | undefined;
   let python: string | undefined;
+  let framework: string | undefined;
   let json = false;
   const budget: Partial<Record<keyof TraceBudget, number>> = {};
   for (let i = 0; i < args.length; i++) {
@@ -40,6 +41,7 @@ export function parseTraceArgs(args: readonly string[], cwd = process.cwd()): Tr
     else if (flag === '--test') test = value();
     else if (flag === '--target') target = value();
     else if (flag === '--python') python = value();
+    else if (flag === '--framework') framework = value();
     else if (flag in budgetFlags) {
       const text = value();
       const n = Number(text);
@@ -52,7 +54,8 @@ export function parseTraceArgs(args: readonly string[], cwd = process.cwd()): Tr
   if (!target) return 'missing --target FILE:FUNCTION';
   const spec = parseTargetSpec(target);
   if (!spec) return `--target needs FILE:FUNCTION, not '${target}'`;
-  return { cwd: dir, test, target: spec, budget, json, ...(python ? { python } : {}) };
+  if (framework !== undefined && framework !== 'node' && framework !== 'jest' && framework !== 'vitest') return `--framework needs node, jest or vitest, not '${framework}'`;
+  return { cwd: dir, test, target: spec, budget, json, ...(python ? { python } : {}), ...(framework ? { framework } : {}) };
 }
 
 export function createTraceCommand(run: typeof traceTest = traceTest): CliCommand {
@@ -68,11 +71,14 @@ export function createTraceCommand(run: typeof traceTest = traceTest): CliComman
       'Files on disk are never modified.',
       '',
       '  --test TEST             pytest: a node id (tests/test_x.py::test_y) or a -k expression;',
-      '                          node:test: a test file, or FILE::NAME for one test by name',
+      '                          node:test: a test file, or FILE::NAME for one test by name;',
+      '                          jest, vitest: also FILE::SUITE::NAME (the describe blocks)',
       '  --target FILE:FUNCTION  the function to trace: gcd, Cart.total, outer.inner; or FILE:LINE',
       '  --cwd DIR               where the test command runs (default: the current folder)',
       '  --json                  print { target, calls, truncated, stats } as JSON',
       '  --python PATH           the Python interpreter (default: python3)',
+      '  --framework NAME        JavaScript: node, jest or vitest (default: detected from the',
+      '                          test file and its package.json / config files)',
       '  --timeout MS            kill the test after MS milliseconds (default 60000)',
       '  --max-steps N           steps kept in the trace (default 300)',
       '  --max-bytes N           size of the trace as JSON (default 100000)',

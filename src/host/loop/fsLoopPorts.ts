@@ -142,8 +142,9 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
   };
 
   async function traceFor(file: string, functionName: string, testId: string, signal: AbortSignal | undefined): Promise<PromptTrace | undefined> {
-    // The JavaScript tracer wants its own test selector; the loop traces Python targets only.
-    if (!file.endsWith('.py') || signal?.aborted) return undefined;
+    if (signal?.aborted) return undefined;
+    // `FILE::SUITE::NAME` relative to cwd: pytest's node id, and what the JavaScript tracer takes
+    // (jest and vitest select by the full name, node's runner by the test's own name).
     const test = pytestNodeId(testId, cwd);
     const budget = { timeoutMs: Math.max(10_000, options.testTimeoutMs * 3), ...options.traceBudget };
     const run = await traceTest({ cwd, test, target: { file, function: functionName }, python, budget });

@@ -1,11 +1,12 @@
-// Runs one JavaScript test (node's test runner) with one function instrumented and reads the trace
-// back, in the same RawTrace format as the Python tracer, so the budget and the CLI are shared.
+// Runs one JavaScript test (node's test runner, jest or vitest) with one function instrumented and
+// reads the trace back, in the same RawTrace format as the Python tracer, so the budget and the CLI
+// are shared.
 //
 // The function is rewritten here, in Ducktrace's process (tree-sitter, src/core/trace/jsInstrument.ts),
 // and the rewritten file text travels to the test process in a plan file; there
-// dist/ducktrace_js_register.js (`--require`) swaps it in as Node loads the file, CommonJS or ESM.
-// The test process never parses anything and the file on disk is never modified. Only the selected
-// test runs: `FILE::NAME` becomes `--test-name-pattern=^NAME$`.
+// dist/ducktrace_js_register.js installs the recorder and, depending on the runner, swaps the text in
+// (jsTestLaunch.ts says how for each). The test process never parses anything and the file on disk
+// is never modified. Only the selected test runs, by the runner's own filter.
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,19 +17,26 @@ import { LineIndex } from '../../core/blocks/positions';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { instrumentFunction } from '../../core/trace/jsInstrument';
 import { applyTraceBudget, type RawTrace } from '../../core/trace/traceBudget';
-import { escapeRegExp } from '../runners/adapter';
 import { TreeSitterParser } from '../treeSitter';
-import { planEnv, sourceHash, type JsTracePlan } from './js/jsPlan';
+import { planEnv, sourceHash, type JsRunner, type JsTracePlan } from './js/jsPlan';
+import { detectJsRunner, jsLaunch, jsProjectDir, parseJsTestId, type JsLaunch } from './jsTestLaunch';
 import { runProcessTree, type ProcessResult } from './processTree';
 import { tracerStoppedExitCode, type TraceRun } from './pythonTracer';
 import type { ResolvedTarget } from './traceTarget';
 
 export const jsRegisterModule = 'ducktrace_js_register.js';
 
+export { nodeTestArgsFor } from './jsTestLaunch';
+
 export interface JsTestOptions {
   readonly cwd: string;
-  /** A test file, or `FILE::NAME` for one test by name (node:test's own name, not its suite's). */
+  /**
+   * A test file, or `FILE::NAME` for one test by name (node:test: its own name, not its suite's);
+   * jest and vitest also take `FILE::SUITE::...::NAME`.
+   */
   readonly test: string;
+  /** The runner; detected from the test file and its project when absent. */
+  readonly framework?: JsRunner;
   readonly env?: NodeJS.ProcessEnv;
   /** The node binary (default `node` from PATH: the user's, not an editor's embedded runtime). */
   readonly node?: string;
@@ -43,14 +51,6 @@ export function jsTracerDir(from = __dirname): string {
   }
 }
 
-/** `node --test` arguments that run only the selected test: its file, and its name as an exact regex. */
-export function nodeTestArgsFor(test: string): string[] {
-  const split = test.indexOf('::');
-  const file = split >= 0 ? test.slice(0, split) : test;
-  const name = split >= 0 ? test.slice(split + 2) : '';
-  return [...(name ? [`--test-name-pattern=^${escapeRegExp(name)}$`] : []), file];
-}
-
 function testEnv(options: JsTestOptions, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, ...extra };
   // Set when Ducktrace itself runs under `node --test`: a child `node --test` would report to it.
@@ -58,9 +58,23 @@ function testEnv(options: JsTestOptions, extra: NodeJS.ProcessEnv = {}): NodeJS.
   return env;
 }
 
-/** The same test without the tracer: what a benchmark compares a traced run against. */
-export async function runJavaScriptTestUntraced(options: JsTestOptions, timeoutMs = 60_000): Promise<ProcessResult> {
-  return runProcessTree(options.node ?? 'node', ['--test', ...nodeTestArgsFor(options.test)], { cwd: options.cwd, env: testEnv(options), timeoutMs });
+/** Which runner runs the test, in which folder, and the test as that runner's launch wants it. */
+export function resolveJsRun(options: JsTestOptions): { runner: JsRunner; cwd: string; test: string } {
+  const id = parseJsTestId(options.cwd, options.test);
+  const project = jsProjectDir(options.cwd, id.file);
+  const runner = options.framework ?? detectJsRunner(project, id.file);
+  // node's runner runs where it is asked to (its tests' names are relative to there).
+  if (runner === 'node') return { runner, cwd: options.cwd, test: options.test };
+  return { runner, cwd: project, test: [id.file, ...id.names].join('::') };
+}
+
+/** The same test without the tracer: what a benchmark or a test compares a traced run against. */
+export async function runJavaScriptTestUntraced(options: JsTestOptions, timeoutMs = 60_000): Promise<ProcessResult & { launch: JsLaunch }> {
+  const run = resolveJsRun(options);
+  const loader = run.runner === 'node' && /\.[cm]?tsx?$/.test(parseJsTestId(options.cwd, options.test).file) ? (typeScriptLoaderArgs(options.cwd) ?? []) : [];
+  const launch = await jsLaunch({ ...run, node: options.node ?? 'node', env: testEnv(options), loader });
+  const result = await runProcessTree(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs });
+  return { ...result, launch };
 }
 
 /**
@@ -120,7 +134,9 @@ function mergeRaw(traces: readonly RawTrace[]): RawTrace {
 }
 
 export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTestOptions): Promise<TraceRun> {
-  const loader = target.language === 'javascript' ? [] : typeScriptLoaderArgs(options.cwd);
+  const run = resolveJsRun(options);
+  // jest and vitest compile TypeScript with the project's own transform; node's runner needs tsx.
+  const loader = target.language === 'javascript' || run.runner !== 'node' ? [] : typeScriptLoaderArgs(options.cwd);
   if (!loader) {
     throw new Error(`${target.file}: tracing TypeScript needs the project's own loader: Ducktrace runs node --test with --import tsx, and tsx is not installed in ${options.cwd}`);
   }
@@ -130,13 +146,19 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
   try {
     const { unprobed, ...rest } = instrumented;
     // The tracer's own deadline writes the trace before we would have to kill the process.
-    const plan: JsTracePlan = { ...rest, outDir: dir, deadlineAt: Date.now() + Math.max(500, budget.timeoutMs * 0.9 - 500) };
+    const plan: JsTracePlan = { ...rest, outDir: dir, deadlineAt: Date.now() + Math.max(500, budget.timeoutMs * 0.9 - 500), runner: run.runner };
     const planFile = join(dir, 'plan.json');
     await writeFile(planFile, JSON.stringify(plan));
-    const node = options.node ?? 'node';
+    const tracerDir = jsTracerDir();
     // Our hooks first: a TypeScript loader registered after them transforms the instrumented source.
-    const args = ['--test', '--require', join(jsTracerDir(), jsRegisterModule), ...loader, ...nodeTestArgsFor(options.test)];
-    const result = await runProcessTree(node, args, { cwd: options.cwd, env: testEnv(options, { [planEnv]: planFile }), timeoutMs: budget.timeoutMs });
+    const launch = await jsLaunch({
+      ...run,
+      node: options.node ?? 'node',
+      env: testEnv(options, { [planEnv]: planFile }),
+      loader,
+      traced: { register: join(tracerDir, jsRegisterModule), planFile, tempDir: dir, tracerDir },
+    });
+    const result = await runProcessTree(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs: budget.timeoutMs });
     const files = (await readdir(dir)).filter((f) => /^trace-\d+-\d+\.json$/.test(f)).sort();
     const traces: RawTrace[] = [];
     for (const f of files) {
@@ -157,7 +179,7 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
       stdout: result.stdout,
       stderr: result.stderr,
       elapsedMs: result.elapsedMs,
-      command: [node, ...args],
+      command: [launch.command, ...launch.args],
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -2,18 +2,26 @@
 // call this; it picks the Python or JavaScript tracer by the target file's language.
 
 import type { TraceBudget } from '../../core/trace/traceModel';
+import type { JsRunner } from './js/jsPlan';
 import { traceJavaScriptTest } from './jsTracer';
 import { tracePythonTest, type TraceRun } from './pythonTracer';
 import { resolveTarget, type TargetSpec } from './traceTarget';
 
 export interface TraceTestRequest {
   readonly cwd: string;
-  /** The failing test: a pytest node id or `-k` expression; for JavaScript a test file, optionally `FILE::NAME`. */
+  /**
+   * The failing test: a pytest node id or `-k` expression; for JavaScript a test file, optionally
+   * `FILE::NAME` (jest and vitest: also `FILE::SUITE::...::NAME`).
+   */
   readonly test: string;
+  /** JavaScript only: the runner (node, jest, vitest); detected from the test file and its project when absent. */
+  readonly framework?: JsRunner;
   readonly target: TargetSpec;
   readonly budget?: Partial<TraceBudget>;
   /** Python interpreter (default `python3`). */
   readonly python?: string;
+  /** JavaScript: the node binary that starts the runner (default `node` from PATH). */
+  readonly node?: string;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -22,5 +30,5 @@ export async function traceTest(request: TraceTestRequest): Promise<TraceRun> {
   if (target.language === 'python') {
     return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env });
   }
-  return traceJavaScriptTest(target, { cwd: request.cwd, test: request.test, env: request.env });
+  return traceJavaScriptTest(target, { cwd: request.cwd, test: request.test, env: request.env, ...(request.node ? { node: request.node } : {}), ...(request.framework ? { framework: request.framework } : {}) });
 }

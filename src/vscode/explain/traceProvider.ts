@@ -23,6 +23,7 @@ export function createTraceProvider(log: vscode.LogOutputChannel): TraceProvider
     const test = testSelector(input, cwd);
     if (!test) return undefined;
     const started = Date.now();
+    // JavaScript: the runner is detected from the test file; jest and vitest run in its package folder.
     const run = await traceTest({ cwd, test, target: { file: target.file, function: target.functionName }, python: await pythonInterpreter(folder.uri) });
     log.info(`Traced ${target.functionName} in ${test}: ${run.trace.calls.length} call(s), ${run.trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
     return toPromptTrace(run.trace);

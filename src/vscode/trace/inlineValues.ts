@@ -146,10 +146,6 @@ export class InlineValues extends Disposable implements vscode.CodeLensProvider,
       void vscode.window.showInformationMessage('Ducktrace is already tracing a test.');
       return undefined;
     }
-    if (test.framework === 'jest' || test.framework === 'vitest') {
-      void vscode.window.showInformationMessage(`Ducktrace traces pytest and node:test tests for now, not ${test.framework}.`);
-      return undefined;
-    }
     this.busy = true;
     try {
       return await vscode.window.withProgress(
@@ -192,7 +188,8 @@ export class InlineValues extends Disposable implements vscode.CodeLensProvider,
     progress.report({ message: `running ${test.name} with ${target.functionName} traced` });
     const started = Date.now();
     const python = target.language === 'python' ? await pythonInterpreter(folder.uri) : undefined;
-    const run = await traceTest({ cwd, test: selector, target: { file: target.file, function: target.functionName }, python });
+    const framework = test.framework === 'pytest' ? undefined : test.framework;
+    const run = await traceTest({ cwd, test: selector, target: { file: target.file, function: target.functionName }, python, ...(framework ? { framework } : {}) });
     const { trace } = run;
     this.log.info(`Trace failing test: ${target.functionName} in ${selector}: ${trace.calls.length} call(s), ${trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
     if (trace.calls.length === 0) {
@@ -295,5 +292,7 @@ export function testSelector(test: TracedTest, target: Target, folder: string): 
   if (target.language === 'python') return { cwd: folder, selector: pytestNodeId(test.testId, folder) };
   let cwd = path.dirname(test.file);
   while (!fs.existsSync(path.join(cwd, 'package.json')) && cwd !== folder && path.dirname(cwd) !== cwd) cwd = path.dirname(cwd);
-  return { cwd, selector: `${path.relative(cwd, test.file)}::${test.name}` };
+  // jest and vitest select by the full name (suites and test); node's runner by the test's own name.
+  const names = (test.framework === 'jest' || test.framework === 'vitest') && test.testId.startsWith(`${test.file}::`) ? test.testId.slice(test.file.length + 2) : test.name;
+  return { cwd, selector: `${path.relative(cwd, test.file)}::${names}` };
 }

@@ -4,8 +4,10 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { suite, test } from './harness';
+import { SkipTest, screenshot, suite, test } from './harness';
+import { CommandIds } from '../../../src/vscode/commandIds';
 import type { DucktraceApi } from '../../../src/vscode/activate';
+import type { ShownTrace } from '../../../src/vscode/trace/inlineValues';
 import type { TestRunReport } from '../../../src/core/failures/testFailure';
 
 const workspace = process.env.DUCKTRACE_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
@@ -97,4 +99,25 @@ suite('vitest', () => {
     const failures = a.failures.all().filter((f) => f.framework === 'vitest');
     assert.deepEqual(failures.map((f) => f.name).sort(), ['adds every line', 'tax of toys']);
   }, 180_000);
+
+  test('trace values of a failing vitest test: Trace Failing Test reruns it under vitest and shows subtotal\'s values inline', async () => {
+    if (process.env.DUCKTRACE_TEST_UNTRUSTED) throw new SkipTest('runs in the trusted pass');
+    const installError = process.env.DUCKTRACE_VITEST_INSTALL_ERROR;
+    assert.ok(!installError, `the vitest fixture's dependencies could not be installed, so vitest cannot run: ${installError}`);
+    const testFile = file('cart.test.js');
+    // The failure as the Testing view records it (a TestFailure's shape).
+    const failure = { testId: `${testFile}::subtotal::adds every line`, framework: 'vitest' as const, file: testFile, line: 6, name: 'adds every line', message: 'expected 6 to be 11', stack: [{ file: testFile, line: 6 }], output: '' };
+    const shown = await vscode.commands.executeCommand<ShownTrace | undefined>(CommandIds.traceFailingTest, failure);
+    assert.ok(shown, 'a trace is shown');
+    assert.equal(shown.target.functionName, 'subtotal');
+    assert.equal(shown.target.file, file('src/cart.js'));
+    assert.equal(shown.trace.calls.length, 1);
+    assert.equal(shown.trace.calls[0]?.returned?.text, '6');
+    const values = Object.fromEntries(shown.lines.map((l) => [`${l.blockId}@${l.line}`, l.text]));
+    assert.match(values['b3@5'] ?? '', /sum = 6/, JSON.stringify(values));
+    assert.match(values['b4@7'] ?? '', /sum = 6/, JSON.stringify(values));
+    await new Promise((r) => setTimeout(r, 500));
+    await screenshot('trace-values-vitest-subtotal');
+    await vscode.commands.executeCommand(CommandIds.clearTrace);
+  }, 120_000);
 });

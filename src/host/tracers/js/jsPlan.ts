@@ -9,6 +9,9 @@ export const planEnv = 'DUCKTRACE_JS_PLAN';
 /** The exit code of a test process the tracer stopped (step budget or deadline), as in Python. */
 export const stoppedExitCode = 124;
 
+/** The test runner the traced test runs under: where the target's text is swapped for the instrumented one. */
+export type JsRunner = 'node' | 'jest' | 'vitest';
+
 /** What the host hands the test process (as JSON, its path in DUCKTRACE_JS_PLAN). */
 export interface JsTracePlan {
   /** The target file's path; compared by real path. */
@@ -26,6 +29,12 @@ export interface JsTracePlan {
   readonly outDir: string;
   /** Epoch milliseconds: write the trace and end the process when still running then. */
   readonly deadlineAt: number;
+  /**
+   * node (default): swapped as Node compiles the file (CommonJS `_compile`, ESM loader hook).
+   * jest: swapped when jest's runtime reads the file (fs.readFileSync), before its own transform.
+   * vitest: swapped by a Vite plugin in the main process; the preload only installs the recorder.
+   */
+  readonly runner?: JsRunner;
 }
 
 /** A byte order mark is not part of the text Node compiles. */

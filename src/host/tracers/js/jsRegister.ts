@@ -1,9 +1,18 @@
-// Loaded into the test process with `--require` (node --test hands it to the process that runs
-// the test file). It installs the probes' runtime as globalThis.__ducktrace and swaps the target
-// file's source for its instrumented text as Node loads it: CommonJS through
-// Module.prototype._compile, ES modules through a loader hook (module.register). Only that one file,
-// and only when its text is the one Ducktrace instrumented; nothing on disk is touched. Without
-// DUCKTRACE_JS_PLAN it does nothing.
+// Loaded into the test process before the runner: `node --require` for node's test runner (which
+// hands it on to the process that runs the test file) and for jest (run in band, so the test runs in
+// this process); through NODE_OPTIONS for vitest (its workers inherit it). It installs the probes'
+// runtime as globalThis.__ducktrace, and as the function process.__ducktrace for code in jest's vm
+// sandbox (jest's copy of `process` keeps functions by reference). It writes the trace at exit.
+//
+// Where the target's source is swapped for its instrumented text depends on the runner, always for
+// that one file only and only when its text is the one Ducktrace instrumented; nothing on disk is
+// touched:
+// - node: as Node loads it, CommonJS through Module.prototype._compile, ES modules through a loader
+//   hook (module.register), TypeScript when tsx reads it;
+// - jest: when jest's runtime reads the file (fs.readFileSync, as text or bytes), so the user's own
+//   transform (babel-jest, ts-jest) compiles the instrumented source;
+// - vitest: not here; a Vite plugin does it in the main process (jsVitestConfig.ts).
+// Without DUCKTRACE_JS_PLAN it does nothing.
 
 import fs, { readFileSync, realpathSync } from 'node:fs';
 import Module from 'node:module';
@@ -32,31 +41,40 @@ function install(planFile: string): void {
     process.exit(stoppedExitCode);
   });
   (globalThis as Record<string, unknown>).__ducktrace = recorder;
+  Object.defineProperty(process, '__ducktrace', { value: () => recorder, configurable: true, writable: true, enumerable: false });
 
-  type Compile = (this: unknown, content: string, filename: string) => unknown;
-  const proto = Module.prototype as unknown as { _compile: Compile };
-  const compile = proto._compile;
-  proto._compile = function (this: unknown, content: string, filename: string) {
-    if (typeof content === 'string' && realpath(filename) === target && sourceHash(content) === plan.sourceHash) {
-      return compile.call(this, plan.instrumented, filename);
-    }
-    return compile.call(this, content, filename);
-  };
+  const runner = plan.runner ?? 'node';
+  const isTarget = (path: unknown) => typeof path === 'string' && (path === plan.file || path === target);
+  if (runner === 'node') {
+    type Compile = (this: unknown, content: string, filename: string) => unknown;
+    const proto = Module.prototype as unknown as { _compile: Compile };
+    const compile = proto._compile;
+    proto._compile = function (this: unknown, content: string, filename: string) {
+      if (typeof content === 'string' && realpath(filename) === target && sourceHash(content) === plan.sourceHash) {
+        return compile.call(this, plan.instrumented, filename);
+      }
+      return compile.call(this, content, filename);
+    };
+  }
 
   // TypeScript loaders for CommonJS (tsx) read the file themselves and compile their own output:
-  // hand them the instrumented TypeScript when they read this one file as text.
-  if (plan.file.endsWith('ts') || plan.file.endsWith('tsx')) {
+  // hand them the instrumented TypeScript when they read this one file as text. Jest's runtime reads
+  // every module as bytes and hands the text to the project's transform.
+  const typeScript = /\.[cm]?tsx?$/.test(plan.file);
+  if (runner === 'jest' || (runner === 'node' && typeScript)) {
     const read = fs.readFileSync;
     const patched = function (this: unknown, path: unknown, options?: unknown) {
-      const result = read.call(fs, path as string, options as BufferEncoding);
-      if (typeof result === 'string' && typeof path === 'string' && (path === plan.file || path === target) && sourceHash(result) === plan.sourceHash) return plan.instrumented;
+      const result = read.call(fs, path as string, options as BufferEncoding) as unknown;
+      if (!isTarget(path)) return result;
+      if (typeof result === 'string') return sourceHash(result) === plan.sourceHash ? plan.instrumented : result;
+      if (runner === 'jest' && Buffer.isBuffer(result) && sourceHash(result.toString('utf8')) === plan.sourceHash) return Buffer.from(plan.instrumented, 'utf8');
       return result;
     };
     fs.readFileSync = patched as typeof fs.readFileSync;
   }
 
   const register = (Module as unknown as { register?: (specifier: string, options: unknown) => void }).register;
-  if (register) register(pathToFileURL(join(__dirname, 'ducktrace_js_hooks.mjs')).href, { data: { planFile } });
+  if (runner === 'node' && register) register(pathToFileURL(join(__dirname, 'ducktrace_js_hooks.mjs')).href, { data: { planFile } });
 
   process.on('exit', () => {
     try {
