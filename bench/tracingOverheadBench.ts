@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { defaultTraceBudget } from '../src/core/trace/traceModel';
 import { runJavaScriptTestUntraced } from '../src/host/tracers/jsTracer';
-import { runProcessTree } from '../src/host/tracers/processTree';
+import { runProcessTree } from '../src/host/process/processTree';
 import { pythonTracerDir } from '../src/host/tracers/pythonTracer';
 import { traceTest } from '../src/host/tracers/traceTest';
 import { resolveTarget } from '../src/host/tracers/traceTarget';

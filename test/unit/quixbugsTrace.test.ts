@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { executedBlockIds, type Trace } from '../../src/core/trace/traceModel';
-import { runProcessTree } from '../../src/host/tracers/processTree';
+import { runProcessTree } from '../../src/host/process/processTree';
 import { tracePythonTest } from '../../src/host/tracers/pythonTracer';
 import { resolveTarget } from '../../src/host/tracers/traceTarget';
 import { parser, repoRoot } from './support/fixtures';

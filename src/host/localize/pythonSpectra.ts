@@ -7,7 +7,7 @@ import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join, relative } from 'node:path';
 import { parseSpectraJsonl, spectrumOfRecord, type RawSpectrumRecord, type TestSpectrum } from '../../core/localize/spectra';
-import { runProcessTree } from '../tracers/processTree';
+import { runProcessTreeOrThrow } from '../process/processTree';
 import { pythonTracerDir } from '../tracers/pythonTracer';
 import type { ResolvedTarget } from '../tracers/traceTarget';
 
@@ -68,7 +68,7 @@ export async function runPythonSpectra(target: ResolvedTarget, options: PythonSp
     ];
     const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
     env.PYTHONPATH = [pythonTracerDir(), env.PYTHONPATH].filter(Boolean).join(delimiter);
-    const result = await runProcessTree(python, args, { cwd: options.cwd, env, timeoutMs: options.timeoutMs ?? 300_000 });
+    const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env, timeoutMs: options.timeoutMs ?? 300_000 });
     const blockOrder = target.blocks.blocks.map((b) => b.id);
     const records = parseSpectraJsonl(await readFile(outFile, 'utf8'));
     return {

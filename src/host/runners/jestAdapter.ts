@@ -6,7 +6,7 @@ import type { TestRunReport } from '../../core/failures/testFailure';
 import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { escapeRegExp } from './adapter';
 import { filesOf, findBin, namePattern, runProblem, staticDiscovery } from './jsRunners';
-import { runTestProcess } from './testProcess';
+import { runProcessTree } from '../process/processTree';
 
 export const jestAdapter: FrameworkAdapter = {
   framework: 'jest',
@@ -35,7 +35,7 @@ export async function runJestLike(framework: 'jest' | 'vitest', bin: string, arg
   ctx.onOutput?.(`$ ${bin} ${args.join(' ')}\r\n`);
   // No report until the end: the whole run gets a budget of several test timeouts.
   const timeoutMs = Math.max(120_000, ctx.testTimeoutMs * 10);
-  const result = await runTestProcess(bin, args, {
+  const result = await runProcessTree(bin, args, {
     cwd: ctx.cwd,
     env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
     timeoutMs,

@@ -7,7 +7,7 @@ import { scanJsTests } from '../../core/failures/jsTestScanner';
 import type { DiscoveredTest, Framework } from '../../core/failures/testFailure';
 import type { Discovery, RunSelection } from './adapter';
 import { escapeRegExp } from './adapter';
-import type { TestProcessResult } from './testProcess';
+import type { ProcessTreeResult } from '../process/processTree';
 
 export function findBin(cwd: string, name: string): string | undefined {
   let dir = cwd;
@@ -45,7 +45,7 @@ export function filesOf(selection: RunSelection): string[] {
   return [...(selection.files ?? [])];
 }
 
-export function runProblem(framework: Framework, result: TestProcessResult, timeoutMs: number): string {
+export function runProblem(framework: Framework, result: ProcessTreeResult, timeoutMs: number): string {
   if (result.startError) return `${framework} could not be started: ${result.startError}.`;
   if (result.timedOut || result.idleKilled) return `The ${framework} run did not finish within ${Math.round(timeoutMs / 1000)} s; Ducktrace killed its process tree. A test may loop forever.`;
   const tail = result.output.trim().split('\n').slice(-10).join('\n');

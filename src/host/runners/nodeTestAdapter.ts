@@ -7,7 +7,7 @@ import { parseNodeTestEvents } from '../../core/failures/nodeTestReport';
 import type { TestRunReport } from '../../core/failures/testFailure';
 import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { filesOf, namePattern, runProblem, staticDiscovery } from './jsRunners';
-import { runTestProcess } from './testProcess';
+import { runProcessTree } from '../process/processTree';
 
 function growthWatch(file: string, limitMs: number): () => boolean {
   let size = -1;
@@ -48,7 +48,7 @@ export const nodeTestAdapter: FrameworkAdapter = {
     ];
     ctx.onOutput?.(`$ node ${args.join(' ')}\r\n`);
     const limit = ctx.testTimeoutMs + 15_000;
-    const result = await runTestProcess('node', args, {
+    const result = await runProcessTree('node', args, {
       cwd: ctx.cwd,
       env: childEnv(),
       timeoutMs: 0,

@@ -9,7 +9,7 @@ import { discoveredFromEvents, hungResult, parsePytestEvents, parsePytestJunit, 
 import { resolvePath } from '../../core/failures/paths';
 import type { TestCaseResult, TestRunReport } from '../../core/failures/testFailure';
 import type { Discovery, FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
-import { runTestProcess, type TestProcessResult } from './testProcess';
+import { runProcessTree, type ProcessTreeResult } from '../process/processTree';
 
 const maxReruns = 50;
 
@@ -57,7 +57,7 @@ function lastEventIsStart(file: string, size: number): boolean {
   return /"event": "start"/.test(lines[lines.length - 1] ?? '');
 }
 
-function couldNotRun(ctx: RunnerContext, result: TestProcessResult): string {
+function couldNotRun(ctx: RunnerContext, result: ProcessTreeResult): string {
   if (result.startError) return `Python interpreter not found: ${result.startError}. Set "ducktrace.python.path" to a Python with pytest installed.`;
   if (/No module named pytest/.test(result.output)) return `pytest is not installed for ${ctx.python} (No module named pytest). Install it (python -m pip install pytest) or set "ducktrace.python.path".`;
   const tail = result.output.trim().split('\n').slice(-8).join('\n');
@@ -69,7 +69,7 @@ export const pytestAdapter: FrameworkAdapter = {
 
   async discover(ctx: RunnerContext, files: readonly string[]): Promise<Discovery> {
     const eventsFile = join(ctx.tempDir, `collect-${Date.now()}.jsonl`);
-    const result = await runTestProcess(ctx.python, [...baseArgs(eventsFile), '--collect-only', '-q', ...files], {
+    const result = await runProcessTree(ctx.python, [...baseArgs(eventsFile), '--collect-only', '-q', ...files], {
       cwd: ctx.cwd,
       env: env(ctx),
       timeoutMs: Math.max(60_000, ctx.testTimeoutMs * 2),
@@ -105,7 +105,7 @@ export const pytestAdapter: FrameworkAdapter = {
         ...targets,
       ];
       ctx.onOutput?.(`$ ${ctx.python} ${args.join(' ')}\r\n`);
-      const result = await runTestProcess(ctx.python, args, {
+      const result = await runProcessTree(ctx.python, args, {
         cwd: ctx.cwd,
         env: env(ctx),
         timeoutMs: 0,

@@ -20,7 +20,7 @@ import { applyTraceBudget, type RawTrace } from '../../core/trace/traceBudget';
 import { TreeSitterParser } from '../treeSitter';
 import { planEnv, sourceHash, type JsRunner, type JsTracePlan } from './js/jsPlan';
 import { detectJsRunner, jsLaunch, jsProjectDir, parseJsTestId, type JsLaunch } from './jsTestLaunch';
-import { runProcessTree, type ProcessResult } from './processTree';
+import { runProcessTreeOrThrow, type ProcessTreeResult } from '../process/processTree';
 import { tracerStoppedExitCode, type TraceRun } from './pythonTracer';
 import type { ResolvedTarget } from './traceTarget';
 
@@ -69,11 +69,11 @@ export function resolveJsRun(options: JsTestOptions): { runner: JsRunner; cwd: s
 }
 
 /** The same test without the tracer: what a benchmark or a test compares a traced run against. */
-export async function runJavaScriptTestUntraced(options: JsTestOptions, timeoutMs = 60_000): Promise<ProcessResult & { launch: JsLaunch }> {
+export async function runJavaScriptTestUntraced(options: JsTestOptions, timeoutMs = 60_000): Promise<ProcessTreeResult & { launch: JsLaunch }> {
   const run = resolveJsRun(options);
   const loader = run.runner === 'node' && /\.[cm]?tsx?$/.test(parseJsTestId(options.cwd, options.test).file) ? (typeScriptLoaderArgs(options.cwd) ?? []) : [];
   const launch = await jsLaunch({ ...run, node: options.node ?? 'node', env: testEnv(options), loader });
-  const result = await runProcessTree(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs });
+  const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs });
   return { ...result, launch };
 }
 
@@ -158,7 +158,7 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
       loader,
       traced: { register: join(tracerDir, jsRegisterModule), planFile, tempDir: dir, tracerDir },
     });
-    const result = await runProcessTree(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs: budget.timeoutMs });
+    const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs: budget.timeoutMs });
     const files = (await readdir(dir)).filter((f) => /^trace-\d+-\d+\.json$/.test(f)).sort();
     const traces: RawTrace[] = [];
     for (const f of files) {

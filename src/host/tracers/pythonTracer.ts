@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { applyTraceBudget, type RawTrace } from '../../core/trace/traceBudget';
 import type { Trace } from '../../core/trace/traceModel';
-import { runProcessTree, type ProcessResult } from './processTree';
+import { runProcessTreeOrThrow, type ProcessTreeResult } from '../process/processTree';
 import type { ResolvedTarget } from './traceTarget';
 
 export const pythonTracerModule = 'ducktrace_tracer';
@@ -62,9 +62,9 @@ export interface TraceRun {
 }
 
 /** The same test without the tracer: what a benchmark compares a traced run against. */
-export async function runPythonTestUntraced(options: PythonTestOptions, timeoutMs = 60_000): Promise<ProcessResult> {
+export async function runPythonTestUntraced(options: PythonTestOptions, timeoutMs = 60_000): Promise<ProcessTreeResult> {
   const python = options.python ?? 'python3';
-  return runProcessTree(python, ['-m', 'pytest', ...pytestArgsFor(options.test, options.pytestArgs)], { cwd: options.cwd, env: pythonEnv(options), timeoutMs });
+  return runProcessTreeOrThrow(python, ['-m', 'pytest', ...pytestArgsFor(options.test, options.pytestArgs)], { cwd: options.cwd, env: pythonEnv(options), timeoutMs });
 }
 
 export async function tracePythonTest(target: ResolvedTarget, options: PythonTestOptions): Promise<TraceRun> {
@@ -90,7 +90,7 @@ export async function tracePythonTest(target: ResolvedTarget, options: PythonTes
       'pytest',
       ...pytestArgsFor(options.test, options.pytestArgs),
     ];
-    const result = await runProcessTree(python, args, { cwd: options.cwd, env: pythonEnv(options, pythonTracerDir()), timeoutMs: budget.timeoutMs });
+    const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env: pythonEnv(options, pythonTracerDir()), timeoutMs: budget.timeoutMs });
     let raw: RawTrace;
     try {
       raw = JSON.parse(await readFile(outFile, 'utf8')) as RawTrace;
