@@ -134,7 +134,7 @@ export async function reloadDuringIterate({ runCommand, launchBrowser, extension
     if (dirty) throw new Error(`${dirty} editor tab(s) have unsaved changes after ${choice}`);
     if (extensionHosts(server.pid).some((pid) => oldHosts.includes(pid))) throw new Error('the old extension host came back');
     const log = ducktraceLog(userDataDir);
-    const done = choice === 'Restore' ? /Restored pricing\.py from checkpoints/ : /Kept pricing\.py as the interrupted loop left it/;
+    const done = choice === 'Restore' ? /Restored pricing\.py from its checkpoint/ : /Kept pricing\.py as the interrupted loop left it/;
     if (!log.some((l) => done.test(l))) throw new Error(`Ducktrace's log does not say what was done:\n${log.join('\n')}`);
     if (model.requests.length !== 2) throw new Error(`the model was asked ${model.requests.length} times; only the old window's two questions were expected`);
   } finally {
