@@ -150,6 +150,7 @@
     );
     const toolbar = h('div', { class: 'toolbar' });
     if (busy) toolbar.append(button('Cancel', 'Cancel the request', () => vscode.postMessage({ type: 'cancel' })));
+    else if (s.traceTable) toolbar.append(button('Explain and Fix', 'Ask the model about this failing test, with these values', () => vscode.postMessage({ type: 'explainTraced' })));
     else toolbar.append(button('Retry', 'Ask again from the start', () => vscode.postMessage({ type: 'retry' })));
     if (s.hasPrompt) toolbar.append(button('Show Prompt', 'Show exactly what was sent to the model', () => vscode.postMessage({ type: 'showPrompt' }), 'secondary'));
     root.append(toolbar);
@@ -168,11 +169,29 @@
         e.preventDefault();
         vscode.postMessage({ type: 'open', file: t.file, line: t.line ?? 1 });
       });
-      sec.append(h('div', {}, [link]), h('pre', { class: 'message' }, [t.message]));
+      sec.append(h('div', {}, [link]));
+      if (t.message) sec.append(h('pre', { class: 'message' }, [t.message]));
       if (t.expected !== undefined || t.actual !== undefined) {
         sec.append(h('div', { class: 'expected' }, [h('span', { class: 'label' }, ['expected ']), h('code', {}, [String(t.expected ?? '')])]));
         sec.append(h('div', { class: 'actual' }, [h('span', { class: 'label' }, ['actual ']), h('code', {}, [String(t.actual ?? '')])]));
       }
+      root.append(sec);
+    }
+
+    if (s.traceTable) {
+      const tt = s.traceTable;
+      const sec = h('section', { 'aria-label': 'Trace' }, [h('h3', {}, [`Trace: call ${tt.call + 1} of ${tt.calls}`]), h('div', { class: 'trace-summary' }, [h('code', {}, [tt.summary])])]);
+      const table = h('table', { class: 'trace' });
+      table.append(h('thead', {}, [h('tr', {}, [h('th', { scope: 'col' }, ['block']), h('th', { scope: 'col' }, ['visit']), ...tt.columns.map((c) => h('th', { scope: 'col' }, [c]))])]));
+      const body = h('tbody');
+      for (const row of tt.rows) {
+        if (row.skippedBefore) body.append(h('tr', { class: 'skipped' }, [h('td', { colspan: String(tt.columns.length + 2) }, [`… ${row.skippedBefore} step${row.skippedBefore === 1 ? '' : 's'} left out …`])]));
+        body.append(h('tr', {}, [h('td', { class: 'block-id' }, [row.blockId]), h('td', {}, [String(row.iteration)]), ...row.cells.map((c) => h('td', {}, [c]))]));
+      }
+      table.append(body);
+      sec.append(h('div', { class: 'trace-scroll' }, [table]));
+      if (tt.rowsLeftOut) sec.append(h('div', { class: 'note' }, [`${tt.rowsLeftOut} more step${tt.rowsLeftOut === 1 ? '' : 's'} not shown.`]));
+      for (const n of tt.notes) sec.append(h('div', { class: 'note' }, [n]));
       root.append(sec);
     }
 

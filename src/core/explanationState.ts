@@ -1,6 +1,8 @@
 // What the Ducktrace view shows for one Explain-and-fix session: plain data, posted to the webview
 // whole on every change, so the view is a pure function of it and a test can assert on it.
 
+import type { TraceTable } from './trace/traceView';
+
 export type SessionPhase = 'idle' | 'locating' | 'tracing' | 'asking' | 'parsing' | 'proposed' | 'done' | 'cancelled' | 'error';
 
 export interface ViewBlock {
@@ -66,6 +68,8 @@ export interface ExplanationState {
   model?: string;
   /** Iterate Until Green's timeline, kept across the sessions of one loop. */
   loop?: LoopView;
+  /** "Trace Failing Test": the chosen call's steps as a table. */
+  traceTable?: TraceTable;
 }
 
 export function emptyState(sessionId = 0): ExplanationState {

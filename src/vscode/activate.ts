@@ -95,6 +95,7 @@ class Ducktrace extends Disposable {
     this.explainAndFix = new ExplainAndFix(this.failures, this.explain, (testId) => this.rerunTest(testId), this.log);
     this.register(vscode.commands.registerCommand(CommandIds.explainAndFix, (arg: unknown) => this.explainAndFix.run(arg)));
     this.traceValues = this.register(new InlineValues(parser, (arg) => this.explainAndFix.resolve(arg, 'Which failing test should Ducktrace trace?'), this.log));
+    this.traceValues.onDidShow = (shown) => this.explain.showTrace(shown);
     const checkpoints = new Checkpoints(context.storageUri ?? context.globalStorageUri);
     this.checkpoints = checkpoints;
     this.iterate = this.register(new IterateUntilGreen(context, this.explain, this.proposals, this.tests, checkpoints, this.log));

@@ -13,6 +13,7 @@ import {
   iterationCount,
   stepSelection,
   stepsForSelection,
+  traceTable,
   varsBefore,
 } from '../../src/core/trace/traceView';
 
@@ -177,4 +178,35 @@ test('hover: every variable with type and full text, the visit, the call args an
 test('codeSpan fences backticks', () => {
   assert.equal(codeSpan('a'), '`a`');
   assert.equal(codeSpan('a``b'), '``` a``b ```');
+});
+
+test('traceTable: one row per kept step in order, columns by first appearance (arguments first), gaps left empty, a cap on rows', () => {
+  const call = loopCall(2);
+  const trace: Trace = {
+    ...traceOf(call, loopCall(1)),
+    calls: [{ ...call, steps: call.steps.map((s, i) => (i === 3 ? { ...s, skippedBefore: 4 } : s)) }, loopCall(1)],
+    truncated: { droppedSteps: 4, droppedCalls: 0, notes: ['kept the first and last visits of each block'] },
+  };
+  const table = traceTable('Acc.total', trace, 0)!;
+  assert.equal(table.summary, 'total(n=2) → 3');
+  assert.deepEqual([table.call, table.calls], [0, 2]);
+  assert.deepEqual(table.columns, ['n', 'total', 'i']);
+  assert.deepEqual(
+    table.rows.map((r) => [r.blockId, r.iteration, ...r.cells, r.skippedBefore ?? 0]),
+    [
+      ['b1', 1, '', '0', '', 0],
+      ['b2', 1, '', '0', '1', 0],
+      ['b3', 1, '', '1', '1', 0],
+      ['b2', 2, '', '1', '2', 4],
+      ['b3', 2, '', '3', '2', 0],
+      ['b2', 3, '', '3', '2', 0],
+      ['b4', 1, '', '3', '2', 0],
+    ],
+  );
+  assert.deepEqual(table.notes, ['kept the first and last visits of each block']);
+  assert.equal(table.rowsLeftOut, 0);
+  const capped = traceTable('Acc.total', trace, 0, { maxRows: 3 })!;
+  assert.equal(capped.rows.length, 3);
+  assert.equal(capped.rowsLeftOut, 4);
+  assert.equal(traceTable('Acc.total', trace, 5), undefined, 'no such call');
 });

@@ -156,3 +156,56 @@ export function hoverMarkdown(trace: Trace, selection: TraceSelection, step: Tra
   if (trace.truncated) lines.push('', ...trace.truncated.notes.map((n) => `_${n}_`));
   return lines.join('\n');
 }
+
+/** One call of a trace as a table for the Ducktrace view: a row per kept step, a column per variable. */
+export interface TraceTable {
+  /** 0-based index of the call shown, and how many calls the trace holds. */
+  readonly call: number;
+  readonly calls: number;
+  /** `apply_discount(price=80, percent=10) → 0.0` */
+  readonly summary: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly { readonly blockId: string; readonly iteration: number; readonly cells: readonly string[]; readonly skippedBefore?: number }[];
+  /** Rows past `maxRows` left out of the table (the prompt and the hover still have them). */
+  readonly rowsLeftOut: number;
+  /** The budget's notes on what the trace left out. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * The selected call as rows in execution order. Columns are the variables in the order they first
+ * appear (arguments first); a cell is empty where the variable was not yet bound. Values are
+ * clipped to `maxValueChars`; the hover and the prompt keep them whole.
+ */
+export function traceTable(functionName: string, trace: Trace, callIndex: number, options: { maxRows?: number; maxValueChars?: number } = {}): TraceTable | undefined {
+  const call = trace.calls[callIndex];
+  if (!call) return undefined;
+  const maxRows = options.maxRows ?? 200;
+  const maxValue = options.maxValueChars ?? 60;
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  const add = (name: string) => {
+    if (!seen.has(name)) {
+      seen.add(name);
+      columns.push(name);
+    }
+  };
+  Object.keys(call.args).forEach(add);
+  const kept = call.steps.slice(0, maxRows);
+  for (const step of kept) Object.keys(step.vars).forEach(add);
+  const rows = kept.map((step) => ({
+    blockId: step.blockId,
+    iteration: step.iteration,
+    cells: columns.map((name) => (step.vars[name] ? clip(step.vars[name]!.text, maxValue) : '')),
+    ...(step.skippedBefore ? { skippedBefore: step.skippedBefore } : {}),
+  }));
+  return {
+    call: callIndex,
+    calls: trace.calls.length,
+    summary: callSummary(functionName, call, 160),
+    columns,
+    rows,
+    rowsLeftOut: call.steps.length - kept.length,
+    notes: trace.truncated ? trace.truncated.notes : [],
+  };
+}

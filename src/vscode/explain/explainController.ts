@@ -9,6 +9,8 @@ import type { SourceParser } from '../../core/blocks/syntaxNode';
 import type { Target } from '../../core/blocks/targetFinder';
 import type { BlockVerdict } from '../../core/duck/diagnosis';
 import type { PromptTrace } from '../../core/duck/prompt';
+import type { Trace } from '../../core/trace/traceModel';
+import { stepsForSelection, traceTable } from '../../core/trace/traceView';
 import { emptyState, type ExplanationState, type LoopView, type ViewBlock } from '../../core/explanationState';
 import type { IterationRecord, LoopSummary } from '../../core/loop/iterateUntilGreen';
 import { createTwoFilesPatch } from 'diff';
@@ -17,6 +19,7 @@ import { diagnoseFailure, type DiagnoseResult, type FailureToDiagnose } from '..
 import { ModelError } from '../../core/modelClient';
 import { NodeSourceFiles } from '../../host/nodeSourceFiles';
 import { hunkLines } from '../../core/patch/proposal';
+import { CommandIds } from '../commandIds';
 import { Disposable } from '../disposable';
 import type { ModelSelection } from '../models/modelSelection';
 import type { ProposalManager } from '../review/proposalManager';
@@ -90,6 +93,42 @@ export class ExplainController extends Disposable {
   get current(): ExplanationState {
     return { ...this.state, loop: this.loop };
   }
+
+  /**
+   * "Trace Failing Test" shows its trace here too: the test, the function's blocks with the values
+   * of the chosen call, and that call's steps as a table. A running Explain and Fix keeps the view.
+   */
+  showTrace(shown: { test: { testId: string; name: string; file: string; line?: number }; target: Target; blocks: readonly Block[]; trace: Trace; selection: { call: number; iteration: number } } | undefined): void {
+    if (this.running) return;
+    if (!shown) {
+      if (this.state.traceTable) this.update(emptyState(this.state.sessionId + 1));
+      this.shownTrace = undefined;
+      return;
+    }
+    const { test, target, blocks, trace, selection } = shown;
+    const table = traceTable(target.functionName, trace, selection.call);
+    const steps = stepsForSelection(trace, selection);
+    const state: ExplanationState = {
+      // A new trace is a new session of the view; stepping through its calls is the same one.
+      ...emptyState(this.shownTrace === trace ? this.state.sessionId : this.state.sessionId + 1),
+      phase: 'done',
+      status: `Values recorded while ${test.name} ran: call ${selection.call + 1} of ${trace.calls.length}${trace.truncated ? ' (trace cut to its budget)' : ''}.`,
+      test: { name: test.name, file: test.file, ...(test.line ? { line: test.line } : {}), message: '' },
+      target: { name: target.functionName, file: target.file, startLine: target.range.start.line, endLine: target.range.end.line, language: target.language },
+      blocks: blocks.map((b) => {
+        const step = steps.get(b.id);
+        return { id: b.id, kind: b.kind, startLine: b.range.start.line, endLine: b.range.end.line, text: b.text, ...(step ? { values: Object.entries(step.vars).map(([name, v]) => `${name} = ${v.text}`) } : {}) };
+      }),
+      ...(table ? { traceTable: table } : {}),
+    };
+    this.shownTrace = trace;
+    this.tracedTestId = test.testId;
+    this.update(state);
+  }
+
+  /** The trace whose table the view shows, and its test. */
+  private shownTrace: Trace | undefined;
+  private tracedTestId: string | undefined;
 
   /** Runs the whole round for one failure. Resolves when it has finished, failed or been cancelled. */
   async run(input: ExplainInput): Promise<ExplanationState> {
@@ -368,6 +407,10 @@ export class ExplainController extends Disposable {
         break;
       case 'retry':
         if (this.lastInput) await this.run(this.lastInput);
+        break;
+      case 'explainTraced':
+        // The traced test, through the command: it resolves the recorded failure by its id.
+        if (this.state.traceTable && this.tracedTestId) await vscode.commands.executeCommand(CommandIds.explainAndFix, this.tracedTestId);
         break;
       case 'showPrompt':
         await this.showPrompt();

@@ -6,7 +6,7 @@ import { emptyState, type ExplanationState } from '../../core/explanationState';
 import { Disposable } from '../disposable';
 
 export type ViewMessage =
-  | { type: 'ready' | 'cancel' | 'retry' | 'showPrompt' | 'revertAll' }
+  | { type: 'ready' | 'cancel' | 'retry' | 'showPrompt' | 'revertAll' | 'explainTraced' }
   | { type: 'accept' | 'reject'; hunkId: string }
   | { type: 'open'; file: string; line: number }
   | { type: 'action'; action: string };

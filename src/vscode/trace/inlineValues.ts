@@ -80,6 +80,8 @@ export class InlineValues extends Disposable implements vscode.CodeLensProvider,
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private state: State | undefined;
   private busy = false;
+  /** Told whenever the trace on screen or its chosen call changes (the Ducktrace view's table). */
+  onDidShow: ((shown: ShownTrace | undefined) => void) | undefined;
 
   constructor(
     private readonly parser: SourceParser,
@@ -222,6 +224,7 @@ export class InlineValues extends Disposable implements vscode.CodeLensProvider,
     void vscode.commands.executeCommand('setContext', 'ducktrace.traceVisible', this.state !== undefined);
     this.paint();
     this.lensesChanged.fire();
+    this.onDidShow?.(this.current);
   }
 
   private paint(): void {

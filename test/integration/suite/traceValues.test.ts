@@ -31,9 +31,9 @@ async function hoverText(file: string, line: number): Promise<string> {
 }
 
 suite('trace values', () => {
-  test('traces test_ten_percent_off and shows the values after each block of apply_discount, with a hover', async () => {
+  test('traces test_ten_percent_off and shows the values after each block of apply_discount, with a hover, and the call as a table in the Ducktrace view', async () => {
     if (process.env.DUCKTRACE_TEST_UNTRUSTED) throw new SkipTest('runs in the trusted pass');
-    const { traceValues } = await api();
+    const { traceValues, explain } = await api();
     const pricing = path.join(workspace(), 'pricing.py');
     const shown = await vscode.commands.executeCommand<ShownTrace | undefined>(CommandIds.traceFailingTest, pytestTest('test_ten_percent_off', 9));
     assert.ok(shown, 'a trace is shown');
@@ -52,10 +52,22 @@ suite('trace values', () => {
     assert.match(hover, /`price` \(int\): `80`/);
     assert.match(hover, /returned `0\.0` \(float\)/);
     assert.equal(await hoverText(pricing, 8), '', 'no hover away from a block\'s last line');
-    await new Promise((r) => setTimeout(r, 500));
+    // The Ducktrace view shows the same call as a table: a row per step, a column per variable.
+    const table = explain.current.traceTable;
+    assert.ok(table, 'the view has the trace table');
+    assert.equal(table.summary, 'apply_discount(price=80, percent=10) → 0.0');
+    assert.deepEqual(table.columns, ['price', 'percent', 'discounted']);
+    assert.deepEqual(table.rows.map((r) => [r.blockId, r.iteration, ...r.cells]), [
+      ['b2', 1, '80', '10', ''],
+      ['b4', 1, '80', '10', '0.0'],
+    ]);
+    assert.equal(explain.current.target?.name, 'apply_discount');
+    await vscode.commands.executeCommand('ducktrace.explanation.focus');
+    await new Promise((r) => setTimeout(r, 800));
     await screenshot('trace-values-apply-discount');
     await vscode.commands.executeCommand(CommandIds.clearTrace);
     assert.equal(traceValues.current, undefined);
+    assert.equal(explain.current.traceTable, undefined, 'clearing the trace clears the table');
     assert.deepEqual(await lensTitles(pricing), []);
   }, 90_000);
 
