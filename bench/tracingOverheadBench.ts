@@ -2,7 +2,8 @@
 // target calling ordinary helpers, and the test's own untraced work) run plain, under the tracer
 // (values per block) and under the coverage mode (blocks per test), on Python 3.11 (sys.settrace)
 // and 3.12 / 3.13 (sys.monitoring) when pyenv has them. Wall time of the whole pytest process,
-// median of 3 interleaved runs, as ratios to the plain run; peak RSS extra over the plain run.
+// the fastest of 7 interleaved runs of each (on a shared machine the fastest run is the one least
+// disturbed by others), as ratios to the plain run; peak RSS extra (medians) over the plain run.
 // Targets: 3.12+ ≤ 1.3×, 3.11 ≤ 2.5×, ≤ 50 MiB extra.
 //
 // JavaScript under node's test runner (bench/fixtures/overhead-js, the same program): traceTest
@@ -64,7 +65,7 @@ export const tracingOverheadBench: BenchSection = {
           coverage: ['-m', 'ducktrace_spectra', '--plan', plan, '--out', join(dir, `${key}.jsonl`), '--', 'pytest', ...pytestArgs.slice(2)],
         };
         const samples: Record<string, Sample[]> = { plain: [], traced: [], coverage: [] };
-        for (let round = 0; round < 3; round++) {
+        for (let round = 0; round < rounds; round++) {
           for (const [mode, args] of Object.entries(modes)) {
             const r = await runProcessTree(python, ['-c', measure, python, ...args], { cwd, env: env(extra), timeoutMs: 120_000 });
             const [seconds, kib] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
@@ -72,11 +73,12 @@ export const tracingOverheadBench: BenchSection = {
           }
         }
         const med = (mode: string, f: (s: Sample) => number) => median(samples[mode]!.map(f));
-        const plain = med('plain', (s) => s.seconds);
+        const fastest = (mode: string) => Math.min(...samples[mode]!.map((s) => s.seconds));
+        const plain = fastest('plain');
         const target = backend === 'sys.settrace' ? '≤ 2.5×' : '≤ 1.3×';
         figures.push({ key: `${key}.plainSeconds`, label: `${key}: plain pytest run of the failing test`, value: round(plain), unit: 's' });
-        figures.push({ key: `${key}.tracedRatio`, label: `${key}: tracer (${backend}) / plain`, value: round(med('traced', (s) => s.seconds) / plain), unit: '×', target });
-        figures.push({ key: `${key}.coverageRatio`, label: `${key}: coverage mode (${backend}) / plain`, value: round(med('coverage', (s) => s.seconds) / plain), unit: '×', target });
+        figures.push({ key: `${key}.tracedRatio`, label: `${key}: tracer (${backend}) / plain`, value: round(fastest('traced') / plain), unit: '×', target, note: `median ratio ${round(med('traced', (s) => s.seconds) / med('plain', (s) => s.seconds))}` });
+        figures.push({ key: `${key}.coverageRatio`, label: `${key}: coverage mode (${backend}) / plain`, value: round(fastest('coverage') / plain), unit: '×', target, note: `median ratio ${round(med('coverage', (s) => s.seconds) / med('plain', (s) => s.seconds))}` });
         const plainMiB = med('plain', (s) => s.kib) / 1024;
         figures.push({ key: `${key}.tracedExtraMiB`, label: `${key}: tracer peak memory extra`, value: round(med('traced', (s) => s.kib) / 1024 - plainMiB), unit: 'MiB', target: '≤ 50 MiB' });
         figures.push({ key: `${key}.coverageExtraMiB`, label: `${key}: coverage mode peak memory extra`, value: round(med('coverage', (s) => s.kib) / 1024 - plainMiB), unit: 'MiB', target: '≤ 50 MiB' });
@@ -102,7 +104,7 @@ async function javaScriptOverhead(cwd: string, dir: string): Promise<Figure[]> {
   const samples: Record<'plain' | 'traced', Sample[]> = { plain: [], traced: [] };
   // One traced run first: tree-sitter's grammar loads once per process, not per trace.
   await traceTest({ cwd, test, target: { file: 'scoring.js', function: 'score' }, node });
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < rounds; round++) {
     let t = performance.now();
     const plain = await runJavaScriptTestUntraced({ cwd, test, node });
     samples.plain.push({ seconds: (performance.now() - t) / 1000, kib: kibOf(plain.stderr) });
@@ -112,13 +114,17 @@ async function javaScriptOverhead(cwd: string, dir: string): Promise<Figure[]> {
     if (traced.trace.calls.length !== 1 || plain.exitCode !== traced.exitCode) throw new Error(`node:test tracing: ${traced.trace.calls.length} calls, exit codes ${plain.exitCode} / ${traced.exitCode}`);
   }
   const med = (mode: 'plain' | 'traced', f: (s: Sample) => number) => median(samples[mode].map(f));
-  const plain = med('plain', (s) => s.seconds);
+  const fastest = (mode: 'plain' | 'traced') => Math.min(...samples[mode].map((s) => s.seconds));
+  const plain = fastest('plain');
   return [
     { key: 'jsNode.plainSeconds', label: 'js (node:test): plain run of the failing test', value: round(plain), unit: 's' },
-    { key: 'jsNode.tracedRatio', label: 'js (node:test): tracer / plain', value: round(med('traced', (s) => s.seconds) / plain), unit: '×', target: '≤ 1.5×' },
+    { key: 'jsNode.tracedRatio', label: 'js (node:test): tracer / plain', value: round(fastest('traced') / plain), unit: '×', target: '≤ 1.5×', note: `median ratio ${round(med('traced', (s) => s.seconds) / med('plain', (s) => s.seconds))}` },
     { key: 'jsNode.tracedExtraMiB', label: 'js (node:test): tracer peak memory extra', value: round((med('traced', (s) => s.kib) - med('plain', (s) => s.kib)) / 1024), unit: 'MiB', target: '≤ 50 MiB' },
   ];
 }
+
+/** Interleaved runs of each mode: the ratios compare the fastest of each. */
+const rounds = 7;
 
 function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);

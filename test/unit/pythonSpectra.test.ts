@@ -62,6 +62,22 @@ test('an endless loop fails its test at the per-test timeout, the run goes on, a
   assert.match(ranked.find((b) => b.id === odd.raisedBlock)!.reason, /timed out here/);
 });
 
+test('an endless loop stops at the line budget: at the same place on every run, before the wall-clock timeout', async () => {
+  const stops = [];
+  for (let i = 0; i < 2; i++) {
+    const { run } = await spectraOf('spin', { maxLines: 5_001, testTimeoutSeconds: 30 });
+    const odd = run.spectra.find((s) => s.testId.endsWith('test_spin_odd'))!;
+    assert.equal(odd.outcome, 'failed');
+    assert.equal(odd.timedOut, true, 'a runaway, like a timeout');
+    assert.match(odd.message ?? '', /ran more than 5001 lines of the target/);
+    const lines = Object.values(odd.hits ?? {}).reduce((a, b) => a + b, 0);
+    stops.push([lines, odd.lastBlock, odd.raisedBlock]);
+    assert.equal(run.spectra.find((s) => s.testId.endsWith('test_spin_even'))!.outcome, 'passed', 'a test within the budget is untouched');
+    assert.ok(run.elapsedMs < 25_000, `stopped by the budget, not the 30 s alarm (${run.elapsedMs} ms)`);
+  }
+  assert.deepEqual(stops[0], stops[1], 'the same stop on both runs');
+});
+
 const pytestSitePackages = spawnSync('python3', ['-c', 'import os, pytest; print(os.path.dirname(os.path.dirname(pytest.__file__)))'], { encoding: 'utf8' }).stdout.trim();
 for (const version of ['3.12.1', '3.13.0']) {
   const python = `/root/.pyenv/versions/${version}/bin/python`;

@@ -20,8 +20,13 @@ export interface PythonSpectraOptions {
   /** `python3` unless given. */
   readonly python?: string;
   readonly env?: NodeJS.ProcessEnv;
-  /** Per-test limit: an endless loop fails its test and the run goes on (default 10 s). */
+  /** Per-test limit: a test that hangs fails and the run goes on (default 10 s). */
   readonly testTimeoutSeconds?: number;
+  /**
+   * Lines of the target one test may run before it fails as timed out (default 1,000,000): an
+   * endless loop stops at the same line on every run, whatever the machine's speed.
+   */
+  readonly maxLines?: number;
   /** The whole run's limit; the process tree is killed after it (default 5 minutes). */
   readonly timeoutMs?: number;
 }
@@ -55,6 +60,8 @@ export async function runPythonSpectra(target: ResolvedTarget, options: PythonSp
       outFile,
       '--test-timeout',
       String(options.testTimeoutSeconds ?? 10),
+      '--max-lines',
+      String(options.maxLines ?? 1_000_000),
       '--',
       'pytest',
       '-p',

@@ -1,6 +1,6 @@
 """Ducktrace's coverage mode: which lines of one function each test executed (block spectra).
 
-    python -m ducktrace_spectra --plan PLAN.json --out SPECTRA.jsonl [--test-timeout S] -- pytest ARGS...
+    python -m ducktrace_spectra --plan PLAN.json --out SPECTRA.jsonl [--test-timeout S] [--max-lines N] -- pytest ARGS...
 
 One pytest run, in this process. PLAN.json is a TracePlan (src/core/trace/tracePlan.ts); only its
 file, name and firstLine are read. SPECTRA.jsonl gets one JSON object per test as soon as the test
@@ -13,6 +13,9 @@ LAST orders the lines by when they last ran within the test (a per-test counter)
 the target's innermost frame in the failure's traceback; lastLine is the last target line that ran.
 No values are recorded. Python 3.12+ uses sys.monitoring with LINE events on the target's code
 objects only; older versions sys.settrace. Every callback is guarded: tracing must never fail a test.
+A test that runs more than --max-lines lines of the target (default 1,000,000) fails with
+DucktraceTimeout at that line: where an endless loop is cut does not depend on the machine's speed,
+so its spectrum (and the ranking) is the same on every run.
 A test that runs past --test-timeout fails with DucktraceTimeout (raised again every half second,
 and a BaseException, so `except Exception` in the code under test cannot swallow it).
 """
@@ -30,12 +33,13 @@ class DucktraceTimeout(BaseException):
 
 
 class Spectra:
-    def __init__(self, plan, out_path, test_timeout):
+    def __init__(self, plan, out_path, test_timeout, max_lines=1000000):
         self.file = os.path.realpath(plan["file"])
         self.name = plan["name"]
         self.first_line = int(plan["firstLine"])
         self.out = open(out_path, "w", encoding="utf-8")
         self.test_timeout = test_timeout
+        self.max_lines = max_lines
         self.lines = {}
         self.seq = 0
         self.last_line = None
@@ -63,6 +67,9 @@ class Spectra:
 
     def hit(self, line):
         self.seq += 1
+        if self.seq > self.max_lines > 0 and self.record is not None:
+            # A BaseException: `except Exception` in the code under test cannot swallow it.
+            raise DucktraceTimeout("test ran more than %d lines of the target (ducktrace --max-lines)" % self.max_lines)
         entry = self.lines.get(line)
         if entry is None:
             self.lines[line] = [1, self.seq]
@@ -250,7 +257,7 @@ def main(args):
         raise SystemExit("ducktrace spectra: only `-- pytest ARGS...` is supported")
     with open(opts["plan"], encoding="utf-8") as f:
         plan = json.load(f)
-    sp = Spectra(plan, opts["out"], float(opts.get("test-timeout") or 0))
+    sp = Spectra(plan, opts["out"], float(opts.get("test-timeout") or 0), int(opts.get("max-lines") or 1000000))
     import pytest
 
     class _Plugin:
