@@ -14,6 +14,7 @@ tracer: `install` returns None and the caller keeps tracing every call as before
 import builtins
 import os
 import sys
+import threading
 import types
 
 # CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR: their bodies run
@@ -73,6 +74,23 @@ def find_targets(target_file, is_target):
             except Exception:
                 pass
     return found
+
+
+def install_settrace(target_file, is_target, global_trace):
+    """The sys.settrace backend of the tracer and the coverage mode: through trampolines where the
+    target can be found (`install`), else `global_trace` on every call of every thread. Returns
+    (uninstall, backend name: "settrace-entry" or "settrace")."""
+    uninstall = install(target_file, is_target, global_trace)
+    if uninstall is not None:
+        return uninstall, "settrace-entry"
+    sys.settrace(global_trace)
+    threading.settrace(global_trace)
+
+    def uninstall_global():
+        sys.settrace(None)
+        threading.settrace(None)
+
+    return uninstall_global, "settrace"
 
 
 def install(target_file, is_target, global_trace):

@@ -209,26 +209,16 @@ def install_settrace(sp):
         return None
 
     global _uninstall
-    # Only while the target runs, where it can be found (ducktrace_entry.py); else every call.
-    _uninstall = ducktrace_entry.install(sp.file, sp.is_target, global_trace)
-    if _uninstall is not None:
-        return "settrace-entry"
-    sys.settrace(global_trace)
-    threading.settrace(global_trace)
+    _uninstall, backend = ducktrace_entry.install_settrace(sp.file, sp.is_target, global_trace)
+    if backend == "settrace":
 
-    def ensure():
-        # Python switches a tracer off when an error such as RecursionError hits it: the next test needs it back.
-        if sys.gettrace() is not global_trace:
-            sys.settrace(global_trace)
+        def ensure():
+            # Python switches a tracer off when an error such as RecursionError hits it: the next test needs it back.
+            if sys.gettrace() is not global_trace:
+                sys.settrace(global_trace)
 
-    sp.ensure = ensure
-
-    def uninstall():
-        sys.settrace(None)
-        threading.settrace(None)
-
-    _uninstall = uninstall
-    return "settrace"
+        sp.ensure = ensure
+    return backend
 
 
 def install(sp):

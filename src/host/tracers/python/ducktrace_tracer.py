@@ -691,19 +691,8 @@ def install_settrace(rec):
         return None
 
     global _uninstall
-    # Only while the target runs, where it can be found (ducktrace_entry.py); else every call.
-    _uninstall = ducktrace_entry.install(rec.file, rec.is_target, global_trace)
-    if _uninstall is not None:
-        return "settrace-entry"
-    sys.settrace(global_trace)
-    threading.settrace(global_trace)
-
-    def uninstall_settrace():
-        sys.settrace(None)
-        threading.settrace(None)
-
-    _uninstall = uninstall_settrace
-    return "settrace"
+    _uninstall, backend = ducktrace_entry.install_settrace(rec.file, rec.is_target, global_trace)
+    return backend
 
 
 def _is_yield(frame):
