@@ -1,6 +1,6 @@
 // The layering rule of ARCHITECTURE.md, enforced: `vscode` is imported only under src/vscode/;
 // src/core/ imports neither Node's process and file APIs nor the host or editor layers;
-// src/host/ does not reach into the editor layer. Run by `npm test` (and `npm run lint`).
+// src/host/ does not reach into the editor layer; src/webview/ (the view's page) imports only src/core. Run by `npm test` (and `npm run lint`).
 import ts from 'typescript';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
@@ -42,7 +42,11 @@ export function checkLayers(srcRoot) {
         if (isNodeModule(spec, NODE_SIDE_EFFECTS)) problems.push(`${where}: src/core must not import Node's '${spec}' (use a port from src/host)`);
         if (target === 'host' || target === 'vscode') problems.push(`${where}: src/core must not import src/${target}`);
       }
-      if (layer === 'host' && target === 'vscode') problems.push(`${where}: src/host must not import src/vscode`);
+      if (layer === 'host' && (target === 'vscode' || target === 'webview')) problems.push(`${where}: src/host must not import src/${target}`);
+      // The webview page runs in a browser: it may import only src/core (types and pure helpers).
+      if (layer === 'webview' && !spec.startsWith('.')) problems.push(`${where}: src/webview runs in the browser and imports only src/core (found '${spec}')`);
+      if (layer === 'webview' && target !== undefined && target !== 'core' && target !== 'webview') problems.push(`${where}: src/webview may import only src/core (found src/${target})`);
+      if (layer === 'vscode' && target === 'webview') problems.push(`${where}: src/vscode loads the webview's built script; it does not import src/webview`);
     }
   };
   const lineOf = (file, pos) => readFileSync(file, 'utf8').slice(0, pos).split('\n').length;

@@ -25,6 +25,12 @@ export interface FailureToDiagnose extends FailureLocation {
   readonly actual?: string;
   /** The test's own source; read around `file:line` when absent. */
   readonly testSource?: string;
+  /**
+   * Not a failing test but an error the editor reports (a diagnostic) at `stack[0]`: the function
+   * there is the target, and its message is what the model explains. `file`/`line` stay unset
+   * (they name a test file, and there is no test).
+   */
+  readonly diagnostic?: { readonly message: string; readonly line: number; readonly source?: string };
 }
 
 export type DiagnoseEvent =
@@ -39,7 +45,10 @@ export interface DiagnoseRequest {
   readonly roots: readonly string[];
   readonly files: SourceFiles;
   readonly parser: SourceParser;
-  /** Resolved lazily, after the target is known, so a missing model still shows the blocks. */
+  /**
+   * Resolved once the target is known (so a missing model still shows the blocks) and before the
+   * traced run (so a missing model is said at once, not after the test ran).
+   */
   readonly model: () => Promise<ModelClient>;
   readonly trace?: (target: Target, blocks: readonly Block[], signal: AbortSignal | undefined) => Promise<PromptTrace | undefined>;
   /** What was tried before for this failure and why it did not work (Iterate Until Green). */
@@ -62,7 +71,13 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   const candidates = await new TargetFinder(files, parser, { roots: request.roots }).find(failure);
   const target = candidates[0];
   if (!target) {
-    return { ok: false, stage: 'target', error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve.' };
+    return {
+      ok: false,
+      stage: 'target',
+      error: failure.diagnostic
+        ? `Ducktrace found no function of this workspace at line ${failure.diagnostic.line}: it explains errors inside functions.`
+        : 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve.',
+    };
   }
   // Model output may only ever change the target file, inside the workspace: no symlink escapes.
   if (!(await insideRoots(target.file, request.roots))) {
@@ -77,6 +92,13 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   const { blocks } = await blocksOfFunction(fileText, target.language, parser, { name: target.functionName });
   onEvent?.({ type: 'target', target, blocks, fileText });
 
+  let model: ModelClient;
+  try {
+    model = await request.model();
+  } catch (err) {
+    return { ok: false, stage: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
+  }
+
   let trace: PromptTrace | undefined;
   if (request.trace && !signal?.aborted) {
     onEvent?.({ type: 'tracing' });
@@ -88,13 +110,6 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
       onEvent?.({ type: 'traced', trace: undefined, error: err instanceof Error ? err.message : String(err) });
     }
   }
-
-  let model: ModelClient;
-  try {
-    model = await request.model();
-  } catch (err) {
-    return { ok: false, stage: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
-  }
   const testExcluded = !!failure.file && matchesAnyGlob(failure.file, neverSend);
   const testSource = testExcluded ? undefined : (failure.testSource ?? (failure.file && failure.line ? await linesAround(files, failure.file, failure.line) : undefined));
   const outcome = await explainAndFix({
@@ -102,7 +117,9 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     fileText,
     target: { name: target.functionName, range: target.range, language: target.language, file: target.file },
     prompt: {
-      intent: { testName: failure.name ?? 'the failing test', testSource, message: failure.message, expected: failure.expected, actual: failure.actual },
+      intent: failure.diagnostic
+        ? { testName: `no test: an error the editor reports at line ${failure.diagnostic.line}`, message: `${failure.diagnostic.source ? `${failure.diagnostic.source}: ` : ''}${failure.diagnostic.message}` }
+        : { testName: failure.name ?? 'the failing test', testSource, message: failure.message, expected: failure.expected, actual: failure.actual },
       // The signature (and decorators) before the first block: the model needs the parameters.
       fn: { name: target.functionName, file: target.file, language: target.language, range: target.range, header: functionHeader(fileText, target.range, blocks), blocks },
       trace,

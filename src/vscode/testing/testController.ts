@@ -243,6 +243,27 @@ export class DucktraceTestController extends Disposable {
     }
   }
 
+  /**
+   * Reruns one test (by its id) in the Testing view and says how it went: what Explain and Fix
+   * shows once its change is settled.
+   */
+  async runTest(testId: string): Promise<{ state: 'passed' | 'failed' | 'not-run'; message?: string }> {
+    const item = this.itemFor(testId);
+    if (!item) return { state: 'not-run', message: 'the test is not in the Testing view' };
+    const cancel = new vscode.CancellationTokenSource();
+    let result: TestCaseResult | undefined;
+    const sub = this.onDidRun((report) => (result = report.results.find((r) => r.testId === testId) ?? result));
+    try {
+      await this.run(new vscode.TestRunRequest([item]), cancel.token);
+    } finally {
+      sub.dispose();
+      cancel.dispose();
+    }
+    if (!result) return { state: 'not-run', message: 'the run did not report the test' };
+    if (result.outcome === 'passed') return { state: 'passed' };
+    return { state: 'failed', message: result.failure?.message.split('\n')[0] ?? result.outcome };
+  }
+
   /** The item of a test id (as in a TestFailure), if discovered or run. */
   itemFor(testId: string): vscode.TestItem | undefined {
     let found: vscode.TestItem | undefined;

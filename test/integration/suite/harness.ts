@@ -75,9 +75,10 @@ export async function screenshot(name: string, timeoutMs = 20_000): Promise<void
 /** Runs every registered test in order; writes the report; rejects when any failed. */
 export async function runRegisteredTests(vscodeVersion: string, reportFile: string | undefined): Promise<void> {
   const results: TestResult[] = [];
-  const filter = process.env.DUCKTRACE_TEST_FILTER;
+  // DUCKTRACE_TEST_FILTER: a part of a test title, or several separated by '|'.
+  const filters = (process.env.DUCKTRACE_TEST_FILTER ?? '').split('|').filter(Boolean);
   for (const c of cases) {
-    if (filter && !c.name.includes(filter)) continue;
+    if (filters.length && !filters.some((f) => c.name.includes(f))) continue;
     const started = Date.now();
     try {
       await withTimeout(Promise.resolve().then(c.fn), c.timeoutMs, `test "${c.name}"`);

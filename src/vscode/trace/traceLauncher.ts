@@ -1,0 +1,57 @@
+// The editor's one way to rerun a test under Ducktrace's tracer, for Explain and Fix (values in the
+// prompt) and Trace Failing Test (values inline): which folder it runs in, how the tracer's
+// `--test` names the test, which Python. One rule for both, so they trace the same run.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Target } from '../../core/blocks/targetFinder';
+import type { Framework } from '../../core/failures/testFailure';
+import { pytestNodeId } from '../../host/loop/fsLoopPorts';
+import type { TraceRun } from '../../host/tracers/pythonTracer';
+import { traceTest } from '../../host/tracers/traceTest';
+import { pythonInterpreter } from '../testing/pythonInterpreter';
+
+/** The test to rerun: a TestFailure fits. */
+export interface TraceableTest {
+  readonly testId: string;
+  readonly name: string;
+  readonly file: string;
+  readonly framework?: Framework;
+}
+
+export interface LaunchedTrace {
+  readonly run: TraceRun;
+  readonly cwd: string;
+  readonly selector: string;
+}
+
+export class TraceLauncher {
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  /** Reruns `test` with `target` traced. Throws with a message when it cannot be run. */
+  async trace(test: TraceableTest, target: Target): Promise<LaunchedTrace> {
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.file)) ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(test.file));
+    if (!folder) throw new Error(`${target.file} is outside the workspace folders`);
+    const { cwd, selector } = testSelector(test, target, folder.uri.fsPath);
+    const python = target.language === 'python' ? await pythonInterpreter(folder.uri) : undefined;
+    const framework = test.framework && test.framework !== 'pytest' ? test.framework : undefined;
+    const started = Date.now();
+    const run = await traceTest({ cwd, test: selector, target: { file: target.file, function: target.functionName }, python, ...(framework ? { framework } : {}) });
+    this.log.info(`Traced ${target.functionName} in ${selector}: ${run.trace.calls.length} call(s), ${run.trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
+    return { run, cwd, selector };
+  }
+}
+
+/**
+ * Where to run the test and how the tracer's `--test` names it: pytest's node id relative to the
+ * workspace folder; JavaScript `FILE::NAME` from the test file's package folder (jest and vitest
+ * select by the full name with its suites, node's runner by the test's own name).
+ */
+export function testSelector(test: TraceableTest, target: Pick<Target, 'language'>, folder: string): { cwd: string; selector: string } {
+  if (target.language === 'python') return { cwd: folder, selector: pytestNodeId(test.testId, folder) };
+  let cwd = path.dirname(test.file);
+  while (!fs.existsSync(path.join(cwd, 'package.json')) && cwd !== folder && path.dirname(cwd) !== cwd) cwd = path.dirname(cwd);
+  const fullName = test.testId.startsWith(`${test.file}::`) ? test.testId.slice(test.file.length + 2) : test.name;
+  const names = test.framework === 'node' ? test.name : fullName;
+  return { cwd, selector: `${path.relative(cwd, test.file)}::${names}` };
+}
