@@ -175,7 +175,8 @@ function render(s: ExplanationState | undefined): void {
   }
   const idle = s.phase === 'idle';
   const loopEnded = !!s.loop?.summary;
-  // 1. What is happening now: the status of the running session, its Cancel, its error.
+  // 1. What is newest: a stopped loop's summary; else the running session's status, Cancel, error.
+  if (s.loop && loopEnded) root.append(loopHead(s.loop));
   if (!idle) {
     const busy = busyPhases.includes(s.phase);
     root.append(
@@ -187,17 +188,17 @@ function render(s: ExplanationState | undefined): void {
     const toolbar = h('div', { class: 'toolbar' });
     if (busy) toolbar.append(button('Cancel', 'Cancel the request', { type: 'cancel' }));
     else if (s.traceTable) toolbar.append(button('Explain and Fix', 'Ask the model about this failing test, with these values', { type: 'explainTraced' }));
-    else if (!s.loop || loopEnded) toolbar.append(button('Retry', 'Ask again from the start', { type: 'retry' }));
+    else if (!s.loop) toolbar.append(button('Retry', 'Ask again from the start', { type: 'retry' }));
     if (s.hasPrompt) toolbar.append(button('Show Prompt', 'Show exactly what was sent to the model', { type: 'showPrompt' }, 'secondary'));
-    root.append(toolbar);
+    if (toolbar.childElementCount) root.append(toolbar);
     if (s.error) {
       const err = h('div', { class: 'error', role: 'alert' }, [h('strong', {}, ['Error: ']), s.error.message]);
       if (s.error.action) err.append(' ', button(s.error.action, s.error.action, { type: 'action', action: s.error.action }));
       root.append(err);
     }
   }
-  // 2. The loop: its summary once it stopped (newer than its last diagnosis), or what it does now.
-  if (s.loop) root.append(loopHead(s.loop));
+  // 2. A running loop: what it does now.
+  if (s.loop && !loopEnded) root.append(loopHead(s.loop));
 
   // 3. The present session.
   if (s.test) {

@@ -5,40 +5,24 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { ensureInstalled, installVsix, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 import { zipEntries } from '../support/zipEntries.mjs';
+import { iterateJavaScriptReview } from './iterateJavaScript.mjs';
 import { reloadDuringIterate } from './reloadDuringIterate.mjs';
+import { runCommand as paletteCommand, vsixPath } from './workbench.mjs';
 
-const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
-const vsix = join(repoRoot, `ducktrace-${version}.vsix`);
+// `--only TEXT` (repeatable): run the packaging checks and the steps whose name contains TEXT.
+const only = process.argv.flatMap((a, i, all) => (a === '--only' && all[i + 1] ? [all[i + 1]] : []));
+const vsix = vsixPath();
 const shots = join(repoRoot, 'test-results/e2e');
 mkdirSync(shots, { recursive: true });
 ensureInstalled();
 
-/** Runs a command from the command palette, retrying while the workbench is still loading. */
-async function runCommand(page, title) {
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 15_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    try {
-      await row.waitFor({ timeout: 5_000 });
-      await page.keyboard.press('Enter');
-      return;
-    } catch (err) {
-      if (attempt === 4) {
-        await page.screenshot({ path: join(shots, 'command-palette-failure.png') });
-        throw new Error(`"${title}" never showed in the command palette: ${err.message}`);
-      }
-    }
-  }
-}
+const runCommand = (page, title) => paletteCommand(page, title, shots);
 
 const work = tempDir('e2e');
 const userDataDir = join(work, 'user-data');
 const results = [];
 async function step(name, fn) {
+  if (only.length && !only.some((o) => name.includes(o)) && !name.startsWith('the .vsix')) return;
   const started = Date.now();
   try {
     await fn();
@@ -86,9 +70,10 @@ await step('the .vsix installs with the VS Code CLI', () => {
   if (!/successfully installed/i.test(out)) throw new Error(out);
 });
 
-const server = await startServer({ userDataDir, extensionsDir, logFile: join(shots, 'server.log') });
-const browser = await launchBrowser();
-try {
+const sampleWorkspaceSteps = !only.length || only.some((o) => 'the workbench opens the sample workspace Ducktrace Show Log installed Testing view'.includes(o));
+const server = sampleWorkspaceSteps ? await startServer({ userDataDir, extensionsDir, logFile: join(shots, 'server.log') }) : undefined;
+const browser = sampleWorkspaceSteps ? await launchBrowser() : undefined;
+if (browser) try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await step('the workbench opens the sample workspace', async () => {
     await page.goto(server.url(workspace));
@@ -159,7 +144,10 @@ try {
   await server.stop();
 }
 
-// Each with its own server, user data and workspace (test/e2e/reloadDuringIterate.mjs).
+// Each with its own server, user data and workspace.
+await step('issue 15.1: Iterate Until Green on a JavaScript project in review mode, each proposal accepted with its CodeLens: every accepted change is saved before the rerun, the applied CodeLens goes, the report is green and node --test agrees', () =>
+  iterateJavaScriptReview({ extensionsDir, shots }),
+);
 await step('fault: window reload in the middle of Iterate Until Green ("Developer: Reload Window"): the recovery notification offers the checkpoint, Restore gives back the exact bytes, the old extension host is gone', () =>
   reloadDuringIterate({ runCommand, launchBrowser, extensionsDir, shots, how: 'command', choice: 'Restore' }),
 );

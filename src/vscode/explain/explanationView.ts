@@ -63,8 +63,19 @@ export class ExplanationView extends Disposable implements vscode.WebviewViewPro
     }, 50);
   }
 
+  /**
+   * Shows the view without taking the focus from the editor (a blurred editor, for one, skips
+   * its CodeLens refreshes). The first time, the view has to be opened: the focus goes back to
+   * the editor that had it.
+   */
   async reveal(): Promise<void> {
+    if (this.view) {
+      this.view.show(true);
+      return;
+    }
+    const editor = vscode.window.activeTextEditor;
     await vscode.commands.executeCommand(`${ExplanationView.viewId}.focus`);
+    if (editor) await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, preserveFocus: false, preview: false });
   }
 
   private post(): void {

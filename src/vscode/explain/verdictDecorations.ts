@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { Block } from '../../core/blocks/basicBlocks';
 import type { BlockVerdict } from '../../core/duck/diagnosis';
+import { markdownText, parseMarkdown } from '../../core/view/markdown';
 import { DocumentDecorations } from '../decorations/documentDecorations';
 import { Disposable } from '../disposable';
 
@@ -28,9 +29,10 @@ export class VerdictDecorations extends Disposable {
       if (!block) continue;
       const line = block.range.start.line - 1;
       const hover = new vscode.MarkdownString(`**Ducktrace · block ${block.id}: ${v.correct ? 'looks correct ✓' : 'looks wrong ✗'}**\n\n`);
-      hover.appendText(v.why);
+      hover.appendMarkdown(v.why);
+      hover.supportHtml = false;
       // The editor clamps the column to the line's end, where the reason is drawn.
-      const item = { range: new vscode.Range(line, 0, line, 100_000), hoverMessage: hover, renderOptions: v.correct ? undefined : { after: { contentText: `✗ ${truncate(v.why, 80)}` } } };
+      const item = { range: new vscode.Range(line, 0, line, 100_000), hoverMessage: hover, renderOptions: v.correct ? undefined : { after: { contentText: `✗ ${truncate(markdownText(parseMarkdown(v.why)).replace(/\s+/g, ' '), 80)}` } } };
       (v.correct ? ok : bad).push(item);
     }
     this.decorations.show(vscode.Uri.file(file), { ok, bad });

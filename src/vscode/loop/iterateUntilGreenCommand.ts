@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createTwoFilesPatch } from 'diff';
+import type { RerunView } from '../../core/view/explanationState';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import type { TestCaseResult, TestFailure } from '../../core/failures/testFailure';
 import { describeOutcome, describePhase, iterateUntilGreen, revertAll, type FixProposal, type IterationRecord, type LoopFailure, type LoopPorts, type LoopSummary, type TestRun } from '../../core/loop/iterateUntilGreen';
@@ -87,6 +88,9 @@ export class IterateUntilGreen extends Disposable {
                   this.presenter.loopEvent({ type: 'loop-status', status: text });
                 } else {
                   this.log.info(`Iteration ${e.record.iteration} (${e.record.testName}): ${e.record.result}: ${e.record.detail}`);
+                  // The iteration's session says what the rerun after its change showed.
+                  const rerun = rerunOf(e.record);
+                  if (rerun && this.presenter.sessionState.test?.name === e.record.testName) this.presenter.dispatch({ type: 'rerun', rerun });
                   this.presenter.loopEvent({ type: 'loop-iteration', entry: timelineEntry(e.record) });
                 }
               },
@@ -244,6 +248,7 @@ export class IterateUntilGreen extends Disposable {
     const uri = vscode.Uri.file(file);
     const reviewed = await this.proposals.propose(uri, newText, { title: 'Iterate Until Green', save: 'always' });
     if (!reviewed) return (await vscode.workspace.openTextDocument(uri)).getText();
+    this.presenter.dispatch({ type: 'proposed', file: vscode.workspace.asRelativePath(uri) });
     await vscode.window.showTextDocument(uri, { preview: false });
     // A cancelled loop leaves nothing half-applied: the open hunks are rejected.
     const onAbort = () => void this.proposals.rejectAll(uri);
@@ -255,6 +260,7 @@ export class IterateUntilGreen extends Disposable {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+    this.presenter.dispatch({ type: 'settled', acceptedAny: settled.acceptedAny });
     const doc = await vscode.workspace.openTextDocument(uri);
     if (settled.acceptedAny && !settled.saved) throw new Error(`Ducktrace could not save ${vscode.workspace.asRelativePath(uri)}; the loop stopped so that the tests do not run on the old file. The accepted changes are in the editor, unsaved.`);
     return doc.getText();
@@ -334,4 +340,18 @@ function summaryView(s: LoopSummary, finalRun: string | undefined) {
     changedFiles: [...s.originals.keys()].map((f) => vscode.workspace.asRelativePath(f)),
     ...(finalRun ? { finalRun } : {}),
   };
+}
+
+/** What the tests said about an iteration's own test after its change, for the view. */
+function rerunOf(r: IterationRecord): RerunView | undefined {
+  switch (r.result) {
+    case 'fixed':
+      return { state: 'passed' };
+    case 'progress':
+    case 'no-progress':
+    case 'reverted':
+      return r.before !== r.after || r.result === 'reverted' ? { state: 'failed', message: r.detail } : undefined;
+    default:
+      return undefined;
+  }
 }

@@ -9,6 +9,7 @@
 // - per hunk a CodeLens row: Accept, Reject, Side by Side (or, when stale, Ask Again / Dismiss).
 import * as vscode from 'vscode';
 import { hunkLines, openHunks, proposedText, type Hunk } from '../../core/patch/proposal';
+import { hunkEdit } from '../../core/patch/hunkEdit';
 import { proposalNotes } from '../../core/patch/proposalNotes';
 import { CommandIds } from '../commandIds';
 import { Disposable } from '../disposable';
@@ -87,7 +88,11 @@ export class InlineDiff extends Disposable implements vscode.CodeLensProvider {
     const lenses: vscode.CodeLens[] = [];
     hunks.forEach((hunk, i) => {
       const { startLine, oldLineCount, newLineCount } = hunkLines(text, hunk);
-      const at = new vscode.Range(startLine, 0, startLine, 0);
+      // The lens spans the text the hunk replaces: the editor drops it the moment an edit
+      // replaces that text (its decoration collapses), without waiting for the next refresh,
+      // which VS Code skips while the editor is not focused.
+      const edit = hunkEdit(text, hunk);
+      const at = edit.end > edit.start ? new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end)) : new vscode.Range(startLine, 0, startLine, 0);
       const ref: HunkRef = { uri: document.uri, hunkId: hunk.id };
       const label = `Ducktrace ${i + 1}/${hunks.length}: ${describe(oldLineCount, newLineCount)}`;
       if (hunk.state === 'stale') {

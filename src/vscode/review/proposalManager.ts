@@ -13,6 +13,7 @@ import {
   type Hunk,
   type Proposal,
 } from '../../core/patch/proposal';
+import { hunkEdit } from '../../core/patch/hunkEdit';
 import { Disposable } from '../disposable';
 import { reviewSettings } from '../settings';
 
@@ -155,12 +156,11 @@ export class ProposalManager extends Disposable {
       });
       return false;
     }
-    const range = new vscode.Range(doc.positionAt(hunk.start), doc.positionAt(hunk.end));
-    const edit = new vscode.WorkspaceEdit();
-    edit.replace(ref.uri, range, hunk.newText);
+    const edit = hunkEdit(doc.getText(), hunk);
+    const range = new vscode.Range(doc.positionAt(edit.start), doc.positionAt(edit.end));
     // Settled before the edit lands, so our own change event does not mark it stale.
     markSettled(reviewed.proposal, hunk.id, 'accepted');
-    const applied = await vscode.workspace.applyEdit(edit);
+    const applied = await replaceAsOneStep(doc, range, edit.text);
     if (!applied) {
       hunk.state = 'pending';
       this.changed.fire(ref.uri);
@@ -289,4 +289,22 @@ export async function saveDocument(uri: vscode.Uri): Promise<boolean> {
     }
   }
   return false;
+}
+
+/**
+ * Replaces a range as one undo step. Through the document's editor when one is visible: its edit
+ * replaces the range as given, so the hunk's CodeLens (which spans that range) goes with it at
+ * once; a workspace edit is applied as a smaller diff, which leaves the CodeLens until the editor
+ * next asks for CodeLenses (not while it is unfocused).
+ */
+async function replaceAsOneStep(doc: vscode.TextDocument, range: vscode.Range, text: string): Promise<boolean> {
+  const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+  if (editor) {
+    const version = doc.version;
+    if (await editor.edit((b) => b.replace(range, text), { undoStopBefore: true, undoStopAfter: true })) return true;
+    if (doc.version !== version) return false; // something else changed it meanwhile: not blindly again
+  }
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, range, text);
+  return vscode.workspace.applyEdit(edit);
 }
