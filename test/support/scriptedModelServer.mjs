@@ -19,7 +19,8 @@
 //   { jsonBody: 'raw text' }                answer 200 application/json with this body as is
 //                                           (a server that ignores `stream: true`, or a broken one)
 //   { delayMs: 200, ... }                   wait before answering (and between stream chunks)
-// When the script runs out, the last step repeats. Every request is recorded in `requests`.
+// When the script runs out, the last step repeats. Every request is recorded in `requests` (with
+// `at`, when it arrived).
 // `routes` ([{ when: 'text', ...step }]) answer by content instead: the first route whose `when`
 // occurs in the request's messages wins (each route once unless `repeat: true`), before the script.
 // `unsupportedParams` (e.g. ['max_tokens']) makes every request carrying one of them fail with 400
@@ -59,7 +60,7 @@ export async function startScriptedModelServer({ steps = [], routes = [], model 
     } catch {
       return json(res, 400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
     }
-    requests.push({ body, headers: req.headers, path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    requests.push({ body, headers: req.headers, path: url.pathname, query: Object.fromEntries(url.searchParams), at: Date.now() });
     const unsupported = unsupportedParams.find((p) => body[p] !== undefined);
     if (unsupported) {
       const instead = unsupported === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens';

@@ -3,6 +3,7 @@
 // files are byte-identical afterwards, the message says what happened, and nothing is left running.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +120,48 @@ test('fault: a 429 whose retry-after outlasts the budget ends at once', async ()
   const { result, requests } = await diagnoseWith([{ status: 429, retryAfter: 600 }], { maxRetries: 2 });
   expectModelFailure(result, 'rateLimited', /asked to wait 600 s before trying again, more than the/);
   assert.equal(requests, 1);
+});
+
+// ---- the CLI: `ducktrace fix` as a process, against a model that never answers ----
+
+/** Runs the CLI as users do; resolves with its exit code and output once the process has ended. */
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    // A guard against a hang of this test, not a measurement: the budget below is 3 s.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('fault: `ducktrace fix --write` against a server that never answers ends after one request within its budget, and says why', async () => {
+  const s = await server([{ hang: true }]);
+  try {
+    await onCopy(['loop', 'python'], async (dir) => {
+      const run = await runCli(['fix', '--cwd', dir, '--write', '--json'], { DUCKTRACE_BASE_URL: s.baseURL, DUCKTRACE_MODEL: 'scripted', DUCKTRACE_MODEL_TIMEOUT_SECONDS: '3' });
+      assert.equal(run.code, 1, run.stderr);
+      const report = JSON.parse(run.stdout) as { stop: string; message: string; iterations: { result: string; detail: string }[] };
+      assert.equal(report.stop, 'error', report.message);
+      assert.match(report.message, /Stopped: the model could not be asked\. The model server at .* sent no answer within 1\.5 s \(the request was sent but nothing came back, not even the response headers\)\. .*raise DUCKTRACE_MODEL_TIMEOUT_SECONDS/);
+      assert.deepEqual(report.iterations.map((i) => i.result), ['model-error'], 'one question, then the loop stopped (two tests fail)');
+      assert.equal(s.requests.length, 1, 'the server saw one request: no retries, no second failure asked about');
+      // The dry run (no --write) stops the same way instead of asking about each failing test.
+      const dry = await runCli(['fix', '--cwd', dir], { DUCKTRACE_BASE_URL: s.baseURL, DUCKTRACE_MODEL: 'scripted', DUCKTRACE_MODEL_TIMEOUT_SECONDS: '3' });
+      assert.equal(dry.code, 1, dry.stderr);
+      assert.match(dry.stdout, /Dry run stopped: the model could not be asked\. .*sent no answer within 1\.5 s/);
+      assert.equal(s.requests.length, 2);
+    });
+  } finally {
+    await s.close();
+  }
 });
 
 // ---- the test process: hang, crash, kill; through the runner and through the tracer ----
