@@ -89,11 +89,15 @@ export class RequestWatch {
   private readonly totalTimer: ReturnType<typeof setTimeout>;
   private readonly onCallerAbort = () => this.fail(new ModelError('cancelled', 'The request was cancelled.'));
 
-  /** `where`: the model as a sentence's subject, e.g. "The model server at http://…/v1". */
+  /**
+   * `where`: the model as a sentence's subject, e.g. "The model server at http://…/v1".
+   * `http`: the request goes over HTTP, so "not even the response headers" means something.
+   */
   constructor(
     readonly limits: ModelLimits,
     private readonly where: string,
     private readonly callerSignal?: AbortSignal,
+    private readonly options: { readonly http?: boolean } = {},
   ) {
     this.signal = this.controller.signal;
     this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
@@ -197,7 +201,7 @@ export class RequestWatch {
     const what =
       this.phase === 'accepted'
         ? 'the server accepted the request but sent nothing'
-        : 'the request was sent but nothing came back, not even the response headers';
+        : `the request was sent but nothing came back${this.options.http ? ', not even the response headers' : ''}`;
     return new ModelError(
       'timeout',
       `${this.where} sent no answer within ${formatSeconds(ms)} (${what}). It may be overloaded or still loading the model: retry, or raise ${this.limits.names.total}.`,

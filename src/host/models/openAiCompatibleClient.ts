@@ -67,7 +67,7 @@ export class OpenAiCompatibleClient implements ModelClient {
 
   async chat(request: ChatRequest): Promise<ChatResult> {
     if (request.signal?.aborted) throw new ModelError('cancelled', 'The request was cancelled.');
-    const watch = new RequestWatch(this.limits, `The model server at ${this.endpoint.baseUrl}`, request.signal);
+    const watch = new RequestWatch(this.limits, `The model server at ${this.endpoint.baseUrl}`, request.signal, { http: true });
     let useSchema = !!request.schema && this.structuredOutput;
     let tokenParamSwitched = false;
     let retries = 0;
