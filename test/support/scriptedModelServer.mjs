@@ -14,7 +14,8 @@
 //   { disconnectAfter: 'partial text' }     stream some text, then drop the connection
 //   { endAfter: 'partial text' }            stream some text, then end the response cleanly with
 //                                           neither a finish_reason nor [DONE]
-//   { endless: true, chunkDelayMs: 0 }      stream 'x' chunks until the client goes away
+//   { endless: true, chunkDelayMs: 0 }      stream 'x' chunks until the client goes away (each
+//                                           `chunkSize` long, or the step's own `chunkSize`)
 //   { malformed: true }                     stream bytes that are not SSE JSON
 //   { jsonBody: 'raw text' }                answer 200 application/json with this body as is
 //                                           (a server that ignores `stream: true`, or a broken one)
@@ -107,7 +108,7 @@ export async function startScriptedModelServer({ steps = [], routes = [], model 
       res.on('close', () => (gone = true));
       while (!gone && !res.destroyed) {
         // Respect back-pressure so an endless stream does not fill this process's memory.
-        if (!send({ content: 'x'.repeat(chunkSize) })) await new Promise((r) => res.once('drain', r).once('close', r));
+        if (!send({ content: 'x'.repeat(step.chunkSize ?? chunkSize) })) await new Promise((r) => res.once('drain', r).once('close', r));
         await sleep(step.chunkDelayMs ?? 0);
       }
       return;

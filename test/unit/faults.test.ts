@@ -84,7 +84,7 @@ test('fault: the model stalls mid-stream: stopped at the idle limit', async () =
 });
 
 test('fault: the model streams forever: stopped at the reply cap', async () => {
-  const { result, requests } = await diagnoseWith([{ endless: true }], { timeoutMs: 60_000, maxReplyBytes: 32 * 1024 });
+  const { result, requests } = await diagnoseWith([{ endless: true, chunkSize: 1024 }], { timeoutMs: 60_000, maxReplyBytes: 32 * 1024 });
   expectModelFailure(result, 'tooLarge', /kept streaming past 32 KB/);
   assert.equal(requests, 1, 'not asked again');
 });
