@@ -19,6 +19,7 @@
 //   { malformed: true }                     stream bytes that are not SSE JSON
 //   { jsonBody: 'raw text' }                answer 200 application/json with this body as is
 //                                           (a server that ignores `stream: true`, or a broken one)
+//   { body: 'text', contentType: 'text/html' } answer 200 with this body and content type
 //   { delayMs: 200, ... }                   wait before answering (and between stream chunks)
 // When the script runs out, the last step repeats. Every request is recorded in `requests` (with
 // `at`, when it arrived).
@@ -70,9 +71,9 @@ export async function startScriptedModelServer({ steps = [], routes = [], model 
     const step = next(body);
     if (step.delayMs) await sleep(step.delayMs);
     if (step.hang) return; // the client's timeout or abort must end this
-    if (step.jsonBody !== undefined) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(step.jsonBody);
+    if (step.jsonBody !== undefined || step.body !== undefined) {
+      res.writeHead(200, { 'content-type': step.contentType ?? 'application/json' });
+      return res.end(step.jsonBody ?? step.body);
     }
     if (step.status) {
       const headers = step.retryAfter !== undefined ? { 'retry-after': String(step.retryAfter) } : {};

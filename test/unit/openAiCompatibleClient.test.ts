@@ -227,7 +227,8 @@ test('an endless fast stream: stopped at the reply cap, naming it', async () => 
 test('an endless slow stream: stopped at the total time, never given more', async () => {
   const s = await server([{ endless: true, chunkDelayMs: 100 }]);
   try {
-    await expectModelError(budgeted(s, { timeoutMs: 1500 }).chat(ask), 'timeout', /kept streaming past 1\.5 s \(\d+(\.\d)? (bytes|KB) so far\); stopped\. Lower ducktrace\.model\.maxOutputTokens, or raise ducktrace\.model\.timeoutSeconds/);
+    // The idle limit as long as the total: a slow machine's pause between chunks cannot end it first.
+    await expectModelError(budgeted(s, { timeoutMs: 1500, limits: { idleMs: 1500 } }).chat(ask), 'timeout', /kept streaming past 1\.5 s \(\d+(\.\d)? (bytes|KB) so far\); stopped\. Lower ducktrace\.model\.maxOutputTokens, or raise ducktrace\.model\.timeoutSeconds/);
     assert.equal(s.requests.length, 1);
   } finally {
     await s.close();
@@ -252,6 +253,15 @@ test('a server that ignores stream: true and answers one JSON completion is unde
     assert.equal(result.text, 'The loop skips index 0.');
     assert.deepEqual(pieces, ['The loop skips index 0.']);
     assert.deepEqual(result.usage, { inputTokens: 12, outputTokens: 6 });
+  } finally {
+    await s.close();
+  }
+});
+
+test('a web page where the API should be (a wrong base URL): no stream events, the page quoted', async () => {
+  const s = await server([{ body: '<!doctype html><html><title>Welcome</title></html>', contentType: 'text/html' }]);
+  try {
+    await expectModelError(budgeted(s).chat(ask), 'malformed', /sent no OpenAI stream events \(text\/html, it starts: "<!doctype html><html><title>Welcome<\/title><\/html>"\)\. Check the base URL/);
   } finally {
     await s.close();
   }

@@ -47,7 +47,7 @@ export class OpenAiCompatibleClient implements ModelClient {
     this.maxRetries = Math.max(0, endpoint.maxRetries ?? 2);
     this.tokenParam = tokenParamFor(endpoint.model);
     // The budget is enforced here: the package neither retries nor keeps its own clock.
-    const common = { apiKey: endpoint.apiKey || 'not-needed', timeout: this.limits.totalMs + 1000, maxRetries: 0 };
+    const common = { apiKey: endpoint.apiKey || 'not-needed', timeout: Math.ceil(this.limits.totalMs) + 1000, maxRetries: 0 };
     this.client = endpoint.azureApiVersion
       ? new AzureOpenAI({ ...common, endpoint: endpoint.baseUrl, apiVersion: endpoint.azureApiVersion, deployment: endpoint.model })
       : new OpenAI({ ...common, baseURL: normaliseBaseUrl(endpoint.baseUrl), organization: endpoint.organization || null });
@@ -138,12 +138,10 @@ export class OpenAiCompatibleClient implements ModelClient {
         },
       }),
     );
+    // A JSON body where a stream was asked for; anything else is read as server-sent events (some
+    // servers label them text/plain), and a body with no events in it is reported as such.
     const contentType = response.headers.get('content-type') ?? '';
     if (/json/i.test(contentType)) return this.jsonBody(await watch.race(new Response(counted).text()), request, watch, useSchema);
-    if (contentType && !/event-stream/i.test(contentType)) {
-      const text = await watch.race(new Response(counted).text());
-      throw new ModelError('malformed', `The model server at ${this.endpoint.baseUrl} answered with ${contentType.split(';')[0]}, not an OpenAI chat stream (${firstBytes(text)}). Check the base URL (it usually ends in /v1).`);
-    }
 
     const stream = Stream.fromSSEResponse<ChatCompletionChunk>(new Response(counted, { status: response.status, headers: response.headers }), new AbortController());
     const chunks = stream[Symbol.asyncIterator]();
@@ -176,7 +174,8 @@ export class OpenAiCompatibleClient implements ModelClient {
     watch.check();
     if (!finish && !seen.done) {
       if (events === 0 && watch.rawBytes > 0) {
-        throw new ModelError('malformed', `The model server at ${this.endpoint.baseUrl} sent no OpenAI stream events (${firstBytes(seen.head)}). Check the base URL (it usually ends in /v1).`);
+        const type = contentType ? `${contentType.split(';')[0]}, ` : '';
+        throw new ModelError('malformed', `The model server at ${this.endpoint.baseUrl} sent no OpenAI stream events (${type}${firstBytes(seen.head)}). Check the base URL (it usually ends in /v1).`);
       }
       throw streamCutError(this.endpoint.baseUrl, watch.textBytes);
     }
