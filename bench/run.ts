@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blocksBench } from './blocksBench';
+import { explainLatencyBench } from './explainLatencyBench';
 import { fixRateBench } from './fixRateBench';
 import { modelBudgetBench } from './modelBudgetBench';
 import { pipelineBench } from './pipelineBench';
@@ -13,7 +14,7 @@ import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, fixRateBench, modelBudgetBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, explainLatencyBench, pipelineBench, fixRateBench, modelBudgetBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -130,8 +130,11 @@ class Ducktrace extends Disposable {
           if (!shown) {
             if (presenter.sessionState.traceTable) presenter.clearSession();
           } else {
-            // Stepping through the calls of the same trace stays one session of the view.
-            presenter.replace(traceSession(shown), shown.trace === shownTrace);
+            // Stepping through the calls of the same trace stays one session of the view; a new
+            // trace shows its table (the view opens without taking the focus).
+            const same = shown.trace === shownTrace;
+            presenter.replace(traceSession(shown), same);
+            if (!same) void presenter.reveal();
           }
           shownTrace = shown?.trace;
           tracedTestId = shown?.test.testId;

@@ -5,7 +5,12 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { ensureInstalled, installVsix, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 import { zipEntries } from '../support/zipEntries.mjs';
+import { diagnosticQuickFix } from './diagnosticQuickFix.mjs';
+import { ducktraceViewShowsThePresent } from './ducktraceView.mjs';
+import { firstRunWithoutModel } from './firstRun.mjs';
 import { iterateJavaScriptReview } from './iterateJavaScript.mjs';
+import { multiHunkReview } from './multiHunk.mjs';
+import { traceFailingTestAtCursor } from './traceFailingTest.mjs';
 import { reloadDuringIterate } from './reloadDuringIterate.mjs';
 import { runCommand as paletteCommand, vsixPath } from './workbench.mjs';
 
@@ -145,6 +150,21 @@ if (browser) try {
 }
 
 // Each with its own server, user data and workspace.
+await step('issue 15.2: the Quick Fix "Explain and fix with Ducktrace" is offered on an error inside a function, not outside; with no test reaching it the function is explained and fixed from its blocks and the error, saying no values were recorded', () =>
+  diagnosticQuickFix({ extensionsDir, shots }),
+);
+await step('issue 15.3: the Ducktrace view shows the present: rendered markdown, "now passes" after Accept (and the CodeLens of the passing test goes), Revert All retires the loop summary, a new session on top with the loop below', () =>
+  ducktraceViewShowsThePresent({ extensionsDir, shots }),
+);
+await step('issue 15.4: first run with no model: said before the traced run, in a toast that names Ducktrace once; after choosing a model the request continues without Retry', () =>
+  firstRunWithoutModel({ extensionsDir, shots }),
+);
+await step('issue 15.5: Trace Failing Test with the cursor in one of two failing tests traces it without asking; inline values show what each block changed; the trace table scrolls sideways', () =>
+  traceFailingTestAtCursor({ extensionsDir, shots }),
+);
+await step('issue 15.9 and 15.6: a three-hunk proposal: Accept, Reject, Accept with the CodeLenses, then Undo: the file is exactly as expected; the terminal panel stays, no Comments panel', () =>
+  multiHunkReview({ extensionsDir, shots }),
+);
 await step('issue 15.1: Iterate Until Green on a JavaScript project in review mode, each proposal accepted with its CodeLens: every accepted change is saved before the rerun, the applied CodeLens goes, the report is green and node --test agrees', () =>
   iterateJavaScriptReview({ extensionsDir, shots }),
 );

@@ -62,9 +62,10 @@ export async function until(what, check, timeoutMs = 60_000, everyMs = 250) {
 /**
  * A workbench on a fresh workspace: `files` maps relative paths to contents (or `from:` a fixture
  * path under test/fixtures/workspace), `settings` are user settings, `devExtensions` folders of test
- * helper extensions to load too. Returns the page and helpers; `close()` stops everything.
+ * helper extensions to load too; with `activates` (default) it waits until the workspace's tests
+ * have activated Ducktrace. Returns the page and helpers; `close()` stops everything.
  */
-export async function openWorkbench({ name, files, settings = {}, extensionsDir, shots, logName = name, devExtensions = [] }) {
+export async function openWorkbench({ name, files, settings = {}, extensionsDir, shots, logName = name, devExtensions = [], activates = true }) {
   const work = tempDir(`e2e-${name}`);
   const userDataDir = join(work, 'user-data');
   const workspace = join(work, 'workspace');
@@ -91,6 +92,8 @@ export async function openWorkbench({ name, files, settings = {}, extensionsDir,
     await page.goto(server.url(workspace, devExtensions.length ? devExtensions.map((dir) => ['extensionDevelopmentPath', server.remote(dir)]) : undefined));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    // A workspace with tests activates Ducktrace at start-up; commands that need it wait for that.
+    if (activates) await until('Ducktrace to activate', () => ducktraceLog(userDataDir).some((l) => /Ducktrace \S+ activated/.test(l)), 90_000);
   } catch (err) {
     await close();
     throw err;
@@ -130,7 +133,7 @@ export async function openFile(page, relPath) {
   }
 }
 
-/** Moves the cursor of the active editor to a 1-based line (Go to Line). */
+/** Moves the cursor of the active editor to a 1-based line, or `line:column` (Go to Line). */
 export async function goToLine(page, line) {
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input');

@@ -1,7 +1,11 @@
 // The "Ducktrace" test controller: discovers the tests of every workspace folder with each
-// framework's own collection (or by reading JS test files), runs them through the host adapters,
-// and reports each result on its item, failures with message, expected/actual, location and stack.
+// framework's own collection (or by reading JS test files), then file by file as test files are
+// opened, saved, created or deleted; runs them through the host adapters, or under the debugger
+// (Debug profile); and reports each result on its item, failures with message, expected/actual,
+// location and stack. Items are found by test id in a map, not by walking the tree.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import { testIdOf, type DiscoveredTest, type Framework, type TestCaseResult, type TestFailure, type TestRunReport } from '../../core/failures/testFailure';
 import type { RunSelection } from '../../host/runners/adapter';
 import { findTestProjects, type TestProject } from '../../host/runners/projects';
@@ -10,6 +14,10 @@ import { Disposable } from '../disposable';
 import { testSettings } from '../settings';
 import type { FailureStore } from './failureStore';
 import { pythonInterpreter } from './pythonInterpreter';
+import { debugPlan, debugUnavailable, debugUntilEnd } from './testDebugging';
+
+/** Files whose change can change which projects and frameworks there are: a full rediscovery. */
+const projectFiles = /(^|[\\/])(pytest\.ini|conftest\.py|pyproject\.toml|setup\.cfg|tox\.ini|package\.json|(jest|vitest|vite)\.config\.[cm]?[jt]s)$/;
 
 type Meta =
   | { kind: 'project'; project: TestProject }
@@ -23,6 +31,9 @@ export const failureMessageContext = 'ducktraceFailure';
 export class DucktraceTestController extends Disposable {
   readonly controller = this.register(vscode.tests.createTestController('ducktrace', 'Ducktrace'));
   private readonly meta = new WeakMap<vscode.TestItem, Meta>();
+  /** Every file, suite and test item by its test id (the item id without the framework prefix). */
+  private readonly byTestId = new Map<string, vscode.TestItem>();
+  private readonly fileTimers = new Map<string, NodeJS.Timeout>();
   private refreshing: Promise<void> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly refreshed = new vscode.EventEmitter<void>();
@@ -47,12 +58,89 @@ export class DucktraceTestController extends Disposable {
     };
     this.controller.refreshHandler = () => this.refresh();
     this.register(this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (request, token) => this.run(request, token), true));
-    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/{test_*.py,*_test.py,conftest.py,pytest.ini,pyproject.toml,package.json,*.{test,spec}.{js,mjs,cjs,ts,mts,cts,jsx,tsx}}'));
-    for (const event of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) this.register(event(() => this.scheduleRefresh()));
+    this.register(this.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (request, token) => this.debug(request, token), true));
+    // File by file as the user works (no file watcher over the workspace): a test file's tests are
+    // rediscovered when it is opened or saved; project files rediscover everything.
+    this.register(vscode.workspace.onDidOpenTextDocument((d) => this.fileTouched(d.uri)));
+    this.register(vscode.workspace.onDidSaveTextDocument((d) => this.fileTouched(d.uri)));
+    this.register(vscode.workspace.onDidCreateFiles((e) => e.files.forEach((f) => this.fileTouched(f))));
+    this.register(vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((f) => this.fileGone(f))));
+    this.register(vscode.workspace.onDidRenameFiles((e) => e.files.forEach((f) => (this.fileGone(f.oldUri), this.fileTouched(f.newUri)))));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleRefresh()));
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleRefresh()));
     this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('ducktrace.tests') && this.scheduleRefresh()));
   }
+
+  private fileTouched(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(uri) || /[\\/]node_modules[\\/]/.test(uri.fsPath)) return;
+    if (projectFiles.test(uri.fsPath)) return this.scheduleRefresh();
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    if (!isConventionalTestFile(uri.fsPath, roots) || !/\.([cm]?[jt]sx?|py)$/.test(uri.fsPath)) return;
+    const file = uri.fsPath;
+    clearTimeout(this.fileTimers.get(file));
+    this.fileTimers.set(
+      file,
+      setTimeout(() => {
+        this.fileTimers.delete(file);
+        void this.discoverFile(file).catch((err: unknown) => this.log.warn(`Discovering the tests of ${file} failed: ${String(err)}`));
+      }, 300),
+    );
+  }
+
+  /** A test file (or a folder of them) is gone: its items go too. */
+  private fileGone(uri: vscode.Uri): void {
+    const gone = uri.fsPath;
+    const under = (file: string) => file === gone || file.startsWith(gone + path.sep);
+    this.controller.items.forEach((project) => {
+      project.children.forEach((fileItem) => {
+        const meta = this.meta.get(fileItem);
+        if (meta?.kind === 'file' && under(meta.file)) this.removeFileItem(project, fileItem, meta.file);
+      });
+    });
+  }
+
+  private removeFileItem(project: vscode.TestItem, fileItem: vscode.TestItem, file: string): void {
+    project.children.delete(fileItem.id);
+    for (const id of [...this.byTestId.keys()]) if (id === file || id.startsWith(`${file}::`)) this.byTestId.delete(id);
+  }
+
+  /** Rediscovers one test file's tests under its project, without touching the rest of the tree. */
+  async discoverFile(file: string): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    if (this.refreshing) await this.refreshing;
+    const language = file.endsWith('.py') ? 'python' : 'javascript';
+    let projectItem: vscode.TestItem | undefined;
+    let project: TestProject | undefined;
+    this.controller.items.forEach((item) => {
+      const meta = this.meta.get(item);
+      if (meta?.kind !== 'project' || (meta.project.framework === 'pytest') !== (language === 'python')) return;
+      const root = meta.project.root;
+      if (!(file === root || file.startsWith(root.endsWith(path.sep) ? root : root + path.sep))) return;
+      if (!project || root.length > project.root.length) {
+        projectItem = item;
+        project = meta.project;
+      }
+    });
+    if (!projectItem || !project) {
+      // A test file of no known project: maybe a new project; look again from the top.
+      this.scheduleRefresh();
+      return;
+    }
+    const options = await this.runOptions(vscode.Uri.file(project.root));
+    const found = project;
+    const discovery = await withTempDir((dir) => adapters[found.framework].discover(contextFor(found, options, dir), [file]));
+    const mine = discovery.tests.filter((t) => t.file === file);
+    const fileItem = projectItem.children.get(`${project.framework}|${file}`);
+    if (fileItem) this.removeFileItem(projectItem, fileItem, file);
+    for (const t of mine) this.ensureTestItem(projectItem, project, t);
+    if (discovery.problems.length) this.log.warn(`Discovering ${file}: ${discovery.problems.join('\n')}`);
+    this.log.info(`Discovered ${mine.length} ${project.framework} test(s) in ${vscode.workspace.asRelativePath(file)}`);
+    this.fileDiscovered.fire(file);
+  }
+
+  private readonly fileDiscovered = this.register(new vscode.EventEmitter<string>());
+  /** Fires after one file's tests were rediscovered (integration tests wait on it). */
+  readonly onDidDiscoverFile = this.fileDiscovered.event;
 
   private scheduleRefresh(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
@@ -94,6 +182,7 @@ export class DucktraceTestController extends Disposable {
     // Failures of tests that discovery no longer finds (deleted files, renamed tests) are stale.
     const known = new Set<string>();
     for (const root of roots) for (const leaf of this.leaves(root)) known.add(leaf.id.slice(leaf.id.indexOf('|') + 1));
+    for (const id of [...this.byTestId.keys()]) if (!this.byTestId.get(id)?.parent || !roots.includes(this.projectItemOf(this.byTestId.get(id)!))) this.byTestId.delete(id);
     this.store.retain(known);
   }
 
@@ -130,6 +219,7 @@ export class DucktraceTestController extends Disposable {
       parent.children.add(item);
     }
     this.meta.set(item, meta);
+    this.byTestId.set(id.slice(id.indexOf('|') + 1), item);
     return item;
   }
 
@@ -266,14 +356,60 @@ export class DucktraceTestController extends Disposable {
 
   /** The item of a test id (as in a TestFailure), if discovered or run. */
   itemFor(testId: string): vscode.TestItem | undefined {
-    let found: vscode.TestItem | undefined;
-    const visit = (item: vscode.TestItem) => {
-      if (found) return;
-      if (item.id.endsWith(`|${testId}`)) found = item;
-      item.children.forEach(visit);
-    };
-    this.controller.items.forEach(visit);
-    return found;
+    return this.byTestId.get(testId);
+  }
+
+  /** Debug profile: one project's selected tests under the debugger that fits them, then their outcomes. */
+  async debug(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Ducktrace runs no tests in an untrusted workspace.');
+      return;
+    }
+    const requested: vscode.TestItem[] = [];
+    if (request.include) requested.push(...request.include);
+    else this.controller.items.forEach((i) => requested.push(i));
+    const excluded = new Set(request.exclude ?? []);
+    const leaves = requested.flatMap((i) => this.leaves(i)).filter((l) => !excluded.has(l) && this.meta.get(l)?.kind === 'test');
+    const projectItems = [...new Set(leaves.map((l) => this.projectItemOf(l)))];
+    const projectItem = projectItems[0];
+    if (!projectItem) {
+      void vscode.window.showInformationMessage('Ducktrace: choose a test (or a file or folder of tests) to debug.');
+      return;
+    }
+    if (projectItems.length > 1) void vscode.window.showInformationMessage('Ducktrace debugs the tests of one project at a time; the others were left out.');
+    const project = (this.meta.get(projectItem) as { project: TestProject }).project;
+    const unavailable = debugUnavailable(project.framework, project.root);
+    if (unavailable) {
+      void vscode.window.showWarningMessage(`Ducktrace: ${unavailable}`);
+      return;
+    }
+    const mine = leaves.filter((l) => this.projectItemOf(l) === projectItem);
+    const tests = mine.flatMap((l) => {
+      const m = this.meta.get(l);
+      return m?.kind === 'test' ? [m.test] : [];
+    });
+    const run = this.controller.createTestRun(request, `Debug: ${tests.length === 1 ? tests[0]!.name : `${tests.length} tests`}`);
+    try {
+      for (const l of mine) run.started(l);
+      await withTempDir(async (tempDir) => {
+        const plan = debugPlan(project.framework, project.root, tests, { helpersDir: this.helpersDir, tempDir, python: await pythonInterpreter(vscode.Uri.file(project.root)) });
+        const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(project.root));
+        this.log.info(`Debugging ${tests.length} ${project.framework} test(s) in ${project.root}`);
+        if (!(await debugUntilEnd(folder, plan.config, run, token))) {
+          run.appendOutput('\r\nThe debugger did not start.\r\n');
+          return;
+        }
+        const report: TestRunReport = { framework: project.framework, cwd: project.root, results: plan.results(), problems: [] };
+        if (!report.results.length) run.appendOutput('\r\nThe debug session ended without a report of the tests (stopped early?).\r\n');
+        this.applyReport(run, projectItem, project, report);
+        this.ran.fire(report);
+      });
+    } catch (err) {
+      run.appendOutput(`\r\nDucktrace could not debug the tests: ${String(err)}\r\n`);
+      this.log.error(`Debugging tests failed: ${String(err)}`);
+    } finally {
+      run.end();
+    }
   }
 
   /** Shows failures that came from elsewhere (the terminal) as a run of their own. */
