@@ -39,16 +39,23 @@ export async function diagnosticQuickFix({ extensionsDir, shots }) {
   });
   const { page } = wb;
   /** The Quick Fix menu's entries with the cursor at `line:column` (none: VS Code says so). */
+  // The language server may still be busy the first time: "no code actions" is asked again.
   const quickFixes = async (line, column) => {
-    await goToLine(page, `${line}:${column}`);
-    await page.keyboard.press('Control+.');
-    const menu = page.locator('.action-widget');
-    const none = page.locator('.monaco-editor-overlaymessage', { hasText: /No code actions|No quick fixes/ });
-    const shown = await until('the Quick Fix menu or "no code actions"', async () => ((await menu.isVisible()) ? 'menu' : (await none.isVisible()) ? 'none' : undefined), 30_000);
-    if (shown === 'none') return [];
-    await page.waitForTimeout(1000); // every provider's answer is in
-    const items = await menu.locator('.action-item, .monaco-list-row').allInnerTexts();
-    return items.map((t) => t.trim()).filter(Boolean);
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('Escape');
+      await goToLine(page, `${line}:${column}`);
+      await page.keyboard.press('Control+.');
+      const menu = page.locator('.action-widget');
+      const none = page.locator('.monaco-editor-overlaymessage', { hasText: /No code actions|No quick fixes/ });
+      const shown = await until('the Quick Fix menu or "no code actions"', async () => ((await menu.isVisible()) ? 'menu' : (await none.isVisible()) ? 'none' : undefined), 30_000);
+      if (shown === 'menu') {
+        await page.waitForTimeout(1000); // every provider's answer is in
+        const items = await menu.locator('.action-item, .monaco-list-row').allInnerTexts();
+        return items.map((t) => t.trim()).filter(Boolean);
+      }
+      if (attempt === 3) return [];
+      await page.waitForTimeout(3000);
+    }
   };
   try {
     await wb.command('Ducktrace: Show Log'); // activates Ducktrace (the project has a test file too)

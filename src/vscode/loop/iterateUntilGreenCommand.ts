@@ -297,7 +297,6 @@ export class IterateUntilGreen extends Disposable {
   }
 }
 
-/** Replaces a file's whole text as one edit (one undo step) and saves it. */
 /** Puts a checkpoint's original back: through the editor (one undo step), or recreated on disk when the file is gone. */
 export async function restoreFile(file: string, text: string): Promise<void> {
   const uri = vscode.Uri.file(file);
@@ -310,6 +309,7 @@ export async function restoreFile(file: string, text: string): Promise<void> {
   await writeWholeFile(file, text);
 }
 
+/** Replaces a file's whole text as one edit (one undo step) and saves it (the file on disk holds it after). */
 export async function writeWholeFile(file: string, text: string): Promise<void> {
   const uri = vscode.Uri.file(file);
   const doc = await vscode.workspace.openTextDocument(uri);
@@ -322,7 +322,7 @@ export async function writeWholeFile(file: string, text: string): Promise<void> 
     edit.set(uri, edits);
     if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`Could not edit ${path.basename(file)}.`);
   }
-  if (doc.isDirty && !(await doc.save())) throw new Error(`Could not save ${path.basename(file)}.`);
+  if (!(await saveDocument(uri))) throw new Error(`Could not save ${path.basename(file)}.`);
 }
 
 function timelineEntry(r: IterationRecord) {

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
-import { testIdOf, type DiscoveredTest, type Framework, type TestCaseResult, type TestFailure, type TestRunReport } from '../../core/failures/testFailure';
+import { testIdOf, type DiscoveredTest, type Framework, type TestCaseResult, type TestRunReport } from '../../core/failures/testFailure';
 import type { RunSelection } from '../../host/runners/adapter';
 import { findTestProjects, type TestProject } from '../../host/runners/projects';
 import { adapters, contextFor, runProject, withTempDir, type RunOptions } from '../../host/runners/testService';
@@ -14,10 +14,20 @@ import { Disposable } from '../disposable';
 import { testSettings } from '../settings';
 import type { FailureStore } from './failureStore';
 import { pythonInterpreter } from './pythonInterpreter';
-import { debugPlan, debugUnavailable, debugUntilEnd } from './testDebugging';
+import { debugTests } from './testDebugging';
+import { toTestMessage } from './testMessage';
 
 /** Files whose change can change which projects and frameworks there are: a full rediscovery. */
 const projectFiles = /(^|[\\/])(pytest\.ini|conftest\.py|pyproject\.toml|setup\.cfg|tox\.ini|package\.json|(jest|vitest|vite)\.config\.[cm]?[jt]s)$/;
+
+export interface TestGroup {
+  readonly project: TestProject;
+  readonly selection: { files: Set<string>; tests: Meta[]; all: boolean };
+  /** The requested items of this project. */
+  readonly items: vscode.TestItem[];
+  /** Their test items (leaves), without the excluded ones. */
+  readonly leaves: vscode.TestItem[];
+}
 
 type Meta =
   | { kind: 'project'; project: TestProject }
@@ -26,7 +36,6 @@ type Meta =
   | { kind: 'test'; project: TestProject; test: Pick<DiscoveredTest, 'file' | 'suitePath' | 'name' | 'nodeId'> };
 
 const frameworkLabels: Record<Framework, string> = { pytest: 'pytest', node: 'node --test', jest: 'jest', vitest: 'vitest' };
-export const failureMessageContext = 'ducktraceFailure';
 
 export class DucktraceTestController extends Disposable {
   readonly controller = this.register(vscode.tests.createTestController('ducktrace', 'Ducktrace'));
@@ -46,7 +55,7 @@ export class DucktraceTestController extends Disposable {
   readonly outcomes = new Map<string, { state: 'passed' | 'failed' | 'errored' | 'skipped'; message?: vscode.TestMessage }>();
 
   constructor(
-    private readonly helpersDir: string,
+    readonly helpersDir: string,
     private readonly store: FailureStore,
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -252,35 +261,47 @@ export class DucktraceTestController extends Disposable {
     return p;
   }
 
-  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Ducktrace runs no tests in an untrusted workspace.');
-      return;
-    }
-    if (this.controller.items.size === 0) await this.refresh();
+  /**
+   * The request's items by project: whole projects, files, and single tests (its leaves, without
+   * the excluded ones). Run and Debug read the same selection.
+   */
+  groupsOf(request: vscode.TestRunRequest): Map<vscode.TestItem, TestGroup> {
     const requested: vscode.TestItem[] = [];
     if (request.include) requested.push(...request.include);
     else this.controller.items.forEach((i) => requested.push(i));
     const excluded = new Set(request.exclude ?? []);
-    const groups = new Map<vscode.TestItem, { selection: { files: Set<string>; tests: Meta[]; all: boolean }; items: vscode.TestItem[] }>();
+    const groups = new Map<vscode.TestItem, TestGroup>();
     for (const item of requested) {
       if (excluded.has(item)) continue;
       const projectItem = this.projectItemOf(item);
-      const group = groups.get(projectItem) ?? { selection: { files: new Set<string>(), tests: [], all: false }, items: [] };
+      const project = (this.meta.get(projectItem) as { project: TestProject } | undefined)?.project;
+      if (!project) continue;
+      const group = groups.get(projectItem) ?? { project, selection: { files: new Set<string>(), tests: [], all: false }, items: [], leaves: [] };
       groups.set(projectItem, group);
       const meta = this.meta.get(item);
       group.items.push(item);
       if (!meta || meta.kind === 'project') group.selection.all = true;
       else if (meta.kind === 'file') group.selection.files.add(meta.file);
       else for (const leaf of this.leaves(item)) if (!excluded.has(leaf)) group.selection.tests.push(this.meta.get(leaf)!);
+      for (const leaf of this.leaves(item)) if (!excluded.has(leaf) && this.meta.get(leaf)?.kind === 'test') group.leaves.push(leaf);
     }
+    return groups;
+  }
+
+  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Ducktrace runs no tests in an untrusted workspace.');
+      return;
+    }
+    if (this.controller.items.size === 0) await this.refresh();
+    const groups = this.groupsOf(request);
     const run = this.controller.createTestRun(request);
     const abort = new AbortController();
     const cancel = token.onCancellationRequested(() => abort.abort());
     try {
       for (const [projectItem, group] of groups) {
         if (abort.signal.aborted) break;
-        const project = (this.meta.get(projectItem) as { project: TestProject }).project;
+        const { project } = group;
         for (const item of group.items) for (const leaf of this.leaves(item)) run.started(leaf);
         const selection: RunSelection = group.selection.all
           ? {}
@@ -311,13 +332,13 @@ export class DucktraceTestController extends Disposable {
     if (report.cancelled) run.appendOutput('\r\nRun cancelled; Ducktrace stopped the test process.\r\n');
     for (const result of report.results) {
       const item = this.ensureTestItem(projectItem, project, { ...result, ...(result.fileLevel ? { fileLevel: true } : {}) });
-      this.report(run, item, result);
+      this.reportResult(run, item, result);
     }
     this.store.update(report.results);
     this.log.info(`${project.framework} in ${project.root}: ${report.results.length} results, ${report.results.filter((r) => r.failure).length} failed`);
   }
 
-  private report(run: vscode.TestRun, item: vscode.TestItem, result: TestCaseResult): void {
+  private reportResult(run: vscode.TestRun, item: vscode.TestItem, result: TestCaseResult): void {
     if (result.output && !result.failure) run.appendOutput(result.output.replace(/\r?\n/g, '\r\n') + '\r\n', undefined, item);
     if (result.outcome === 'passed') {
       run.passed(item, result.durationMs);
@@ -359,57 +380,22 @@ export class DucktraceTestController extends Disposable {
     return this.byTestId.get(testId);
   }
 
-  /** Debug profile: one project's selected tests under the debugger that fits them, then their outcomes. */
-  async debug(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Ducktrace runs no tests in an untrusted workspace.');
-      return;
-    }
-    const requested: vscode.TestItem[] = [];
-    if (request.include) requested.push(...request.include);
-    else this.controller.items.forEach((i) => requested.push(i));
-    const excluded = new Set(request.exclude ?? []);
-    const leaves = requested.flatMap((i) => this.leaves(i)).filter((l) => !excluded.has(l) && this.meta.get(l)?.kind === 'test');
-    const projectItems = [...new Set(leaves.map((l) => this.projectItemOf(l)))];
-    const projectItem = projectItems[0];
-    if (!projectItem) {
-      void vscode.window.showInformationMessage('Ducktrace: choose a test (or a file or folder of tests) to debug.');
-      return;
-    }
-    if (projectItems.length > 1) void vscode.window.showInformationMessage('Ducktrace debugs the tests of one project at a time; the others were left out.');
+  /** Debug profile: one project's chosen tests under the debugger that fits them, then their outcomes. */
+  debug(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    return debugTests(this, request, token);
+  }
+
+  /** Shows a report of tests that ran (a debug session) on their items, as a run does. */
+  report(run: vscode.TestRun, projectItem: vscode.TestItem, report: TestRunReport): void {
     const project = (this.meta.get(projectItem) as { project: TestProject }).project;
-    const unavailable = debugUnavailable(project.framework, project.root);
-    if (unavailable) {
-      void vscode.window.showWarningMessage(`Ducktrace: ${unavailable}`);
-      return;
-    }
-    const mine = leaves.filter((l) => this.projectItemOf(l) === projectItem);
-    const tests = mine.flatMap((l) => {
-      const m = this.meta.get(l);
-      return m?.kind === 'test' ? [m.test] : [];
-    });
-    const run = this.controller.createTestRun(request, `Debug: ${tests.length === 1 ? tests[0]!.name : `${tests.length} tests`}`);
-    try {
-      for (const l of mine) run.started(l);
-      await withTempDir(async (tempDir) => {
-        const plan = debugPlan(project.framework, project.root, tests, { helpersDir: this.helpersDir, tempDir, python: await pythonInterpreter(vscode.Uri.file(project.root)) });
-        const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(project.root));
-        this.log.info(`Debugging ${tests.length} ${project.framework} test(s) in ${project.root}`);
-        if (!(await debugUntilEnd(folder, plan.config, run, token))) {
-          run.appendOutput('\r\nThe debugger did not start.\r\n');
-          return;
-        }
-        const report: TestRunReport = { framework: project.framework, cwd: project.root, results: plan.results(), problems: [] };
-        if (!report.results.length) run.appendOutput('\r\nThe debug session ended without a report of the tests (stopped early?).\r\n');
-        this.applyReport(run, projectItem, project, report);
-        this.ran.fire(report);
-      });
-    } catch (err) {
-      run.appendOutput(`\r\nDucktrace could not debug the tests: ${String(err)}\r\n`);
-      this.log.error(`Debugging tests failed: ${String(err)}`);
-    } finally {
-      run.end();
-    }
+    this.applyReport(run, projectItem, project, report);
+    this.ran.fire(report);
+  }
+
+  /** The test (leaf) items of the request that a run would start. */
+  testOf(item: vscode.TestItem): Pick<DiscoveredTest, 'file' | 'suitePath' | 'name' | 'nodeId'> | undefined {
+    const m = this.meta.get(item);
+    return m?.kind === 'test' ? m.test : undefined;
   }
 
   /** Shows failures that came from elsewhere (the terminal) as a run of their own. */
@@ -423,23 +409,9 @@ export class DucktraceTestController extends Disposable {
         return m?.kind === 'project' && m.project.framework === result.framework && result.file.startsWith(m.project.root);
       });
       const item = projectItem ? this.ensureTestItem(projectItem, (this.meta.get(projectItem) as { project: TestProject }).project, result) : undefined;
-      if (item) this.report(run, item, result);
+      if (item) this.reportResult(run, item, result);
     }
     this.store.update(results);
     run.end();
   }
-}
-
-export function toTestMessage(failure: TestFailure): vscode.TestMessage {
-  const message =
-    failure.expected !== undefined && failure.actual !== undefined
-      ? vscode.TestMessage.diff(failure.message, failure.expected, failure.actual)
-      : new vscode.TestMessage(failure.message);
-  const inTest = failure.stack.find((f) => f.file === failure.file);
-  const where = inTest ?? failure.stack[0];
-  if (where) message.location = new vscode.Location(vscode.Uri.file(where.file), new vscode.Position(Math.max(0, where.line - 1), Math.max(0, (where.column ?? 1) - 1)));
-  else if (failure.line) message.location = new vscode.Location(vscode.Uri.file(failure.file), new vscode.Position(failure.line - 1, 0));
-  message.stackTrace = failure.stack.map((f) => new vscode.TestMessageStackFrame(f.function ?? '<module>', vscode.Uri.file(f.file), new vscode.Position(Math.max(0, f.line - 1), Math.max(0, (f.column ?? 1) - 1))));
-  message.contextValue = failureMessageContext;
-  return message;
 }

@@ -5,11 +5,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DiscoveredTest, Framework, TestCaseResult } from '../../core/failures/testFailure';
+import type { DiscoveredTest, Framework, TestCaseResult, TestRunReport } from '../../core/failures/testFailure';
+import { withTempDir } from '../../host/runners/testService';
 import { parseJestJson } from '../../core/failures/jestReport';
 import { parseNodeTestEvents } from '../../core/failures/nodeTestReport';
 import { parsePytestJunit } from '../../core/failures/pytestReport';
 import { filesOf, namePattern } from '../../host/runners/jsRunners';
+import { pythonInterpreter } from './pythonInterpreter';
 
 type SelectedTest = Pick<DiscoveredTest, 'file' | 'suitePath' | 'name' | 'nodeId'>;
 
@@ -97,5 +99,57 @@ export async function debugUntilEnd(folder: vscode.WorkspaceFolder | undefined, 
     return true;
   } finally {
     subs.forEach((s) => s.dispose());
+  }
+}
+
+/**
+ * The Debug profile: one project's chosen tests under the debugger that fits them; once the
+ * session has ended, their outcomes from the report, shown as a run's.
+ */
+/** What the Debug profile needs of the test controller. */
+export interface DebugHost {
+  readonly controller: vscode.TestController;
+  readonly helpersDir: string;
+  groupsOf(request: vscode.TestRunRequest): Map<vscode.TestItem, { readonly project: { readonly root: string; readonly framework: Framework }; readonly leaves: vscode.TestItem[] }>;
+  testOf(item: vscode.TestItem): SelectedTest | undefined;
+  report(run: vscode.TestRun, projectItem: vscode.TestItem, report: TestRunReport): void;
+}
+
+export async function debugTests(tests: DebugHost, request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('Ducktrace runs no tests in an untrusted workspace.');
+    return;
+  }
+  const groups = [...tests.groupsOf(request)].filter(([, g]) => g.leaves.length);
+  const [first] = groups;
+  if (!first) {
+    void vscode.window.showInformationMessage('Ducktrace: choose a test (or a file or folder of tests) to debug.');
+    return;
+  }
+  if (groups.length > 1) void vscode.window.showInformationMessage('Ducktrace debugs the tests of one project at a time; the others were left out.');
+  const [projectItem, { project, leaves }] = first;
+  const unavailable = debugUnavailable(project.framework, project.root);
+  if (unavailable) {
+    void vscode.window.showWarningMessage(`Ducktrace: ${unavailable}`);
+    return;
+  }
+  const selected = leaves.flatMap((l) => tests.testOf(l) ?? []);
+  const run = tests.controller.createTestRun(request, `Debug: ${selected.length === 1 ? selected[0]!.name : `${selected.length} tests`}`);
+  try {
+    for (const l of leaves) run.started(l);
+    await withTempDir(async (tempDir) => {
+      const plan = debugPlan(project.framework, project.root, selected, { helpersDir: tests.helpersDir, tempDir, python: await pythonInterpreter(vscode.Uri.file(project.root)) });
+      if (!(await debugUntilEnd(vscode.workspace.getWorkspaceFolder(vscode.Uri.file(project.root)), plan.config, run, token))) {
+        run.appendOutput('\r\nThe debugger did not start.\r\n');
+        return;
+      }
+      const results = plan.results();
+      if (!results.length) run.appendOutput('\r\nThe debug session ended without a report of the tests (stopped before they finished?).\r\n');
+      tests.report(run, projectItem, { framework: project.framework, cwd: project.root, results, problems: [] });
+    });
+  } catch (err) {
+    run.appendOutput(`\r\nDucktrace could not debug the tests: ${String(err)}\r\n`);
+  } finally {
+    run.end();
   }
 }
