@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { blocksBench } from './blocksBench';
 import { fixRateBench } from './fixRateBench';
 import { pipelineBench } from './pipelineBench';
+import { promptBench } from './promptBench';
 import { suspicionBench } from './suspicionBench';
 import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, fixRateBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, promptBench, fixRateBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -130,8 +130,10 @@ async function testSourceOf(failure: TestToDescribe, suitePath: string[], target
       for (const t of trees) t.delete();
     }
   }
-  if (!failure.line) return undefined;
+  // No test of that name (the whole file failed, or it hung): the file when short, else around the line.
   const lines = text.split(/\r?\n/);
+  if (lines.length <= 80) return text.trimEnd();
+  if (!failure.line) return undefined;
   return lines.slice(Math.max(0, failure.line - 15), Math.min(lines.length, failure.line + 15)).join('\n');
 }
 
