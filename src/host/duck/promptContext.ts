@@ -58,19 +58,23 @@ export async function promptContext(request: {
     if (texts.has(frame.file)) continue;
     texts.set(frame.file, allowed(frame.file) ? (await files.read(frame.file))?.split(/\r?\n/) : undefined);
   }
-  const clean = cleanFailure(failure, { displayPath: show, sourceLine: (file, line) => texts.get(file)?.[line - 1] });
+  // Paths in the runner's words are shown as the user knows them: relative to the workspace.
+  const relativeText = (text: string | undefined) => roots.reduce((t, root) => t?.split(`${root.replace(/[\\/]$/, '')}${sep}`).join(''), text);
+  const facts = { ...failure, message: relativeText(failure.message), expected: relativeText(failure.expected), actual: relativeText(failure.actual), output: relativeText(failure.output) };
+  const clean = cleanFailure(facts, { displayPath: show, sourceLine: (file, line) => texts.get(file)?.[line - 1] });
 
   return {
     intent: {
-      testName: failure.name ?? 'the failing test',
+      // A failure of a whole file is named by its path.
+      testName: failure.name ? (isAbsolute(failure.name) ? show(failure.name) : failure.name) : 'the failing test',
       suitePath,
       ...(failure.file ? { testFile: show(failure.file) } : {}),
       ...(failure.line ? { testLine: failure.line } : {}),
       testSource,
       failure: clean,
-      message: failure.message,
-      expected: failure.expected,
-      actual: failure.actual,
+      message: facts.message,
+      expected: facts.expected,
+      actual: facts.actual,
     },
     displayFile: show(target.file),
     firstLine,
