@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blocksBench } from './blocksBench';
 import { fixRateBench } from './fixRateBench';
+import { modelBudgetBench } from './modelBudgetBench';
 import { pipelineBench } from './pipelineBench';
 import { promptBench } from './promptBench';
 import { suspicionBench } from './suspicionBench';
@@ -13,7 +14,7 @@ import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, promptBench, fixRateBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, promptBench, fixRateBench, modelBudgetBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
