@@ -222,3 +222,16 @@ test('a trace without a call of the function says so instead of inventing values
   assert.match(user, /The tracer recorded no call of bisect_left while the test ran/);
   assert.doesNotMatch(user, /did not run|↳/);
 });
+
+test('whatever budget the model gives, from 1,500 tokens up, the prompt fits it: long test, long message, long loop', async () => {
+  const steps = [];
+  for (let i = 0; i < 5000; i++) steps.push({ blockId: ['b2', 'b3', 'b4', 'b5'][i % 4], iteration: Math.floor(i / 4) + 1, vars: { lo: v(String(i)), hi: v(String(i + 7)), mid: v(String(i + 3)) } });
+  const base = await bisectInput({ calls: [{ args: { arr: v('[0, 1, …]', 'list'), x: v('4') }, steps }] });
+  const input = { ...base, intent: { ...base.intent, testSource: `def test_x():\n${'    assert bisect_left([1], 1) == 0\n'.repeat(400)}`, message: `AssertionError: ${'x'.repeat(5000)}` } };
+  for (const maxTokens of [1500, 3000, 6000, 20000, 128000]) {
+    const prompt = buildPrompt(input, { maxTokens });
+    assert.ok(prompt.stats.estimatedTokens <= maxTokens, `${prompt.stats.estimatedTokens} tokens for a budget of ${maxTokens}`);
+    assert.equal(prompt.stats.truncated, true, 'the loop never fits whole');
+    if (maxTokens <= 6000) assert.match(prompt.messages[1].content, /more lines omitted/);
+  }
+});

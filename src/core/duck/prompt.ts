@@ -114,9 +114,12 @@ export function buildPrompt(input: PromptInput, options: PromptOptions = {}): Bu
   let truncated = false;
 
   // The test and its failure first: the test's source may take a quarter of the budget.
-  const test = renderTest(input.intent, Math.max(200, Math.floor(maxTokens / 4)), fn.language);
+  const test = renderTest(input.intent, Math.max(100, Math.floor(maxTokens / 4)), fn.language);
   truncated ||= test.truncated;
-  const failure = renderFailure(input.intent.failure ?? cleanFailure({ message: input.intent.message, expected: input.intent.expected, actual: input.intent.actual }));
+  const failureText = renderFailure(input.intent.failure ?? cleanFailure({ message: input.intent.message, expected: input.intent.expected, actual: input.intent.actual }));
+  const shortFailure = truncateToTokens(failureText, Math.max(80, Math.floor(maxTokens / 8)));
+  truncated ||= shortFailure.truncated;
+  const failure = shortFailure.text;
   const closing = `Check every block (${fn.blocks.map((b) => b.id).join(', ')}) against the intent, then answer in the format above.`;
   const hasValues = !!trace && trace.calls.some((c) => c.steps.length > 0);
   const heading = `## The function under test: ${fn.name}${fn.file ? ` (${fn.file}, ${lineSpan(fn.range)})` : ''}`;
