@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { buildPrompt, diagnosisJsonSchema, type PromptInput, type PromptTrace } from '../../src/core/duck/prompt';
 import { toPromptTrace } from '../../src/core/trace/promptTrace';
+import { withoutListingLines } from '../../src/core/duck/answerFormat';
+import { explainAndFix } from '../../src/core/duck/explainAndFix';
 import { parseReply } from '../../src/core/duck/replyParser';
 import { estimateTokens, truncateToTokens } from '../../src/core/duck/tokens';
 import type { Trace } from '../../src/core/trace/traceModel';
@@ -234,4 +236,22 @@ test('whatever budget the model gives, from 1,500 tokens up, the prompt fits it:
     assert.equal(prompt.stats.truncated, true, 'the loop never fits whole');
     if (maxTokens <= 6000) assert.match(prompt.messages[1].content, /more lines omitted/);
   }
+});
+
+test("marker and value lines a model copies into its fix never reach the file; the user's own comments do", async () => {
+  const input = await bisectInput(smallTrace);
+  const fileText = readFixture('replies', 'targets', 'search.py');
+  const fixed = readFixture('replies', 'targets', 'search.fixed.py').split('\n').slice(5, 19);
+  const withMarkers = [fixed[0], '    # [b1] lines 7-12', ...fixed.slice(1, 7), '    # ↳ b1: lo: int = 0, hi: int = 3', '    # a comment of the model, kept', ...fixed.slice(7)].join('\n');
+  const model = {
+    description: 'script',
+    async chat() {
+      return { text: JSON.stringify({ summary: 'hi starts at len - 1', verdicts: [{ block: 'b1', correct: false, why: 'hi' }], fix: { kind: 'function', code: withMarkers, diff: null, edits: null }, test_is_wrong: null }), structured: true, model: 'script' };
+    },
+  };
+  const outcome = await explainAndFix({ model, prompt: input, fileText, target: { name: 'bisect_left', range: input.fn.range, language: 'python', file: 'search.py' } });
+  assert.ok(outcome.ok && outcome.newText, outcome.ok ? outcome.fixError : outcome.error);
+  assert.doesNotMatch(outcome.newText, /\[b1\]|↳/);
+  assert.match(outcome.newText, /# a comment of the model, kept/);
+  assert.deepEqual(withoutListingLines({ kind: 'diff', diff: '@@ -1 +1 @@\n-    # [b2] line 13\n     while lo < hi:\n+    // ↳ call 2, b4 #3: x = 1\n' }), { kind: 'diff', diff: '@@ -1 +1 @@\n     while lo < hi:\n' });
 });

@@ -161,3 +161,21 @@ test('a tracer that left runs out is said so; blocks of unrecorded calls are not
   const none = renderTracedFunction(fn, { calls: [] }, { maxTraceTokens: 2000 });
   assert.doesNotMatch(none.text, /did not run/);
 });
+
+test('a docstring holding a code fence does not end the listing early; a kept block sharing a line with a left-out one keeps its code', async () => {
+  const source = ['def f(x):', '    """Example:', '', '    ```', '    f(1)', '    ```', '    """', '    if x: return 1', '    y = x * 2', '    z = y + 1', '    return z', ''].join('\n');
+  const parsed = await parseSource(source, 'python');
+  try {
+    const blocks = parsed.blocks('f');
+    const fn: ListedFunction = { name: 'f', language: 'python', source, range: parsed.fn('f').range, blocks };
+    const out = renderTracedFunction(fn, undefined, { maxTraceTokens: 0 });
+    assert.match(out.text, /^````python\n[\s\S]*\n````$/);
+    const onIfLine = blocks.filter((b) => b.range.start.line === 8).map((b) => b.id);
+    assert.equal(onIfLine.length, 2, 'the branch and the return share line 8');
+    const tight = renderTracedFunction(fn, undefined, { maxTraceTokens: 0, maxCodeTokens: 1, suspicion: new Map([[onIfLine[0], 1]]) });
+    assert.ok(tight.blocksLeftOut.includes(onIfLine[1]));
+    assert.match(tight.text, /\n {4}if x: return 1\n/, 'the line stays: a kept block is on it');
+  } finally {
+    parsed.tree.delete();
+  }
+});

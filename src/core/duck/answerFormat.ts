@@ -1,6 +1,8 @@
 // What the duck asks for: the answer's JSON schema (structured output or a tool's parameters),
 // the instructions that go with it, and the plain-text fallback format `parseReply` also reads.
 
+import type { Fix } from './diagnosis';
+
 /**
  * The answer's JSON schema, usable as OpenAI `response_format: { type: 'json_schema', strict: true }`
  * or as a tool's parameters: every property required, optional ones nullable, no extra keys.
@@ -118,3 +120,27 @@ export const textFormatInstructions = [
   '<the whole corrected function, same name and signature>',
   '```',
 ];
+
+/**
+ * The prompt's own marker and value lines (`# [b3] lines 8-11`, `// ↳ b5 #2: …`) a model may copy
+ * back into its code although told not to: they are not the user's code, so they never reach the
+ * file. Only lines of exactly these shapes are dropped.
+ */
+const listingLine = /^[ \t]*(?:#|\/\/) (?:\[b\d+\] lines? \d+|↳ (?:call \d+, )?b\d+(?: #\d+)?:)/;
+const diffListingLine = /^[ +-][ \t]*(?:#|\/\/) (?:\[b\d+\] lines? \d+|↳ (?:call \d+, )?b\d+(?: #\d+)?:)/;
+
+export function withoutListingLines(fix: Fix): Fix {
+  const strip = (text: string, pattern: RegExp) =>
+    text
+      .split('\n')
+      .filter((l) => !pattern.test(l))
+      .join('\n');
+  switch (fix.kind) {
+    case 'function':
+      return { kind: 'function', code: strip(fix.code, listingLine) };
+    case 'search-replace':
+      return { kind: 'search-replace', edits: fix.edits.map((e) => ({ search: strip(e.search, listingLine), replace: strip(e.replace, listingLine) })) };
+    case 'diff':
+      return { kind: 'diff', diff: strip(fix.diff, diffListingLine) };
+  }
+}

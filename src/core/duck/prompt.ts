@@ -7,7 +7,7 @@
 
 import type { SourceRange } from '../blocks/positions';
 import type { TestFailure } from '../failures/testFailure';
-import { renderTracedFunction, listingLegend, type ListedBlock, type ListedFunction, type ListingTrace, type ListingTraceCall, type ListingTraceStep } from '../trace/tracedFunction';
+import { fenceFor, renderTracedFunction, listingLegend, type ListedBlock, type ListedFunction, type ListingTrace, type ListingTraceCall, type ListingTraceStep } from '../trace/tracedFunction';
 import { diagnosisJsonSchema, jsonFormat, systemIntro, textFormatInstructions } from './answerFormat';
 import { cleanFailure, renderFailure, type CleanFailure } from './failureText';
 import { redactSecrets, type RedactionOptions } from './redaction';
@@ -182,7 +182,8 @@ function renderTest(intent: PromptIntent, budget: number, language: string | und
   const lines = [`## The failing test: ${title}${where}`];
   if (!intent.testSource) return { text: lines.join('\n'), truncated: false };
   const source = truncateToTokens(intent.testSource.replace(/\r\n/g, '\n').trimEnd(), budget);
-  lines.push('', '```' + (language ?? ''), source.text, '```');
+  const fence = fenceFor(source.text);
+  lines.push('', fence + (language ?? ''), source.text, fence);
   return { text: lines.join('\n'), truncated: source.truncated };
 }
 

@@ -165,10 +165,13 @@ export function renderTracedFunction(fn: ListedFunction, trace: ListingTrace | u
         skippingBlock = b.id;
       } else listing.push(`${indent}${c} [${b.id}] ${lineSpan(b.range)}${fragment(b, line, (starts.get(n) ?? []).length > 1)}`);
     }
-    const inSkipped = skippingBlock !== undefined && blocks.some((b) => b.id === skippingBlock && b.range.start.line <= n && n <= b.range.end.line);
+    // A line is hidden only when every block on it is left out: code of a kept block always shows.
+    const onLine = blocks.filter((b) => b.range.start.line <= n && n <= b.range.end.line);
+    const inSkipped = skippingBlock !== undefined && onLine.length > 0 && onLine.every((b) => leftOut.has(b.id));
     if (!inSkipped) listing.push(line);
     for (const b of ends.get(n) ?? []) {
       if (skippingBlock === b.id) skippingBlock = undefined;
+      if (leftOut.has(b.id)) continue;
       const indent = indentOf(lines[b.range.start.line - 1] ?? line);
       for (const v of valueLines.get(b.id) ?? []) listing.push(`${indent}${c} ↳ ${v}`);
     }
@@ -178,7 +181,8 @@ export function renderTracedFunction(fn: ListedFunction, trace: ListingTrace | u
   const tracerCut = !!trace && (trace.truncated === true || (typeof trace.truncated === 'object' && trace.truncated !== null));
   const out: string[] = [];
   if (calls.lines.length) out.push(...calls.lines, '');
-  out.push('```' + fenceTag(fn.language), ...listing, '```');
+  const fence = fenceFor(listing.join('\n'));
+  out.push(fence + (fn.language ?? ''), ...listing, fence);
   return {
     text: out.join('\n'),
     stepsShown: chosen.size,
@@ -197,8 +201,10 @@ export function listingLegend(language: string | undefined): string {
   ].join(' ');
 }
 
-function fenceTag(language: string | undefined): string {
-  return language ?? '';
+/** A code fence longer than any run of backticks in the code (a docstring may hold a fence of its own). */
+export function fenceFor(code: string): string {
+  const longest = Math.max(0, ...[...code.matchAll(/`+/g)].map((m) => m[0].length));
+  return '`'.repeat(Math.max(3, longest + 1));
 }
 
 function idNumber(id: string): number {
@@ -238,10 +244,9 @@ function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<number, T[]
 function codeLines(lines: readonly string[], first: number, last: number, blocks: readonly ListedBlock[], leftOut: ReadonlySet<string>, c: string): string[] {
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
-    const hidden = blocks.find((b) => leftOut.has(b.id) && b.range.start.line <= n && n <= b.range.end.line);
-    if (hidden) {
-      if (hidden.range.start.line === n) out.push(`${c} [${hidden.id}] ${lineSpan(hidden.range)}: code left out to fit the budget`);
-    } else out.push(lines[n - 1] ?? '');
+    const onLine = blocks.filter((b) => b.range.start.line <= n && n <= b.range.end.line);
+    for (const b of onLine) if (leftOut.has(b.id) && b.range.start.line === n) out.push(`${c} [${b.id}] ${lineSpan(b.range)}: code left out to fit the budget`);
+    if (!(onLine.length > 0 && onLine.every((b) => leftOut.has(b.id)))) out.push(lines[n - 1] ?? '');
   }
   return out;
 }
