@@ -18,6 +18,8 @@ export interface ProcessTreeOptions {
   readonly onOutput?: (text: string) => void;
   /** Characters kept per stream (and for the interleaved output); the rest is dropped from the middle. */
   readonly maxOutputChars?: number;
+  /** Between SIGTERM and SIGKILL when the run is stopped (default 1000 ms): a tracer writes its trace then. */
+  readonly stopGraceMs?: number;
 }
 
 export interface ProcessTreeResult {
@@ -114,11 +116,11 @@ export function runProcessTree(command: string, args: readonly string[], options
     };
     child.stdout?.setEncoding('utf8').on('data', onData(stdout));
     child.stderr?.setEncoding('utf8').on('data', onData(stderr));
-    // SIGTERM first (a tracer or runner may write what it has), SIGKILL a second later.
+    // SIGTERM first (a tracer or runner may write what it has), SIGKILL after the grace period.
     let hardKill: NodeJS.Timeout | undefined;
     const stop = () => {
       killProcessTree(child.pid, 'SIGTERM');
-      hardKill ??= setTimeout(() => killProcessTree(child.pid, 'SIGKILL'), 1000);
+      hardKill ??= setTimeout(() => killProcessTree(child.pid, 'SIGKILL'), options.stopGraceMs ?? 1000);
     };
     const timer = options.timeoutMs > 0 ? setTimeout(() => ((timedOut = true), stop()), options.timeoutMs) : undefined;
     const idleTimer = options.isIdle
