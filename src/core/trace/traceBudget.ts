@@ -57,7 +57,7 @@ export interface RawTrace {
 export function settleRunEnd(raw: RawTrace | undefined, run: { readonly timedOut: boolean; readonly elapsedMs: number }): RawTrace {
   if (!raw) return { calls: [], ...(run.timedOut ? { stoppedBy: 'killed' as const } : {}), elapsedMs: run.elapsedMs };
   if (raw.stoppedBy === 'signal') return { ...raw, stoppedBy: run.timedOut ? 'time' : 'killed' };
-  if (raw.partial && !raw.stoppedBy) return { ...raw, stoppedBy: 'killed' };
+  if (raw.partial && !raw.stoppedBy) return { ...raw, stoppedBy: run.timedOut ? 'time' : 'killed' };
   return raw;
 }
 
@@ -180,7 +180,7 @@ function endedEarlyMessage(raw: RawTrace, budget: TraceBudget, executed: number)
     case 'steps':
       return `the run ended early: the program was stopped after ${raw.executedSteps ?? executed} executed steps (endless loop?)`;
     case 'time':
-      return `the run ended early: the program was stopped at the time limit (${budget.timeoutMs} ms)`;
+      return `the run ended early: the program was stopped at the time limit (${budget.timeoutMs} ms)${raw.partial ? '; the trace is what the tracer had written by then' : ''}`;
     case 'exit':
       return `the run ended early: the program exited${raw.exitCode !== undefined ? ` with code ${raw.exitCode}` : ''} while the test ran (os._exit or process.exit)`;
     default:

@@ -27,8 +27,6 @@ export interface JsTracePlan {
   readonly budget: TraceBudget;
   /** Where each traced process writes `trace-PID-THREAD.json`. */
   readonly outDir: string;
-  /** Epoch milliseconds: write the trace and end the process when still running then. */
-  readonly deadlineAt: number;
   /**
    * node (default): swapped as Node compiles the file (CommonJS `_compile`, ESM loader hook).
    * jest: swapped when jest's runtime reads the file (fs.readFileSync), before its own transform.
