@@ -193,9 +193,10 @@ export function rankByRun(search: TargetSearch, ran: readonly RanFunction[], tar
   }
   const candidates = [...ranCandidates, ...extra, ...others];
   const first = candidates[0];
-  // Sure enough when only one function the test itself calls ran (the rest were reached through it).
-  const direct = ranCandidates.filter((c) => c.reason === 'called-by-test');
-  const confidence: TargetConfidence = first && didRun(first) && first.reason === 'called-by-test' && direct.length === 1 ? 'medium' : search.confidence === 'medium' && first && didRun(first) ? 'medium' : 'low';
+  // Sure enough when, of what the test's statement calls, only the first candidate ran (what it
+  // reaches is followed from it).
+  const rivals = ranCandidates.filter((c) => c !== first && c.reason === 'called-by-test' && c.evidenceLine === first?.evidenceLine && !/(^|\.)(constructor|__init__)$/.test(c.functionName));
+  const confidence: TargetConfidence = first && didRun(first) && first.reason === 'called-by-test' && rivals.length === 0 ? 'medium' : 'low';
   return { candidates, confidence };
 }
 

@@ -57,7 +57,8 @@ export function pytestArgsFor(test: string, extra: readonly string[] = []): stri
   return ['-p', 'no:xdist', '-p', 'no:benchmark', '-p', 'no:cacheprovider', '-q', ...extra, ...(looksLikeId ? [test] : ['-k', test])];
 }
 
-function pythonEnv(options: PythonTestOptions, tracerDir?: string): NodeJS.ProcessEnv {
+/** The test's environment, with Ducktrace's Python helpers (the tracer folder) on PYTHONPATH when given. */
+export function pythonEnv(options: Pick<PythonTestOptions, 'env'>, tracerDir?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
   if (tracerDir) env.PYTHONPATH = [tracerDir, env.PYTHONPATH].filter(Boolean).join(delimiter);
   return env;

@@ -6,6 +6,8 @@ import type { Probe } from '../../../core/trace/jsInstrument';
 import type { TraceBudget } from '../../../core/trace/traceModel';
 
 export const planEnv = 'DUCKTRACE_JS_PLAN';
+/** Set for the call census: the register module writes V8's coverage before a SIGTERM ends the process. */
+export const coverageFlushEnv = 'DUCKTRACE_JS_COVERAGE_FLUSH';
 /** The exit code of a test process the tracer stopped (step budget or deadline), as in Python. */
 export const stoppedExitCode = 124;
 

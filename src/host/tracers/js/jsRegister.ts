@@ -12,14 +12,16 @@
 // - jest: when jest's runtime reads the file (fs.readFileSync, as text or bytes), so the user's own
 //   transform (babel-jest, ts-jest) compiles the instrumented source;
 // - vitest: not here; a Vite plugin does it in the main process (jsVitestConfig.ts).
-// Without DUCKTRACE_JS_PLAN it does nothing.
+// Without DUCKTRACE_JS_PLAN it does nothing, except for the call census (DUCKTRACE_JS_COVERAGE_FLUSH):
+// then it only makes sure V8's coverage is written when a runner ends its worker with SIGTERM.
 
 import fs, { readFileSync, realpathSync } from 'node:fs';
+import v8 from 'node:v8';
 import Module from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
-import { planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
+import { coverageFlushEnv, planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
 import { Recorder } from './jsRuntime';
 
 function realpath(file: string): string {
@@ -133,6 +135,26 @@ function stopOnHostSignal(recorder: Recorder): void {
   };
   process.on('SIGTERM', onSignal);
 }
+
+/**
+ * The call census (calledFunctions.ts) reads V8's coverage, which Node writes when a process exits
+ * normally. Test runners end their workers with SIGTERM (vitest's forks): write it first.
+ */
+function flushCoverageOnSigterm(): void {
+  if (!isMainThread) return;
+  const onSignal = (): void => {
+    try {
+      v8.takeCoverage();
+    } catch {
+      // not collecting coverage
+    }
+    process.removeListener('SIGTERM', onSignal);
+    process.kill(process.pid, 'SIGTERM');
+  };
+  process.on('SIGTERM', onSignal);
+}
+
+if (process.env[coverageFlushEnv] && process.env.NODE_V8_COVERAGE) flushCoverageOnSigterm();
 
 const planFile = process.env[planEnv];
 if (planFile) {
