@@ -201,6 +201,7 @@ describe('the stack holds only test frames: follow what the test calls (code sha
     const balance = await search('python-ledger', 'tests/test_ledger.py', 11);
     assert.deepEqual(balance.candidates, ['ledger/accounts.py:Ledger.balance (called-by-test)', 'ledger/accounts.py:Ledger.deposit (called-by-test)', 'ledger/rates.py:convert (reached-from-test)']);
     assert.equal(balance.via[2], 'Ledger.deposit → convert');
+    assert.equal(balance.confidence, 'low', 'balance() reads what the deposits before it wrote: any of them may be wrong');
     const attribute = await search('python-ledger', 'tests/test_ledger.py', 15);
     assert.deepEqual(attribute.candidates, ['ledger/rates.py:convert (called-by-test)']);
   });

@@ -428,6 +428,19 @@ export class SymbolResolver {
     return [];
   }
 
+  /** The expressions a local name was given (its initializer and assignments), in the scope that declares it. */
+  valueNodes(name: string, at: SyntaxNode, source: ParsedSource): SyntaxNode[] {
+    const index = this.index(source);
+    const python = source.family === 'python';
+    for (let scope: SyntaxNode | null = at.parent ?? at; scope; scope = scope.parent) {
+      const isScope = scope.parent === null || (python ? pyFunctionTypes.has(scope.type) || scope.type === 'class_definition' : jsFunctionTypes.has(scope.type) || scope.type === 'catch_clause');
+      if (!isScope) continue;
+      const decls = index.scopes.get(scope.id)?.get(name);
+      if (decls) return decls.flatMap((d) => (d.kind === 'value' && d.node ? [d.node] : []));
+    }
+    return [];
+  }
+
   private async declsValue(decls: readonly Decl[], name: string, scope: SyntaxNode, source: ParsedSource, depth: number): Promise<Entity[]> {
     const out: Entity[] = [];
     // The later binding first: at run time (the test runs after the module ran) it is the one in effect.

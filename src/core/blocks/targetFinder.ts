@@ -326,10 +326,9 @@ class CallFollower {
     };
     for (const d of direct) await addDirect(d.found, d.call.line, 0);
 
-    // Breadth first into what they call, then into what the test handed over.
+    // Breadth first into what they call; what the test handed over (a plugin, a setup call) comes
+    // after what its calls reach at the first level.
     let frontier: { found: Found; via: string; line: number }[] = direct.map((d) => ({ found: d.found, via: d.found.fn.qualifiedName, line: d.call.line }));
-    frontier.push(...handedOver.map((f) => ({ found: f, via: f.fn.qualifiedName, line: 0 })));
-    for (const h of handedOver) this.found.add(h.source, h.fn, 'reached-from-test', 0, `handed over by the test${h.byName ? ' (by name)' : ''}`, 1);
     for (let depth = 1; depth <= maxDepth && frontier.length && this.found.size < maxCandidates; depth++) {
       const next: typeof frontier = [];
       const byName: typeof frontier = [];
@@ -342,6 +341,7 @@ class CallFollower {
           (inner.byName ? byName : next).push({ found: inner, via, line: item.line });
         }
       }
+      if (depth === 1) byName.push(...handedOver.map((f) => ({ found: f, via: `handed over by the test${f.byName ? ' (by name)' : ''}`, line: 0 })));
       // Resolved calls before calls matched by name alone, at each depth.
       for (const item of [...next, ...byName]) {
         if (this.found.size >= maxCandidates) break;
@@ -351,7 +351,16 @@ class CallFollower {
     }
 
     const candidates = this.found.list();
-    return { candidates, confidence: confidenceOf(candidates, direct.map((d) => ({ key: `${d.found.source.file}\0${d.found.fn.range.start.line}`, statement: d.statement, byName: d.found.byName, constructor: isConstructor(d.found.fn) }))) };
+    let confidence = confidenceOf(candidates, direct.map((d) => ({ key: `${d.found.source.file}\0${d.found.fn.range.start.line}`, statement: d.statement, byName: d.found.byName, constructor: isConstructor(d.found.fn) })));
+    // `program.option(...); program.parse(...); assert(program.opts().x)`: what the failing call
+    // reads was built by the calls before it, and any of them may be wrong.
+    if (confidence === 'medium' && direct.length) {
+      const failing = direct[0];
+      const receiver = receiverText(failing.call.node, test.family);
+      const earlier = calls.filter((c) => c.statementEnd < failing.call.statementStart && receiverText(c.node, test.family) === receiver);
+      if (receiver && earlier.length) confidence = 'low';
+    }
+    return { candidates, confidence };
   }
 
   /**
@@ -388,7 +397,12 @@ class CallFollower {
     const out: Found[] = [];
     for (const e of entities) out.push(...(await this.runnable(e)));
     if (out.length || entities.length) return out;
-    const member = !python ? (target.type === 'member_expression' ? field(target, 'property')?.text : undefined) : target.type === 'attribute' ? field(target, 'attribute')?.text : undefined;
+    // `x.method()`, or `const impl = x.method; impl()`, with x unknown: the method by its name.
+    let member = memberName(target, python);
+    if (!member && target.type === 'identifier') {
+      const values = this.resolver.valueNodes(target.text, target, source);
+      if (values.length === 1) member = memberName(values[0], python);
+    }
     if (member && !commonNames.has(member) && !member.startsWith('assert') && !member.startsWith('expect')) return this.byName(member);
     return [];
   }
@@ -448,6 +462,26 @@ class CallFollower {
     }
     return out.length <= 4 ? out : [];
   }
+}
+
+/** `program` of `program.parse(...)`, `ledger` of `ledger.deposit(5).deposit(10)`: the variable a method call works on. */
+function receiverText(call: SyntaxNode, family: LanguageFamily): string | undefined {
+  let callee = field(call, call.type === 'new_expression' ? 'constructor' : 'function');
+  const member = family === 'python' ? 'attribute' : 'member_expression';
+  const calls = family === 'python' ? ['call'] : ['call_expression', 'new_expression'];
+  while (callee?.type === member) {
+    const object: SyntaxNode | undefined = field(callee, 'object');
+    if (!object) return undefined;
+    if (object.type === 'identifier' || object.type === 'this' || (family === 'python' && object.type === 'attribute' && field(object, 'object')?.text === 'self')) return object.text;
+    callee = calls.includes(object.type) ? field(object, 'function') : object;
+  }
+  return undefined;
+}
+
+function memberName(node: SyntaxNode, python: boolean): string | undefined {
+  if (!python && node.type === 'member_expression') return field(node, 'property')?.text;
+  if (python && node.type === 'attribute') return field(node, 'attribute')?.text;
+  return undefined;
 }
 
 /** `export ... from './m'` specifiers of a JavaScript module. */
