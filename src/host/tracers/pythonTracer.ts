@@ -13,7 +13,7 @@ import { runProcessTreeOrThrow, type ProcessTreeResult } from '../process/proces
 import type { ResolvedTarget } from './traceTarget';
 
 export const pythonTracerModule = 'ducktrace_tracer';
-/** The tracer's exit code when it stopped the program (step budget or deadline). */
+/** The tracer's exit code when it stopped the program (step budget, or told to stop at the time limit). */
 export const tracerStoppedExitCode = 124;
 /** How long a tracer told to stop (SIGTERM) has to write its trace before its process tree is killed. */
 export const tracerStopGraceMs = 5000;

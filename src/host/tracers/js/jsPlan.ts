@@ -8,7 +8,7 @@ import type { TraceBudget } from '../../../core/trace/traceModel';
 export const planEnv = 'DUCKTRACE_JS_PLAN';
 /** Set for the call census: the register module writes V8's coverage before a SIGTERM ends the process. */
 export const coverageFlushEnv = 'DUCKTRACE_JS_COVERAGE_FLUSH';
-/** The exit code of a test process the tracer stopped (step budget or deadline), as in Python. */
+/** The exit code of a test process the tracer stopped (step budget, or told to stop at the time limit), as in Python. */
 export const stoppedExitCode = 124;
 
 /** The test runner the traced test runs under: where the target's text is swapped for the instrumented one. */
