@@ -111,6 +111,8 @@ async function javascriptCalls(request: CalledFunctionsRequest, dir: string, par
   const result = await runJavaScriptTestUntraced(
     { cwd: request.cwd, test: request.test, env, signal: request.signal, ...(request.node ? { node: request.node } : {}), ...(request.framework ? { framework: request.framework } : {}) },
     request.timeoutMs ?? 60_000,
+    // vitest ends its forks with SIGTERM and exits at once: they are still writing their coverage.
+    5000,
   );
   const raw: RawCall[] = [];
   const byFile = new Map<string, V8Function[]>();

@@ -70,12 +70,15 @@ export function resolveJsRun(options: JsTestOptions): { runner: JsRunner; cwd: s
   return { runner, cwd: project, test: [id.file, ...id.names].join('::') };
 }
 
-/** The same test without the tracer: what a benchmark or a test compares a traced run against. */
-export async function runJavaScriptTestUntraced(options: JsTestOptions, timeoutMs = 60_000): Promise<ProcessTreeResult & { launch: JsLaunch }> {
+/**
+ * The same test without the tracer: what a benchmark or a test compares a traced run against.
+ * `lingerMs`: how long the runner's workers may go on after it exits (see runProcessTree).
+ */
+export async function runJavaScriptTestUntraced(options: JsTestOptions, timeoutMs = 60_000, lingerMs = 0): Promise<ProcessTreeResult & { launch: JsLaunch }> {
   const run = resolveJsRun(options);
   const loader = run.runner === 'node' && /\.[cm]?tsx?$/.test(parseJsTestId(options.cwd, options.test).file) ? (typeScriptLoaderArgs(options.cwd) ?? []) : [];
   const launch = await jsLaunch({ ...run, node: options.node ?? 'node', env: testEnv(options), loader });
-  const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs, signal: options.signal });
+  const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs, signal: options.signal, lingerMs });
   return { ...result, launch };
 }
 

@@ -137,24 +137,29 @@ function stopOnHostSignal(recorder: Recorder): void {
 }
 
 /**
- * The call census (calledFunctions.ts) reads V8's coverage, which Node writes when a process exits
- * normally. Test runners end their workers with SIGTERM (vitest's forks): write it first.
+ * The call census (calledFunctions.ts) reads V8's coverage, which Node does not write on every
+ * way out: test runners end their workers with SIGTERM, or with an exit that skips it (vitest's
+ * forks, seen both ways). Write it on both.
  */
-function flushCoverageOnSigterm(): void {
+function flushCoverageOnExit(): void {
   if (!isMainThread) return;
-  const onSignal = (): void => {
+  const take = (): void => {
     try {
       v8.takeCoverage();
     } catch {
       // not collecting coverage
     }
+  };
+  const onSignal = (): void => {
+    take();
     process.removeListener('SIGTERM', onSignal);
     process.kill(process.pid, 'SIGTERM');
   };
   process.on('SIGTERM', onSignal);
+  process.on('exit', take);
 }
 
-if (process.env[coverageFlushEnv] && process.env.NODE_V8_COVERAGE) flushCoverageOnSigterm();
+if (process.env[coverageFlushEnv] && process.env.NODE_V8_COVERAGE) flushCoverageOnExit();
 
 const planFile = process.env[planEnv];
 if (planFile) {
