@@ -14,6 +14,7 @@ export function toPromptTrace(trace: Trace): PromptTrace {
       ...(c.threw ? { threw: c.threw } : {}),
       ...(c.unfinished ? { unfinished: true } : {}),
     })),
+    // The notes say why (the run ended early, steps left out): the model must not read a cut trace as whole.
     truncated: trace.truncated,
   };
 }
