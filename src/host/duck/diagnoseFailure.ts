@@ -11,10 +11,11 @@ import { firstSyntaxError, type SourceParser } from '../../core/blocks/syntaxNod
 import { matchesAnyGlob } from '../../core/glob';
 import { TargetFinder, type FailureLocation, type Target } from '../../core/blocks/targetFinder';
 import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
-import { functionHeader, type PromptOptions, type PromptTrace } from '../../core/duck/prompt';
+import type { PromptOptions, PromptTrace } from '../../core/duck/prompt';
 import type { FixProposal } from '../../core/loop/iterateUntilGreen';
 import { promptTokenBudget } from '../../core/modelBudget';
 import type { ModelClient, ModelError } from '../../core/modelClient';
+import { promptContext } from './promptContext';
 
 /** A failing test (a TestFailure fits), or just a place (a file and line). */
 export interface FailureToDiagnose extends FailureLocation {
@@ -24,7 +25,9 @@ export interface FailureToDiagnose extends FailureLocation {
   readonly message?: string;
   readonly expected?: string;
   readonly actual?: string;
-  /** The test's own source; read around `file:line` when absent. */
+  /** The runner's own failure text: the exception's type is read from it. */
+  readonly output?: string;
+  /** The test's own source; found in the test file (with its suites and helpers) when absent. */
   readonly testSource?: string;
   /**
    * Not a failing test but an error the editor reports (a diagnostic) at `stack[0]`: the function
@@ -111,18 +114,19 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
       onEvent?.({ type: 'traced', trace: undefined, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  const testExcluded = !!failure.file && matchesAnyGlob(failure.file, neverSend);
-  const testSource = testExcluded ? undefined : (failure.testSource ?? (failure.file && failure.line ? await linesAround(files, failure.file, failure.line) : undefined));
+  // The test as written, the failure without runner chatter, the function from its decorators on.
+  // A diagnostic stands in for the test: its message is the failure, and there is no test source.
+  const described = failure.diagnostic
+    ? { ...failure, name: `no test: an error the editor reports at line ${failure.diagnostic.line}`, message: `${failure.diagnostic.source ? `${failure.diagnostic.source}: ` : ''}${failure.diagnostic.message}` }
+    : failure;
+  const context = await promptContext({ failure: described, target, fileText, files, parser, roots: request.roots, neverSend });
   const outcome = await explainAndFix({
     model,
     fileText,
     target: { name: target.functionName, range: target.range, language: target.language, file: target.file },
     prompt: {
-      intent: failure.diagnostic
-        ? { testName: `no test: an error the editor reports at line ${failure.diagnostic.line}`, message: `${failure.diagnostic.source ? `${failure.diagnostic.source}: ` : ''}${failure.diagnostic.message}` }
-        : { testName: failure.name ?? 'the failing test', testSource, message: failure.message, expected: failure.expected, actual: failure.actual },
-      // The signature (and decorators) before the first block: the model needs the parameters.
-      fn: { name: target.functionName, file: target.file, language: target.language, range: target.range, header: functionHeader(fileText, target.range, blocks), blocks },
+      intent: context.intent,
+      fn: { name: target.functionName, file: context.displayFile, language: target.language, range: target.range, source: fileText, firstLine: context.firstLine, blocks },
       trace,
     },
     notes: request.notes,
@@ -164,13 +168,6 @@ async function envFiles(files: SourceFiles, roots: readonly string[]): Promise<s
   const names = ['.env', '.env.local', '.env.development', '.env.production', '.env.test'];
   const texts = await Promise.all(roots.flatMap((root) => names.map((n) => files.read(`${root.replace(/[\\/]$/, '')}/${n}`))));
   return texts.filter((t): t is string => typeof t === 'string');
-}
-
-async function linesAround(files: SourceFiles, file: string, line: number): Promise<string | undefined> {
-  const text = await files.read(file);
-  if (!text) return undefined;
-  const lines = text.split(/\r?\n/);
-  return lines.slice(Math.max(0, line - 15), Math.min(lines.length, line + 15)).join('\n');
 }
 
 /** The loop's view of a diagnosis: a fix to apply, a claim against the test, or why there is none. */

@@ -145,6 +145,7 @@ export class ExplainAndFix {
       message: failure.message,
       expected: failure.expected,
       actual: failure.actual,
+      output: failure.output,
       stack: workspaceFrames,
       rerun: () => this.rerun(failure.testId),
     });
