@@ -58,6 +58,9 @@ export async function ducktraceViewShowsThePresent({ extensionsDir, shots }) {
     await view.locator('.summary button', { hasText: 'Revert All Ducktrace Changes' }).click();
     await view.locator('.summary .reverted').waitFor({ timeout: 30_000 });
     if (await view.locator('.summary button', { hasText: 'Revert All' }).count()) throw new Error('the summary still offers Revert All after the revert');
+    // The loop's last session no longer claims its test passes: the change was undone.
+    await view.locator('.status', { hasText: 'Reverted' }).waitFor({ timeout: 10_000 });
+    if (await view.locator('.rerun-passed').count()) throw new Error('the view still says the test passes after its change was reverted');
     if (!wb.read('pricing.py').includes('result += unit_price')) throw new Error('Revert All did not restore pricing.py');
     await toast(page, 'restored').first().waitFor({ timeout: 15_000 }).catch(() => undefined);
     await page.waitForTimeout(500);

@@ -43,8 +43,8 @@ export async function traceFailingTestAtCursor({ extensionsDir, shots }) {
     await wb.command('Ducktrace: Trace Failing Test');
     // No "which failing test" question: the cursor says which.
     const asked = await until('the trace, or a question', async () => {
-      if (await page.locator('.quick-input-widget', { hasText: 'Which failing test' }).isVisible()) return 'asked';
-      return wb.log().some((l) => /Traced checkout in test_pricing\.py::test_member_order/.test(l)) ? 'traced' : undefined;
+      if (await page.locator('.quick-input-widget input[placeholder*="Which failing test"]').isVisible()) return 'asked';
+      return wb.log().some((l) => /Trace(d| failing test:) checkout in test_pricing\.py::test_member_order/.test(l)) ? 'traced' : undefined;
     }, 120_000);
     if (asked === 'asked') {
       await wb.shot('trace-asked-which-test');

@@ -33,7 +33,9 @@ export type SessionEvent =
   | { readonly type: 'settled'; readonly acceptedAny: boolean }
   | { readonly type: 'rerun'; readonly rerun: RerunView }
   | { readonly type: 'failed'; readonly message: string; readonly action?: ViewAction }
-  | { readonly type: 'cancelled'; readonly status: string };
+  | { readonly type: 'cancelled'; readonly status: string }
+  /** Revert All put the files back: what this session changed (and its rerun) no longer applies. */
+  | { readonly type: 'reverted' };
 
 const busyPhases: readonly SessionPhase[] = ['locating', 'tracing', 'asking', 'parsing'];
 
@@ -97,6 +99,10 @@ export function reduceSession(state: ExplanationState, event: SessionEvent): Exp
       return { ...state, phase: 'error', status: '', error: { message: event.message, ...(event.action ? { action: event.action } : {}) } };
     case 'cancelled':
       return { ...state, phase: 'cancelled', status: event.status };
+    case 'reverted': {
+      const { rerun: _gone, ...rest } = state;
+      return { ...rest, phase: 'done', status: 'Reverted: Revert All put the files back as they were before the loop.' };
+    }
   }
 }
 

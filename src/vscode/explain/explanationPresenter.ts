@@ -61,6 +61,8 @@ export class ExplanationPresenter {
       this.loopRunning = true;
     }
     if (event.type === 'loop-summary') this.loopRunning = false;
+    // Revert All while the loop is still the present: its last session's change is undone too.
+    if (event.type === 'loop-reverted' && this.loop?.summary && !this.loop.summary.reverted && this.session.test) this.session = reduceSession(this.session, { type: 'reverted' });
     this.loop = reduceLoop(this.loop, event);
     // Revert All after a newer session started: the loop is below now; mark it there.
     if (event.type === 'loop-reverted') this.earlier = this.earlier.map((e) => (e.loop?.summary && !e.loop.summary.reverted ? { ...e, loop: reduceLoop(e.loop, event), outcome: `${e.outcome} Reverted since.` } : e));

@@ -26,6 +26,7 @@ export class IterateUntilGreen extends Disposable {
   private running: vscode.CancellationTokenSource | undefined;
   /** The last finished loop, for "Revert all Ducktrace changes". */
   lastSummary: LoopSummary | undefined;
+  private readonly reverted = new WeakSet<LoopSummary>();
   private readonly finished = this.register(new vscode.EventEmitter<LoopSummary>());
   readonly onDidFinish = this.finished.event;
 
@@ -149,6 +150,13 @@ export class IterateUntilGreen extends Disposable {
       void vscode.window.showInformationMessage('Ducktrace has no changes to revert.');
       return [];
     }
+    // A second Revert All (a stale button, the old toast) would write the originals over whatever
+    // was done since: once is all.
+    if (this.reverted.has(summary)) {
+      void vscode.window.showInformationMessage('Ducktrace already reverted the changes of that Iterate Until Green.');
+      return [];
+    }
+    this.reverted.add(summary);
     const restored = await revertAll(summary.originals, (file, text) => writeWholeFile(file, text));
     if (summary === this.lastSummary) this.presenter.loopEvent({ type: 'loop-reverted', files: restored.map((f) => vscode.workspace.asRelativePath(f)) });
     this.log.info(`Reverted ${restored.length} file(s): ${restored.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}`);

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { SkipTest, suite, test } from './harness';
+import { screenshot, SkipTest, suite, test } from './harness';
 import { api, configure, removeProjects, reset, workspace } from './loopSupport';
 import { Disposable } from '../../../src/vscode/disposable';
 import type { ExplainResult } from '../../../src/vscode/testing/explainAndFix';
@@ -113,6 +113,9 @@ suite('editor flows (issue 15)', () => {
     if (!sessions.length) throw new SkipTest('no JavaScript debugger in this VS Code build');
     assert.ok(sessions.some((t) => /node/.test(t)), `a node debug session ran (${sessions.join(', ')})`);
     assert.equal(tests.outcomes.get(item.id)?.state, 'failed', 'the debug run reports the outcome from the report');
+    await vscode.commands.executeCommand('workbench.view.testing.focus');
+    await new Promise((r) => setTimeout(r, 800));
+    await screenshot('testing-debug-run');
   }, 120_000);
 
   test('a diagnostic where a failing test fails is linked to that test; with no test, the function is explained from its blocks and the error', async () => {

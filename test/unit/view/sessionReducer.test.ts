@@ -65,6 +65,9 @@ test('after the fix is settled, the rerun says whether the test now passes', () 
   assert.deepEqual(passed.rerun, { state: 'passed' });
   const failed = reduceSession(running, { type: 'rerun', rerun: { state: 'failed', message: 'assert 71 == 72' } });
   assert.equal(failed.status, 'test_ten_percent_off still fails after the change.');
+  const reverted = reduceSession(passed, { type: 'reverted' });
+  assert.equal(reverted.rerun, undefined, 'a reverted change no longer passes anything');
+  assert.match(reverted.status, /^Reverted/);
   const rejected = reduceSession(proposed, { type: 'settled', acceptedAny: false });
   assert.match(rejected.status, /rejected; the file is as it was/);
 });
