@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { cliCommands } from '../../src/host/cli/commands';
 import { createFixCommand, endpointFromEnv, fixCommand, parseFixArgs } from '../../src/host/cli/fixCommand';
-import { atomicWrite, matchesTest, pytestNodeId } from '../../src/host/loop/fsLoopPorts';
+import { atomicWrite } from '../../src/host/loop/fsLoopPorts';
+import { matchesTest, pytestNodeId } from '../../src/core/failures/testSelectors';
 import { fixturePath, repoRoot } from './support/fixtures';
 
 type Server = { baseURL: string; requests: { body: { messages: { role: string; content: string }[] } }[]; close(): Promise<void> };

@@ -4,6 +4,7 @@
 // Ducktrace starts test runners and tracers.
 
 import { spawn } from 'node:child_process';
+import { sandboxedCommand, type SandboxSpec } from './sandbox';
 
 export interface ProcessTreeOptions {
   readonly cwd: string;
@@ -18,6 +19,8 @@ export interface ProcessTreeOptions {
   readonly onOutput?: (text: string) => void;
   /** Characters kept per stream (and for the interleaved output); the rest is dropped from the middle. */
   readonly maxOutputChars?: number;
+  /** Runs the command inside this fence (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 export interface ProcessTreeResult {
@@ -100,7 +103,8 @@ export function runProcessTree(command: string, args: readonly string[], options
       resolve(result(null, null));
       return;
     }
-    const child = spawn(command, [...args], {
+    const launch = options.sandbox ? sandboxedCommand(options.sandbox, command, args, options.cwd) : { command, args: [...args] };
+    const child = spawn(launch.command, launch.args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: process.platform !== 'win32',

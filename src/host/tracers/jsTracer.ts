@@ -21,6 +21,7 @@ import { TreeSitterParser } from '../treeSitter';
 import { planEnv, sourceHash, type JsRunner, type JsTracePlan } from './js/jsPlan';
 import { detectJsRunner, jsLaunch, jsProjectDir, parseJsTestId, type JsLaunch } from './jsTestLaunch';
 import { runProcessTreeOrThrow, type ProcessTreeResult } from '../process/processTree';
+import { withWritable, type SandboxSpec } from '../process/sandbox';
 import { tracerStoppedExitCode, type TraceRun } from './pythonTracer';
 import type { ResolvedTarget } from './traceTarget';
 
@@ -40,6 +41,8 @@ export interface JsTestOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The node binary (default `node` from PATH: the user's, not an editor's embedded runtime). */
   readonly node?: string;
+  /** Runs the traced test fenced (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** The folder holding ducktrace_js_register.js and ducktrace_js_hooks.mjs (dist/). */
@@ -158,7 +161,8 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
       loader,
       traced: { register: join(tracerDir, jsRegisterModule), planFile, tempDir: dir, tracerDir },
     });
-    const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs: budget.timeoutMs });
+    const sandbox = withWritable(options.sandbox, dir);
+    const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs: budget.timeoutMs, ...(sandbox ? { sandbox } : {}) });
     const files = (await readdir(dir)).filter((f) => /^trace-\d+-\d+\.json$/.test(f)).sort();
     const traces: RawTrace[] = [];
     for (const f of files) {

@@ -10,6 +10,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { applyTraceBudget, type RawTrace } from '../../core/trace/traceBudget';
 import type { Trace } from '../../core/trace/traceModel';
 import { runProcessTreeOrThrow, type ProcessTreeResult } from '../process/processTree';
+import { withWritable, type SandboxSpec } from '../process/sandbox';
 import type { ResolvedTarget } from './traceTarget';
 
 export const pythonTracerModule = 'ducktrace_tracer';
@@ -36,6 +37,8 @@ export interface PythonTestOptions {
   /** More pytest arguments, e.g. `--runslow`. */
   readonly pytestArgs?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** Runs the traced test fenced (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** pytest's arguments for one test; plugins that fork or repeat tests are off, nothing is cached. */
@@ -90,7 +93,8 @@ export async function tracePythonTest(target: ResolvedTarget, options: PythonTes
       'pytest',
       ...pytestArgsFor(options.test, options.pytestArgs),
     ];
-    const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env: pythonEnv(options, pythonTracerDir()), timeoutMs: budget.timeoutMs });
+    const sandbox = withWritable(options.sandbox, dir);
+    const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env: pythonEnv(options, pythonTracerDir()), timeoutMs: budget.timeoutMs, ...(sandbox ? { sandbox } : {}) });
     let raw: RawTrace;
     try {
       raw = JSON.parse(await readFile(outFile, 'utf8')) as RawTrace;

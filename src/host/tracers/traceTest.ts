@@ -5,6 +5,7 @@ import type { TraceBudget } from '../../core/trace/traceModel';
 import type { JsRunner } from './js/jsPlan';
 import { traceJavaScriptTest } from './jsTracer';
 import { tracePythonTest, type TraceRun } from './pythonTracer';
+import type { SandboxSpec } from '../process/sandbox';
 import { resolveTarget, type TargetSpec } from './traceTarget';
 
 export interface TraceTestRequest {
@@ -23,12 +24,21 @@ export interface TraceTestRequest {
   /** JavaScript: the node binary that starts the runner (default `node` from PATH). */
   readonly node?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Runs the traced test fenced (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 export async function traceTest(request: TraceTestRequest): Promise<TraceRun> {
   const target = await resolveTarget(request.cwd, request.target, request.budget);
   if (target.language === 'python') {
-    return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env });
+    return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env, ...(request.sandbox ? { sandbox: request.sandbox } : {}) });
   }
-  return traceJavaScriptTest(target, { cwd: request.cwd, test: request.test, env: request.env, ...(request.node ? { node: request.node } : {}), ...(request.framework ? { framework: request.framework } : {}) });
+  return traceJavaScriptTest(target, {
+    cwd: request.cwd,
+    test: request.test,
+    env: request.env,
+    ...(request.node ? { node: request.node } : {}),
+    ...(request.framework ? { framework: request.framework } : {}),
+    ...(request.sandbox ? { sandbox: request.sandbox } : {}),
+  });
 }
