@@ -29,20 +29,29 @@ export interface SandboxChoice {
   readonly notice?: string;
 }
 
-let probed: { bwrap?: string; problem?: string } | undefined;
+const probed = new Map<string, { bwrap?: string; problem?: string }>();
 
 /** Finds bwrap on the PATH and checks once that it can start a sandbox here (user namespaces may be off). */
 function probeBwrap(env: NodeJS.ProcessEnv): { bwrap?: string; problem?: string } {
-  if (probed) return probed;
-  const bwrap = (env.PATH ?? '')
+  const path = env.PATH ?? '';
+  let result = probed.get(path);
+  if (!result) {
+    result = probe(path);
+    probed.set(path, result);
+  }
+  return result;
+}
+
+function probe(path: string): { bwrap?: string; problem?: string } {
+  const bwrap = path
     .split(delimiter)
     .filter(Boolean)
     .map((dir) => join(dir, 'bwrap'))
     .find((p) => existsSync(p));
-  if (!bwrap) return (probed = { problem: 'bubblewrap (bwrap) is not installed' });
+  if (!bwrap) return { problem: 'bubblewrap (bwrap) is not installed' };
   const r = spawnSync(bwrap, ['--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-net', '--', 'true'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.status !== 0) return (probed = { problem: `bubblewrap cannot start a sandbox here (${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0]})` });
-  return (probed = { bwrap });
+  if (r.status !== 0) return { problem: `bubblewrap cannot start a sandbox here (${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0]})` };
+  return { bwrap };
 }
 
 /**
