@@ -179,6 +179,9 @@ export function targetOption(text: string | undefined): TargetSpec | string | un
   return parseTargetSpec(text) ?? `--target needs FILE:FUNCTION, not '${text}'`;
 }
 
+/** What to do about a failure with no function to blame, on the command line. */
+export const targetHint = ' Name the function to blame with --target FILE:FUNCTION if you know it.';
+
 /** A whole number of at least 1, or why not. */
 export function positiveInteger(flag: string, text: string | undefined): number | string | undefined {
   if (text === undefined) return undefined;

@@ -24,6 +24,7 @@ import {
   frameworkOption,
   messageOf,
   positiveNumber,
+  targetHint,
   targetOption,
   type CliOptions,
   type DefinedCommand,
@@ -157,7 +158,7 @@ export function createExplainCommand(deps: ExplainDependencies = {}): DefinedCom
         await ports.propose(chosen, [], controller.signal);
         const result = ports.lastDiagnosis();
         if (!result) return failure(out, 'explain', 'Ducktrace could not diagnose this failure.');
-        if (!result.ok) return failure(out, 'explain', result.error);
+        if (!result.ok) return failure(out, 'explain', result.reason === 'no-target' ? `${result.error}${targetHint}` : result.error);
         const { outcome, target, blocks, fileText } = result;
         if (!outcome.ok) return failure(out, 'explain', outcome.error);
         const diff = outcome.newText ? createTwoFilesPatch(target.file, target.file, fileText, outcome.newText, 'now', 'proposed') : '';

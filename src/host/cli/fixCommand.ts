@@ -25,6 +25,7 @@ import {
   messageOf,
   positiveInteger,
   positiveNumber,
+  targetHint,
   targetOption,
   type CliOptions,
   type CliOutput,
@@ -266,7 +267,7 @@ async function dryRun(ports: Ports, signal: AbortSignal, out: CliOutput, rel: (f
     const proposal: FixProposal = await ports.propose(failure, [], signal).catch((err: unknown) => ({ ok: false as const, error: messageOf(err) }));
     let item: FixReport['iterations'][number];
     const base = { iteration: ++n, test: failure.name, testId: failure.testId };
-    if (!proposal.ok) item = { ...base, result: proposal.reason === 'no-target' || proposal.reason === 'not-sent' ? proposal.reason : 'model-error', detail: proposal.error };
+    if (!proposal.ok) item = { ...base, result: proposal.reason === 'no-target' || proposal.reason === 'not-sent' ? proposal.reason : 'model-error', detail: proposal.reason === 'no-target' ? proposal.error + targetHint : proposal.error };
     else if ('testIsWrong' in proposal) item = { ...base, result: 'test-claim', detail: proposal.testIsWrong, summary: proposal.summary };
     else {
       const before = await ports.readFile(proposal.file);
@@ -297,7 +298,7 @@ function itemOf(r: IterationRecord, rel: (f: string) => string): FixReport['iter
     test: r.testName,
     testId: r.testId,
     result: r.result,
-    detail: r.detail,
+    detail: r.result === 'no-target' ? r.detail + targetHint : r.detail,
     ...(r.summary ? { summary: r.summary } : {}),
     ...(r.file ? { file: rel(r.file) } : {}),
     ...(changed ? { diff: patch(rel(r.file!), r.before!, r.after!) } : {}),

@@ -94,7 +94,7 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
         ok: false,
         stage: 'target',
         reason: 'no-target',
-        error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve (a failure of the environment, the platform or the runtime version looks like this). Name the function with --target FILE:FUNCTION if you know it.',
+        error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve (a failure of the environment, the platform or the runtime version looks like this).',
       };
     }
     target = found;

@@ -7,6 +7,7 @@ import './blocks.test';
 import './explain.test';
 import './iterate.test';
 import './iterateJs.test';
+import './privacy.test';
 import './faults.test';
 import './suspicion.test';
 import './trust.test';
