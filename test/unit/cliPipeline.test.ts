@@ -136,3 +136,31 @@ test('fix --write: no function to blame is no-target (no request, no attempt use
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Seen: after a fix the test file failed to import, so its tests no longer ran, the failing one
+// counted as fixed, the passing one was not missed, and nothing reverted the fix.
+test('fix --write: a fix after which the test file no longer loads is reverted, and the model is told why', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-cli-broken-run-'));
+  cpSync(fixturePath('loop', 'python'), dir, { recursive: true, filter: (src) => !/__pycache__|\.pytest_cache/.test(src) });
+  const original = readFileSync(join(dir, 'pricing.py'), 'utf8');
+  const body = '    """The price after taking `percent` percent off."""\n    if percent <= 0:\n        return price\n    cut = price * percent / 100\n    return round(price - cut, 2)';
+  // The decorator names nothing that exists: importing pricing now fails, so test_pricing.py no longer loads.
+  const breaksImport = JSON.stringify({ summary: 'cache it', verdicts: [], fix: { kind: 'function', code: `@memoize\ndef apply_discount(price, percent):\n${body}` } });
+  const good = JSON.stringify({ summary: 'percent is out of 100', verdicts: [], fix: { kind: 'function', code: `def apply_discount(price, percent):\n${body}` } });
+  const s = await server([{ reply: breaksImport }, { reply: good }]);
+  try {
+    const { out, io } = capture();
+    const code = await createFixCommand({ env: env(s), helpersDir }).run(['--cwd', dir, '--test', 'test_pricing.py::test_ten_percent', '--write', '--json', '--sandbox', 'off', '--timeout', '20'], io);
+    const report = JSON.parse(out.stdout);
+    assert.equal(code, 0, out.stderr + out.stdout);
+    assert.deepEqual(report.iterations.map((i: { result: string }) => i.result), ['reverted', 'fixed'], JSON.stringify(report.iterations));
+    assert.match(report.iterations[0].detail, /test_pricing\.py no longer loads \(.*memoize/);
+    const second = s.requests[1]!.body.messages.map((m) => m.content).join('\n');
+    assert.match(second, /broke the test run, so it was reverted: test_pricing\.py no longer loads/);
+    assert.notEqual(readFileSync(join(dir, 'pricing.py'), 'utf8'), original);
+    assert.doesNotMatch(readFileSync(join(dir, 'pricing.py'), 'utf8'), /memoize/);
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
