@@ -82,7 +82,14 @@ const baseName = (file: string) => file.split(/[\\/]/).pop() ?? file;
 export type FixProposal =
   | { readonly ok: true; readonly file: string; readonly newText: string; readonly summary: string; readonly tokens?: number }
   | { readonly ok: true; readonly testIsWrong: string; readonly summary: string; readonly tokens?: number }
-  | { readonly ok: false; readonly error: string; readonly tokens?: number; readonly reason?: ProposalFailure };
+  | {
+      readonly ok: false;
+      readonly error: string;
+      readonly tokens?: number;
+      readonly reason?: ProposalFailure;
+      /** The model cannot be asked at all (no answer in time, unreachable, key refused): stop. */
+      readonly modelUnavailable?: boolean;
+    };
 
 /**
  * Why there is no proposal. `no-target`: no function of the workspace is in the failure (often the
@@ -246,7 +253,11 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
         // Nothing was asked: this failure is reported and skipped, and costs no attempt.
         attempts--;
         record({ ...base, result: proposal.reason, detail: proposal.error });
-      } else record({ ...base, result: 'model-error', detail: proposal.error });
+        continue;
+      }
+      record({ ...base, result: 'model-error', detail: proposal.error });
+      // Asking about the next failure would wait out the same budget and fail the same way.
+      if (proposal.modelUnavailable) return finish('error', run, `Stopped: the model could not be asked. ${proposal.error}`);
       continue;
     }
     if ('testIsWrong' in proposal) {

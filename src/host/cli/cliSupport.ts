@@ -4,6 +4,8 @@
 // `commands.ts` (which lists them), so there is no import cycle.
 import { parseArgs } from 'node:util';
 import { frameworks, isFramework, type Framework } from '../../core/failures/testFailure';
+import { endpointFromEnv } from '../models/endpointFromEnv';
+import type { OpenAiEndpoint } from '../models/openAiCompatibleClient';
 import { parseTargetSpec, type TargetSpec } from '../tracers/traceTarget';
 
 export interface CliOutput {
@@ -153,25 +155,17 @@ export const messageOf = (err: unknown): string => (err instanceof Error ? err.m
 
 // ---- shared option values ----
 
-export interface Endpoint {
-  readonly baseUrl: string;
-  readonly model: string;
-  readonly apiKey?: string;
-}
-
-/** The endpoint from the environment, or what is missing in words. The key is optional: local servers need none. */
-export function endpointFromEnv(env: NodeJS.ProcessEnv): Endpoint | string {
-  const baseUrl = env.DUCKTRACE_BASE_URL?.trim();
-  const model = env.DUCKTRACE_MODEL?.trim();
-  const missing = [!baseUrl && 'DUCKTRACE_BASE_URL', !model && 'DUCKTRACE_MODEL'].filter(Boolean);
-  if (missing.length) {
-    return `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set. Set DUCKTRACE_BASE_URL to an OpenAI-compatible endpoint (e.g. http://localhost:11434/v1), DUCKTRACE_MODEL to its model, and DUCKTRACE_API_KEY when it needs a key.`;
-  }
-  return { baseUrl: baseUrl!, model: model!, ...(env.DUCKTRACE_API_KEY ? { apiKey: env.DUCKTRACE_API_KEY } : {}) };
-}
+/** The CLI's model: an OpenAI-compatible endpoint and its limits, from DUCKTRACE_* variables. */
+export { endpointFromEnv };
+export type Endpoint = OpenAiEndpoint;
 
 /** The lines every command that asks a model ends its help with. */
-export const endpointHelp = ['The model: DUCKTRACE_BASE_URL (an OpenAI-compatible endpoint ending in /v1), DUCKTRACE_MODEL,', 'and DUCKTRACE_API_KEY when the endpoint needs a key.'];
+export const endpointHelp = [
+  'The model: DUCKTRACE_BASE_URL (an OpenAI-compatible endpoint ending in /v1), DUCKTRACE_MODEL,',
+  'and DUCKTRACE_API_KEY when the endpoint needs a key. Each model request gives up after',
+  'DUCKTRACE_MODEL_TIMEOUT_SECONDS (default 120, retries included); answers are limited to',
+  'DUCKTRACE_MAX_OUTPUT_TOKENS (4096); prompts fit DUCKTRACE_MAX_INPUT_TOKENS (16000).',
+];
 
 /** `--target FILE:FUNCTION` (or FILE:LINE), or why not. */
 export function targetOption(text: string | undefined): TargetSpec | string | undefined {

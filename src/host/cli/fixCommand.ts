@@ -145,6 +145,7 @@ export function createFixCommand(deps: FixDependencies = {}): DefinedCommand<Fix
     options,
     footer: [
       ...endpointHelp,
+      'A model that cannot be asked (no answer in time, unreachable, key refused) stops the loop.',
       'Values of DIR/.env files and DUCKTRACE_API_KEY are redacted from everything sent.',
       '',
       'Exit status: 0 when the tests pass (or nothing failed), 1 when tests still fail or could not',
@@ -164,7 +165,7 @@ export function createFixCommand(deps: FixDependencies = {}): DefinedCommand<Fix
           return failure(out, 'fix', `--target ${parsed.target.file}:${parsed.target.function}: ${messageOf(err)}`, ExitCode.usage);
         }
       }
-      const client = (deps.model ?? ((e) => new OpenAiCompatibleClient({ baseUrl: e.baseUrl, model: e.model, apiKey: e.apiKey })))(endpoint);
+      const client = (deps.model ?? ((e) => new OpenAiCompatibleClient(e)))(endpoint);
       const controller = new AbortController();
       const onSigint = () => controller.abort();
       process.once('SIGINT', onSigint);
@@ -278,6 +279,11 @@ async function dryRun(ports: Ports, signal: AbortSignal, out: CliOutput, rel: (f
     }
     iterations.push(item);
     if (!json) out.stdout(formatIteration(item));
+    // The model cannot be asked at all: the other failures would wait out the same budget.
+    if (!proposal.ok && 'modelUnavailable' in proposal && proposal.modelUnavailable) {
+      const message = `Dry run stopped: the model could not be asked. ${proposal.error}`;
+      return { stop: 'error', write: false, message, iterations, fixed: [], stillFailing: run.failures.map((f) => ({ testId: f.testId, name: f.name, why: f.message.split('\n')[0] ?? '' })), diff: diffs.join('') };
+    }
   }
   const message = `Dry run: ${diffs.length} fix${diffs.length === 1 ? '' : 'es'} proposed for ${run.failures.length} failing test${run.failures.length === 1 ? '' : 's'}; nothing was changed (add --write to apply them).`;
   return {

@@ -19,7 +19,8 @@ import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../cor
 import { functionHeader, type PromptOptions, type PromptTrace } from '../../core/duck/prompt';
 import { redactSecrets } from '../../core/duck/redaction';
 import type { FixProposal } from '../../core/loop/iterateUntilGreen';
-import type { ModelClient } from '../../core/modelClient';
+import { promptTokenBudget } from '../../core/modelBudget';
+import type { ModelClient, ModelError } from '../../core/modelClient';
 
 /** A failing test (a TestFailure fits), or just a place (a file and line). */
 export interface FailureToDiagnose extends FailureLocation {
@@ -145,7 +146,8 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     },
     // Notes quote test messages, which may hold the same secrets as the prompt.
     notes: request.notes?.map((n) => redactSecrets(n, redaction).text),
-    promptOptions: { ...request.promptOptions, redaction },
+    // The prompt fits the chosen model's input limit, leaving room for the answer.
+    promptOptions: { ...request.promptOptions, maxTokens: request.promptOptions?.maxTokens ?? promptTokenBudget(model), redaction },
     // A fix cut off mid-function can still "apply": refuse code that breaks the file's syntax.
     validate: async (newText) => {
       const before = await parser.parse(fileText, target.language);
@@ -209,9 +211,12 @@ async function linesAround(files: SourceFiles, file: string, line: number): Prom
 
 /** The loop's view of a diagnosis: a fix to apply, a claim against the test, or why there is none. */
 export function fixProposalOf(result: DiagnoseResult): FixProposal {
-  if (!result.ok) return { ok: false, error: result.error, reason: result.reason === 'model' ? 'model' : result.reason === 'no-target' || result.reason === 'named-target' ? 'no-target' : 'not-sent' };
+  if (!result.ok) {
+    const reason = result.reason === 'model' ? 'model' : result.reason === 'no-target' || result.reason === 'named-target' ? 'no-target' : 'not-sent';
+    return { ok: false, error: result.error, reason, ...(result.stage === 'model' ? { modelUnavailable: true } : {}) };
+  }
   const { outcome } = result;
-  if (!outcome.ok) return { ok: false, error: outcome.error };
+  if (!outcome.ok) return { ok: false, error: outcome.error, ...(outcome.modelError && modelUnavailable(outcome.modelError) ? { modelUnavailable: true } : {}) };
   const tokens = outcome.tokens.input + outcome.tokens.output;
   const summary = outcome.diagnosis.summary;
   if (outcome.diagnosis.testIsWrong) return { ok: true, testIsWrong: outcome.diagnosis.testIsWrong.claim, summary, tokens };
@@ -219,4 +224,12 @@ export function fixProposalOf(result: DiagnoseResult): FixProposal {
     return { ok: false, error: outcome.fixError ? `The fix could not be applied: ${outcome.fixError}` : 'The model explained the failure but proposed no fix.', tokens };
   }
   return { ok: true, file: result.target.file, newText: outcome.newText, summary, tokens };
+}
+
+/**
+ * A failure of the model itself, not of this one failure's prompt or answer: asking about another
+ * failing test would fail the same way, after the same wait.
+ */
+function modelUnavailable(error: ModelError): boolean {
+  return ['timeout', 'connection', 'auth', 'notFound', 'rateLimited', 'server', 'malformed'].includes(error.kind);
 }

@@ -9,6 +9,7 @@ import './iterate.test';
 import './iterateJs.test';
 import './privacy.test';
 import './faults.test';
+import './models.test';
 import './suspicion.test';
 import './trust.test';
 import './testing.test';
