@@ -1,13 +1,15 @@
 // Iterate Until Green's ports over the file system and the test runners of one folder: what the
-// CLI's `fix` and the benchmark drive. The loop's rules stay in src/core/loop; this only says how
-// to run the tests, ask for a fix (the shared diagnosis pipeline), and read and write files.
+// CLI's `fix` and `explain` and the benchmark drive. The loop's rules stay in src/core/loop; this
+// only says how to run the tests (fenced by the sandbox once a model's change is on disk), ask for
+// a fix (the shared diagnosis pipeline), and read and write files.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve, sep, isAbsolute } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
+import { isWithin } from '../../core/blocks/moduleResolution';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import { defaultNeverSend } from '../../core/duck/redaction';
 import type { PromptTrace } from '../../core/duck/prompt';
@@ -65,8 +67,6 @@ export interface FsLoopPorts extends LoopPorts {
   readonly checkpointFile: string;
   /** The last diagnosis, for callers that show more than the loop records. */
   lastDiagnosis(): DiagnoseResult | undefined;
-  /** Whether the next test run is fenced (a model's change has been written and a sandbox was given). */
-  readonly sandboxed: boolean;
   /** Removes the checkpoint: call when the loop is over (its originals are then in the summary). */
   dispose(): Promise<void>;
 }
@@ -91,9 +91,6 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
   return {
     checkpointFile,
     lastDiagnosis: () => last,
-    get sandboxed() {
-      return !!sandbox();
-    },
 
     async runTests(signal): Promise<TestRun> {
       const started = Date.now();
@@ -169,13 +166,9 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
 /** The projects holding one test file, each running only that file. */
 async function runOneFile(cwd: string, framework: Framework | 'auto', file: string, options: RunOptions): Promise<{ projects: ReturnType<typeof findTestProjects>; reports: TestRunReport[] }> {
   const abs = resolve(cwd, file);
-  const within = (root: string) => {
-    const rel = relative(root, abs);
-    return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
-  };
   // The innermost project holding the file runs it (a monorepo root would run it from the wrong folder).
   const python = /\.py$/.test(abs);
-  const holding = findTestProjects(cwd, framework).filter((p) => within(p.root) && (p.testFiles.includes(abs) || (p.framework === 'pytest') === python));
+  const holding = findTestProjects(cwd, framework).filter((p) => isWithin(abs, p.root) && (p.testFiles.includes(abs) || (p.framework === 'pytest') === python));
   const deepest = Math.max(...holding.map((p) => p.root.length));
   const projects = holding.filter((p) => p.root.length === deepest);
   const reports: TestRunReport[] = [];
