@@ -50,9 +50,15 @@ test('the fence: no writes outside the writable folders, no network, the process
   const net = await listener();
   try {
     const spec = { ...sandbox.sandbox!, writable: [ws] };
+    // Something the run needs from outside the workspace, in /tmp (an extension, a virtualenv): still readable.
+    const helper = mkdtempSync(join(tmpdir(), 'ducktrace-sandbox-helper-'));
+    writeFileSync(join(helper, 'helper.txt'), 'readable');
     const program = [
-      'import os, socket, subprocess, sys',
+      'import os, socket, subprocess, sys, tempfile',
       `open(os.path.join(${JSON.stringify(ws)}, 'inside.txt'), 'w').write('ok')`,
+      `print('HELPER', open(${JSON.stringify(join(helper, 'helper.txt'))}).read())`,
+      "with tempfile.NamedTemporaryFile('w', delete=False) as t: t.write('scratch')",
+      "print('TMPDIR', os.environ['TMPDIR'], os.path.dirname(t.name) == os.environ['TMPDIR'])",
       'for target in sys.argv[1:3]:',
       '    try:',
       "        open(target, 'w').write('escaped')",
@@ -69,10 +75,16 @@ test('the fence: no writes outside the writable folders, no network, the process
     const r = await runProcessTree('python3', ['-c', program, join(outside, 'escaped.txt'), hostTmpFile], { cwd: ws, timeoutMs: 60_000, sandbox: spec });
     assert.equal(r.exitCode, 0, r.output);
     assert.equal(readFileSync(join(ws, 'inside.txt'), 'utf8'), 'ok', 'the workspace stays writable');
+    assert.match(r.stdout, /HELPER readable/);
+    assert.match(r.stdout, /TMPDIR \S+ducktrace-sandbox-tmp-\S+ True/, 'a private TMPDIR takes temporary files');
+    const privateTmp = /TMPDIR (\S+)/.exec(r.stdout)![1]!;
+    assert.ok(!existsSync(privateTmp), 'the private TMPDIR is removed after the run');
     assert.match(r.stdout, /BLOCKED .*escaped\.txt Read-only file system/);
     assert.ok(!existsSync(join(outside, 'escaped.txt')));
-    // /tmp inside is private: a write there succeeds but never reaches the host's /tmp.
+    // /tmp itself is read-only inside.
+    assert.match(r.stdout, new RegExp(`BLOCKED ${hostTmpFile} Read-only file system`));
     assert.ok(!existsSync(hostTmpFile));
+    rmSync(helper, { recursive: true, force: true });
     assert.match(r.stdout, /NO NETWORK/);
     assert.equal(net.connections(), 0);
 
@@ -92,10 +104,13 @@ test('the fence: no writes outside the writable folders, no network, the process
   }
 });
 
-test('the bwrap command line binds the workspace back in after the private /tmp', () => {
-  const { command, args } = sandboxedCommand({ bwrap: '/usr/bin/bwrap', writable: [] }, 'python3', ['-m', 'pytest'], '/w');
+test('the bwrap command line: read-only root, the private TMPDIR writable, no network, same process group', () => {
+  const { command, args } = sandboxedCommand({ bwrap: '/usr/bin/bwrap', writable: [] }, 'python3', ['-m', 'pytest'], '/w', '/tmp/ducktrace-sandbox-tmp-x');
   assert.equal(command, '/usr/bin/bwrap');
   assert.deepEqual(args.slice(-4), ['--', 'python3', '-m', 'pytest']);
+  assert.ok(args.join(' ').includes('--ro-bind / /'));
+  assert.ok(args.join(' ').includes('--bind /tmp/ducktrace-sandbox-tmp-x /tmp/ducktrace-sandbox-tmp-x'));
+  assert.ok(args.join(' ').includes('--setenv TMPDIR /tmp/ducktrace-sandbox-tmp-x'));
   assert.ok(args.includes('--unshare-net'));
   assert.ok(!args.includes('--new-session'), 'the sandbox stays in the runner\'s process group');
 });

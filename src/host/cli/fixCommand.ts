@@ -64,7 +64,7 @@ const options = {
   timeout: { type: 'string', value: 'SECONDS', help: 'per-test timeout (default 30)' },
   python: { type: 'string', value: 'PATH', help: 'Python for pytest and the tracer (default: $DUCKTRACE_PYTHON or python3)' },
   'allow-test-edits': { type: 'boolean', help: 'let fixes edit test files (default: refused)' },
-  sandbox: { type: 'string', value: 'MODE', help: "auto (default): with --write, test runs after a model's change run in\nbubblewrap (Linux): no network, writes only in DIR and a private /tmp;\noff: they run with your permissions" },
+  sandbox: { type: 'string', value: 'MODE', help: "auto (default): with --write, test runs after a model's change run in\nbubblewrap (Linux): no network, writes only in DIR and a private TMPDIR;\noff: they run with your permissions" },
   'never-send': { type: 'string', multiple: true, value: 'GLOB', help: `a file never sent to the model (repeatable), besides\n${defaultNeverSend.join(' ')}` },
 } as const satisfies CliOptions;
 

@@ -4,7 +4,7 @@
 // Ducktrace starts test runners and tracers.
 
 import { spawn } from 'node:child_process';
-import { sandboxedCommand, type SandboxSpec } from './sandbox';
+import { openSandbox, type SandboxSpec } from './sandbox';
 
 export interface ProcessTreeOptions {
   readonly cwd: string;
@@ -103,8 +103,14 @@ export function runProcessTree(command: string, args: readonly string[], options
       resolve(result(null, null));
       return;
     }
-    const launch = options.sandbox ? sandboxedCommand(options.sandbox, command, args, options.cwd) : { command, args: [...args] };
-    const child = spawn(launch.command, launch.args, {
+    let launch: { command: string; args: readonly string[]; dispose(): void };
+    try {
+      launch = options.sandbox ? openSandbox(options.sandbox, command, args, options.cwd) : { command, args, dispose: () => undefined };
+    } catch (err) {
+      resolve(result(null, null, `the sandbox could not be prepared: ${err instanceof Error ? err.message : String(err)}`));
+      return;
+    }
+    const child = spawn(launch.command, [...launch.args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: process.platform !== 'win32',
@@ -148,6 +154,7 @@ export function runProcessTree(command: string, args: readonly string[], options
       options.signal?.removeEventListener('abort', onAbort);
       // Whatever the program left behind in its group goes too.
       killProcessTree(child.pid, 'SIGKILL');
+      launch.dispose();
       resolve(result(exitCode, signal, startError));
     };
     child.on('error', (err: NodeJS.ErrnoException) => finish(null, null, err.code === 'ENOENT' ? `'${command}' was not found` : err.message));

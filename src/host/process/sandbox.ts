@@ -1,12 +1,12 @@
 // The fence around test runs that execute a model's code: after a fix is applied, the tests (and
 // the tracer) run inside bubblewrap (bwrap) on Linux: no network (a private network namespace with
 // only its own loopback), the whole file system read-only except the workspace, the run's own
-// report folders and a private, empty /tmp. The interpreter, node_modules, pyenv and the rest stay
-// readable. Processes stay in the runner's process group, so a timeout or a cancel still kills
-// them all. Where bubblewrap is missing (or not Linux), runs are not fenced and the caller says so
-// once.
+// report folders and a private, empty temporary folder (TMPDIR). The interpreter, node_modules,
+// pyenv, the extension's own files and the rest stay readable. Processes stay in the runner's
+// process group, so a timeout or a cancel still kills them all. Where bubblewrap is missing (or
+// not Linux), runs are not fenced and the caller says so once.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
@@ -72,9 +72,27 @@ export function withWritable(spec: SandboxSpec | undefined, ...paths: readonly s
   return spec && { ...spec, writable: [...new Set([...spec.writable, ...paths.map((p) => resolve(p))])] };
 }
 
-/** `command args` wrapped in bwrap with the spec's fence, starting in `cwd`. */
-export function sandboxedCommand(spec: SandboxSpec, command: string, args: readonly string[], cwd: string): { command: string; args: string[] } {
-  const tmp = resolve(tmpdir());
+/** A command wrapped in bwrap, and the private temporary folder to remove when it has ended. */
+export interface SandboxedLaunch {
+  readonly command: string;
+  readonly args: string[];
+  /** Removes the run's private temporary folder. */
+  dispose(): void;
+}
+
+/**
+ * `command args` wrapped in bwrap with the spec's fence, starting in `cwd`. The program gets a
+ * private, empty temporary folder as TMPDIR (TEMP, TMP), removed by `dispose`; /tmp itself stays
+ * readable but not writable (an extension, a virtualenv or a workspace may live there).
+ */
+export function openSandbox(spec: SandboxSpec, command: string, args: readonly string[], cwd: string): SandboxedLaunch {
+  const privateTmp = mkdtempSync(join(tmpdir(), 'ducktrace-sandbox-tmp-'));
+  return { ...sandboxedCommand(spec, command, args, cwd, privateTmp), dispose: () => rmSync(privateTmp, { recursive: true, force: true }) };
+}
+
+/** The bwrap command line (no side effects): `privateTmp` is the writable TMPDIR inside. */
+export function sandboxedCommand(spec: SandboxSpec, command: string, args: readonly string[], cwd: string, privateTmp: string): { command: string; args: string[] } {
+  const writable = [...spec.writable.filter((w) => existsSync(w)), privateTmp];
   const fence = [
     // The fenced program dies with the runner, and stays in its process group (no new session).
     '--die-with-parent',
@@ -82,10 +100,8 @@ export function sandboxedCommand(spec: SandboxSpec, command: string, args: reado
     '--dev', '/dev',
     '--tmpfs', '/dev/shm',
     '--proc', '/proc',
-    '--tmpfs', '/tmp',
-    ...(tmp !== '/tmp' && !tmp.startsWith('/tmp/') ? ['--tmpfs', tmp] : []),
-    // After the private /tmp: a workspace or report folder inside it is bound back in.
-    ...spec.writable.filter((w) => existsSync(w)).flatMap((w) => ['--bind', w, w]),
+    ...writable.flatMap((w) => ['--bind', w, w]),
+    ...['TMPDIR', 'TEMP', 'TMP'].flatMap((name) => ['--setenv', name, privateTmp]),
     '--unshare-net',
     '--chdir', resolve(cwd),
     '--',
