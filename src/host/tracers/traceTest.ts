@@ -24,6 +24,8 @@ export interface TraceTestRequest {
   /** JavaScript: the node binary that starts the runner (default `node` from PATH). */
   readonly node?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Cancels the run: the tracer is told to stop, and what it recorded so far comes back. */
+  readonly signal?: AbortSignal;
   /** Runs the traced test fenced (bubblewrap): after a model's change. */
   readonly sandbox?: SandboxSpec;
 }
@@ -31,12 +33,13 @@ export interface TraceTestRequest {
 export async function traceTest(request: TraceTestRequest): Promise<TraceRun> {
   const target = await resolveTarget(request.cwd, request.target, request.budget);
   if (target.language === 'python') {
-    return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env, ...(request.sandbox ? { sandbox: request.sandbox } : {}) });
+    return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env, signal: request.signal, ...(request.sandbox ? { sandbox: request.sandbox } : {}) });
   }
   return traceJavaScriptTest(target, {
     cwd: request.cwd,
     test: request.test,
     env: request.env,
+    signal: request.signal,
     ...(request.node ? { node: request.node } : {}),
     ...(request.framework ? { framework: request.framework } : {}),
     ...(request.sandbox ? { sandbox: request.sandbox } : {}),
