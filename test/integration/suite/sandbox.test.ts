@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as vscode from 'vscode';
 import { SkipTest, suite, test } from './harness';
 import { api, configure, removeProjects, reset, workspace } from './loopSupport';
 import { chooseSandbox } from '../../../src/host/process/sandbox';
@@ -29,9 +30,11 @@ suite('sandbox', () => {
     const dir = path.join(workspace(), 'fenced');
     fs.mkdirSync(dir, { recursive: true });
     made.push(dir);
-    fs.writeFileSync(path.join(dir, 'fenced_calc.py'), 'def add(a, b):\n    return a - b\n');
+    // Written through VS Code, so its file watcher knows them before the loop opens and saves them.
+    const write = (file: string, text: string) => vscode.workspace.fs.writeFile(vscode.Uri.file(file), Buffer.from(text, 'utf8'));
+    await write(path.join(dir, 'fenced_calc.py'), 'def add(a, b):\n    return a - b\n');
     const testFile = path.join(dir, 'test_fenced_calc.py');
-    fs.writeFileSync(testFile, 'from fenced_calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n');
+    await write(testFile, 'from fenced_calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n');
     try {
       await configure(server.baseURL, 'auto');
       const summary = await iterate.run([`${testFile}::test_add`]);
