@@ -17,6 +17,7 @@ import { hunkLines } from '../../core/patch/proposal';
 import { viewActionOf, type ExplanationState, type RerunView, type ViewAction, type ViewTest } from '../../core/view/explanationState';
 import { isBusy } from '../../core/view/sessionReducer';
 import { diagnoseFailure, type DiagnoseResult, type FailureToDiagnose } from '../../host/duck/diagnoseFailure';
+import type { SandboxSpec } from '../../host/process/sandbox';
 import { NodeSourceFiles } from '../../host/nodeSourceFiles';
 import { Disposable } from '../disposable';
 import type { ModelSelection } from '../models/modelSelection';
@@ -119,7 +120,7 @@ export class ExplainController extends Disposable {
    * Everything up to the model's answer, shown in the view as it happens: the target, its blocks,
    * their values, the verdicts and the explanation. `result` is set when the model answered.
    */
-  async diagnose(input: ExplainInput, options: { notes?: readonly string[]; signal?: AbortSignal } = {}): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
+  async diagnose(input: ExplainInput, options: { notes?: readonly string[]; signal?: AbortSignal; sandbox?: SandboxSpec } = {}): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
     const { presenter, models, log, verdicts } = this.deps;
     this.cancel();
     const controller = new AbortController();
@@ -151,7 +152,7 @@ export class ExplainController extends Disposable {
           presenter.dispatch({ type: 'asking', model: model.description });
           return model;
         },
-        trace: traceable ? async (target) => toPromptTrace((await this.deps.tracer.trace(traceable, target)).run.trace) : undefined,
+        trace: traceable ? async (target, _blocks, signal) => toPromptTrace((await this.deps.tracer.trace(traceable, target, { signal: signal ?? controller.signal, ...(options.sandbox ? { sandbox: options.sandbox } : {}) })).run.trace) : undefined,
         onEvent: (e) => {
           timing.onEvent(e);
           if (e.type === 'target') {

@@ -7,15 +7,16 @@ import * as vscode from 'vscode';
 import { createTwoFilesPatch } from 'diff';
 import type { RerunView } from '../../core/view/explanationState';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
-import type { TestCaseResult, TestFailure } from '../../core/failures/testFailure';
-import { describeOutcome, describePhase, iterateUntilGreen, revertAll, type FixProposal, type IterationRecord, type LoopFailure, type LoopPorts, type LoopSummary, type TestRun } from '../../core/loop/iterateUntilGreen';
+import type { TestCaseResult } from '../../core/failures/testFailure';
+import { describeOutcome, describePhase, iterateUntilGreen, revertAll, testRunOf, type FixProposal, type IterationRecord, type LoopPorts, type LoopSummary, type TestRun } from '../../core/loop/iterateUntilGreen';
 import { fixProposalOf } from '../../host/duck/diagnoseFailure';
+import { chooseSandbox, type SandboxSpec } from '../../host/process/sandbox';
 import { runFolder } from '../../host/runners/testService';
 import { Disposable } from '../disposable';
 import type { ExplainController } from '../explain/explainController';
 import type { ExplanationPresenter } from '../explain/explanationPresenter';
 import { saveDocument, type ProposalManager } from '../review/proposalManager';
-import { loopSettings, testSettings } from '../settings';
+import { loopSettings, sandboxMode, testSettings } from '../settings';
 import { pythonInterpreter } from '../testing/pythonInterpreter';
 import type { DucktraceTestController } from '../testing/testController';
 import { Checkpoints } from './checkpoints';
@@ -175,11 +176,29 @@ export class IterateUntilGreen extends Disposable {
   /** The loop's last test run, in words: the summary is made from it. */
   private lastRun: string | undefined;
 
+  /** Said once per window: runs after a model's change are not fenced here. */
+  private sandboxNoticeShown = false;
+
+  /** The fence for runs after a model's change (`ducktrace.sandbox`), or undefined; says once when there is none. */
+  private sandboxFor(roots: readonly string[]): SandboxSpec | undefined {
+    const choice = chooseSandbox(sandboxMode(), roots);
+    if (choice.notice && !this.sandboxNoticeShown) {
+      this.sandboxNoticeShown = true;
+      this.log.warn(choice.notice);
+      void vscode.window.showWarningMessage(`Ducktrace: ${choice.notice}`);
+    }
+    return choice.sandbox;
+  }
+
   private ports(folders: readonly vscode.WorkspaceFolder[], mode: 'review' | 'auto'): LoopPorts {
     const roots = folders.map((f) => f.uri.fsPath);
-    const failures = new Map<string, TestFailure>();
     const touched = new Set<string>();
     this.lastRun = undefined;
+    const fence = this.sandboxFor(roots);
+    // Once a model's change is in a file (auto: written; review: accepted), every run executes code
+    // the model wrote: test runs and traces are fenced from then on.
+    let modelChanged = false;
+    const sandbox = () => (modelChanged ? fence : undefined);
     return {
       runTests: async (sig) => {
         // The tests run the files on disk: every file the loop changed must be saved first.
@@ -187,6 +206,7 @@ export class IterateUntilGreen extends Disposable {
           if (!(await saveDocument(vscode.Uri.file(file)))) throw new Error(`Ducktrace could not save ${vscode.workspace.asRelativePath(file)}, so the tests would run on the old file.`);
         }
         const results: TestCaseResult[] = [];
+        const fenced = sandbox();
         for (const folder of folders) {
           const t = testSettings(folder.uri);
           const run = await runFolder(folder.uri.fsPath, t.framework, {
@@ -194,29 +214,19 @@ export class IterateUntilGreen extends Disposable {
             python: await pythonInterpreter(folder.uri),
             testTimeoutMs: t.testTimeoutMs,
             signal: sig,
+            ...(fenced ? { sandbox: fenced } : {}),
           });
           for (const report of run.reports) results.push(...report.results);
         }
         if (sig.aborted) throw new Error('cancelled');
-        this.tests.reportExternal(results, 'Ducktrace: Iterate Until Green');
-        failures.clear();
-        const loopFailures: LoopFailure[] = [];
-        for (const r of results) {
-          if (r.failure) {
-            failures.set(r.testId, r.failure);
-            loopFailures.push({ testId: r.testId, name: r.name, file: r.file, message: r.failure.message, stack: r.failure.stack });
-          }
-        }
-        const run: TestRun = { failures: loopFailures, passed: results.filter((r) => r.outcome === 'passed').map((r) => r.testId) };
-        this.lastRun = `The last test run, after the last change: ${run.passed.length} passed, ${loopFailures.length} failed.`;
+        this.tests.reportExternal(results, fenced ? 'Ducktrace: Iterate Until Green (sandboxed)' : 'Ducktrace: Iterate Until Green');
+        const run: TestRun = testRunOf(results);
+        this.lastRun = `The last test run, after the last change: ${run.passed.length} passed, ${run.failures.length} failed.`;
         return run;
       },
       propose: async (failure, notes, sig): Promise<FixProposal> => {
-        const f = failures.get(failure.testId);
-        const { result } = await this.explain.diagnose(
-          { testId: failure.testId, framework: f?.framework, name: failure.name, file: failure.file, line: f?.line, message: failure.message, expected: f?.expected, actual: f?.actual, output: f?.output, stack: f?.stack ?? failure.stack },
-          { notes, signal: sig },
-        );
+        const fenced = sandbox();
+        const { result } = await this.explain.diagnose(failure, { notes, signal: sig, ...(fenced ? { sandbox: fenced } : {}) });
         if (!result) return { ok: false, error: this.explain.current.error?.message ?? 'Ducktrace could not diagnose this failure.' };
         return fixProposalOf(result);
       },
@@ -232,11 +242,15 @@ export class IterateUntilGreen extends Disposable {
       },
       review: async (file, newText, sig) => {
         touched.add(file);
+        const before = (await vscode.workspace.openTextDocument(vscode.Uri.file(file))).getText();
         if (mode === 'auto') {
+          modelChanged = true;
           await writeWholeFile(file, newText);
           return newText;
         }
-        return this.reviewInline(file, newText, sig);
+        const after = await this.reviewInline(file, newText, sig);
+        if (after !== before) modelChanged = true;
+        return after;
       },
       isTestFile: (file) => isConventionalTestFile(file, roots),
       mayEditTests: () => this.mayEditTests(),

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Target } from '../../core/blocks/targetFinder';
 import type { Framework } from '../../core/failures/testFailure';
-import { pytestNodeId } from '../../host/loop/fsLoopPorts';
+import { traceSelector } from '../../core/failures/testSelectors';
+import type { SandboxSpec } from '../../host/process/sandbox';
 import type { TraceRun } from '../../host/tracers/pythonTracer';
 import { traceTest } from '../../host/tracers/traceTest';
 import { pythonInterpreter } from '../testing/pythonInterpreter';
@@ -28,15 +29,18 @@ export interface LaunchedTrace {
 export class TraceLauncher {
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
-  /** Reruns `test` with `target` traced. Throws with a message when it cannot be run. */
-  async trace(test: TraceableTest, target: Target): Promise<LaunchedTrace> {
+  /**
+   * Reruns `test` with `target` traced. Throws with a message when it cannot be run. `sandbox`:
+   * fence the run (after a model's change); `signal`: stop it.
+   */
+  async trace(test: TraceableTest, target: Target, options: { signal?: AbortSignal; sandbox?: SandboxSpec } = {}): Promise<LaunchedTrace> {
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.file)) ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(test.file));
     if (!folder) throw new Error(`${target.file} is outside the workspace folders`);
     const { cwd, selector } = testSelector(test, target, folder.uri.fsPath);
     const python = target.language === 'python' ? await pythonInterpreter(folder.uri) : undefined;
     const framework = test.framework && test.framework !== 'pytest' ? test.framework : undefined;
     const started = Date.now();
-    const run = await traceTest({ cwd, test: selector, target: { file: target.file, function: target.functionName }, python, ...(framework ? { framework } : {}) });
+    const run = await traceTest({ cwd, test: selector, target: { file: target.file, function: target.functionName }, python, ...(framework ? { framework } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.sandbox ? { sandbox: options.sandbox } : {}) });
     this.log.info(`Traced ${target.functionName} in ${selector}: ${run.trace.calls.length} call(s), ${run.trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
     return { run, cwd, selector };
   }
@@ -48,10 +52,8 @@ export class TraceLauncher {
  * select by the full name with its suites, node's runner by the test's own name).
  */
 export function testSelector(test: TraceableTest, target: Pick<Target, 'language'>, folder: string): { cwd: string; selector: string } {
-  if (target.language === 'python') return { cwd: folder, selector: pytestNodeId(test.testId, folder) };
+  if (target.language === 'python') return { cwd: folder, selector: traceSelector({ ...test, framework: 'pytest' }, folder) };
   let cwd = path.dirname(test.file);
   while (!fs.existsSync(path.join(cwd, 'package.json')) && cwd !== folder && path.dirname(cwd) !== cwd) cwd = path.dirname(cwd);
-  const fullName = test.testId.startsWith(`${test.file}::`) ? test.testId.slice(test.file.length + 2) : test.name;
-  const names = test.framework === 'node' ? test.name : fullName;
-  return { cwd, selector: `${path.relative(cwd, test.file)}::${names}` };
+  return { cwd, selector: traceSelector(test, cwd) };
 }
