@@ -17,6 +17,7 @@ import { emptyState, type EarlierSession, type ExplanationState, type LoopSummar
 // what the editor adds around them (start, the model's name, the answer, the proposal, the rerun).
 
 export type PipelineEvent =
+  | { readonly type: 'locating' }
   | { readonly type: 'target'; readonly target: Target; readonly blocks: readonly Block[] }
   | { readonly type: 'tracing' }
   | { readonly type: 'traced'; readonly trace: PromptTrace | undefined; readonly error?: string; readonly skipped?: string }
@@ -25,6 +26,8 @@ export type PipelineEvent =
 export type SessionEvent =
   | PipelineEvent
   | { readonly type: 'start'; readonly test?: ViewTest }
+  /** The finder is unsure: the user is asked which of `candidates` functions to explain. */
+  | { readonly type: 'choosing'; readonly candidates: number }
   | { readonly type: 'asking'; readonly model: string }
   | { readonly type: 'answered'; readonly summary: string; readonly verdicts: readonly BlockVerdict[]; readonly testClaim?: string }
   | { readonly type: 'proposed'; readonly file: string }
@@ -48,6 +51,10 @@ export function reduceSession(state: ExplanationState, event: SessionEvent): Exp
   switch (event.type) {
     case 'start':
       return { ...emptyState(state.sessionId + 1), phase: 'locating', status: 'Finding the function to debug', ...(event.test ? { test: event.test } : {}) };
+    case 'locating':
+      return { ...state, phase: 'locating', status: 'Finding the function to debug' };
+    case 'choosing':
+      return { ...state, phase: 'locating', status: `Which function should Ducktrace explain? ${event.candidates} could be the one: choose in the list at the top of the window.` };
     case 'target': {
       const { target, blocks } = event;
       return {

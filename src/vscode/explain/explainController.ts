@@ -18,12 +18,14 @@ import { viewActionOf, type ExplanationState, type RerunView, type ViewAction, t
 import { isBusy } from '../../core/view/sessionReducer';
 import { diagnoseFailure, type DiagnoseResult, type FailureToDiagnose } from '../../host/duck/diagnoseFailure';
 import type { SandboxSpec } from '../../host/process/sandbox';
+import type { FoundTarget } from '../../host/tracers/findTarget';
 import { NodeSourceFiles } from '../../host/nodeSourceFiles';
 import { Disposable } from '../disposable';
 import type { ModelSelection } from '../models/modelSelection';
 import type { ProposalManager, ReviewedProposal, SettledProposal } from '../review/proposalManager';
 import { neverSendPatterns } from '../settings';
-import type { TraceLauncher } from '../trace/traceLauncher';
+import { locateRun, type TraceLauncher } from '../trace/traceLauncher';
+import { chooseTarget } from './chooseTarget';
 import type { ExplanationPresenter } from './explanationPresenter';
 import type { VerdictDecorations } from './verdictDecorations';
 
@@ -79,7 +81,7 @@ export class ExplainController extends Disposable {
   /** Runs the whole round for one failure. Resolves when it has finished, failed or been cancelled. */
   async run(input: ExplainInput): Promise<ExplanationState> {
     const { presenter, proposals } = this.deps;
-    const { state, result } = await this.diagnose(input);
+    const { state, result } = await this.diagnose(input, { askWhich: true });
     if (!result?.ok || !result.outcome.ok) return state;
     const { outcome, target } = result;
     if (!outcome.newText) return presenter.dispatch({ type: 'no-fix', reason: outcome.fixError ? `The proposed fix did not fit the file: ${outcome.fixError}` : 'No fix was proposed.' });
@@ -120,7 +122,11 @@ export class ExplainController extends Disposable {
    * Everything up to the model's answer, shown in the view as it happens: the target, its blocks,
    * their values, the verdicts and the explanation. `result` is set when the model answered.
    */
-  async diagnose(input: ExplainInput, options: { notes?: readonly string[]; signal?: AbortSignal; sandbox?: SandboxSpec } = {}): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
+  async diagnose(
+    input: ExplainInput,
+    /** `askWhich`: when the finder is unsure, the user chooses the function (else the most likely is taken, as in the loop). */
+    options: { notes?: readonly string[]; signal?: AbortSignal; sandbox?: SandboxSpec; askWhich?: boolean } = {},
+  ): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
     const { presenter, models, log, verdicts } = this.deps;
     this.cancel();
     const controller = new AbortController();
@@ -138,8 +144,18 @@ export class ExplainController extends Disposable {
       let reveal: Promise<unknown> = Promise.resolve();
       // The test to rerun under the tracer: by its id, or by its file and name.
       const traceable = input.file && input.name && !input.diagnostic ? { testId: input.testId ?? `${input.file}::${input.name}`, name: input.name, file: input.file, framework: input.framework } : undefined;
+      // Unsure from the code alone, the finder may run the failing test once to see what ran (fenced
+      // like the trace), and then the user chooses among what is left.
+      const run = traceable ? await locateRun(traceable, options.sandbox) : undefined;
+      const choose = options.askWhich
+        ? (found: FoundTarget) => {
+            presenter.dispatch({ type: 'choosing', candidates: found.candidates.length });
+            return chooseTarget(found, controller.signal);
+          }
+        : undefined;
       const result = await diagnoseFailure({
         failure: input,
+        locate: { ...(run ? { run } : {}), ...(choose ? { choose } : {}) },
         roots,
         files: this.files,
         parser: this.deps.parser,
@@ -157,7 +173,7 @@ export class ExplainController extends Disposable {
           timing.onEvent(e);
           if (e.type === 'target') {
             this.lastTarget = e.target;
-            log.info(`Explain and fix: ${e.target.functionName} in ${vscode.workspace.asRelativePath(e.target.file)} (${e.blocks.length} blocks)`);
+            log.info(`Explain and fix: ${e.target.functionName} in ${vscode.workspace.asRelativePath(e.target.file)} (${e.blocks.length} blocks; finder ${e.confidence}${e.alternatives.length ? `; also possible: ${e.alternatives.map((t) => t.functionName).join(', ')}` : ''})`);
             // Show the function being debugged, as a person would open it first.
             const r = e.target.range;
             const range = new vscode.Range(r.start.line - 1, r.start.character, r.end.line - 1, r.end.character);
@@ -174,6 +190,11 @@ export class ExplainController extends Disposable {
       await reveal;
       log.debug(`Explain and fix timing (${input.name ?? 'failure'}): ${timing.describe()}`);
       if (!result.ok) {
+        if (controller.signal.aborted) return { state: this.cancelled(), result };
+        if (result.reason === 'not-chosen') {
+          log.info('Explain and fix: no function was chosen; nothing was sent.');
+          return { state: presenter.dispatch({ type: 'cancelled', status: 'No function was chosen, so Ducktrace asked no model. Nothing was changed.' }), result };
+        }
         if (result.stage === 'model' && result.cause instanceof ModelError) return { state: this.modelFailed(result.cause, input), result };
         return { state: this.fail(result.error), result };
       }

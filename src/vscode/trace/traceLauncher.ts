@@ -8,8 +8,10 @@ import type { Target } from '../../core/blocks/targetFinder';
 import type { Framework } from '../../core/failures/testFailure';
 import { traceSelector } from '../../core/failures/testSelectors';
 import type { SandboxSpec } from '../../host/process/sandbox';
+import type { FindTargetRequest } from '../../host/tracers/findTarget';
 import type { TraceRun } from '../../host/tracers/pythonTracer';
 import { traceTest } from '../../host/tracers/traceTest';
+import { testSettings } from '../settings';
 import { pythonInterpreter } from '../testing/pythonInterpreter';
 
 /** The test to rerun: a TestFailure fits. */
@@ -44,6 +46,28 @@ export class TraceLauncher {
     this.log.info(`Traced ${target.functionName} in ${selector}: ${run.trace.calls.length} call(s), ${run.trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
     return { run, cwd, selector };
   }
+}
+
+/**
+ * The one run of `test` the target finder may make when the code alone leaves it unsure (which
+ * workspace functions ran): the same folder, selector and Python as a trace, the same fence, and
+ * twice the test's time limit. Undefined when the test is outside the workspace folders.
+ */
+export async function locateRun(test: TraceableTest, sandbox?: SandboxSpec): Promise<FindTargetRequest['run'] | undefined> {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(test.file));
+  if (!folder) return undefined;
+  const language = /\.py$/.test(test.file) ? 'python' : 'javascript';
+  const { cwd, selector } = testSelector(test, { language }, folder.uri.fsPath);
+  const python = language === 'python' ? await pythonInterpreter(folder.uri) : undefined;
+  const framework = test.framework && test.framework !== 'pytest' ? test.framework : undefined;
+  return {
+    cwd,
+    test: selector,
+    timeoutMs: Math.max(10_000, testSettings(folder.uri).testTimeoutMs * 2),
+    ...(python ? { python } : {}),
+    ...(framework ? { framework } : {}),
+    ...(sandbox ? { sandbox } : {}),
+  };
 }
 
 /**

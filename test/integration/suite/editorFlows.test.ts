@@ -158,6 +158,54 @@ suite('editor flows (issue 15)', () => {
     }
   }, 120_000);
 
+  test('an unsure finder asks "Which function should Ducktrace explain?": Escape sends nothing, a choice is what the model sees', async () => {
+    const a = await api();
+    const server = await startScriptedModelServer({ steps: [{ reply: JSON.stringify({ summary: 'The shipping fee is 5, the test expects 6.', verdicts: [{ blockId: 'b1', correct: true, why: 'fine' }] }) }] });
+    const dir = path.join(workspace(), `choose${++n}`);
+    fs.mkdirSync(dir, { recursive: true });
+    made.push(dir);
+    fs.writeFileSync(path.join(dir, 'shop.py'), ['def subtotal(prices):', '    total = 0', '    for p in prices:', '        total += p', '    return total', '', '', 'def shipping(weight):', '    return 5 if weight < 10 else 0', ''].join('\n'));
+    const testFile = path.join(dir, 'test_shop.py');
+    fs.writeFileSync(testFile, ['from shop import subtotal, shipping', '', '', 'def test_order_total():', '    assert subtotal([2, 3]) + shipping(4) == 11', ''].join('\n'));
+    // Two functions of the workspace on the failing line, both run by the test: neither is sure.
+    const failure = { testId: `${testFile}::test_order_total`, framework: 'pytest' as const, file: testFile, line: 5, name: 'test_order_total', message: 'assert (5 + 5) == 11', stack: [{ file: testFile, line: 5, function: 'test_order_total' }] };
+    const asked = () => until('the question "Which function"', () => a.explain.current.status.startsWith('Which function should Ducktrace explain?'), 90_000);
+    try {
+      await configure(server.baseURL, 'review');
+      const dismissed = a.explain.run(failure);
+      await asked();
+      await new Promise((r) => setTimeout(r, 500));
+      await screenshot('choose-function');
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      const stopped = await dismissed;
+      assert.equal(stopped.phase, 'cancelled');
+      assert.match(stopped.status, /No function was chosen/);
+      assert.equal(server.requests.length, 0, 'nothing was sent');
+
+      const names: string[] = [];
+      for (const moves of [0, 1]) {
+        const before = server.requests.length;
+        const running = a.explain.run(failure);
+        await asked();
+        for (let i = 0; i < moves; i++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        const state = await running;
+        assert.ok(state.target, `a target was chosen (${state.phase}: ${state.error?.message ?? state.status})`);
+        names.push(state.target.name);
+        // The reply has no fix, so the model is asked once more: every request is about the chosen function.
+        const sent = server.requests.slice(before);
+        assert.ok(sent.length > 0, 'the model was asked');
+        for (const r of sent) assert.match(JSON.stringify(r.body.messages), new RegExp(`def ${state.target.name}\\(`), 'the model sees the chosen function');
+      }
+      assert.deepEqual([...names].sort(), ['shipping', 'subtotal'], 'the first item and the next one are the two candidates');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      a.explain.cancel();
+      await reset();
+      await server.close();
+    }
+  }, 300_000);
+
   test('Disposable disposes every child when one throws, then reports the error', () => {
     const disposed: string[] = [];
     class Parent extends Disposable {

@@ -100,3 +100,12 @@ test('a finished session becomes one line below the next; an idle or running one
   assert.equal(earlierSession(emptyState(), undefined), undefined);
   assert.equal(earlierSession(run([{ type: 'start', test: test_ }]), undefined), undefined);
 });
+
+test('an unsure finder asks which function; the session stays busy until one is chosen', () => {
+  const started = reduceSession(emptyState(0), { type: 'start' });
+  const locating = reduceSession(started, { type: 'locating' });
+  assert.equal(locating.phase, 'locating');
+  const choosing = reduceSession(locating, { type: 'choosing', candidates: 3 });
+  assert.equal(choosing.phase, 'locating');
+  assert.match(choosing.status, /^Which function should Ducktrace explain\? 3 could be the one/);
+});
