@@ -1,14 +1,14 @@
-// Every saved model reply in test/fixtures/replies/, parsed and applied to its target file, against
-// the NAME.expected.json next to it. Adding a fixture is adding two files (three with a new patched
-// result); nothing here changes.
+// Every saved model reply in test/fixtures/replies/, parsed and applied to its target file (through
+// the checked apply every path uses) against the NAME.expected.json next to it. Adding a fixture is
+// adding two files (three with a new patched result); nothing here changes.
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { applyFix } from '../../src/core/duck/fixApplier';
+import { applyFixInScope } from '../../src/core/duck/fixScope';
 import { parseReply } from '../../src/core/duck/replyParser';
 import { languageForFile } from '../../src/core/blocks/languages';
-import { fixturePath, parseSource } from './support/fixtures';
+import { fixturePath, parseSource, parser } from './support/fixtures';
 import { replyFixtures } from './support/replyFixtures';
 
 test('there are at least 30 reply fixtures', () => {
@@ -41,7 +41,7 @@ for (const { name, reply, expected } of replyFixtures()) {
     const parsedSource = await parseSource(source, language);
     try {
       const fn = parsedSource.fn(parsedSource.functions.find((f) => f.qualifiedName === expected.function || f.name === expected.function)!.qualifiedName);
-      const result = applyFix(source, { name: expected.function, range: fn.range, language, file: expected.target }, diagnosis.fix);
+      const result = await applyFixInScope(parser, source, { name: expected.function, range: fn.range, language, file: expected.target }, diagnosis.fix);
       if (!expected.apply.ok) {
         assert.equal(result.ok, false, 'expected the fix not to apply');
         if (!result.ok) assert.ok(result.error.includes(expected.apply.error), `error '${result.error}' should include '${expected.apply.error}'`);

@@ -4,7 +4,9 @@
 // sent once more. Pure orchestration over the ModelClient port: no editor, no file system.
 import { ModelError, type ChatMessage, type ModelClient } from '../modelClient';
 import type { Diagnosis, BlockVerdict } from './diagnosis';
-import { applyFix, type FixTarget, type LineRange } from './fixApplier';
+import type { SourceParser } from '../blocks/syntaxNode';
+import type { LineRange } from './fixApplier';
+import { applyFixInScope, type ScopedFixTarget } from './fixScope';
 import { buildPrompt, diagnosisJsonSchema, type PromptInput, type PromptOptions, type PromptStats, DEFAULT_MAX_TOKENS, DEFAULT_MAX_TRACE_TOKENS } from './prompt';
 import { parseReply } from './replyParser';
 import { streamingVerdicts } from './streamingVerdicts';
@@ -14,12 +16,12 @@ export interface ExplainRequest {
   readonly prompt: PromptInput;
   /** The whole file holding the target function, as it is now. */
   readonly fileText: string;
-  readonly target: FixTarget;
+  readonly target: ScopedFixTarget;
+  /** Parses the file before and after the fix: a fix must parse and change only the target. */
+  readonly parser: SourceParser;
   readonly promptOptions?: PromptOptions;
   /** What was tried before for this failure and why it did not work, told to the model. */
   readonly notes?: readonly string[];
-  /** Checks the fixed file (e.g. that it still parses); a message makes the fix unusable. */
-  readonly validate?: (newText: string) => Promise<string | undefined>;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ExplainEvent) => void;
 }
@@ -123,12 +125,9 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
       const { diagnosis } = parsed;
       onEvent?.({ type: 'verdicts', verdicts: diagnosis.verdicts });
       if (!diagnosis.fix) return { ok: true, diagnosis, outsideTarget: [], messages: sent, tokens, model: modelName };
-      const applied = applyFix(request.fileText, request.target, diagnosis.fix);
-      const invalid = applied.ok ? await request.validate?.(applied.text) : undefined;
-      if (applied.ok && !invalid) {
-        return { ok: true, diagnosis, newText: applied.text, outsideTarget: applied.outsideRanges, messages: sent, tokens, model: modelName };
-      }
-      const why = applied.ok ? `the fixed code does not parse (${invalid})` : applied.error;
+      const applied = await applyFixInScope(request.parser, request.fileText, request.target, diagnosis.fix);
+      if (applied.ok) return { ok: true, diagnosis, newText: applied.text, outsideTarget: applied.outsideRanges, messages: sent, tokens, model: modelName };
+      const why = applied.error;
       problem = `The fix could not be applied to the file: ${why}`;
       if (reasked) return { ok: true, diagnosis, fixError: why, outsideTarget: [], messages: sent, tokens, model: modelName };
     } else {

@@ -10,6 +10,7 @@ import { toPromptTrace } from '../../core/trace/promptTrace';
 import { OpenAiCompatibleClient } from '../models/openAiCompatibleClient';
 import { traceTest } from '../tracers/traceTest';
 import { resolveTarget } from '../tracers/traceTarget';
+import { TreeSitterParser } from '../treeSitter';
 import { parseTraceArgs } from './traceCommand';
 import { endpointFromEnv } from './fixCommand';
 import type { CliCommand, CliOutput } from './commands';
@@ -78,6 +79,7 @@ export function createExplainCommand(deps: ExplainDependencies = {}): CliCommand
       }
       const outcome = await explainAndFix({
         model,
+        parser: new TreeSitterParser(),
         fileText,
         target: { name: fb.function.name, range: fb.function.range, language: target.language, file: target.file },
         prompt: {

@@ -7,7 +7,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { Block } from '../../core/blocks/basicBlocks';
 import { blocksOfFunction } from '../../core/blocks/functionBlocks';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
-import { firstSyntaxError, type SourceParser } from '../../core/blocks/syntaxNode';
+import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { matchesAnyGlob } from '../../core/glob';
 import { TargetFinder, type FailureLocation, type Target } from '../../core/blocks/targetFinder';
 import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
@@ -109,20 +109,8 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     },
     notes: request.notes,
     promptOptions: { ...request.promptOptions, redaction: { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction } },
-    // A fix cut off mid-function can still "apply": refuse code that breaks the file's syntax.
-    validate: async (newText) => {
-      const before = await parser.parse(fileText, target.language);
-      const wasBroken = before.rootNode.hasError;
-      before.delete();
-      if (wasBroken) return undefined;
-      const after = await parser.parse(newText, target.language);
-      try {
-        const error = firstSyntaxError(after.rootNode);
-        return error ? `syntax error at line ${error.startPosition.row + 1}` : undefined;
-      } finally {
-        after.delete();
-      }
-    },
+    // A fix must parse and change only the target (plus new imports and helpers): explainAndFix checks.
+    parser,
     signal,
     onEvent,
   });
