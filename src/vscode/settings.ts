@@ -82,3 +82,9 @@ export function loopSettings(): LoopSettings {
 export function neverSendPatterns(): string[] {
   return vscode.workspace.getConfiguration('ducktrace').get<string[]>('privacy.neverSend', []).filter((g) => typeof g === 'string' && g.trim() !== '');
 }
+
+/** Model replies above this many UTF-8 bytes are refused unread (default 1 MB). */
+export function maxReplyBytes(): number {
+  const value = vscode.workspace.getConfiguration('ducktrace').get<number>('model.maxReplyBytes', 1024 * 1024);
+  return Number.isFinite(value) && value >= 1024 ? Math.floor(value) : 1024 * 1024;
+}

@@ -9,7 +9,7 @@ import type { LineRange } from './fixApplier';
 import { applyFixInScope, type ScopedFixTarget } from './fixScope';
 import { buildPrompt, diagnosisJsonSchema, type PromptInput, type PromptOptions, type PromptStats, DEFAULT_MAX_TOKENS, DEFAULT_MAX_TRACE_TOKENS } from './prompt';
 import { parseReply } from './replyParser';
-import { streamingVerdicts } from './streamingVerdicts';
+import { StreamingVerdictReader } from './streamingVerdicts';
 
 export interface ExplainRequest {
   readonly model: ModelClient;
@@ -20,6 +20,8 @@ export interface ExplainRequest {
   /** Parses the file before and after the fix: a fix must parse and change only the target. */
   readonly parser: SourceParser;
   readonly promptOptions?: PromptOptions;
+  /** Replies above this many UTF-8 bytes are refused unread (`ducktrace.model.maxReplyBytes`). */
+  readonly maxReplyBytes?: number;
   /** What was tried before for this failure and why it did not work, told to the model. */
   readonly notes?: readonly string[];
   readonly signal?: AbortSignal;
@@ -73,12 +75,15 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
   let modelName = model.description;
   let shrunk = false;
   let reasked = false;
+  // The blocks as the prompt showed them: verdicts by number or by line are mapped onto them.
+  const blocks = request.prompt.fn.blocks.map((b) => ({ id: b.id, startLine: b.range.start.line, endLine: b.range.end.line }));
 
   const ask = async (): Promise<string> => {
     sent.push(...messages.filter((m) => !sent.includes(m)));
     onEvent?.({ type: 'prompt', messages, stats: built.stats });
     let text = '';
     let verdictCount = 0;
+    const verdictReader = new StreamingVerdictReader(blocks);
     const result = await model.chat({
       messages,
       schema: { name: 'diagnosis', schema: diagnosisJsonSchema as unknown as Record<string, unknown> },
@@ -86,12 +91,10 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
       onText: (delta) => {
         text += delta;
         onEvent?.({ type: 'text', text });
-        if (delta.includes('}')) {
-          const verdicts = streamingVerdicts(text);
-          if (verdicts.length > verdictCount) {
-            verdictCount = verdicts.length;
-            onEvent?.({ type: 'verdicts', verdicts });
-          }
+        const verdicts = verdictReader.push(delta);
+        if (verdicts.length > verdictCount) {
+          verdictCount = verdicts.length;
+          onEvent?.({ type: 'verdicts', verdicts });
         }
       },
     });
@@ -119,7 +122,7 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
       return { ok: false, kind: error.kind === 'cancelled' ? 'cancelled' : 'model', error: error.message, modelError: error, messages: sent };
     }
 
-    const parsed = parseReply(reply, { functionName: request.target.name, language: request.target.language, requireFix: true });
+    const parsed = parseReply(reply, { functionName: request.target.name, language: request.target.language, requireFix: true, blocks, maxReplyBytes: request.maxReplyBytes });
     let problem: string | undefined;
     if (parsed.ok) {
       const { diagnosis } = parsed;

@@ -99,17 +99,20 @@ export function createApplyReplyCommand(parser: () => SourceParser = () => new T
 
       let range;
       let qualifiedName: string;
+      let blocks;
       const sourceParser = parser();
       try {
         const found = await blocksOfFunction(source, language, sourceParser, { name: functionName });
         range = found.function.range;
         qualifiedName = found.function.name;
+        // Verdicts by number or by line land on these, as they would after a prompt showing them.
+        blocks = found.blocks.map((b) => ({ id: b.id, startLine: b.range.start.line, endLine: b.range.end.line }));
       } catch (error) {
         if (!(error instanceof BlocksError)) throw error;
         return failWith(`${file}: ${error.message}`);
       }
 
-      const parsed = parseReply(reply, { functionName: qualifiedName, language, requireFix: parsedArgs.requireFix });
+      const parsed = parseReply(reply, { functionName: qualifiedName, language, requireFix: parsedArgs.requireFix, blocks });
       if (!parsed.ok) return failWith(`${parsedArgs.reply}: ${parsed.error}`);
       const { diagnosis } = parsed;
       const summary = { summary: diagnosis.summary, verdicts: diagnosis.verdicts, testIsWrong: diagnosis.testIsWrong ?? null, format: parsed.format };

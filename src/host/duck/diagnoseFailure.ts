@@ -49,6 +49,8 @@ export interface DiagnoseRequest {
   /** Values to hide from the prompt besides those found in the roots' .env files (e.g. the API key). */
   readonly secretValues?: readonly string[];
   readonly promptOptions?: PromptOptions;
+  /** Replies above this many UTF-8 bytes are refused unread (`ducktrace.model.maxReplyBytes`; default 1 MB). */
+  readonly maxReplyBytes?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: DiagnoseEvent) => void;
 }
@@ -111,6 +113,7 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     promptOptions: { ...request.promptOptions, redaction: { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction } },
     // A fix must parse and change only the target (plus new imports and helpers): explainAndFix checks.
     parser,
+    maxReplyBytes: request.maxReplyBytes,
     signal,
     onEvent,
   });
