@@ -152,18 +152,24 @@ function pythonEnds(lines: readonly string[], defs: readonly { line: number; ind
     const first = l[splitIndent(l).indent.length];
     return first !== ')' && first !== ']' && first !== '}';
   });
+  // Per line, once: its bracket balance and whether its code (comment aside) ends with or holds `:`.
+  const balance = lines.map((l) => {
+    let d = 0;
+    for (const c of stripPythonStrings(l)) {
+      if (c === '(' || c === '[' || c === '{') d++;
+      else if (c === ')' || c === ']' || c === '}') d--;
+    }
+    return d;
+  });
+  const codeOf = lines.map((l) => withoutComment(l).trimEnd());
   // The line before which each definition's body starts (its signature's last line), or a one-liner.
   const bodyFrom = defs.map(({ line }) => {
     let depth = 0;
     for (let i = line; i < lines.length && i < line + maxSignatureLines; i++) {
-      for (const c of stripPythonStrings(lines[i])) {
-        if (c === '(' || c === '[' || c === '{') depth++;
-        else if (c === ')' || c === ']' || c === '}') depth--;
-      }
-      const code = withoutComment(lines[i]).trimEnd();
-      if (depth <= 0 && code.endsWith(':')) return { sigEnd: i, oneLine: false };
+      depth += balance[i];
+      if (depth <= 0 && codeOf[i].endsWith(':')) return { sigEnd: i, oneLine: false };
       // `def f(x): return x` on one line
-      if (depth <= 0 && i === line && code.includes(':')) return { sigEnd: line, oneLine: true };
+      if (depth <= 0 && i === line && codeOf[i].includes(':')) return { sigEnd: line, oneLine: true };
     }
     return { sigEnd: lines.length - 1, oneLine: true };
   });

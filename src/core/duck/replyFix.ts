@@ -112,9 +112,11 @@ const notCode = /^(json|jsonc|json5|text|txt|console|output|shell|sh|bash|zsh|lo
 function pickCodeFence(fences: readonly Fence[], context: FixContext, family: CodeFamily | undefined): string | undefined {
   const candidates = fences.filter((f) => !notCode.test(f.lang) && f.content.trim());
   const wanted = context.functionName ? simpleNameOf(context.functionName) : undefined;
+  const found = new Map<Fence, ReturnType<typeof findDefinitions>>();
   const defs = (f: Fence) => {
-    const fam = family ?? familyOfLanguage(f.lang) ?? guessFamily(f.content);
-    return findDefinitions(f.content, fam);
+    let d = found.get(f);
+    if (!d) found.set(f, (d = findDefinitions(f.content, family ?? familyOfLanguage(f.lang) ?? guessFamily(f.content))));
+    return d;
   };
   if (wanted && isNameable(wanted)) {
     const defining = candidates.filter((f) => defs(f).some((d) => d.name === wanted));
