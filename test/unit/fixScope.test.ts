@@ -83,6 +83,9 @@ test('python: a method may change and gain a helper method; its siblings and the
   assert.equal(await check('python', py, fixed, 'Cart.total'), undefined);
   assert.match((await check('python', py, py.replace('    def count(self):\n        return 2\n', ''), 'Cart.total'))!, /delete the method `count` \(line 21\) in `Cart`; only `total` may change/);
   assert.match((await check('python', py, py.replace('class Cart:', 'class Cart(object):'), 'Cart.total'))!, /change the header of the class `Cart` \(line 15\)/);
+  // Found by the fuzzer: a SEARCH/REPLACE that only re-indents a sibling's first line (tree-sitter
+  // still parses it, and the method's own text from `def` on is the same).
+  assert.match((await check('python', py, py.replace('    def count(self):', '        def count(self):'), 'Cart.total'))!, /the method `count` \(line 21\) in `Cart`/);
   assert.match((await check('python', py, py.replace('apply_discount(price, percent):\n    return price - price * percent / 10', 'apply_discount(price, percent):\n    return 0'), 'Cart.total'))!, /change the function `apply_discount`/);
 });
 

@@ -169,3 +169,9 @@ test('lenient JSON never edits inside strings (the old trailing-comma regex remo
   assert.equal(r.diagnosis.summary, 'a list, ]');
   assert.deepEqual(r.diagnosis.fix, { kind: 'function', code: 'def apply_discount(price, percent):\n    return [price, ]' });
 });
+
+test('prose that only leads into its verdicts gets the wrong blocks\' reasons as its explanation', () => {
+  const r = parseReply(["Here's what happens for apply_discount(80, 10):", '', 'Block 0: CORRECT — docstring.', 'Block 3: INCORRECT — takes 80 off instead of 8.', '', fixed].join('\n'), context);
+  assert.ok(r.ok);
+  assert.equal(r.diagnosis.summary, "Here's what happens for apply_discount(80, 10):\nb4: takes 80 off instead of 8.");
+});

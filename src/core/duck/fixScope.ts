@@ -38,7 +38,8 @@ export async function checkFixScope(parser: SourceParser, before: string, after:
         if (error) return `the fixed code does not parse (syntax error at line ${error.startPosition.row + 1})`;
       }
       const problems: string[] = [];
-      compareLevel(itemsOf(oldTree.rootNode, target.language), itemsOf(newTree.rootNode, target.language), target, problems);
+      const texts = { before: before.replace(/\r/g, ' '), after: after.replace(/\r/g, ' ') };
+      compareLevel(itemsOf(oldTree.rootNode, target.language, texts.before), itemsOf(newTree.rootNode, target.language, texts.after), target, texts, problems);
       if (!problems.length) return undefined;
       const name = simpleNameOf(target.name);
       const shown = problems.slice(0, 3).join(', ') + (problems.length > 3 ? ` and ${problems.length - 3} more` : '');
@@ -71,16 +72,23 @@ function keyOf(item: Item): string {
   return item.name !== undefined ? `${item.kind === 'method' ? 'function' : item.kind}:${item.name}` : `text:${item.text}`;
 }
 
-function normalizedText(node: SyntaxNode): string {
-  return node.text
+/**
+ * The item's text from the start of its first line (so a change of its indentation counts), with
+ * trailing whitespace dropped per line. `source` is the file with each CR replaced by a space, so
+ * offsets stay those of the tree.
+ */
+function normalizedText(node: SyntaxNode, source: string, end = node.endIndex): string {
+  const lineStart = source.lastIndexOf('\n', node.startIndex - 1) + 1;
+  return source
+    .slice(lineStart, end)
     .split('\n')
     .map((l) => l.trimEnd())
     .join('\n');
 }
 
 /** The top-level items of a module, or the members of a class body. */
-function itemsOf(container: SyntaxNode, language: SourceLanguage, inClass = false): Item[] {
-  return codeChildrenOf(container).map((node) => ({ node, line: node.startPosition.row + 1, text: normalizedText(node), ...describe(node, language, inClass) }));
+function itemsOf(container: SyntaxNode, language: SourceLanguage, source: string, inClass = false): Item[] {
+  return codeChildrenOf(container).map((node) => ({ node, line: node.startPosition.row + 1, text: normalizedText(node, source), ...describe(node, language, inClass) }));
 }
 
 const functionValues = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
@@ -216,7 +224,13 @@ function firstLine(text: string): string {
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }
 
-function compareLevel(before: readonly Item[], after: readonly Item[], target: ScopedFixTarget, problems: string[], where = ''): void {
+/** The file before and after the fix (CRs as spaces): the trees' offsets index these. */
+interface Texts {
+  readonly before: string;
+  readonly after: string;
+}
+
+function compareLevel(before: readonly Item[], after: readonly Item[], target: ScopedFixTarget, texts: Texts, problems: string[], where = ''): void {
   const used = new Set<number>();
   const claim = (predicate: (a: Item) => boolean): Item | undefined => {
     const k = after.findIndex((a, i) => !used.has(i) && predicate(a));
@@ -238,7 +252,7 @@ function compareLevel(before: readonly Item[], after: readonly Item[], target: S
     const h = before[holder];
     const now = claim((a) => keyOf(a) === keyOf(h)) ?? (h.name === undefined ? (claim((a) => sameStatement(a, h)) ?? claim((a) => a.name === undefined && a.kind === h.kind)) : undefined);
     if (!now) problems.push(`delete the ${describeItem(h)}${where}`);
-    else if (!isTargetItem(h, target)) compareContainer(h, now, target, problems);
+    else if (!isTargetItem(h, target)) compareContainer(h, now, target, texts, problems);
   }
   for (const b of unmatched) {
     const now = b.name !== undefined ? claim((a) => keyOf(a) === keyOf(b)) : claim((a) => sameStatement(a, b));
@@ -264,14 +278,13 @@ function sameStatement(a: Item, b: Item): boolean {
 }
 
 /** A container of the target (a class, or a function holding a nested target) keeps the rest of its text. */
-function compareContainer(before: Item, after: Item, target: ScopedFixTarget, problems: string[]): void {
+function compareContainer(before: Item, after: Item, target: ScopedFixTarget, texts: Texts, problems: string[]): void {
   const oldBody = before.classNode ? classBody(before.classNode) : undefined;
   const newBody = after.classNode ? classBody(after.classNode) : undefined;
   if (before.kind === 'class' && oldBody && newBody) {
     // The class line (bases, decorators) stays; its members are compared like top-level items.
-    const head = (item: Item, body: SyntaxNode) => normalizedText(item.node).slice(0, body.startIndex - item.node.startIndex);
-    if (head(before, oldBody) !== head(after, newBody)) problems.push(`change the header of the ${describeItem(before)}`);
-    compareLevel(itemsOf(oldBody, target.language, true), itemsOf(newBody, target.language, true), target, problems, ` in \`${before.name ?? 'the class'}\``);
+    if (normalizedText(before.node, texts.before, oldBody.startIndex) !== normalizedText(after.node, texts.after, newBody.startIndex)) problems.push(`change the header of the ${describeItem(before)}`);
+    compareLevel(itemsOf(oldBody, target.language, texts.before, true), itemsOf(newBody, target.language, texts.after, true), target, texts, problems, ` in \`${before.name ?? 'the class'}\``);
     return;
   }
   // Any other container: the text before and after the target's own lines must be unchanged.

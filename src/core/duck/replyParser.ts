@@ -297,7 +297,11 @@ function fromText(text: string, answer: ReturnType<typeof readTextAnswer>, conte
   const fixRead = fixFromText(text, context, false);
   if (!fixRead.ok) return fixRead;
   const fix = fixRead.fix;
-  const summary = answer.summary ?? proseSummary(answer.prose);
+  let summary = answer.summary ?? proseSummary(answer.prose);
+  // Prose without a summary often only leads into its verdicts ("Here's what happens:"): the
+  // reasons given for the wrong blocks are then the explanation.
+  const wrong = verdicts.filter((v) => !v.correct);
+  if (answer.summary === undefined && wrong.length && (summary ?? '').length < 300) summary = [summary, ...wrong.map((v) => `${v.blockId}: ${v.why}`)].filter(Boolean).join('\n');
   if (!summary && !verdicts.length && !fix && !testIsWrong) return { ok: false, error: 'The reply has no explanation, no verdicts and no fix.' };
   if (!summary && fix) notes.push('the reply has a fix but no explanation');
   return { ok: true, diagnosis: diagnosis(summary ?? '', verdicts, fix, testIsWrong), notes };
