@@ -174,6 +174,10 @@ export async function showsVerdictsOfMarkdownFromZero({ runCommand, launchBrowse
     }
     await page.waitForTimeout(800);
     await page.screenshot({ path: join(shots, 'reply-markdown-verdicts-from-zero.png') });
+    // The view's blocks, scrolled into sight, for the record.
+    await frame.evaluate(() => document.querySelectorAll('.verdict')[0]?.scrollIntoView());
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(shots, 'reply-markdown-verdicts-view-blocks.png') });
     const want = { 5: 'ok', 6: 'ok', 7: 'ok', 8: 'bad' };
     for (const [line, verdict] of Object.entries(want)) {
       if (gutter[line] !== verdict) throw new Error(`the gutter shows ${JSON.stringify(gutter)}; expected ${JSON.stringify(want)}`);

@@ -140,3 +140,15 @@ test('a nested target: the enclosing function keeps everything but the target', 
   assert.equal(await check('python', nested, nested.replace('return z + 1', 'return z + 2'), 'outer.inner'), undefined);
   assert.match((await check('python', nested, nested.replace('y = 1', 'y = 2'), 'outer.inner'))!, /change the function `outer` \(line 1\) around `inner`/);
 });
+
+test('CRLF files: the same decisions as LF', async () => {
+  const crlf = py.replace(/\n/g, '\r\n');
+  assert.equal(await check('python', crlf, crlf.replace('percent / 10', 'percent / 100'), 'apply_discount'), undefined);
+  assert.match((await check('python', crlf, crlf.replace('def total_price(items):\r\n    return sum(items)\r\n\r\n\r\n', ''), 'apply_discount'))!, /delete the function `total_price` \(line 11\)/);
+});
+
+test('a function inside a call (a test helper in describe): only its own lines may change', async () => {
+  const src = ["describe('cart', () => {", '  function price(x) {', '    return x * 2;', '  }', "  it('works', () => {", '    expect(price(1)).toBe(1);', '  });', '});', ''].join('\n');
+  assert.equal(await check('javascript', src, src.replace('x * 2', 'x'), 'price'), undefined);
+  assert.match((await check('javascript', src, src.replace('toBe(1)', 'toBe(2)'), 'price'))!, /change the top-level statement `describe\('cart', \(\) => \{` \(line 1\) around `price`/);
+});

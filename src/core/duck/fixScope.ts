@@ -64,6 +64,8 @@ interface Item {
   readonly classNode?: SyntaxNode;
   /** 1-based line where the item starts. */
   readonly line: number;
+  /** A member of a class body, not a top-level item. */
+  readonly member: boolean;
   /** The item's text with line breaks normalised and trailing whitespace dropped per line. */
   readonly text: string;
 }
@@ -88,7 +90,7 @@ function normalizedText(node: SyntaxNode, source: string, end = node.endIndex): 
 
 /** The top-level items of a module, or the members of a class body. */
 function itemsOf(container: SyntaxNode, language: SourceLanguage, source: string, inClass = false): Item[] {
-  return codeChildrenOf(container).map((node) => ({ node, line: node.startPosition.row + 1, text: normalizedText(node, source), ...describe(node, language, inClass) }));
+  return codeChildrenOf(container).map((node) => ({ node, line: node.startPosition.row + 1, member: inClass, text: normalizedText(node, source), ...describe(node, language, inClass) }));
 }
 
 const functionValues = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
@@ -214,7 +216,7 @@ function isTargetItem(item: Item, target: ScopedFixTarget): boolean {
 }
 
 function describeItem(item: Item): string {
-  const what = item.kind === 'statement' ? 'top-level statement' : item.kind;
+  const what = item.kind === 'statement' ? (item.member ? 'statement' : 'top-level statement') : item.kind;
   const label = item.name !== undefined && item.kind !== 'import' ? item.name : firstLine(item.text);
   return `${what} \`${label}\` (line ${item.line})`;
 }
@@ -239,12 +241,17 @@ function compareLevel(before: readonly Item[], after: readonly Item[], target: S
     return after[k];
   };
   const holder = before.findIndex((item) => contains(item.node, target.range));
-  // Unchanged items first, wherever they moved to.
+  // Unchanged items first, wherever they moved to (looked up by text, so a long file stays fast).
+  const byText = new Map<string, number[]>();
+  after.forEach((a, i) => byText.set(a.text, [...(byText.get(a.text) ?? []), i]));
   const unmatched: Item[] = [];
   for (let i = 0; i < before.length; i++) {
     if (i === holder) continue;
     const b = before[i];
-    if (!claim((a) => a.text === b.text && keyOf(a) === keyOf(b)) && !claim((a) => a.text === b.text)) unmatched.push(b);
+    const same = (byText.get(b.text) ?? []).filter((k) => !used.has(k));
+    const k = same.find((j) => keyOf(after[j]) === keyOf(b)) ?? same[0];
+    if (k === undefined) unmatched.push(b);
+    else used.add(k);
   }
   // The item holding the target: the target itself may change; a class or other container holding
   // it must keep everything else.
