@@ -152,3 +152,12 @@ test('a function inside a call (a test helper in describe): only its own lines m
   assert.equal(await check('javascript', src, src.replace('x * 2', 'x'), 'price'), undefined);
   assert.match((await check('javascript', src, src.replace('toBe(1)', 'toBe(2)'), 'price'))!, /change the top-level statement `describe\('cart', \(\) => \{` \(line 1\) around `price`/);
 });
+
+test('comments: the target\'s own (right above it) may change and new ones may be added; others may not change (found by the fuzzer)', async () => {
+  const src = ['// Numeric helpers.', '', '/** Clamps x into [lo, hi]. */', 'function clamp(x, lo, hi) {', '  return x;', '}', '', '// The end.', ''].join('\n');
+  assert.equal(await check('javascript', src, src.replace('/** Clamps x into [lo, hi]. */', '/** Clamps x into [lo, hi] (inclusive). */').replace('return x;', 'return Math.min(Math.max(x, lo), hi);'), 'clamp'), undefined);
+  assert.equal(await check('javascript', src, src.replace('function clamp', '// fixed: both bounds\nfunction clamp'), 'clamp'), undefined);
+  assert.match((await check('javascript', src, src.replace('// Numeric helpers.', '// Numeric_x helpers.'), 'clamp'))!, /change or delete the comment `\/\/ Numeric helpers.` \(line 1\)/);
+  assert.match((await check('python', py.replace('RATE = 100', '# The rate.\nRATE = 100'), py.replace('RATE = 100', 'RATE = 100'), 'apply_discount'))!, /delete the comment `# The rate.` \(line 4\)/);
+  assert.equal(await check('python', py.replace('def apply_discount', '# Takes percent off.\ndef apply_discount'), py.replace('def apply_discount', '# Takes percent percent off.\ndef apply_discount'), 'apply_discount'), undefined);
+});

@@ -6,7 +6,7 @@
 
 import type { SourceRange } from '../blocks/positions';
 import type { SourceLanguage } from '../blocks/languages';
-import { codeChildrenOf, field, firstSyntaxError, type SourceParser, type SyntaxNode } from '../blocks/syntaxNode';
+import { codeChildrenOf, field, firstSyntaxError, isComment, namedChildrenOf, type SourceParser, type SyntaxNode } from '../blocks/syntaxNode';
 import type { Fix } from './diagnosis';
 import { simpleNameOf } from './definitions';
 import { applyFix, type ApplyResult, type FixTarget } from './fixApplier';
@@ -54,7 +54,7 @@ export async function checkFixScope(parser: SourceParser, before: string, after:
 
 // ---- items ----
 
-type ItemKind = 'function' | 'class' | 'method' | 'import' | 'declaration' | 'interface' | 'type' | 'enum' | 'statement';
+type ItemKind = 'function' | 'class' | 'method' | 'import' | 'declaration' | 'interface' | 'type' | 'enum' | 'statement' | 'comment';
 
 interface Item {
   readonly node: SyntaxNode;
@@ -88,9 +88,9 @@ function normalizedText(node: SyntaxNode, source: string, end = node.endIndex): 
     .join('\n');
 }
 
-/** The top-level items of a module, or the members of a class body. */
+/** The top-level items of a module, or the members of a class body, comments included. */
 function itemsOf(container: SyntaxNode, language: SourceLanguage, source: string, inClass = false): Item[] {
-  return codeChildrenOf(container).map((node) => ({ node, line: node.startPosition.row + 1, member: inClass, text: normalizedText(node, source), ...describe(node, language, inClass) }));
+  return namedChildrenOf(container).map((node) => ({ node, line: node.startPosition.row + 1, member: inClass, text: normalizedText(node, source), ...(isComment(node) ? { kind: 'comment' as const } : describe(node, language, inClass)) }));
 }
 
 const functionValues = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
@@ -240,7 +240,10 @@ function compareLevel(before: readonly Item[], after: readonly Item[], target: S
     used.add(k);
     return after[k];
   };
-  const holder = before.findIndex((item) => contains(item.node, target.range));
+  const holder = before.findIndex((item) => item.kind !== 'comment' && contains(item.node, target.range));
+  // The comments right above the target are its own (its documentation): they may change too.
+  const attached = new Set<number>();
+  for (let i = holder - 1; holder >= 0 && i >= 0 && before[i].kind === 'comment' && before[i].node.endPosition.row + 1 >= before[i + 1].node.startPosition.row; i--) attached.add(i);
   // Unchanged items first, wherever they moved to (looked up by text, so a long file stays fast).
   const byText = new Map<string, number[]>();
   after.forEach((a, i) => byText.set(a.text, [...(byText.get(a.text) ?? []), i]));
@@ -250,8 +253,8 @@ function compareLevel(before: readonly Item[], after: readonly Item[], target: S
     const b = before[i];
     const same = (byText.get(b.text) ?? []).filter((k) => !used.has(k));
     const k = same.find((j) => keyOf(after[j]) === keyOf(b)) ?? same[0];
-    if (k === undefined) unmatched.push(b);
-    else used.add(k);
+    if (k !== undefined) used.add(k);
+    else if (!attached.has(i)) unmatched.push(b);
   }
   // The item holding the target: the target itself may change; a class or other container holding
   // it must keep everything else.
@@ -265,13 +268,14 @@ function compareLevel(before: readonly Item[], after: readonly Item[], target: S
     const now = b.name !== undefined ? claim((a) => keyOf(a) === keyOf(b)) : claim((a) => sameStatement(a, b));
     // An import may gain names; it may not lose any.
     if (now && b.kind === 'import' && now.kind === 'import' && isSuperset(importedNames(now.node), importedNames(b.node))) continue;
-    problems.push(`${now ? 'change' : 'delete'} the ${describeItem(b)}${where}`);
+    problems.push(`${now ? 'change' : b.kind === 'comment' ? 'change or delete' : 'delete'} the ${describeItem(b)}${where}`);
   }
   const known = new Set(before.map((b) => keyOf(b)));
   for (let k = 0; k < after.length; k++) {
     if (used.has(k)) continue;
     const a = after[k];
     if (a.kind === 'import') continue;
+    if (a.kind === 'comment') continue;
     const addable = a.kind === 'function' || a.kind === 'class' || a.kind === 'method' || a.kind === 'interface' || a.kind === 'type' || a.kind === 'enum';
     if (addable && a.name !== undefined && !known.has(keyOf(a))) continue;
     if (addable && a.name !== undefined) problems.push(`define \`${a.name}\` a second time (line ${a.line})${where}`);
