@@ -151,3 +151,20 @@ test('a fix that deletes another function twice: the user gets the reason and no
   assert.equal(outcome.newText, undefined);
   assert.match(outcome.fixError ?? '', /the fix would delete the function `total` \(line 12\); only `apply_discount` may change/);
 });
+
+test('an answer the client marks as cut at its output limit is not applied: asked again', async () => {
+  const { prompt, target, blocks, parser } = await setup();
+  const replies = [goodReply(blocks.map((b) => b.id)), goodReply(blocks.map((b) => b.id))];
+  const requests: ChatRequest[] = [];
+  const client: ModelClient = {
+    description: 'truncating',
+    async chat(request) {
+      requests.push(request);
+      return { text: replies.shift()!, structured: true, model: 'm', truncated: requests.length === 1 };
+    },
+  };
+  const outcome = await explainAndFix({ model: client, parser, prompt, fileText: source, target });
+  assert.ok(outcome.ok && outcome.newText);
+  assert.equal(requests.length, 2);
+  assert.match(requests[1]!.messages.at(-1)!.content, /cut off at the model's output limit/);
+});

@@ -78,6 +78,8 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
   // The blocks as the prompt showed them: verdicts by number or by line are mapped onto them.
   const blocks = request.prompt.fn.blocks.map((b) => ({ id: b.id, startLine: b.range.start.line, endLine: b.range.end.line }));
 
+  // The client says when the answer stopped at its output-token limit: such an answer is refused.
+  let cutOff = false;
   const ask = async (): Promise<string> => {
     sent.push(...messages.filter((m) => !sent.includes(m)));
     onEvent?.({ type: 'prompt', messages, stats: built.stats });
@@ -101,6 +103,7 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
     tokens.input += result.usage?.inputTokens ?? 0;
     tokens.output += result.usage?.outputTokens ?? 0;
     modelName = result.model || modelName;
+    cutOff = result.truncated === true;
     return result.text;
   };
 
@@ -122,7 +125,7 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
       return { ok: false, kind: error.kind === 'cancelled' ? 'cancelled' : 'model', error: error.message, modelError: error, messages: sent };
     }
 
-    const parsed = parseReply(reply, { functionName: request.target.name, language: request.target.language, requireFix: true, blocks, maxReplyBytes: request.maxReplyBytes });
+    const parsed = parseReply(reply, { functionName: request.target.name, language: request.target.language, requireFix: true, blocks, maxReplyBytes: request.maxReplyBytes, cutOff });
     let problem: string | undefined;
     if (parsed.ok) {
       const { diagnosis } = parsed;

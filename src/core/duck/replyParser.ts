@@ -6,14 +6,12 @@
 
 // @ts-expect-error TS1479: jsonrepair ships its types as ESM only; its CommonJS build (lib/cjs) is what esbuild bundles.
 import { jsonrepair } from 'jsonrepair';
+import { DEFAULT_MAX_REPLY_BYTES, formatBytes } from '../modelBudget';
 import type { BlockVerdict, Diagnosis, Fix } from './diagnosis';
 import { simpleNameOf } from './definitions';
 import { firstString, fixFromText, normalize, readJsonFix, requireFixFound, truncatedHint, type FixContext } from './replyFix';
 import { codeFences, isJsonFence, maskFences, readTextAnswer, type Fence } from './replyText';
 import { blockRefOf, resolveVerdicts, type BlockSpan, type RawVerdict } from './verdictBlocks';
-
-/** Replies longer than this (UTF-8 bytes) are refused: `ducktrace.model.maxReplyBytes`. */
-export const DEFAULT_MAX_REPLY_BYTES = 1024 * 1024;
 
 export interface ReplyContext extends FixContext {
   /** A reply without a fix (and without a claim that the test is wrong) is an error. */
@@ -22,7 +20,7 @@ export interface ReplyContext extends FixContext {
   readonly cutOff?: boolean;
   /** The blocks the prompt showed: verdicts by number or by line are mapped onto them. */
   readonly blocks?: readonly BlockSpan[];
-  /** Replies above this many UTF-8 bytes are refused (default 1 MB). */
+  /** Replies above this many UTF-8 bytes are refused (`ducktrace.model.maxReplyBytes`, default 1 MB). */
   readonly maxReplyBytes?: number;
 }
 
@@ -71,8 +69,7 @@ function sizeProblem(reply: string, maxBytes: number): string | undefined {
     } else bytes += 3;
   }
   if (bytes <= maxBytes) return undefined;
-  const size = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
-  return `The reply is ${size(bytes)}, over the ${size(maxBytes)} limit for model replies (ducktrace.model.maxReplyBytes), so it was not read and nothing was changed. Ask again for a shorter answer (the whole function only), or raise the limit.`;
+  return `The reply is ${formatBytes(bytes)}, over the ${formatBytes(maxBytes)} limit for model replies (ducktrace.model.maxReplyBytes), so it was not read and nothing was changed. Ask again for a shorter answer (the whole function only), or raise the limit.`;
 }
 
 type Partial = { ok: true; diagnosis: Diagnosis; notes: string[] } | { ok: false; error: string };
