@@ -79,6 +79,8 @@ export interface ReplyFuzzCounts {
   outsideTargetReported: number;
   unchanged: number;
   revertedExactly: number;
+  /** Fixes refused because they would change more than the target (or no longer parse). */
+  refusedOutOfScope: number;
   /** Applied fixes that changed something outside the target (only additions, all reported). */
   addedOutsideTarget: number;
   /** The slowest case: parse, apply and check, in milliseconds of CPU time. */
@@ -225,7 +227,7 @@ export interface ReplyFuzzOptions {
 }
 
 export async function fuzzReplies(corpus: ReplyFuzzCorpus, seed: number, cases: number, options: ReplyFuzzOptions = {}): Promise<ReplyFuzzCounts> {
-  const counts: ReplyFuzzCounts = { cases: 0, mutated: 0, generated: 0, parseErrors: 0, parsedWithoutFix: 0, fixes: 0, applyErrors: 0, applied: 0, appliedInsideTarget: 0, outsideTargetReported: 0, unchanged: 0, revertedExactly: 0, addedOutsideTarget: 0, slowestMs: 0, slowestCase: '' };
+  const counts: ReplyFuzzCounts = { cases: 0, mutated: 0, generated: 0, parseErrors: 0, parsedWithoutFix: 0, fixes: 0, applyErrors: 0, applied: 0, appliedInsideTarget: 0, outsideTargetReported: 0, unchanged: 0, revertedExactly: 0, refusedOutOfScope: 0, addedOutsideTarget: 0, slowestMs: 0, slowestCase: '' };
   const allReplies = corpus.replies.map((x) => x.reply);
   for (let c = 0; c < cases; c++) {
     const s = seed + c;
@@ -284,6 +286,7 @@ export async function fuzzReplies(corpus: ReplyFuzzCorpus, seed: number, cases: 
     if (!applied.ok) {
       check(typeof applied.error === 'string' && applied.error.trim().length > 0, s, 'an apply error without a message');
       counts.applyErrors++;
+      if (applied.error.startsWith('the fix would ') || applied.error.startsWith('the fixed code does not parse')) counts.refusedOutOfScope++;
       continue;
     }
     counts.applied++;

@@ -11,4 +11,5 @@ test('reply parser and fix applier hold their properties on 500 mutated and gene
   assert.ok(counts.applyErrors > 10, `clear apply errors were exercised (${counts.applyErrors})`);
   assert.ok(counts.applied > 50, `fixes were applied (${counts.applied})`);
   assert.ok(counts.outsideTargetReported > 0, `edits outside the target were reported (${counts.outsideTargetReported})`);
+  assert.ok(counts.refusedOutOfScope > 0, `fixes changing more than the target were refused (${counts.refusedOutOfScope})`);
 });
