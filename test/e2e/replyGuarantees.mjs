@@ -93,9 +93,14 @@ async function explainFailingTest({ runCommand, launchBrowser, extensionsDir, sh
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.getByRole('treeitem', { name: 'pricing.py', exact: true }).waitFor({ timeout: 60_000 });
     // Ducktrace learns the failure from a test run; until it has, its picker says it knows none.
-    const deadline = Date.now() + 180_000;
+    // On a busy machine the test commands show only once the extensions have activated: keep trying.
+    const deadline = Date.now() + 240_000;
     for (;;) {
-      await runCommand(page, 'Test: Run All Tests');
+      const ran = await runCommand(page, 'Test: Run All Tests').then(() => true, (err) => {
+        if (Date.now() > deadline) throw err;
+        return false;
+      });
+      if (!ran) continue;
       await page.waitForTimeout(3000);
       await runCommand(page, 'Ducktrace: Explain and Fix');
       const item = page.locator('.quick-input-list .monaco-list-row', { hasText: 'test_ten_percent_off' }).first();
