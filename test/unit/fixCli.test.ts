@@ -161,7 +161,7 @@ test('--write: two independent bugs, green in two iterations, with the timeline 
     assert.match(readFileSync(join(dir, 'text_utils.py'), 'utf8'), /words \+= 1/);
     assert.equal(s.requests.length, 2);
     // The prompt carried the runtime values of the traced function.
-    assert.match(s.requests[0]!.body.messages.map((m) => m.content).join('\n'), /Calls recorded[\s\S]*returned -1800/);
+    assert.match(s.requests[0]!.body.messages.map((m) => m.content).join('\n'), /^- call 1: apply_discount\(.*\) → returned -1800$/m);
     assert.ok(!readdirSync(dir).some((n) => n.includes('.ducktrace-')), 'no temp files left in the project');
   } finally {
     await s.close();

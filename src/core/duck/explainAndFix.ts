@@ -131,6 +131,7 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
       const { diagnosis } = parsed;
       onEvent?.({ type: 'verdicts', verdicts: diagnosis.verdicts });
       if (!diagnosis.fix) return { ok: true, diagnosis, outsideTarget: [], messages: sent, tokens, model: modelName };
+      // Without the prompt's marker and value lines, only the target, and still parsing: fixScope.ts.
       const applied = await applyFixInScope(request.parser, request.fileText, request.target, diagnosis.fix);
       if (applied.ok) return { ok: true, diagnosis, newText: applied.text, outsideTarget: applied.outsideRanges, messages: sent, tokens, model: modelName };
       const why = applied.error;

@@ -9,6 +9,7 @@ import type { SourceLanguage } from '../blocks/languages';
 import { codeChildrenOf, field, firstSyntaxError, isComment, namedChildrenOf, type SourceParser, type SyntaxNode } from '../blocks/syntaxNode';
 import type { Fix } from './diagnosis';
 import { simpleNameOf } from './definitions';
+import { withoutListingLines } from './answerFormat';
 import { applyFix, type ApplyResult, type FixTarget } from './fixApplier';
 
 /** A fix target whose language has a grammar (the scope check parses the file). */
@@ -17,11 +18,13 @@ export interface ScopedFixTarget extends FixTarget {
 }
 
 /**
- * `applyFix`, then the checks on the result: the fixed file parses (when the file did before) and
- * nothing but the target changed, except what a fix may add. A refusal names what would change.
+ * `applyFix` (without the prompt's marker and value lines, which a model may copy into its code but
+ * are not the user's), then the checks on the result: the fixed file parses (when the file did
+ * before) and nothing but the target changed, except what a fix may add. A refusal names what
+ * would change.
  */
 export async function applyFixInScope(parser: SourceParser, fileText: string, target: ScopedFixTarget, fix: Fix): Promise<ApplyResult> {
-  const applied = applyFix(fileText, target, fix);
+  const applied = applyFix(fileText, target, withoutListingLines(fix));
   if (!applied.ok) return applied;
   const problem = await checkFixScope(parser, fileText, applied.text, target);
   return problem ? { ok: false, error: problem } : applied;

@@ -3,12 +3,20 @@
 // (DUCKTRACE_BASE_URL, DUCKTRACE_MODEL, DUCKTRACE_API_KEY) for a verdict per block, an explanation
 // and a fix, and prints them with the fix as a diff. Writes nothing.
 import { createTwoFilesPatch } from 'diff';
+import { isAbsolute, resolve } from 'node:path';
 import { explainAndFix } from '../../core/duck/explainAndFix';
-import { functionHeader, type PromptTrace } from '../../core/duck/prompt';
+import type { PromptTrace } from '../../core/duck/prompt';
+import type { TestFailure } from '../../core/failures/testFailure';
+import { promptTokenBudget } from '../../core/modelBudget';
 import type { ModelClient } from '../../core/modelClient';
 import { toPromptTrace } from '../../core/trace/promptTrace';
+import { promptContext } from '../duck/promptContext';
+import { findHelpersDir } from '../loop/fsLoopPorts';
 import { endpointFromEnv } from '../models/endpointFromEnv';
 import { OpenAiCompatibleClient, type OpenAiEndpoint } from '../models/openAiCompatibleClient';
+import { NodeSourceFiles } from '../nodeSourceFiles';
+import { findTestProjects } from '../runners/projects';
+import { runProject } from '../runners/testService';
 import { traceTest } from '../tracers/traceTest';
 import { resolveTarget } from '../tracers/traceTarget';
 import { TreeSitterParser } from '../treeSitter';
@@ -68,26 +76,38 @@ export function createExplainCommand(deps: ExplainDependencies = {}): CliCommand
       }
       const fileText = target.source;
       const fb = target.blocks;
-      // The failing run doubles as the trace: its output carries the assertion message.
       let trace: PromptTrace | undefined;
-      let message = '';
+      let output = '';
       try {
         const run = await traceTest({ ...parsed });
         trace = run.trace.calls.length ? toPromptTrace(run.trace) : undefined;
-        message = (run.stdout + '\n' + run.stderr).trim().split('\n').slice(-40).join('\n');
+        output = run.stdout + '\n' + run.stderr;
       } catch (err) {
         out.stderr(`ducktrace explain: tracing failed (${err instanceof Error ? err.message : String(err)}); asking without runtime values\n`);
       }
+      // The failure as the runner reports it (message, expected, actual, frames), not the traced
+      // run's raw output with other tests' lines in it.
+      const failure = await failureOfTest(parsed.cwd, parsed.test, parsed.python).catch(() => undefined);
+      const parser = new TreeSitterParser();
+      const context = await promptContext({
+        failure: failure ?? { name: parsed.test, message: output.trim().split('\n').slice(-20).join('\n') },
+        target: { file: target.file, language: target.language, functionName: fb.function.name, range: fb.function.range },
+        fileText,
+        files: new NodeSourceFiles(),
+        parser,
+        roots: [resolve(parsed.cwd)],
+      });
       const outcome = await explainAndFix({
         model,
-        parser: new TreeSitterParser(),
+        parser,
         fileText,
         target: { name: fb.function.name, range: fb.function.range, language: target.language, file: target.file },
         prompt: {
-          intent: { testName: parsed.test, message },
-          fn: { name: fb.function.name, file: target.file, language: target.language, range: fb.function.range, header: functionHeader(fileText, fb.function.range, fb.blocks), blocks: fb.blocks },
+          intent: context.intent,
+          fn: { name: fb.function.name, file: context.displayFile, language: target.language, range: fb.function.range, source: fileText, firstLine: context.firstLine, blocks: fb.blocks },
           trace,
         },
+        promptOptions: { maxTokens: promptTokenBudget(model) },
       });
       if (!outcome.ok) {
         out.stderr(`ducktrace explain: ${outcome.error}\n`);
@@ -122,3 +142,23 @@ export function createExplainCommand(deps: ExplainDependencies = {}): CliCommand
 }
 
 export const explainCommand = createExplainCommand();
+
+/**
+ * The test's failure as its runner reports it: the test's file run once with its framework, the
+ * result picked by the test's id (`FILE::SUITE::NAME`, a pytest node id) or, for a `-k`
+ * expression, the only failure. Undefined when it passed or cannot be told apart.
+ */
+async function failureOfTest(cwd: string, test: string, python: string | undefined): Promise<TestFailure | undefined> {
+  const [first, ...rest] = test.split('::');
+  const named = !!first && /\.(py|[cm]?[jt]sx?)$/.test(first);
+  const file = named ? (isAbsolute(first) ? first : resolve(cwd, first)) : undefined;
+  const projects = findTestProjects(cwd).filter((p) => !file || p.testFiles.includes(file));
+  for (const project of projects) {
+    const report = await runProject(project, { helpersDir: findHelpersDir(), python: python ?? 'python3', testTimeoutMs: 60_000 }, file ? { files: [file] } : {});
+    const failures = report.results.flatMap((r) => (r.failure ? [r.failure] : []));
+    const wanted = rest.length ? failures.find((f) => f.testId.endsWith(`::${rest.join('::')}`)) ?? failures.find((f) => f.name === rest[rest.length - 1]) : undefined;
+    if (wanted) return wanted;
+    if (!rest.length && failures.length === 1) return failures[0];
+  }
+  return undefined;
+}

@@ -11,10 +11,11 @@ import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { matchesAnyGlob } from '../../core/glob';
 import { TargetFinder, type FailureLocation, type Target } from '../../core/blocks/targetFinder';
 import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
-import { functionHeader, type PromptOptions, type PromptTrace } from '../../core/duck/prompt';
+import type { PromptOptions, PromptTrace } from '../../core/duck/prompt';
 import type { FixProposal } from '../../core/loop/iterateUntilGreen';
 import { promptTokenBudget } from '../../core/modelBudget';
 import type { ModelClient, ModelError } from '../../core/modelClient';
+import { promptContext } from './promptContext';
 
 /** A failing test (a TestFailure fits), or just a place (a file and line). */
 export interface FailureToDiagnose extends FailureLocation {
@@ -24,7 +25,9 @@ export interface FailureToDiagnose extends FailureLocation {
   readonly message?: string;
   readonly expected?: string;
   readonly actual?: string;
-  /** The test's own source; read around `file:line` when absent. */
+  /** The runner's own failure text: the exception's type is read from it. */
+  readonly output?: string;
+  /** The test's own source; found in the test file (with its suites and helpers) when absent. */
   readonly testSource?: string;
 }
 
@@ -98,16 +101,15 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   } catch (err) {
     return { ok: false, stage: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
   }
-  const testExcluded = !!failure.file && matchesAnyGlob(failure.file, neverSend);
-  const testSource = testExcluded ? undefined : (failure.testSource ?? (failure.file && failure.line ? await linesAround(files, failure.file, failure.line) : undefined));
+  // The test as written, the failure without runner chatter, the function from its decorators on.
+  const context = await promptContext({ failure, target, fileText, files, parser, roots: request.roots, neverSend });
   const outcome = await explainAndFix({
     model,
     fileText,
     target: { name: target.functionName, range: target.range, language: target.language, file: target.file },
     prompt: {
-      intent: { testName: failure.name ?? 'the failing test', testSource, message: failure.message, expected: failure.expected, actual: failure.actual },
-      // The signature (and decorators) before the first block: the model needs the parameters.
-      fn: { name: target.functionName, file: target.file, language: target.language, range: target.range, header: functionHeader(fileText, target.range, blocks), blocks },
+      intent: context.intent,
+      fn: { name: target.functionName, file: context.displayFile, language: target.language, range: target.range, source: fileText, firstLine: context.firstLine, blocks },
       trace,
     },
     notes: request.notes,
@@ -138,13 +140,6 @@ async function envFiles(files: SourceFiles, roots: readonly string[]): Promise<s
   const names = ['.env', '.env.local', '.env.development', '.env.production', '.env.test'];
   const texts = await Promise.all(roots.flatMap((root) => names.map((n) => files.read(`${root.replace(/[\\/]$/, '')}/${n}`))));
   return texts.filter((t): t is string => typeof t === 'string');
-}
-
-async function linesAround(files: SourceFiles, file: string, line: number): Promise<string | undefined> {
-  const text = await files.read(file);
-  if (!text) return undefined;
-  const lines = text.split(/\r?\n/);
-  return lines.slice(Math.max(0, line - 15), Math.min(lines.length, line + 15)).join('\n');
 }
 
 /** The loop's view of a diagnosis: a fix to apply, a claim against the test, or why there is none. */

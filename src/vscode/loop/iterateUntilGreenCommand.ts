@@ -180,7 +180,7 @@ export class IterateUntilGreen extends Disposable {
       propose: async (failure, notes, sig): Promise<FixProposal> => {
         const f = failures.get(failure.testId);
         const { result } = await this.explain.diagnose(
-          { testId: failure.testId, name: failure.name, file: failure.file, line: f?.line, message: failure.message, expected: f?.expected, actual: f?.actual, stack: f?.stack ?? failure.stack },
+          { testId: failure.testId, name: failure.name, file: failure.file, line: f?.line, message: failure.message, expected: f?.expected, actual: f?.actual, output: f?.output, stack: f?.stack ?? failure.stack },
           { notes, signal: sig },
         );
         if (!result) return { ok: false, error: this.explain.current.error?.message ?? 'Ducktrace could not diagnose this failure.' };
