@@ -23,7 +23,7 @@ import { NodeSourceFiles } from '../../host/nodeSourceFiles';
 import { Disposable } from '../disposable';
 import type { ModelSelection } from '../models/modelSelection';
 import type { ProposalManager, ReviewedProposal, SettledProposal } from '../review/proposalManager';
-import { neverSendPatterns } from '../settings';
+import { modelSettings, neverSendPatterns } from '../settings';
 import { locateRun, type TraceLauncher } from '../trace/traceLauncher';
 import { chooseTarget } from './chooseTarget';
 import type { ExplanationPresenter } from './explanationPresenter';
@@ -162,6 +162,7 @@ export class ExplainController extends Disposable {
         signal: controller.signal,
         notes: options.notes,
         neverSend: neverSendPatterns(),
+        maxReplyBytes: modelSettings().limits.maxReplyBytes,
         secretValues: [await models.storedApiKey()].filter((k): k is string => !!k),
         model: async () => {
           const model = await models.resolve();

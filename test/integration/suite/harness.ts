@@ -77,8 +77,13 @@ export async function runRegisteredTests(vscodeVersion: string, reportFile: stri
   const results: TestResult[] = [];
   // DUCKTRACE_TEST_FILTER: a part of a test title, or several separated by '|'.
   const filters = (process.env.DUCKTRACE_TEST_FILTER ?? '').split('|').filter(Boolean);
+  // The runner outside watches this file: a test that has started may take its own time limit,
+  // so a busy machine is never mistaken for a hung extension host.
+  const progress = reportFile ? `${reportFile}.progress` : undefined;
+  if (progress) fs.mkdirSync(path.dirname(progress), { recursive: true });
   for (const c of cases) {
     if (filters.length && !filters.some((f) => c.name.includes(f))) continue;
+    if (progress) fs.appendFileSync(progress, `${JSON.stringify({ started: c.name, timeoutMs: c.timeoutMs })}\n`);
     const started = Date.now();
     try {
       await withTimeout(Promise.resolve().then(c.fn), c.timeoutMs, `test "${c.name}"`);
