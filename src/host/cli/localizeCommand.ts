@@ -127,7 +127,7 @@ export function createLocalizeCommand(run: typeof localize = localize): CliComma
       if (suspicion.failingTests + suspicion.passingTests === 0) {
         const tail = (testRun.stdout + testRun.stderr).trim().split('\n').slice(-15).join('\n');
         out.stderr(
-          `ducktrace localize: no test reached ${result.target.blocks.function.name} (pytest ${result.pytestArgs.join(' ')}; exit code ${testRun.exitCode ?? 'none'}${testRun.timedOut ? ', timed out' : ''})\n${tail}\n`,
+          `ducktrace localize: no test reached ${result.target.blocks.function.name} (${result.selection}; exit code ${testRun.exitCode ?? 'none'}${testRun.timedOut ? ', timed out' : ''}${testRun.problems?.length ? `; ${testRun.problems.join('; ')}` : ''})\n${tail}\n`,
         );
         return 1;
       }

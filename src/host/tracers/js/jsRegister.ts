@@ -12,13 +12,16 @@
 // - jest: when jest's runtime reads the file (fs.readFileSync, as text or bytes), so the user's own
 //   transform (babel-jest, ts-jest) compiles the instrumented source;
 // - vitest: not here; a Vite plugin does it in the main process (jsVitestConfig.ts).
-// Without DUCKTRACE_JS_PLAN it does nothing.
+// With a coverage plan (mode 'coverage') the recorder is jsCoverage.ts's: which blocks each test ran,
+// the running test read from the runner (node's through hooks installed here). Without
+// DUCKTRACE_JS_PLAN it does nothing.
 
 import fs, { readFileSync, realpathSync } from 'node:fs';
 import Module from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
+import { CoverageRecorder, followNodeTests } from './jsCoverage';
 import { Recorder } from './jsRuntime';
 
 function realpath(file: string): string {
@@ -32,18 +35,25 @@ function realpath(file: string): string {
 function install(planFile: string): void {
   const plan = JSON.parse(readFileSync(planFile, 'utf8')) as JsTracePlan;
   const target = realpath(plan.file);
-  const recorder = new Recorder(plan, (reason) => {
-    try {
-      process.stderr.write(`\nducktrace: stopped the program after ${reason === 'steps' ? `${plan.budget.maxExecutedSteps} executed steps` : 'its time limit'}\n`);
-    } catch {
-      // the stream may be gone
-    }
-    process.exit(stoppedExitCode);
-  });
+  const runner = plan.runner ?? 'node';
+  const recorder =
+    plan.mode === 'coverage'
+      ? new CoverageRecorder(plan)
+      : new Recorder(plan, (reason) => {
+          try {
+            process.stderr.write(`\nducktrace: stopped the program after ${reason === 'steps' ? `${plan.budget.maxExecutedSteps} executed steps` : 'its time limit'}\n`);
+          } catch {
+            // the stream may be gone
+          }
+          process.exit(stoppedExitCode);
+        });
+  if (recorder instanceof CoverageRecorder && runner === 'node') followNodeTests(recorder);
+  // Stack traces through the instrumented file point at the user's columns too (its source map is
+  // inline); jest and vitest map stacks themselves.
+  if (runner === 'node') process.setSourceMapsEnabled(true);
   (globalThis as Record<string, unknown>).__ducktrace = recorder;
   Object.defineProperty(process, '__ducktrace', { value: () => recorder, configurable: true, writable: true, enumerable: false });
 
-  const runner = plan.runner ?? 'node';
   const isTarget = (path: unknown) => typeof path === 'string' && (path === plan.file || path === target);
   if (runner === 'node') {
     type Compile = (this: unknown, content: string, filename: string) => unknown;
@@ -93,8 +103,18 @@ function install(planFile: string): void {
   }
 }
 
+/**
+ * `node --test`'s own process, which only starts one process per test file (they load this module
+ * again, with NODE_TEST_CONTEXT set): nothing to install there. Node 22's `--test-isolation=none`
+ * runs the tests in it, though.
+ */
+function isNodeTestParent(): boolean {
+  const args = process.execArgv;
+  return args.includes('--test') && !process.env.NODE_TEST_CONTEXT && !args.some((a) => /^--(experimental-)?test-isolation=none$/.test(a));
+}
+
 const planFile = process.env[planEnv];
-if (planFile) {
+if (planFile && !isNodeTestParent()) {
   try {
     install(planFile);
   } catch (e) {
