@@ -1,13 +1,14 @@
-// `ducktrace localize --cwd DIR --target FILE:FUNCTION [--test-command CMD] [--json]`: runs the tests
-// that reach the function once under the coverage tracer and prints its blocks, most suspicious
-// first. Exits 0 with a ranking (a warning on stderr when no failing test reached the function),
+// `ducktrace localize --cwd DIR --target FILE:FUNCTION [--test-command CMD | --tests FILE...] [--json]`:
+// runs the tests that reach the function once under a coverage mode and prints its blocks, most
+// suspicious first. Exits 0 with a ranking (a warning on stderr when no failing test reached the function),
 // 1 when no test reached it or the run failed, 2 on usage errors.
 
 import { localize, type LocalizeRequest, type LocalizeResult } from '../localize/localize';
+import type { JsRunner } from '../tracers/js/jsPlan';
 import { parseTargetSpec } from '../tracers/traceTarget';
 import type { CliCommand, CliOutput } from './commands';
 
-const usage = 'localize --target FILE:FUNCTION [--cwd DIR] [--test-command CMD] [--json]';
+const usage = 'localize --target FILE:FUNCTION [--cwd DIR] [--test-command CMD | --tests FILE...] [--json]';
 
 interface LocalizeArgs extends LocalizeRequest {
   readonly json: boolean;
@@ -17,6 +18,8 @@ export function parseLocalizeArgs(args: readonly string[], cwd = process.cwd()):
   let dir = cwd;
   let target: string | undefined;
   let testCommand: string | undefined;
+  const testFiles: string[] = [];
+  let framework: JsRunner | undefined;
   let python: string | undefined;
   let testTimeoutSeconds: number | undefined;
   let timeoutMs: number | undefined;
@@ -33,6 +36,15 @@ export function parseLocalizeArgs(args: readonly string[], cwd = process.cwd()):
     else if (flag === '--cwd') dir = value() ?? '';
     else if (flag === '--target') target = value();
     else if (flag === '--test-command') testCommand = value();
+    else if (flag === '--tests') {
+      const file = value();
+      if (!file) return '--tests needs a test FILE';
+      testFiles.push(file);
+    } else if (flag === '--framework') {
+      const name = value();
+      if (name !== 'node' && name !== 'jest' && name !== 'vitest') return `--framework is node, jest or vitest, not '${name ?? ''}'`;
+      framework = name;
+    }
     else if (flag === '--python') python = value();
     else if (flag === '--test-timeout' || flag === '--timeout') {
       const text = value();
@@ -47,11 +59,14 @@ export function parseLocalizeArgs(args: readonly string[], cwd = process.cwd()):
   const spec = parseTargetSpec(target);
   if (!spec) return `--target needs FILE:FUNCTION, not '${target}'`;
   if (testCommand !== undefined && !testCommand.trim()) return '--test-command needs a command';
+  if (testCommand && testFiles.length) return '--test-command (pytest) and --tests (JavaScript) do not go together';
   return {
     cwd: dir,
     target: spec,
     json,
     ...(testCommand ? { testCommand } : {}),
+    ...(testFiles.length ? { testFiles } : {}),
+    ...(framework ? { framework } : {}),
     ...(python ? { python } : {}),
     ...(testTimeoutSeconds ? { testTimeoutSeconds } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
@@ -96,12 +111,15 @@ export function createLocalizeCommand(run: typeof localize = localize): CliComma
       'Runs the tests that reach the function once, recording which of its blocks each test ran',
       '(no values), and ranks the blocks: Ochiai over passing and failing tests, plus the block the',
       "exception left from, the blocks that computed a wrong result, and closeness to the failure.",
-      'Python (pytest) only for now. Files on disk are never modified.',
+      'Python (pytest) and JavaScript/TypeScript (node:test, jest, vitest). Files on disk are never',
+      'modified.',
       '',
       '  --target FILE:FUNCTION  the function: gcd, Cart.total, outer.inner; or FILE:LINE',
-      '  --cwd DIR               where pytest runs (default: the current folder)',
-      "  --test-command CMD      the pytest command selecting the tests, e.g. 'pytest tests/test_x.py'",
+      '  --cwd DIR               where the tests are (default: the current folder)',
+      "  --test-command CMD      Python: the pytest command selecting the tests, e.g. 'pytest tests/test_x.py'",
+      '  --tests FILE            JavaScript: a test file to run (repeat for more)',
       '                          (default: the test files that mention the function or its module)',
+      '  --framework F           JavaScript: node, jest or vitest (default: detected per test file)',
       '  --json                  print { blocks: [{ id, range, score, rank, heat, reason }], tests, ... }',
       '  --python PATH           the Python interpreter (default: python3)',
       '  --test-timeout S        per-test limit in seconds; a test past it fails (default 10)',
