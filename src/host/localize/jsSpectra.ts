@@ -40,7 +40,7 @@ export interface JsSpectraOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The runner's per-test timeout (default 10 s); endless loops in the function stop at maxBlocksPerTest. */
   readonly testTimeoutSeconds?: number;
-  /** Blocks of the function one test may start before it fails as an endless loop (default 10,000,000). */
+  /** Blocks of the function one test may start before it fails as an endless loop (default 5,000,000). */
   readonly maxBlocksPerTest?: number;
   /** The whole run's limit (default 5 minutes). */
   readonly timeoutMs?: number;
@@ -179,7 +179,8 @@ async function coverageLaunch(group: Group, target: ResolvedTarget, options: JsS
       ...group.files,
     ];
     // Not --test-timeout: node applies it to each file's process as a whole too. A test runs past
-    // the limit when no test has ended for that long (each one's afterEach writes a record).
+    // the limit when no test has ended for that long (each one's afterEach writes a record) and it
+    // has not been running the function either (a long one writes its record every 2^20 blocks).
     return { command: node, args, env, report, isIdle: noProgressFor(timeoutMs, [report, where.spectraDir]) };
   }
   const entry = runnerEntry(group.project, group.runner);

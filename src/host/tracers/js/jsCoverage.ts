@@ -40,7 +40,10 @@ export interface JsSpectrumLine {
 }
 
 /** The default block budget of one test: an endless loop stops after this many blocks of the target. */
-export const defaultMaxBlocksPerTest = 10_000_000;
+export const defaultMaxBlocksPerTest = 5_000_000;
+
+/** Every 2^20 blocks a test's record is written again: the host sees the run is alive. */
+const heartbeatMask = (1 << 20) - 1;
 
 export class RunawayTest extends Error {
   constructor(limit: number, name: string) {
@@ -138,12 +141,19 @@ export class CoverageRecorder {
   c(t: TestRecord, k: number): void {
     t.h[k]!++;
     t.l[k] = ++t.q;
-    if (t.q > this.max && t.counted) {
+    t.dirty = true;
+    if ((t.q & heartbeatMask) === 0 && t.counted) {
+      // A long test shows the host it is still running the function (its no-progress limit).
+      if (t.q > this.max) {
+        t.timedOut = true;
+        this.flush(t);
+        throw new RunawayTest(this.max, this.plan.file);
+      }
+      this.flush(t);
+    } else if (t.q > this.max && t.counted) {
       t.timedOut = true;
-      t.dirty = true;
       throw new RunawayTest(this.max, this.plan.file);
     }
-    t.dirty = true;
   }
 
   // -- tests
