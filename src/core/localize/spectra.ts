@@ -24,6 +24,8 @@ export interface TestSpectrum {
   /** The test was stopped by the per-test timeout (an endless loop, most likely). */
   readonly timedOut?: boolean;
   readonly message?: string;
+  /** The expected value, when the runner's report gives it apart from the message. */
+  readonly expected?: string;
 }
 
 /** One line of the coverage tracer's JSONL output. */
@@ -71,6 +73,7 @@ export interface BlockCounts {
   readonly raisedBlock?: string;
   readonly timedOut?: boolean;
   readonly message?: string;
+  readonly expected?: string;
 }
 
 /** A test's spectrum from its per-block counts; the last block is the one that ran last. */
@@ -88,6 +91,7 @@ export function spectrumOfBlockCounts(b: BlockCounts): TestSpectrum {
     ...(recency[0] ? { lastBlock: recency[0] } : {}),
     ...(b.timedOut ? { timedOut: true } : {}),
     ...(b.message ? { message: b.message } : {}),
+    ...(b.expected !== undefined ? { expected: b.expected } : {}),
   };
 }
 

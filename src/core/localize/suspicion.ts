@@ -69,9 +69,9 @@ export const defaultSuspicionWeights: SuspicionWeights = {
   recency: 0.001,
   guardOfNameError: 0,
   runawayLoop: 0,
-  boundary: 0,
+  boundary: 0.3,
   deviation: 0,
-  baseCase: 0,
+  baseCase: 0.3,
 };
 
 /** Value evidence for the ranking, and how many failing and passing tests were traced for it. */

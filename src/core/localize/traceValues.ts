@@ -148,19 +148,21 @@ export interface Comparison {
 
 const tokenPattern = /\s*(\d+\.\d*|\d*\.\d+|\d+|[A-Za-z_$][\w$]*|'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|===|!==|==|!=|<=|>=|\*\*|\/\/|&&|\|\||[-+*/%<>()[\].,!])/y;
 
-function tokenize(text: string): string[] | undefined {
-  const out: string[] = [];
-  tokenPattern.lastIndex = 0;
+/** The tokens, and where each one ends in the text (for the comparisons' own text). */
+function tokenize(text: string): { tokens: string[]; ends: number[] } | undefined {
+  const tokens: string[] = [];
+  const ends: number[] = [];
   let at = 0;
   while (at < text.length) {
     if (/^\s*$/.test(text.slice(at))) break;
     tokenPattern.lastIndex = at;
     const m = tokenPattern.exec(text);
     if (!m) return undefined;
-    out.push(m[1]!);
+    tokens.push(m[1]!);
     at = tokenPattern.lastIndex;
+    ends.push(at);
   }
-  return out;
+  return { tokens, ends };
 }
 
 const binaryPower: Record<string, number> = {
@@ -185,8 +187,10 @@ export function conditionOf(headerText: string): string | undefined {
 
 /** The comparisons in a condition whose sides can be evaluated; empty when it cannot be read. */
 export function comparisonsIn(condition: string): Comparison[] {
-  const tokens = tokenize(condition);
-  if (!tokens) return [];
+  const tokenized = tokenize(condition);
+  if (!tokenized) return [];
+  const { tokens, ends } = tokenized;
+  const textOf = (from: number, to: number) => condition.slice(from === 0 ? 0 : ends[from - 1], ends[to - 1]).trim();
   let pos = 0;
   const peek = () => tokens[pos];
   const next = () => tokens[pos++];
@@ -194,6 +198,7 @@ export function comparisonsIn(condition: string): Comparison[] {
     if (next() !== t) throw new Error(`expected ${t}`);
   };
   const comparisons: { op: Comparison['op']; left: ConditionNode; right: ConditionNode; from: number; to: number }[] = [];
+  const equalities: string[] = [];
   const primary = (): ConditionNode => {
     const t = next();
     if (t === undefined) throw new Error('end');
@@ -244,6 +249,7 @@ export function comparisonsIn(condition: string): Comparison[] {
       next();
       const right = expr(op === '**' ? power - 1 : power);
       if (op === '<' || op === '<=' || op === '>' || op === '>=') comparisons.push({ op, left, right, from, to: pos });
+      if (op === '==' || op === '===') equalities.push(sideKey(left, right), sideKey(right, left));
       left = { t: 'bin', op: op!, l: left, r: right };
     }
   };
@@ -253,8 +259,13 @@ export function comparisonsIn(condition: string): Comparison[] {
   } catch {
     return [];
   }
-  return comparisons.map((c) => ({ op: c.op, left: c.left, right: c.right, text: tokens.slice(c.from, c.to).join(' ') }));
+  // `p > s || (p == s && ...)`: equality is a case of its own there, not a boundary.
+  return comparisons
+    .filter((c) => !equalities.includes(sideKey(c.left, c.right)))
+    .map((c) => ({ op: c.op, left: c.left, right: c.right, text: textOf(c.from, c.to) }));
 }
+
+const sideKey = (l: ConditionNode, r: ConditionNode) => `${JSON.stringify(l)} ${JSON.stringify(r)}`;
 
 /** The value of an expression over a step's variables; undefined when any part is unknown. */
 export function evaluate(node: ConditionNode, vars: TraceVars): Plain | undefined {

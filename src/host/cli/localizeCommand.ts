@@ -8,7 +8,7 @@ import type { JsRunner } from '../tracers/js/jsPlan';
 import { parseTargetSpec } from '../tracers/traceTarget';
 import type { CliCommand, CliOutput } from './commands';
 
-const usage = 'localize --target FILE:FUNCTION [--cwd DIR] [--test-command CMD | --tests FILE...] [--json]';
+const usage = 'localize --target FILE:FUNCTION [--cwd DIR] [--test-command CMD | --tests FILE...] [--no-values] [--json]';
 
 interface LocalizeArgs extends LocalizeRequest {
   readonly json: boolean;
@@ -24,6 +24,7 @@ export function parseLocalizeArgs(args: readonly string[], cwd = process.cwd()):
   let testTimeoutSeconds: number | undefined;
   let timeoutMs: number | undefined;
   let json = false;
+  let values = true;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -33,6 +34,7 @@ export function parseLocalizeArgs(args: readonly string[], cwd = process.cwd()):
       return Number.isFinite(n) && n > 0 ? n : undefined;
     };
     if (flag === '--json') json = true;
+    else if (flag === '--no-values') values = false;
     else if (flag === '--cwd') dir = value() ?? '';
     else if (flag === '--target') target = value();
     else if (flag === '--test-command') testCommand = value();
@@ -70,6 +72,7 @@ export function parseLocalizeArgs(args: readonly string[], cwd = process.cwd()):
     ...(python ? { python } : {}),
     ...(testTimeoutSeconds ? { testTimeoutSeconds } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
+    ...(values ? {} : { values: false }),
   };
 }
 
@@ -82,6 +85,8 @@ export function localizeJson(result: LocalizeResult): object {
     passingTests: suspicion.passingTests,
     blocks: suspicion.blocks.map((b) => ({ id: b.id, range: b.range, score: b.score, rank: b.rank, heat: b.heat, reason: b.reason })),
     tests: Object.fromEntries(run.spectra.map((s) => [s.testId, { outcome: s.outcome, blocks: s.blocks }])),
+    traced: result.values?.tests.map((t) => t.testId) ?? [],
+    elapsedMs: { total: result.elapsedMs, coverage: run.elapsedMs, traced: result.values?.elapsedMs ?? 0 },
   };
 }
 
@@ -109,8 +114,10 @@ export function createLocalizeCommand(run: typeof localize = localize): CliComma
       `Usage: ducktrace ${usage}`,
       '',
       'Runs the tests that reach the function once, recording which of its blocks each test ran',
-      '(no values), and ranks the blocks: Ochiai over passing and failing tests, plus the block the',
-      "exception left from, the blocks that computed a wrong result, and closeness to the failure.",
+      '(no values), then traces one failing and one passing test with values, and ranks the blocks:',
+      'Ochiai over passing and failing tests, plus the block the exception left from and the decision',
+      'before it, the blocks that computed a wrong result, comparisons that met equal values in the',
+      'failing test, the base case a runaway recursion got past, and closeness to the failure.',
       'Python (pytest) and JavaScript/TypeScript (node:test, jest, vitest). Files on disk are never',
       'modified.',
       '',
@@ -121,6 +128,7 @@ export function createLocalizeCommand(run: typeof localize = localize): CliComma
       '                          (default: the test files that mention the function or its module)',
       '  --framework F           JavaScript: node, jest or vitest (default: detected per test file)',
       '  --json                  print { blocks: [{ id, range, score, rank, heat, reason }], tests, ... }',
+      '  --no-values             skip the traced runs of one failing and one passing test (value evidence)',
       '  --python PATH           the Python interpreter (default: python3)',
       '  --test-timeout S        per-test limit in seconds; a test past it fails (default 10)',
       '  --timeout S             limit for the whole run in seconds (default 300)',
@@ -150,6 +158,7 @@ export function createLocalizeCommand(run: typeof localize = localize): CliComma
         return 1;
       }
       if (suspicion.failingTests === 0) out.stderr(`ducktrace localize: no failing test reached ${result.target.blocks.function.name}: nothing is suspicious\n`);
+      for (const problem of result.values?.problems ?? []) out.stderr(`ducktrace localize: ${problem} (ranked without its values)\n`);
       out.stdout(parsed.json ? JSON.stringify(localizeJson(result), null, 2) + '\n' : formatLocalize(result));
       return 0;
     },

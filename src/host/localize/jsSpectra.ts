@@ -250,11 +250,11 @@ async function joinSpectra(target: ResolvedTarget, results: readonly TestCaseRes
     }
     return undefined;
   };
-  const add = (testId: string, outcome: TestCaseResult['outcome'], line: JsSpectrumLine | undefined, raisedBlock: Block | undefined, message: string | undefined) => {
+  const add = (testId: string, outcome: TestCaseResult['outcome'], line: JsSpectrumLine | undefined, raisedBlock: Block | undefined, message: string | undefined, expected?: string) => {
     const counts = line?.blocks ?? {};
     const timedOut = line?.timedOut || /^DucktraceRunaway\b|Ducktrace stopped this test/.test(message ?? '');
     const extra = { ...(timedOut ? { timedOut: true } : {}), ...(message ? { message } : {}) };
-    spectra.push(spectrumOfBlockCounts({ testId, outcome, counts, blockOrder, ...(raisedBlock ? { raisedBlock: raisedBlock.id } : {}), ...extra }));
+    spectra.push(spectrumOfBlockCounts({ testId, outcome, counts, blockOrder, ...(raisedBlock ? { raisedBlock: raisedBlock.id } : {}), ...extra, ...(expected !== undefined ? { expected } : {}) }));
     records.push({ test: testId, outcome, lines: linesOf(blocks, counts), ...(raisedBlock ? { raisedLine: raisedBlock.range.start.line } : {}), ...extra });
   };
   const joined = new Set<string>();
@@ -262,7 +262,7 @@ async function joinSpectra(target: ResolvedTarget, results: readonly TestCaseRes
     if (r.fileLevel) continue;
     const key = testKey(await realOrSame(r.file), [...r.suitePath, r.name].join(' > '));
     joined.add(key);
-    add(r.testId, r.outcome, lines.get(key), await raisedIn(r.failure?.stack ?? []), r.failure?.message);
+    add(r.testId, r.outcome, lines.get(key), await raisedIn(r.failure?.stack ?? []), r.failure?.message, r.failure?.expected);
   }
   // Tests the report does not have (node killed a test file's process that never finished): the
   // outcome their afterEach hook saw.

@@ -6,12 +6,14 @@
 import { relative, resolve } from 'node:path';
 import type { SuspicionSummary, SuspicionWeights } from '../../core/localize/suspicion';
 import { rankSuspiciousBlocks } from '../../core/localize/suspicion';
+import { valueEvidence } from '../../core/localize/valueEvidence';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import type { JsRunner } from '../tracers/js/jsPlan';
 import { resolveTarget, type ResolvedTarget, type TargetSpec } from '../tracers/traceTarget';
 import { jsTestFilesReaching, runJsSpectra } from './jsSpectra';
 import { parsePytestCommand, pythonTestFilesReaching, runPythonSpectra } from './pythonSpectra';
 import type { SpectraRun } from './spectraRun';
+import { evidenceTraceBudget, traceForEvidence, type ValueTraces } from './valueTraces';
 
 export interface LocalizeRequest {
   readonly cwd: string;
@@ -31,6 +33,8 @@ export interface LocalizeRequest {
   /** Whole-run limit (default 5 minutes). */
   readonly timeoutMs?: number;
   readonly weights?: Partial<SuspicionWeights>;
+  /** Trace one failing and one passing test for the value evidence (default true). */
+  readonly values?: boolean;
   readonly parser?: SourceParser;
 }
 
@@ -40,16 +44,35 @@ export interface LocalizeResult {
   readonly run: SpectraRun;
   /** The tests as selected, in words (`pytest test_x.py`, `2 test files`), for messages. */
   readonly selection: string;
+  /** The traced runs for the value evidence, when there were any. */
+  readonly values?: ValueTraces;
+  /** The whole ranking: the coverage run, the traced runs and the scoring. */
+  readonly elapsedMs: number;
 }
 
 export async function localize(request: LocalizeRequest): Promise<LocalizeResult> {
-  const target = await resolveTarget(request.cwd, request.target, {}, request.parser);
-  const { run, selection } = target.language === 'python' ? await pythonRun(target, request) : await javaScriptRun(target, request);
-  const suspicion = rankSuspiciousBlocks(target.blocks.blocks, run.spectra, request.weights);
-  return { target, suspicion, run, selection };
+  const started = Date.now();
+  const target = await resolveTarget(request.cwd, request.target, evidenceTraceBudget, request.parser);
+  const { run, selection, pytestFlags } = target.language === 'python' ? await pythonRun(target, request) : { ...(await javaScriptRun(target, request)), pytestFlags: undefined };
+  const values =
+    request.values === false
+      ? undefined
+      : await traceForEvidence(target, run.spectra, {
+          cwd: request.cwd,
+          ...(request.python ? { python: request.python } : {}),
+          ...(pytestFlags ? { pytestFlags } : {}),
+          ...(request.framework ? { framework: request.framework } : {}),
+          ...(request.node ? { node: request.node } : {}),
+          ...(request.env ? { env: request.env } : {}),
+        });
+  const evidence = values?.tests.length
+    ? { blocks: valueEvidence(target.blocks.blocks, values.tests), tracedFailing: values.tests.filter((t) => t.outcome === 'failed').length, tracedPassing: values.tests.filter((t) => t.outcome === 'passed').length }
+    : undefined;
+  const suspicion = rankSuspiciousBlocks(target.blocks.blocks, run.spectra, request.weights, evidence);
+  return { target, suspicion, run, selection, ...(values ? { values } : {}), elapsedMs: Date.now() - started };
 }
 
-async function pythonRun(target: ResolvedTarget, request: LocalizeRequest): Promise<{ run: SpectraRun; selection: string }> {
+async function pythonRun(target: ResolvedTarget, request: LocalizeRequest): Promise<{ run: SpectraRun; selection: string; pytestFlags: string[] }> {
   let python = request.python;
   let pytestArgs: string[];
   if (request.testCommand) {
@@ -70,7 +93,19 @@ async function pythonRun(target: ResolvedTarget, request: LocalizeRequest): Prom
     testTimeoutSeconds: request.testTimeoutSeconds,
     timeoutMs: request.timeoutMs,
   });
-  return { run, selection: `pytest ${pytestArgs.join(' ')}` };
+  return { run, selection: `pytest ${pytestArgs.join(' ')}`, pytestFlags: pytestOptions(pytestArgs) };
+}
+
+/** A pytest command's options without its selection (files, node ids, -k and -m): the traced runs select one test themselves. */
+export function pytestOptions(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-k' || a === '-m') i++;
+    else if (a === '-p' || a === '-o' || a === '-c' || a === '--rootdir') out.push(a, ...(args[i + 1] !== undefined ? [args[++i]!] : []));
+    else if (a.startsWith('-') && a !== '--continue-on-collection-errors') out.push(a);
+  }
+  return out;
 }
 
 async function javaScriptRun(target: ResolvedTarget, request: LocalizeRequest): Promise<{ run: SpectraRun; selection: string }> {
