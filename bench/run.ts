@@ -6,13 +6,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blocksBench } from './blocksBench';
 import { fixRateBench } from './fixRateBench';
+import { jsOverheadBench } from './jsOverheadBench';
 import { pipelineBench } from './pipelineBench';
 import { suspicionBench } from './suspicionBench';
+import { suspicionJsBench } from './suspicionJsBench';
 import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, fixRateBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, suspicionJsBench, tracingOverheadBench, jsOverheadBench, pipelineBench, fixRateBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ensureInstalled, installVsix, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 import { zipEntries } from '../support/zipEntries.mjs';
 import { reloadDuringIterate } from './reloadDuringIterate.mjs';
+import { showSuspiciousBlocksOnJs } from './suspiciousBlocksJs.mjs';
 
 const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
 const vsix = join(repoRoot, `ducktrace-${version}.vsix`);
@@ -153,6 +154,10 @@ try {
     await action.click();
     await page.locator('.monaco-editor .view-line', { hasText: 'def apply_discount' }).first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(shots, 'explain-and-fix-target.png') });
+  });
+
+  await step('Show Suspicious Blocks on a JavaScript function (node:test): heat in the gutter, rank and reasons in the hover', async () => {
+    await showSuspiciousBlocksOnJs({ page, runCommand, shots });
   });
 } finally {
   await browser.close();

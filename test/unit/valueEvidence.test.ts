@@ -1,6 +1,6 @@
 // The ranking's value evidence: rendered values read back, the conditions' comparisons evaluated
 // over a step's variables, the expected value out of the failure, and each evidence kind on
-// hand-made traces (boundary, deviation, base case) and on real runs: the tier discount of issue 17
+// hand-made traces (boundary, deviation, base case, same inputs) and on real runs: the tier discount of issue 17
 // (pytest, `quantity > min_q` should be `>=`) and a JavaScript boundary under node:test.
 
 import assert from 'node:assert/strict';
@@ -89,7 +89,7 @@ test('boundary: a branch that compared equal values in the failing test and not 
   };
   const passing: TracedTest = { testId: 'small', outcome: 'passed', trace: traceOf(call(q(3), [['b1', q(3)], ['b2', { ...q(3), min_q: v('int', '10') }], ['b3', { ...q(3), min_q: v('int', '10') }], ['b5', q(3)]])) };
   const evidence = valueEvidence(tiers(), [failing, passing]);
-  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, baseCase: 0 });
+  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 });
   const blocks = tiers();
   const spectra = [
     { testId: 'at', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b3', 'b4', 'b5'], recency: ['b5', 'b2', 'b3', 'b4', 'b1'] },
@@ -128,6 +128,22 @@ test('base case: a runaway recursion that made progress and then repeats itself 
   // No progress at all (the call never shrinks its input): the call is at fault, not the base case.
   const stuck = [call(arr('[2, 1]'), steps('[2, 1]')), { ...call(arr('[2, 1]'), steps('[2, 1]')), depth: 1 }];
   assert.equal(valueEvidence(blocks, [{ ...runaway, trace: traceOf(...stuck) }]).get('b1'), undefined);
+});
+
+test('same inputs, other outputs: a block that reads state the variables do not show', () => {
+  const blocks = graph(['straight', 'y = x * scale', ['b2']], ['return', 'return y', []]);
+  const run = (y: string) => traceOf(call({ x: v('int', '2') }, [['b1', { x: v('int', '2'), y: v('int', y) }], ['b2', { x: v('int', '2'), y: v('int', y) }]], { returned: v('int', y) }));
+  const evidence = valueEvidence(blocks, [
+    { testId: 'f', outcome: 'failed', trace: run('6') },
+    { testId: 'p', outcome: 'passed', trace: run('4') },
+  ]);
+  assert.equal(evidence.get('b1')!.sameInputs, 1);
+  assert.equal(evidence.get('b2'), undefined, 'a block that writes nothing');
+  const same = valueEvidence(blocks, [
+    { testId: 'f', outcome: 'failed', trace: run('4') },
+    { testId: 'p', outcome: 'passed', trace: run('4') },
+  ]);
+  assert.equal(same.get('b1'), undefined, 'the same outputs: nothing to say');
 });
 
 test('the tier discount of issue 17 (pytest): the boundary comparison comes first (the coverage alone ranks `best` first)', async () => {

@@ -59,6 +59,10 @@ export interface SuspicionWeights {
   readonly deviation: number;
   /** Value evidence: the decision a runaway recursion stuck on a smallest input got past. */
   readonly baseCase: number;
+  /** Value evidence: the block wrote other values than in a passing test from the same inputs. */
+  readonly sameInputs: number;
+  /** Value evidence: the failing call returned from this block while a variable held the expected value. */
+  readonly expectedAtHand: number;
 }
 
 export const defaultSuspicionWeights: SuspicionWeights = {
@@ -72,6 +76,8 @@ export const defaultSuspicionWeights: SuspicionWeights = {
   boundary: 0.3,
   deviation: 0,
   baseCase: 0.3,
+  sameInputs: 0.3,
+  expectedAtHand: 0,
 };
 
 /** Value evidence for the ranking, and how many failing and passing tests were traced for it. */
@@ -231,7 +237,7 @@ function valueScore(v: BlockValueEvidence, values: ValueEvidenceInput, w: Suspic
   const failing = Math.max(1, values.tracedFailing);
   const passing = values.tracedPassing;
   const boundary = Math.max(0, v.boundaryFailed / failing - (passing ? v.boundaryPassed / passing : 0));
-  return w.boundary * boundary + (w.deviation * v.deviation + w.baseCase * v.baseCase) / failing;
+  return w.boundary * boundary + (w.deviation * v.deviation + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand) / failing;
 }
 
 /** A crash on a name that does not exist: the code at the crash is wrong, whatever the state. */
@@ -268,6 +274,8 @@ export function reasonFor(e: BlockEvidence, failing: number, passing: number): s
   if (v?.deviation) parts.push(`after it \`${v.deviationName}\` first took a value the expected result rules out`);
   if (v?.boundaryFailed) parts.push(`\`${v.boundaryText}\` compared equal values in a failing test${v.boundaryPassed ? ' (in a passing one too)' : ''}, where < and <= differ`);
   if (v?.baseCase) parts.push('the runaway recursion got past this decision on its smallest input');
+  if (v?.sameInputs) parts.push('from the same inputs it wrote other values in a failing test than in a passing one');
+  if (v?.expectedAtHand) parts.push('the failing call returned from here while a variable held the expected value');
   return parts.join('; ');
 }
 

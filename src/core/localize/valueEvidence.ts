@@ -9,7 +9,13 @@
 //     elements than it, or an accumulator past it that only moves away from it);
 //   - base case: a runaway recursion that made progress and then called itself again with the same
 //     arguments on a smallest input (a sequence of at most one element): the decision that should
-//     have stopped it there, not the call, is at fault.
+//     have stopped it there, not the call, is at fault;
+//   - expected at hand: when the function returned, a variable (or an element of a list) held the
+//     expected value, yet the return handed back something else: the return picked the wrong thing
+//     (only for a distinctive expected value: not 0, 1, true, false, null or an empty one);
+//   - same inputs, other outputs: a block that, given the same values of the variables it reads,
+//     wrote different values in a failing and in a passing traced test: what it computes depends on
+//     something the variables do not show (shared state, aliasing, a mutable default).
 // Pure; values are read back from their renderings (traceValues.ts), unknown ones are skipped.
 
 import type { Block } from '../blocks/basicBlocks';
@@ -39,13 +45,17 @@ export interface BlockValueEvidence {
   readonly deviationName?: string;
   /** Traced failing tests whose runaway recursion this decision let through on a smallest input. */
   readonly baseCase: number;
+  /** Traced failing tests in which this block wrote other values than in a passing one from the same inputs. */
+  readonly sameInputs: number;
+  /** Traced failing tests that returned from this block with the expected value in a variable. */
+  readonly expectedAtHand: number;
 }
 
-const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, baseCase: 0 };
+const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 };
 
 /** Per block, the value evidence of the traced tests (absent blocks have none). */
 export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTest[]): Map<string, BlockValueEvidence> {
-  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; baseCase: number }>();
+  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; baseCase: number; sameInputs: number; expectedAtHand: number }>();
   const at = (id: string) => {
     let e = out.get(id);
     if (!e) out.set(id, (e = { ...emptyEvidence }));
@@ -74,10 +84,67 @@ export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTe
       e.deviation++;
       e.deviationName ??= dev.name;
     }
+    const returnedWrong = t.expected !== undefined ? expectedAtHand(blocks, t.trace, t.expected) : undefined;
+    if (returnedWrong) at(returnedWrong).expectedAtHand++;
     const stuck = baseCaseOf(blocks, t);
     if (stuck) at(stuck).baseCase++;
   }
+  const passing = tests.filter((t) => t.outcome === 'passed');
+  if (passing.length) {
+    const seen = blockIo(blocks, passing);
+    for (const t of tests.filter((x) => x.outcome === 'failed')) {
+      for (const id of differingOutputs(blocks, t, seen)) at(id).sameInputs++;
+    }
+  }
   return out;
+}
+
+/** Per block, the outputs it wrote for each of its inputs (rendered), in the given tests. */
+function blockIo(blocks: readonly Block[], tests: readonly TracedTest[]): Map<string, Map<string, Set<string>>> {
+  const io = new Map<string, Map<string, Set<string>>>();
+  for (const t of tests) {
+    for (const [id, input, output] of blockSteps(blocks, t.trace)) {
+      const byInput = io.get(id) ?? new Map<string, Set<string>>();
+      io.set(id, byInput);
+      const outputs = byInput.get(input) ?? new Set<string>();
+      byInput.set(input, outputs);
+      outputs.add(output);
+    }
+  }
+  return io;
+}
+
+/** Blocks of the test that wrote, from inputs a passing test gave them too, outputs it never did. */
+function differingOutputs(blocks: readonly Block[], t: TracedTest, passing: Map<string, Map<string, Set<string>>>): Set<string> {
+  const found = new Set<string>();
+  for (const [id, input, output] of blockSteps(blocks, t.trace)) {
+    const outputs = passing.get(id)?.get(input);
+    if (outputs && !outputs.has(output)) found.add(id);
+  }
+  return found;
+}
+
+/**
+ * Each step as [block, the values of the names it reads before it, the values of the names it
+ * writes after it], for blocks that read and write only recorded variables (rendered in full).
+ */
+function* blockSteps(blocks: readonly Block[], trace: Trace): Generator<[string, string, string]> {
+  const io = new Map(blocks.map((b) => [b.id, { reads: [...namesRead(b.text)], writes: [...namesWritten(b.text)] }]));
+  const full = (v: TraceVars[string] | undefined) => !!v && !v.text.includes('…');
+  for (const call of trace.calls) {
+    let before: TraceVars = call.args;
+    for (const step of call.steps) {
+      const names = io.get(step.blockId);
+      // The variables it reads that existed before it (a name it declares itself is an output).
+      const reads = names?.reads.filter((n) => n in before) ?? [];
+      if (names?.writes.length && reads.every((n) => full(before[n])) && names.writes.every((n) => full(step.vars[n]))) {
+        const input = reads.map((n) => `${n}=${before[n]!.text}`).join('\u0000');
+        const output = names.writes.map((n) => `${n}=${step.vars[n]!.text}`).join('\u0000');
+        yield [step.blockId, input, output];
+      }
+      before = step.vars;
+    }
+  }
 }
 
 function firstLine(text: string): string {
@@ -113,6 +180,29 @@ function failingCall(trace: Trace, expected: Plain): TraceCall | undefined {
     if (returned !== undefined && !plainEqual(returned, expected)) return top[i];
   }
   return undefined;
+}
+
+/** The return block of the failing call when, as it returned, a variable held the (distinctive) expected value. */
+function expectedAtHand(blocks: readonly Block[], trace: Trace, expectedText: string): string | undefined {
+  const expected = parsePlain(expectedText);
+  if (expected === undefined || !distinctive(expected)) return undefined;
+  const call = failingCall(trace, expected);
+  const last = call?.steps[call.steps.length - 1];
+  if (!last || blocks.find((b) => b.id === last.blockId)?.kind !== 'return') return undefined;
+  for (const value of Object.values(last.vars)) {
+    const plain = plainOf(value);
+    if (plain === undefined) continue;
+    if (plainEqual(plain, expected) || (Array.isArray(plain) && !Array.isArray(expected) && plain.some((x) => plainEqual(x, expected)))) return last.blockId;
+  }
+  return undefined;
+}
+
+/** A value unlikely to be held by chance: not 0, 1, -1, a boolean, null, or empty. */
+function distinctive(v: Plain): boolean {
+  if (v === null || typeof v === 'boolean') return false;
+  if (typeof v === 'number') return Math.abs(v) > 1;
+  if (typeof v === 'string' || Array.isArray(v)) return v.length > 0;
+  return Object.keys(v).length > 0;
 }
 
 /** The first step after which a returned variable took a value the expected result excludes. */

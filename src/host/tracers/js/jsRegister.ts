@@ -18,7 +18,7 @@
 
 import fs, { readFileSync, realpathSync } from 'node:fs';
 import Module from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
 import { CoverageRecorder, followNodeTests } from './jsCoverage';
@@ -83,8 +83,9 @@ function install(planFile: string): void {
     fs.readFileSync = patched as typeof fs.readFileSync;
   }
 
+  // The loader hooks run on a thread of their own: started only for a file Node loads as an ES module.
   const register = (Module as unknown as { register?: (specifier: string, options: unknown) => void }).register;
-  if (runner === 'node' && register) register(pathToFileURL(join(__dirname, 'ducktrace_js_hooks.mjs')).href, { data: { planFile } });
+  if (runner === 'node' && register && loadsAsEsModule(target)) register(pathToFileURL(join(__dirname, 'ducktrace_js_hooks.mjs')).href, { data: { planFile } });
 
   process.on('exit', () => {
     try {
@@ -100,6 +101,20 @@ function install(planFile: string): void {
     setTimeout(() => {
       if (recorder.entered) recorder.stop('time');
     }, wait).unref();
+  }
+}
+
+/** Node loads the file as an ES module: `.mjs`/`.mts`, or `.js`/`.ts` under a package.json with "type": "module". */
+export function loadsAsEsModule(file: string): boolean {
+  if (/\.m[jt]s$/.test(file)) return true;
+  if (/\.c[jt]s$/.test(file)) return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module';
+    } catch {
+      // no package.json here (or not JSON): the next one up decides
+    }
+    if (dirname(dir) === dir) return false;
   }
 }
 
