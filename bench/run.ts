@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { blocksBench } from './blocksBench';
 import { fixRateBench } from './fixRateBench';
 import { jsOverheadBench } from './jsOverheadBench';
+import { modelBudgetBench } from './modelBudgetBench';
 import { pipelineBench } from './pipelineBench';
 import { suspicionBench } from './suspicionBench';
 import { suspicionJsBench } from './suspicionJsBench';
@@ -14,7 +15,7 @@ import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, suspicionJsBench, tracingOverheadBench, jsOverheadBench, pipelineBench, fixRateBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, suspicionJsBench, tracingOverheadBench, jsOverheadBench, pipelineBench, fixRateBench, modelBudgetBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

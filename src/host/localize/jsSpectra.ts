@@ -66,7 +66,7 @@ export async function runJsSpectra(target: ResolvedTarget, options: JsSpectraOpt
       const runDir = join(dir, `run${i}`);
       await mkdir(runDir);
       const { unprobed: _unprobed, ...rest } = instrumented;
-      const plan: JsTracePlan = { ...rest, outDir: dir, deadlineAt: 0, runner: group.runner, ...(options.maxBlocksPerTest ? { maxBlocksPerTest: options.maxBlocksPerTest } : {}) };
+      const plan: JsTracePlan = { ...rest, outDir: dir, runner: group.runner, ...(options.maxBlocksPerTest ? { maxBlocksPerTest: options.maxBlocksPerTest } : {}) };
       const planFile = join(runDir, 'plan.json');
       await writeFile(planFile, JSON.stringify(plan));
       const launch = await coverageLaunch(group, target, options, { runDir, planFile, tracerDir, spectraDir: dir });

@@ -110,7 +110,10 @@ export class CoverageRecorder {
   readonly nodeTests: { name: string; record: TestRecord }[] = [];
   private readonly nodeFile: string;
 
-  constructor(private readonly plan: Pick<JsTracePlan, 'probes' | 'outDir' | 'maxBlocksPerTest' | 'runner' | 'file'>) {
+  constructor(
+    private readonly plan: Pick<JsTracePlan, 'probes' | 'outDir' | 'maxBlocksPerTest' | 'runner' | 'file'>,
+    private readonly onStop: () => void = () => {},
+  ) {
     this.blockIds = plan.probes.map((p) => p.blockId);
     this.max = plan.maxBlocksPerTest ?? defaultMaxBlocksPerTest;
     this.outside = new TestRecord('', '', this.blockIds.length, false);
@@ -247,8 +250,19 @@ export class CoverageRecorder {
     for (const t of [...this.byTest.values(), ...this.nodeTests.map((n) => n.record)]) if (t.dirty) this.flush(t);
   }
 
-  /** The tracer's deadline does not apply: the runner's own timeouts and the block budget do. */
-  stop(): void {}
+  /** At exit: every record not written yet. */
+  writeAtExit(): void {
+    this.write();
+  }
+
+  /** The host asked the run to stop (its time limit): the records so far are written, then the process ends. */
+  stop(): void {
+    try {
+      this.write();
+    } finally {
+      this.onStop();
+    }
+  }
 
   private guardFailed(e: unknown): void {
     if (this.warned) return;
