@@ -225,7 +225,7 @@ export function rankSuspiciousBlocks(
       score: round(s.score),
       rank,
       heat: best > 0 ? round(s.score / best) : 0,
-      reason: reasonFor(s.evidence, F, passing.length),
+      reason: reasonFor(s.evidence, F, passing.length, w),
       evidence: s.evidence,
     });
   });
@@ -258,7 +258,7 @@ function plural(n: number, word: string): string {
 }
 
 /** One line a person reads in a hover: the counts first, then the extra evidence. */
-export function reasonFor(e: BlockEvidence, failing: number, passing: number): string {
+export function reasonFor(e: BlockEvidence, failing: number, passing: number, w: SuspicionWeights = defaultSuspicionWeights): string {
   if (failing === 0) return 'no failing test reached this function';
   if (e.failed === 0) return `not run by any of the ${plural(failing, 'failing test')}`;
   const parts = [
@@ -268,14 +268,15 @@ export function reasonFor(e: BlockEvidence, failing: number, passing: number): s
   if (e.timedOut) parts.push(`${plural(e.timedOut, 'test')} timed out here (endless loop?)`);
   if (e.raised > e.timedOut) parts.push(`the exception left the function here in ${plural(e.raised - e.timedOut, 'failing test')}`);
   if (e.guard) parts.push(`the last decision before the crash in ${plural(e.guard, 'failing test')}`);
-  if (e.runawayLoop) parts.push(`the loop ${plural(e.runawayLoop, 'failing test')} never left`);
+  // The value evidence and the optional kinds are named only when they count in the score.
+  if (e.runawayLoop && w.runawayLoop) parts.push(`the loop ${plural(e.runawayLoop, 'failing test')} never left`);
   if (e.feedsResult) parts.push(`writes ${e.resultNames.map((n) => `\`${n}\``).join(', ')}, which the wrong result is made of`);
   const v = e.values;
-  if (v?.deviation) parts.push(`after it \`${v.deviationName}\` first took a value the expected result rules out`);
-  if (v?.boundaryFailed) parts.push(`\`${v.boundaryText}\` compared equal values in a failing test${v.boundaryPassed ? ' (in a passing one too)' : ''}, where < and <= differ`);
-  if (v?.baseCase) parts.push('the runaway recursion got past this decision on its smallest input');
-  if (v?.sameInputs) parts.push('from the same inputs it wrote other values in a failing test than in a passing one');
-  if (v?.expectedAtHand) parts.push('the failing call returned from here while a variable held the expected value');
+  if (v?.deviation && w.deviation) parts.push(`after it \`${v.deviationName}\` first took a value the expected result rules out`);
+  if (v?.boundaryFailed && w.boundary) parts.push(`\`${v.boundaryText}\` compared equal values in a failing test${v.boundaryPassed ? ' (in a passing one too)' : ''}, where < and <= differ`);
+  if (v?.baseCase && w.baseCase) parts.push('the runaway recursion got past this decision on its smallest input');
+  if (v?.sameInputs && w.sameInputs) parts.push('from the same inputs it wrote other values in a failing test than in a passing one');
+  if (v?.expectedAtHand && w.expectedAtHand) parts.push('the failing call returned from here while a variable held the expected value');
   return parts.join('; ');
 }
 

@@ -83,7 +83,7 @@ export class SuspicionView extends Disposable {
       const msg =
         suspicion.failingTests === 0
           ? `Ducktrace: no failing test reaches ${result.target.blocks.function.name} (${suspicion.passingTests} passing), so no block is suspicious.`
-          : `Ducktrace: ${result.target.blocks.function.name} — most suspicious ${top?.id} (lines ${top?.range.start.line}–${top?.range.end.line}), from ${suspicion.failingTests} failing and ${suspicion.passingTests} passing test(s).`;
+          : `Ducktrace: ${result.target.blocks.function.name} — most suspicious ${top?.id} (${top && top.range.start.line !== top.range.end.line ? `lines ${top.range.start.line}–${top.range.end.line}` : `line ${top?.range.start.line}`}), from ${suspicion.failingTests} failing and ${suspicion.passingTests} passing test(s).`;
       this.log.info(msg);
       vscode.window.setStatusBarMessage(msg, 8000);
       return suspicion;
