@@ -13,6 +13,7 @@ import { multiHunkReview } from './multiHunk.mjs';
 import { traceFailingTestAtCursor } from './traceFailingTest.mjs';
 import { reloadDuringIterate } from './reloadDuringIterate.mjs';
 import { refusesFixDeletingAnotherFunction, showsVerdictsOfMarkdownFromZero } from './replyGuarantees.mjs';
+import { showSuspiciousBlocksOnJs } from './suspiciousBlocksJs.mjs';
 import { runCommand as paletteCommand, vsixPath } from './workbench.mjs';
 
 // `--only TEXT` (repeatable), or DUCKTRACE_E2E_FILTER='TEXT': run the packaging checks and the
@@ -84,7 +85,7 @@ await step(
   { always: true },
 );
 
-const sampleWorkspaceSteps = !only.length || only.some((o) => 'the workbench opens the sample workspace Ducktrace Show Log installed Testing view'.includes(o));
+const sampleWorkspaceSteps = !only.length || only.some((o) => 'the workbench opens the sample workspace Ducktrace Show Log installed Testing view Show Suspicious Blocks on a JavaScript function (node:test)'.includes(o));
 if (sampleWorkspaceSteps) {
   const server = await startServer({ userDataDir, extensionsDir, logFile: join(shots, 'server.log') });
   const browser = await launchBrowser();
@@ -153,6 +154,10 @@ if (sampleWorkspaceSteps) {
       await action.click();
       await page.locator('.monaco-editor .view-line', { hasText: 'def apply_discount' }).first().waitFor({ timeout: 30_000 });
       await page.screenshot({ path: join(shots, 'explain-and-fix-target.png') });
+    });
+
+    await step('Show Suspicious Blocks on a JavaScript function (node:test): heat in the gutter, rank and reasons in the hover', async () => {
+      await showSuspiciousBlocksOnJs({ page, runCommand, shots });
     });
   } finally {
     await browser.close();

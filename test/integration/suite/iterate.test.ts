@@ -91,8 +91,9 @@ suite('iterate until green', () => {
     try {
       await configure(server.baseURL, 'review');
       const summary = await iterate.run(p.ids);
-      assert.equal(summary?.stop, 'green', summary?.message);
-      assert.equal(summary?.iterations.length, 2);
+      const seen = `${summary?.message} ${JSON.stringify(summary?.iterations.map((r) => [r.testName, r.result, r.detail]))}`;
+      assert.equal(summary?.stop, 'green', seen);
+      assert.equal(summary?.iterations.length, 2, seen);
       await assertReportMatchesRun(summary!, p.dir, p.ids);
     } finally {
       sub.dispose();
