@@ -2,7 +2,10 @@
 // failures in the HUMAN output the runners print there (pytest's failures and short summary,
 // node's spec reporter, jest's and vitest's default reporters). Only the text is known, so the
 // records are built the way the report parsers build them (same test ids), with what the text says.
+import { stripVTControlCharacters } from 'node:util';
 import { chaiExpectedActual, pythonExpectedActual } from './assertionValues';
+import { segmentWords } from './commandLine';
+import { baseName as base, passThrough } from './testCommand';
 import { pythonFrames, userFrames, v8Frames } from './frames';
 import { resolvePath } from './paths';
 import { splitNodeId } from './pytestReport';
@@ -16,15 +19,10 @@ import { capText, testIdOf, type Framework, type TestCaseResult, type TestFailur
  * links) removed, CRLF made LF, and a line rewritten after a bare CR keeps only its last version.
  */
 export function stripAnsi(text: string): string {
-  const plain = text
-    // OSC ... BEL or ST (window titles, hyperlinks, shell integration marks).
-    .replace(/\x1b\][\s\S]*?(?:\x07|\x1b\\)/g, '')
-    // CSI sequences (colours, cursor, erase).
-    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
-    // The 8-bit CSI and the remaining two-character escapes.
-    .replace(/\x9b[0-?]*[ -/]*[@-~]/g, '')
-    .replace(/\x1b[@-Z\\-_]/g, '')
-    .replace(/\x1b/g, '');
+  // OSC strings (window titles, hyperlinks, VS Code's shell integration marks) carry free text up to
+  // BEL or ST, which stripVTControlCharacters does not take whole; the rest (CSI colours, cursor
+  // moves, charset switches) is Node's own.
+  const plain = stripVTControlCharacters(text.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '')).replace(/\x1b/g, '');
   return plain
     .split(/\r?\n/)
     .map((line) => {
@@ -43,81 +41,24 @@ export interface TestCommand {
   readonly framework: Framework;
 }
 
-/** The npm script a command line runs (`npm test`, `npm run test`, `yarn test`, `pnpm t`), if any. */
-export function npmScriptOf(commandLine: string): string | undefined {
-  for (const words of segments(commandLine)) {
-    const [tool, ...rest] = words;
-    if (!tool || !/^(npm|pnpm|yarn|bun)$/.test(tool)) continue;
-    const args = rest.filter((a) => !a.startsWith('-'));
-    if (args[0] === 'test' || args[0] === 't' || args[0] === 'tst') return 'test';
-    if ((args[0] === 'run' || args[0] === 'run-script') && args[1]) return args[1];
-    if (tool === 'yarn' && args[0] && !['add', 'install', 'remove', 'upgrade', 'dlx', 'exec'].includes(args[0])) return args[0];
-  }
-  return undefined;
-}
+// Which command lines run tests lives with the project's own test command (testCommand.ts).
+export { npmScriptOf, recogniseTestCommand } from './testCommand';
 
-/**
- * The test framework a command line (or an npm script's text) runs, or undefined when it is not a
- * test run this module can read. `npmScript` answers the text of a package.json script by name.
- */
-export function recogniseTestCommand(commandLine: string, npmScript?: (name: string) => string | undefined): TestCommand | undefined {
-  for (const words of segments(commandLine)) {
-    const framework = frameworkOfWords(words);
-    if (framework) return { framework };
-  }
-  const script = npmScriptOf(commandLine);
-  if (script && npmScript) {
-    const text = npmScript(script);
-    // A script that runs a script (`"test": "npm run unit"`) is followed once.
-    if (text !== undefined) return recogniseTestCommand(text, (name) => (name === script ? undefined : npmScript(name)));
-  }
-  return undefined;
-}
-
-/** Command segments split at `&&`, `||`, `;` and `|`, each as words without env assignments. */
+/** The words of each command of a command line (shell-quote: quotes respected), without env assignments and wrappers. */
 function segments(commandLine: string): string[][] {
-  return commandLine
-    .split(/&&|\|\||;|\|/)
-    .map((segment) => {
-      const words = segment.trim().split(/\s+/).filter(Boolean).map(unquote);
-      while (words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) words.shift();
-      while (words.length && ['time', 'exec', 'env', 'command', 'sudo'].includes(words[0])) words.shift();
-      return words;
+  return segmentWords(commandLine)
+    .map((words) => {
+      const w = [...words];
+      for (;;) {
+        if (w.length && passThrough.has(base(w[0]))) w.shift();
+        else if (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w.shift(); // `env A=1 jest`, `cross-env A=1 jest`
+        else break;
+      }
+      return w;
     })
     .filter((w) => w.length > 0);
 }
 
-function unquote(word: string): string {
-  return word.replace(/^(['"])(.*)\1$/, '$2');
-}
-
-function base(word: string): string {
-  return word.split(/[\\/]/).pop() ?? word;
-}
-
-function frameworkOfWords(words: readonly string[]): Framework | undefined {
-  let w = [...words];
-  // Runners in front of the tool: npx, pnpm exec, yarn, uv run, poetry run, pipenv run, hatch run.
-  for (;;) {
-    const head = base(w[0] ?? '');
-    if (head === 'npx' || head === 'bunx') w = w.slice(1).filter((x, i) => i > 0 || !x.startsWith('-'));
-    else if (['pnpm', 'yarn', 'bun'].includes(head) && ['exec', 'dlx', 'x'].includes(w[1] ?? '')) w = w.slice(2);
-    else if (['uv', 'poetry', 'pipenv', 'hatch', 'pdm', 'rye'].includes(head) && w[1] === 'run') w = w.slice(2);
-    else if (head === 'yarn' && ['jest', 'vitest', 'pytest'].includes(w[1] ?? '')) w = w.slice(1);
-    else break;
-    while (w.length && w[0].startsWith('-')) w = w.slice(1);
-  }
-  const tool = base(w[0] ?? '');
-  if (/^(pytest|py\.test)(\.exe)?$/.test(tool)) return 'pytest';
-  if (/^python[\d.]*(\.exe)?$|^py$/.test(tool)) {
-    const m = w.indexOf('-m');
-    return m > 0 && (w[m + 1] === 'pytest' || w[m + 1] === 'py.test') ? 'pytest' : undefined;
-  }
-  if (tool === 'jest' || tool === 'jest.js') return 'jest';
-  if (tool === 'vitest' || tool === 'vitest.mjs') return 'vitest';
-  if (/^node(\.exe)?$/.test(tool) && w.slice(1).some((a) => a === '--test')) return 'node';
-  return undefined;
-}
 
 /** Test files a command line names (`pytest tests/test_a.py::test_x`, `node --test a.test.js`). */
 export function testFilesInCommand(commandLine: string): string[] {
