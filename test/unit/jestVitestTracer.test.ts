@@ -228,9 +228,8 @@ test('an endless loop under vitest and a hang under jest: stopped at the step bu
   assert.equal(spin.trace.calls[0].steps.at(-1)?.vars.n.text, '-497');
 
   writeFileSync(join(jestDir, 'hang.test.js'), "const { checkedCount } = require('./inventory');\n\ntest('hangs', async () => {\n  checkedCount(4);\n  await new Promise(() => {});\n}, 60_000);\n");
-  const started = Date.now();
   const hang = await traceJavaScriptTest(await resolveTarget(jestDir, { file: 'inventory.js', function: 'checkedCount' }, { timeoutMs: 5000 }, parser), { cwd: jestDir, test: 'hang.test.js::hangs' });
-  assert.ok(Date.now() - started < 9000, `${Date.now() - started} ms`);
+  // What happened, not how long it took: stopped by the time limit, with the call recorded so far.
   assert.ok(hang.trace.truncated && hang.trace.truncated.stoppedBy === 'time', hang.stdout + hang.stderr);
   assert.deepEqual(hang.trace.calls[0].returned, v('number', '4'));
 });

@@ -15,6 +15,14 @@ export interface RunnerContext {
   readonly onOutput?: (text: string) => void;
   /** Scratch folder for reports (created by the caller, removed by the caller). */
   readonly tempDir: string;
+  /** The project's test files as its own command or config finds them (see testFiles.ts). */
+  readonly testFiles?: readonly string[];
+  /**
+   * A plain run: the project's own runner invocation with the environment untouched, and nothing
+   * of Ducktrace's (no per-test timeout flags, no plugin); only what reads the results is added.
+   * A run that makes no progress is still stopped.
+   */
+  readonly plain?: boolean;
 }
 
 /** Which tests to run: everything, or some files, or some tests. */

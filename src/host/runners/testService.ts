@@ -36,13 +36,14 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   }
 }
 
-export function contextFor(project: Pick<TestProject, 'root'>, options: RunOptions, tempDir: string): RunnerContext {
+export function contextFor(project: Pick<TestProject, 'root'> & Partial<Pick<TestProject, 'testFiles'>>, options: RunOptions, tempDir: string): RunnerContext {
   return {
     cwd: project.root,
     helpersDir: options.helpersDir,
     python: options.python,
     testTimeoutMs: options.testTimeoutMs,
     tempDir,
+    ...('testFiles' in project && project.testFiles ? { testFiles: project.testFiles } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
   };
@@ -61,7 +62,8 @@ export function projectSelection(project: TestProject, selection: RunSelection):
 export async function runProject(project: TestProject, options: RunOptions, selection: RunSelection = {}): Promise<TestRunReport> {
   const effective = projectSelection(project, selection);
   if (!effective) return { framework: project.framework, cwd: project.root, results: [], problems: [] };
-  return withTempDir((dir) => adapters[project.framework].run(contextFor(project, options, dir), effective));
+  const report = await withTempDir((dir) => adapters[project.framework].run(contextFor(project, options, dir), effective));
+  return project.problems?.length ? { ...report, problems: [...project.problems, ...report.problems] } : report;
 }
 
 export interface FolderRun {
@@ -70,7 +72,7 @@ export interface FolderRun {
 }
 
 export async function runFolder(folder: string, framework: Framework | 'auto', options: RunOptions): Promise<FolderRun> {
-  const projects = findTestProjects(folder, framework);
+  const projects = await findTestProjects(folder, framework, options.signal);
   const reports: TestRunReport[] = [];
   for (const project of projects) {
     if (options.signal?.aborted) break;
