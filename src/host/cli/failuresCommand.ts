@@ -6,7 +6,7 @@ import { failuresOf, frameworks, isFramework, type Framework, type TestFailure }
 import { runFolder } from '../runners/testService';
 import type { CliCommand, CliOutput } from './commands';
 
-const usage = 'failures [--cwd DIR] [--framework auto|pytest|node|jest|vitest] [--json]';
+const usage = 'failures [--cwd DIR] [--framework auto|pytest|node|jest|vitest] [--json] [--no-plain-check]';
 
 export interface FailuresArgs {
   readonly cwd: string;
@@ -14,6 +14,8 @@ export interface FailuresArgs {
   readonly json: boolean;
   readonly timeoutSeconds: number;
   readonly python: string;
+  /** Rerun the failing tests the plain way (the project's own command) and say which fail only under Ducktrace. */
+  readonly plainCheck: boolean;
 }
 
 export function parseFailuresArgs(args: readonly string[], cwd = process.cwd()): FailuresArgs | string {
@@ -22,6 +24,7 @@ export function parseFailuresArgs(args: readonly string[], cwd = process.cwd()):
   let json = false;
   let timeoutSeconds = 30;
   let python = process.env.DUCKTRACE_PYTHON || 'python3';
+  let plainCheck = true;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -37,15 +40,20 @@ export function parseFailuresArgs(args: readonly string[], cwd = process.cwd()):
       if (!Number.isFinite(v) || v <= 0) return '--timeout needs a positive number of seconds';
       timeoutSeconds = v;
     } else if (flag === '--python') python = value() ?? python;
+    else if (flag === '--no-plain-check') plainCheck = false;
     else return `unknown option '${arg}'`;
   }
-  return { cwd: dir, framework, json, timeoutSeconds, python };
+  return { cwd: dir, framework, json, timeoutSeconds, python, plainCheck };
 }
 
 export function formatFailure(f: TestFailure): string {
   const lines = [`FAILED ${f.name}  (${f.framework}, ${f.file}:${f.line})`, ...f.message.split('\n').slice(0, 6).map((l) => `    ${l}`)];
   if (f.expected !== undefined) lines.push(`    expected: ${f.expected.split('\n')[0]}`, `    actual:   ${(f.actual ?? '').split('\n')[0]}`);
   for (const fr of f.stack.slice(0, 8)) lines.push(`    at ${fr.function ?? '<module>'} (${fr.file}:${fr.line}${fr.column ? `:${fr.column}` : ''})`);
+  if (f.plainRun) {
+    const said = { failed: 'fails there too', passed: 'PASSES there: this failure happens only under Ducktrace\'s run', unknown: 'could not tell' }[f.plainRun.outcome];
+    lines.push(`    plain run of the project's own command: ${said}${f.plainRun.detail ? ` (${f.plainRun.detail})` : ''}`);
+  }
   return lines.join('\n');
 }
 
@@ -64,6 +72,8 @@ export const failuresCommand: CliCommand = {
     '  --json             print a JSON array of TestFailure records',
     '  --timeout SECONDS  per-test timeout (default 30); a hung test is stopped and the rest still run',
     '  --python PATH      the Python interpreter for pytest (default: $DUCKTRACE_PYTHON or python3)',
+    '  --no-plain-check   do not rerun the failing tests the way the project runs them (its own',
+    '                     command, untouched environment) to tell which fail only under Ducktrace',
     '',
     'Exit code: 0 when the tests ran (whatever their outcome), 1 when they could not be run, 2 on bad usage.',
   ].join('\n'),
@@ -81,6 +91,7 @@ export const failuresCommand: CliCommand = {
       helpersDir: __dirname,
       python: parsed.python,
       testTimeoutMs: parsed.timeoutSeconds * 1000,
+      plainCheck: parsed.plainCheck,
     });
     if (projects.length === 0) {
       out.stderr(`ducktrace failures: no test framework found in ${parsed.cwd} (looked for pytest, node --test, jest and vitest; use --framework to choose one)\n`);
