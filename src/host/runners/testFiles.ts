@@ -40,12 +40,13 @@ export function nodeTestFiles(root: string, candidates: readonly string[]): stri
   const byDefault = (f: string) => isTestFileFor('node', rel(f));
   if (args.length === 0) return candidates.filter(byDefault);
   const found = new Set<string>();
+  const known = new Set(candidates);
   for (const arg of args) {
     const path = resolve(root, arg.text);
-    if (existsSync(path) && statSync(path).isDirectory()) {
+    if (candidates.some((f) => f.startsWith(path + sep)) || (existsSync(path) && statSync(path).isDirectory())) {
       // A folder: node searches it with its default patterns.
       for (const f of candidates) if (f.startsWith(path + sep) && byDefault(f)) found.add(f);
-    } else if (existsSync(path)) {
+    } else if (known.has(path) || existsSync(path)) {
       found.add(path);
     } else {
       // A glob: the shell's (no `**`) when unquoted, node's own (21+) when quoted.
