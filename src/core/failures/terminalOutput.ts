@@ -10,7 +10,7 @@ import { pythonFrames, userFrames, v8Frames } from './frames';
 import { resolvePath } from './paths';
 import { splitNodeId } from './pytestReport';
 import type { StackFrame } from './stackFrames';
-import { capText, testIdOf, type Framework, type TestCaseResult, type TestFailure } from './testFailure';
+import { capText, testIdOf, type DiscoveredTest, type Framework, type TestCaseResult, type TestFailure } from './testFailure';
 
 // ---- the terminal's text ----
 
@@ -82,19 +82,34 @@ export interface TerminalRun {
   readonly files: string[];
 }
 
-/** Parses a runner's human output. `cwd` is where the command ran: the output's paths are relative to it. */
-export function parseTerminalOutput(framework: Framework, rawText: string, cwd: string): TerminalRun {
+/** A test known before the run (the Testing view's discovery): where a name the output prints without its file lives. */
+export type KnownTest = Pick<DiscoveredTest, 'file' | 'suitePath' | 'name'>;
+
+/**
+ * Parses a runner's human output: its failures, and the passed (and skipped) tests it lists —
+ * pytest's `-v` lines, node's spec tree, jest's test tree (a single file, or `--verbose`),
+ * vitest's test lines. `cwd` is where the command ran: the output's paths are relative to it.
+ * node's tree and vitest's default lines do not say a passed test's file (vitest not its suites
+ * either): `known` tests resolve them when exactly one matches; the others are left out.
+ */
+export function parseTerminalOutput(framework: Framework, rawText: string, cwd: string, known: readonly KnownTest[] = []): TerminalRun {
   const text = stripAnsi(rawText);
   switch (framework) {
     case 'pytest':
       return parsePytestTerminal(text, cwd);
     case 'node':
-      return parseNodeSpecTerminal(text, cwd);
+      return parseNodeSpecTerminal(text, cwd, known);
     case 'jest':
       return parseJestTerminal(text, cwd);
     case 'vitest':
-      return parseVitestTerminal(text, cwd);
+      return parseVitestTerminal(text, cwd, known);
   }
+}
+
+/** The one known test with this name (and suites, and file, where given); undefined when none or several. */
+function uniqueKnown(known: readonly KnownTest[], name: string, suitePath?: readonly string[], file?: string): KnownTest | undefined {
+  const found = known.filter((k) => k.name === name && (!suitePath || k.suitePath.join('\u0000') === suitePath.join('\u0000')) && (!file || k.file === file));
+  return found.length === 1 ? found[0] : undefined;
 }
 
 function failed(framework: Framework, file: string, suitePath: string[], name: string, fields: Omit<TestFailure, 'testId' | 'framework' | 'file' | 'name' | 'line'> & { line?: number }, extra: { fileLevel?: boolean; nodeId?: string } = {}): TestCaseResult {
@@ -116,8 +131,8 @@ function failed(framework: Framework, file: string, suitePath: string[], name: s
   };
 }
 
-function passed(framework: Framework, file: string, suitePath: string[], name: string): TestCaseResult {
-  return { testId: testIdOf(file, suitePath, name), framework, file, name, suitePath, outcome: 'passed', output: '' };
+function passed(framework: Framework, file: string, suitePath: readonly string[], name: string, outcome: 'passed' | 'skipped' = 'passed'): TestCaseResult {
+  return { testId: testIdOf(file, suitePath, name), framework, file, name, suitePath: [...suitePath], outcome, output: '' };
 }
 
 function dedent(lines: readonly string[]): string[] {
@@ -247,10 +262,11 @@ interface NodeTreeEntry {
   readonly name: string;
   readonly suitePath: string[];
   readonly ok: boolean;
+  readonly skipped: boolean;
   readonly body: string[];
 }
 
-function parseNodeSpecTerminal(text: string, cwd: string): TerminalRun {
+function parseNodeSpecTerminal(text: string, cwd: string, known: readonly KnownTest[]): TerminalRun {
   const lines = text.split('\n');
   // The "failing tests:" summary (Node 20.x late, 22+) starts at this line; the tree is above it.
   const summaryAt = lines.findIndex((l) => /^✖ failing tests:\s*$/.test(l));
@@ -272,9 +288,10 @@ function parseNodeSpecTerminal(text: string, cwd: string): TerminalRun {
       open.pop(); // a suite's own result line, after its tests
       continue;
     }
+    const skipped = mark === '﹣' || /# (SKIP|TODO)\b/.test(treeLines[i]);
     const body: string[] = [];
     while (i + 1 < treeLines.length && (!treeLines[i + 1].trim() || indentOf(treeLines[i + 1]) > indent) && !nodeResultLine.test(treeLines[i + 1])) body.push(treeLines[++i]);
-    tree.push({ name, suitePath: open.filter((o) => o.indent < indent).map((o) => o.name), ok: mark !== '✖', body: dedent(body) });
+    tree.push({ name, suitePath: open.filter((o) => o.indent < indent).map((o) => o.name), ok: mark !== '✖', skipped, body: dedent(body) });
   }
   // Locations come from the summary (`test at test/cart.test.js:8:5`, relative to the cwd).
   const located: { file: string; line: number; name: string }[] = [];
@@ -320,6 +337,11 @@ function parseNodeSpecTerminal(text: string, cwd: string): TerminalRun {
     const values = nodeInspectValues(bodyText);
     results.push(failed('node', file, entry.suitePath, entry.name, { ...(loc ? { line: loc.line } : {}), message, ...(values ?? {}), stack, output: bodyText }));
   }
+  // Passed and skipped tests: the tree does not say their file; a known test of that name does.
+  for (const entry of tree.filter((e) => e.ok)) {
+    const match = uniqueKnown(known, entry.name, entry.suitePath);
+    if (match) results.push(passed('node', match.file, entry.suitePath, entry.name, entry.skipped ? 'skipped' : 'passed'));
+  }
   return { results: uniqueByTestId(results), files: [...files] };
 }
 
@@ -346,6 +368,8 @@ function parseJestTerminal(text: string, cwd: string): TerminalRun {
     if (header) {
       file = resolvePath(cwd, header[2].trim());
       files.add(file);
+      // The test tree under the header (one file, or --verbose): suites as plain lines, tests marked.
+      i = jestTree(lines, i + 1, file, results) - 1;
       continue;
     }
     if (/^(Summary of all failing tests|Test Suites:)/.test(lines[i])) continue;
@@ -382,16 +406,67 @@ function parseJestTerminal(text: string, cwd: string): TerminalRun {
   return { results: uniqueByTestId(results), files: [...files] };
 }
 
+/**
+ * jest's tree of one file's tests: `✓ name (2 ms)`, `✕ name`, `○ skipped name`, `✎ todo name`,
+ * suites as unmarked lines, nesting by indentation. Adds the passed and skipped tests (the failed
+ * ones come with their details from the `●` sections); returns the index after the tree.
+ */
+function jestTree(lines: readonly string[], start: number, file: string, results: TestCaseResult[]): number {
+  const open: { name: string; indent: number }[] = [];
+  let i = start;
+  for (; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line.trim()) break;
+    if (/^\S/.test(line) || /^\s*● /.test(line)) break;
+    const indent = indentOf(line);
+    while (open.length && open[open.length - 1].indent >= indent) open.pop();
+    const test = /^\s*([✓✕√×○✎]) (?:(skipped|todo) )?(.+?)(?: \(\d+(?:\.\d+)? m?s\))?$/.exec(line);
+    if (!test) {
+      open.push({ name: line.trim(), indent });
+      continue;
+    }
+    const [, mark, word, name] = test;
+    const suitePath = open.map((o) => o.name);
+    if (mark === '✓' || mark === '√') results.push(passed('jest', file, suitePath, name));
+    else if (mark === '○' || mark === '✎' || word) results.push(passed('jest', file, suitePath, name, 'skipped'));
+  }
+  return i;
+}
+
 // ---- vitest ----
 
-function parseVitestTerminal(text: string, cwd: string): TerminalRun {
+function parseVitestTerminal(text: string, cwd: string, known: readonly KnownTest[]): TerminalRun {
   const lines = text.split('\n');
   const results: TestCaseResult[] = [];
   const files = new Set<string>();
+  const listed: { file: string; name: string; outcome: 'passed' | 'skipped' }[] = [];
+  let current: string | undefined;
   for (const line of lines) {
     // The per-file lines: ` ✓ cart.test.js (5 tests) 3ms`, ` ❯ cart.test.js (5 tests | 3 failed) 28ms`.
     const m = /^\s*[✓❯×✗>√] (\S+) \(\d+ tests?\b/.exec(line);
-    if (m) files.add(resolvePath(cwd, m[1]));
+    if (m) {
+      current = resolvePath(cwd, m[1]);
+      files.add(current);
+      continue;
+    }
+    // The verbose reporter names each test in full: ` ✓ cart.test.js > cart > subtotal > is zero 1ms`.
+    const full = /^\s*([✓√↓]) (\S+\.[cm]?[jt]sx?) > (.+?)(?: \d+(?:\.\d+)?m?s)?(?: \[skipped\])?$/.exec(line);
+    if (full) {
+      const parts = full[3].split(' > ');
+      const name = parts.pop() ?? full[3];
+      const file = resolvePath(cwd, full[2]);
+      files.add(file);
+      results.push(passed('vitest', file, parts, name, full[1] === '↓' ? 'skipped' : 'passed'));
+      continue;
+    }
+    // Under a file's line, its tests by name alone (suites are not printed).
+    const test = /^\s{3,}([✓√↓]) (.+?)(?: \d+(?:\.\d+)?m?s)?(?: \[skipped\])?$/.exec(line);
+    if (test && current) listed.push({ file: current, name: test[2], outcome: test[1] === '↓' ? 'skipped' : 'passed' });
+    else if (!/^\s{3,}[×✗] /.test(line)) current = /^\s*$/.test(line) ? current : undefined;
+  }
+  for (const t of listed) {
+    const match = uniqueKnown(known, t.name, undefined, t.file);
+    if (match) results.push(passed('vitest', t.file, match.suitePath, t.name, t.outcome));
   }
   for (let i = 0; i < lines.length; i++) {
     // Several ` FAIL ` lines in a row share the error below them (vitest groups equal errors).
