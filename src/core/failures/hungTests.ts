@@ -124,3 +124,11 @@ export function stuckFileResult(framework: Framework, file: string, facts: HangF
   const failure: TestFailure = { testId, framework, file, line: 0, name: file, message, stack: [], output: message, timedOut: true };
   return { testId, framework, file, name: '(file)', suitePath: [], outcome: 'failed', output: message, failure, fileLevel: true };
 }
+
+/**
+ * Whether Ducktrace had to kill the run to stop this test (a result made by hungTestResult,
+ * stuckFileResult or pytest's hungResult), rather than the runner's own timeout failing it.
+ */
+export function stoppedByDucktrace(failure: Pick<TestFailure, 'timedOut' | 'message'>): boolean {
+  return !!failure.timedOut && /made no progress|killed its process tree/.test(failure.message);
+}
