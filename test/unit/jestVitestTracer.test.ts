@@ -220,7 +220,8 @@ test('an endless loop under vitest and a hang under jest: stopped at the step bu
   made.push(vitestDir, jestDir);
   writeFileSync(join(vitestDir, 'spin.js'), 'export function spin(n) {\n  while (n !== 0) {\n    n -= 2;\n  }\n  return n;\n}\n');
   writeFileSync(join(vitestDir, 'spin.test.js'), "import { test } from 'vitest';\nimport { spin } from './spin.js';\n\ntest('spins', () => {\n  spin(3);\n});\n");
-  const spin = await traceJavaScriptTest(await resolveTarget(vitestDir, { file: 'spin.js', function: 'spin' }, { maxExecutedSteps: 500, maxSteps: 20 }, parser), { cwd: vitestDir, test: 'spin.test.js::spins' });
+  // Only the step budget may stop this one: no wall clock that a loaded machine could hit first.
+  const spin = await traceJavaScriptTest(await resolveTarget(vitestDir, { file: 'spin.js', function: 'spin' }, { maxExecutedSteps: 500, maxSteps: 20, timeoutMs: 600_000 }, parser), { cwd: vitestDir, test: 'spin.test.js::spins' });
   assert.ok(spin.trace.truncated, spin.stdout + spin.stderr);
   assert.equal(spin.trace.truncated.stoppedBy, 'steps');
   assert.equal(spin.exitCode, 124);
