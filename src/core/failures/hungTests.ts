@@ -57,13 +57,22 @@ export function planAfterHang(attempt: StoppedAttempt, testsOf: (file: string) =
   // A test run alone that hangs is the one.
   if (chosen?.length === 1) return { timedOut: [chosen[0]], stuckFiles, next };
   const done = new Set(attempt.results.map((r) => r.testId));
+  const unfinished = attempt.files.filter((f) => !attempt.finishedFiles.has(f));
+  // The runner said nothing of where it was (its progress was stuck in the process that hung):
+  // several files run again one by one; a single file is the one that hung.
+  const noWord = unfinished.length > 0 && unfinished.every((f) => !attempt.startedFiles.has(f));
+  if (noWord && unfinished.length > 1 && !chosen) return { timedOut, stuckFiles, next: unfinished.map((f) => ({ files: [f] })) };
+  if (noWord && unfinished.length > 1 && chosen) {
+    return { timedOut, stuckFiles, next: unfinished.map((f) => ({ tests: chosen.filter((t) => t.file === f && !done.has(idOf(t))) })).filter((s) => s.tests.length > 0) };
+  }
+  const started = noWord ? new Set(unfinished) : attempt.startedFiles;
   const notStarted: string[] = [];
   const notStartedTests: TestRef[] = [];
   for (const file of attempt.files) {
     if (attempt.finishedFiles.has(file)) continue;
     const all = chosen ? chosen.filter((t) => t.file === file) : testsOf(file);
     const left = all.filter((t) => !done.has(idOf(t)));
-    if (!attempt.startedFiles.has(file)) {
+    if (!started.has(file)) {
       // Not reached before the stop: runs again as it was selected.
       if (chosen) notStartedTests.push(...left);
       else notStarted.push(file);

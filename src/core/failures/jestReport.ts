@@ -88,7 +88,8 @@ export function parseJestReport(report: JestJson, framework: 'jest' | 'vitest', 
       continue;
     }
     for (const a of tests) {
-      const suitePath = a.ancestorTitles ?? [];
+      // vitest 1 puts a file's tests in an unnamed root suite: no suite of the user's.
+      const suitePath = (a.ancestorTitles ?? []).filter((t, i) => !(framework === 'vitest' && i === 0 && t === ''));
       const name = a.title ?? a.fullName ?? '';
       const testId = testIdOf(file, suitePath, name);
       const line = a.location?.line ?? undefined;

@@ -39,7 +39,7 @@ export function jestFeatures(version: Version | undefined): JestFeatures {
 }
 
 export interface VitestFeatures {
-  /** `--includeTaskLocation` (vitest 1.4). */
+  /** `--includeTaskLocation` on the command line (vitest 3; before, a config option only, and an unknown flag is an error). */
   readonly taskLocation: boolean;
   /** `vitest list --filesOnly --json` (vitest 2.1). */
   readonly listFiles: boolean;
@@ -47,7 +47,7 @@ export interface VitestFeatures {
 
 export function vitestFeatures(version: Version | undefined): VitestFeatures {
   return {
-    taskLocation: !version || atLeast(version, 1, 4),
+    taskLocation: !version || atLeast(version, 3),
     listFiles: !version || atLeast(version, 2, 1),
   };
 }

@@ -69,6 +69,14 @@ export async function runIsolatingHangs(framework: Framework, ctx: RunnerContext
     if (rest.length) queue.unshift({ tests: rest });
     const files = current.tests?.length ? [...new Set(current.tests.map((t) => t.file))] : current.files?.length ? [...current.files] : ctx.testFiles?.length ? [...ctx.testFiles] : [...outcome.startedFiles];
     const plan = planAfterHang({ selection: current, files, results: outcome.results, startedFiles: outcome.startedFiles, finishedFiles: outcome.finishedFiles, running: outcome.running }, testsOf);
+    // Every run after a stop must be smaller than the stopped one; the same run again would only
+    // stop again. (planAfterHang guarantees it; this is the guard that the loop always ends.)
+    const same = (a: Selection) => JSON.stringify([a.files ?? [], (a.tests ?? []).map((x) => [x.file, x.suitePath, x.name])]) === JSON.stringify([current.files ?? [], (current.tests ?? []).map((x) => [x.file, x.suitePath, x.name])]);
+    const repeated = plan.next.filter(same);
+    if (repeated.length) {
+      plan.next.splice(0, plan.next.length, ...plan.next.filter((n) => !same(n)));
+      plan.stuckFiles.push(...files.filter((f) => !outcome.finishedFiles.has(f)));
+    }
     for (const t of plan.timedOut) {
       const line = t.line ?? testsOf(t.file).find((x) => testIdOf(x.file, x.suitePath, x.name) === testIdOf(t.file, t.suitePath, t.name))?.line;
       const hung = hungTestResult(framework, { ...t, ...(line ? { line } : {}) }, facts);

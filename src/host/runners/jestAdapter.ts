@@ -36,7 +36,8 @@ let runCounter = 0;
 
 /** The command line of one jest or vitest run: the project's kept flags, Ducktrace's report flags, the selection. */
 function argsFor(run: JestLikeRun, ctx: RunnerContext, sel: RunSelection, files: { json: string; progress: string; reporter: string }): string[] {
-  const pattern = namePattern(sel);
+  // vitest 1 names a file's tests after an unnamed root suite (" name"): an optional leading space.
+  const pattern = run.framework === 'vitest' ? namePattern(sel)?.replace(/^\^/, '^ ?') : namePattern(sel);
   const chosen = filesOf(sel);
   const timeout = !ctx.plain && (run.framework === 'vitest' || jestFeatures(run.version).testTimeoutFlag);
   const replaced = [...(timeout ? ['--testTimeout'] : []), ...(pattern ? ['--testNamePattern'] : []), ...(chosen.length ? ['--testPathPattern', '--testPathPatterns'] : [])];

@@ -42,6 +42,14 @@ test('after a stop without a running test: one by one; a lone test or the last o
   assert.deepEqual(planAfterHang({ ...base, results: declared['/p/a.test.js'].map(done) }, testsOf).stuckFiles, ['/p/a.test.js'], 'nothing left to blame: the file');
 });
 
+test('after a stop the runner said nothing about: files one at a time, then a lone file\'s tests one by one; never the same run again', () => {
+  const base = { results: [], startedFiles: new Set<string>(), finishedFiles: new Set<string>(), running: [] };
+  assert.deepEqual(planAfterHang({ ...base, selection: {}, files: ['/p/a.test.js', '/p/b.test.js'] }, testsOf).next, [{ files: ['/p/a.test.js'] }, { files: ['/p/b.test.js'] }]);
+  assert.deepEqual(planAfterHang({ ...base, selection: { files: ['/p/a.test.js'] }, files: ['/p/a.test.js'] }, testsOf).next, [{ tests: declared['/p/a.test.js'], oneByOne: true }]);
+  const chosen = [t('/p/a.test.js', 'one'), t('/p/b.test.js', 'b1')];
+  assert.deepEqual(planAfterHang({ ...base, selection: { tests: chosen }, files: ['/p/a.test.js', '/p/b.test.js'] }, testsOf).next, [{ tests: [chosen[0]] }, { tests: [chosen[1]] }]);
+});
+
 test('hung results are timeouts Ducktrace stopped; a runner\'s own timeout is not', () => {
   const hung = hungTestResult('node', t('/p/a.test.js', 'two', 2), { timeoutSeconds: 5, stoppedAfterSeconds: 15 });
   assert.equal(hung.failure?.timedOut, true);
@@ -96,8 +104,8 @@ test('flags by runner version', () => {
   assert.equal(jestFeatures(parseVersion('24.8.0')).testTimeoutFlag, false);
   assert.equal(jestFeatures(parseVersion('24.9.0')).testTimeoutFlag, true);
   assert.equal(jestFeatures(parseVersion('22.0.0')).testLocation, true);
-  assert.equal(vitestFeatures(parseVersion('1.3.1')).taskLocation, false);
-  assert.equal(vitestFeatures(parseVersion('1.4.0')).taskLocation, true);
+  assert.equal(vitestFeatures(parseVersion('2.1.9')).taskLocation, false, 'vitest 1.6 and 2.1 refuse --includeTaskLocation');
+  assert.equal(vitestFeatures(parseVersion('3.0.0')).taskLocation, true);
   assert.equal(vitestFeatures(parseVersion('2.0.5')).listFiles, false);
   assert.equal(vitestFeatures(parseVersion('2.1.0')).listFiles, true);
   assert.deepEqual(nodeTestFeatures(parseVersion('v18.14.2')), { reporters: false, namePattern: true, perTestTimeout: false });
