@@ -6,13 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blocksBench } from './blocksBench';
 import { fixRateBench } from './fixRateBench';
+import { modelBudgetBench } from './modelBudgetBench';
 import { pipelineBench } from './pipelineBench';
 import { suspicionBench } from './suspicionBench';
 import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, fixRateBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, fixRateBench, modelBudgetBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -14,6 +14,7 @@ export interface ChatRequest {
   /** Called with each piece of text as it streams in. */
   readonly onText?: (delta: string) => void;
   readonly signal?: AbortSignal;
+  /** Overrides the client's own limit on the answer's length (in tokens) for this request. */
   readonly maxOutputTokens?: number;
 }
 
@@ -23,11 +24,21 @@ export interface ChatResult {
   readonly structured: boolean;
   readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
   readonly model: string;
+  /** The model stopped at the output-token limit: the text is complete as sent, but cut short. */
+  readonly truncated?: boolean;
 }
 
 export interface ModelClient {
   /** A short human name, e.g. "gpt-4o-mini at http://localhost:11434/v1". */
   readonly description: string;
+  /** How many tokens the model takes in, where known (VS Code's models, or a setting). */
+  readonly maxInputTokens?: number;
+  /** The limit on the answer's tokens the client asks for (`max_tokens`), where it can ask. */
+  readonly maxOutputTokens?: number;
+  /**
+   * One request within one budget (first byte, idle, total time and size; see modelBudget.ts):
+   * resolves with the whole answer or rejects with a ModelError, never waits past the budget.
+   */
   chat(request: ChatRequest): Promise<ChatResult>;
 }
 
@@ -41,6 +52,7 @@ export type ModelErrorKind =
   | 'contextLength' // the prompt does not fit
   | 'cancelled'
   | 'malformed' // a stream or body that is not the protocol
+  | 'tooLarge' // the answer passed the reply cap
   | 'other';
 
 /** A model failure with a message a user can act on. Never carries the API key. */

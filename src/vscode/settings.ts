@@ -8,12 +8,15 @@ export interface ModelSettings {
   readonly provider: ModelProvider;
   /** A Language Model API model id, or empty for "the first one offered". */
   readonly languageModel: string;
+  /** Every model request's budget (src/core/modelBudget.ts), for either kind of model. */
+  readonly limits: { readonly totalMs: number; readonly maxOutputTokens: number; readonly maxReplyBytes: number };
   readonly openai: {
     readonly baseUrl: string;
     readonly model: string;
     readonly organization: string;
     readonly azureApiVersion: string;
-    readonly timeoutMs: number;
+    /** 0: the default (16,000). */
+    readonly maxInputTokens: number;
   };
 }
 
@@ -23,14 +26,26 @@ export function modelSettings(): ModelSettings {
   return {
     provider: provider === 'languageModelApi' || provider === 'openaiCompatible' ? provider : 'auto',
     languageModel: c.get<string>('model.languageModel', '').trim(),
+    limits: {
+      // ducktrace.openai.timeoutSeconds is the older name of the same limit, read when the new one is not set.
+      totalMs: Math.max(1, explicitlySet<number>(c, 'model.timeoutSeconds') ?? explicitlySet<number>(c, 'openai.timeoutSeconds') ?? 120) * 1000,
+      maxOutputTokens: Math.max(16, Math.floor(c.get<number>('model.maxOutputTokens', 4096))),
+      maxReplyBytes: Math.max(1024, Math.floor(c.get<number>('model.maxReplyBytes', 1_000_000))),
+    },
     openai: {
       baseUrl: c.get<string>('openai.baseUrl', '').trim(),
       model: c.get<string>('openai.model', '').trim(),
       organization: c.get<string>('openai.organization', '').trim(),
       azureApiVersion: c.get<string>('openai.azureApiVersion', '').trim(),
-      timeoutMs: Math.max(5, c.get<number>('openai.timeoutSeconds', 120)) * 1000,
+      maxInputTokens: Math.max(0, Math.floor(c.get<number>('openai.maxInputTokens', 0))),
     },
   };
+}
+
+/** A setting's value where the user set one (any scope), else undefined: defaults do not count. */
+function explicitlySet<T>(c: vscode.WorkspaceConfiguration, key: string): T | undefined {
+  const i = c.inspect<T>(key);
+  return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
 }
 
 export function reviewSettings(scope?: vscode.Uri): { readonly saveAndRerun: boolean } {

@@ -7,16 +7,29 @@
 //   { toolCall: { name, arguments } }       an answer as a tool call
 //   { status: 429, retryAfter: 1 }          an error status with an OpenAI-style error body
 //   { status: 400, code: 'context_length_exceeded' }
-//   { hang: true }                          accept the request and never answer
+//   { status: 429 }                         the same without retry-after
+//   { hang: true }                          accept the request and never answer (no headers)
+//   { hangAfterHeaders: true }              send 200 and the stream's headers, then nothing
+//   { stallAfter: 'partial text' }          stream some text, then send nothing more (connection open)
 //   { disconnectAfter: 'partial text' }     stream some text, then drop the connection
+//   { endAfter: 'partial text' }            stream some text, then end the response cleanly with
+//                                           neither a finish_reason nor [DONE]
+//   { endless: true, chunkDelayMs: 0 }      stream 'x' chunks until the client goes away (each
+//                                           `chunkSize` long, or the step's own `chunkSize`)
 //   { malformed: true }                     stream bytes that are not SSE JSON
+//   { jsonBody: 'raw text' }                answer 200 application/json with this body as is
+//                                           (a server that ignores `stream: true`, or a broken one)
+//   { body: 'text', contentType: 'text/html' } answer 200 with this body and content type
 //   { delayMs: 200, ... }                   wait before answering (and between stream chunks)
-// When the script runs out, the last step repeats. Every request is recorded in `requests`.
+// When the script runs out, the last step repeats. Every request is recorded in `requests` (with
+// `at`, when it arrived).
 // `routes` ([{ when: 'text', ...step }]) answer by content instead: the first route whose `when`
 // occurs in the request's messages wins (each route once unless `repeat: true`), before the script.
+// `unsupportedParams` (e.g. ['max_tokens']) makes every request carrying one of them fail with 400
+// and OpenAI's own error body for it, as OpenAI does for `max_tokens` with its reasoning models.
 import { createServer } from 'node:http';
 
-export async function startScriptedModelServer({ steps = [], routes = [], model = 'scripted-model', chunkSize = 12 } = {}) {
+export async function startScriptedModelServer({ steps = [], routes = [], model = 'scripted-model', chunkSize = 12, unsupportedParams = [] } = {}) {
   const script = [...steps];
   const pending = [...routes];
   const requests = [];
@@ -49,10 +62,19 @@ export async function startScriptedModelServer({ steps = [], routes = [], model 
     } catch {
       return json(res, 400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
     }
-    requests.push({ body, headers: req.headers, path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    requests.push({ body, headers: req.headers, path: url.pathname, query: Object.fromEntries(url.searchParams), at: Date.now() });
+    const unsupported = unsupportedParams.find((p) => body[p] !== undefined);
+    if (unsupported) {
+      const instead = unsupported === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens';
+      return json(res, 400, { error: { message: `Unsupported parameter: '${unsupported}' is not supported with this model. Use '${instead}' instead.`, type: 'invalid_request_error', param: unsupported, code: 'unsupported_parameter' } });
+    }
     const step = next(body);
     if (step.delayMs) await sleep(step.delayMs);
     if (step.hang) return; // the client's timeout or abort must end this
+    if (step.jsonBody !== undefined || step.body !== undefined) {
+      res.writeHead(200, { 'content-type': step.contentType ?? 'application/json' });
+      return res.end(step.jsonBody ?? step.body);
+    }
     if (step.status) {
       const headers = step.retryAfter !== undefined ? { 'retry-after': String(step.retryAfter) } : {};
       return json(res, step.status, { error: { message: step.message ?? `scripted ${step.status}`, type: step.type ?? 'error', code: step.code ?? null } }, headers);
@@ -73,6 +95,7 @@ export async function startScriptedModelServer({ steps = [], routes = [], model 
       });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    if (step.hangAfterHeaders) return res.flushHeaders();
     const send = (delta, finish = null) =>
       res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model ?? model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
     if (step.malformed) {
@@ -81,7 +104,17 @@ export async function startScriptedModelServer({ steps = [], routes = [], model 
       return res.end();
     }
     send({ role: 'assistant', content: '' });
-    const text = step.disconnectAfter ?? step.reply ?? '';
+    if (step.endless) {
+      let gone = false;
+      res.on('close', () => (gone = true));
+      while (!gone && !res.destroyed) {
+        // Respect back-pressure so an endless stream does not fill this process's memory.
+        if (!send({ content: 'x'.repeat(step.chunkSize ?? chunkSize) })) await new Promise((r) => res.once('drain', r).once('close', r));
+        await sleep(step.chunkDelayMs ?? 0);
+      }
+      return;
+    }
+    const text = step.disconnectAfter ?? step.stallAfter ?? step.endAfter ?? step.reply ?? '';
     if (step.toolCall) {
       send({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: step.toolCall.name, arguments: '' } }] });
       for (const piece of chunks(step.toolCall.arguments, chunkSize)) {
@@ -96,9 +129,14 @@ export async function startScriptedModelServer({ steps = [], routes = [], model 
         if (step.chunkDelayMs) await sleep(step.chunkDelayMs);
       }
       if (step.disconnectAfter !== undefined) {
+        // Let what was written reach the client first: the cut comes after it, mid-answer.
+        await new Promise((r) => res.write('', r));
+        await sleep(50);
         res.socket?.destroy();
         return;
       }
+      if (step.stallAfter !== undefined) return; // the connection stays open, silent
+      if (step.endAfter !== undefined) return res.end();
       send({}, 'stop');
     }
     if (body.stream_options?.include_usage) {

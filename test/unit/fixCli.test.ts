@@ -91,7 +91,12 @@ test('arguments and the endpoint from the environment; usage and configuration e
   assert.match(String(parseFixArgs(['--cwd', 'p', 'extra'], '/x', {})), /unknown argument 'extra'/);
   assert.match(String(endpointFromEnv({})), /DUCKTRACE_BASE_URL and DUCKTRACE_MODEL are not set/);
   assert.match(String(endpointFromEnv({ DUCKTRACE_BASE_URL: 'http://h/v1' })), /^DUCKTRACE_MODEL is not set/);
-  assert.deepEqual(endpointFromEnv({ DUCKTRACE_BASE_URL: 'http://h/v1', DUCKTRACE_MODEL: 'm', DUCKTRACE_API_KEY: 'k' }), { baseUrl: 'http://h/v1', model: 'm', apiKey: 'k' });
+  assert.deepEqual(endpointFromEnv({ DUCKTRACE_BASE_URL: 'http://h/v1', DUCKTRACE_MODEL: 'm', DUCKTRACE_API_KEY: 'k' }), {
+    baseUrl: 'http://h/v1',
+    model: 'm',
+    apiKey: 'k',
+    limits: { names: { total: 'DUCKTRACE_MODEL_TIMEOUT_SECONDS', maxOutputTokens: 'DUCKTRACE_MAX_OUTPUT_TOKENS', maxReplyBytes: 'DUCKTRACE_MAX_REPLY_BYTES' } },
+  });
 });
 
 test('exit 2 without a model endpoint or with bad usage, before anything runs', async () => {

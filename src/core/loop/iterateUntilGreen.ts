@@ -22,7 +22,13 @@ export interface TestRun {
 export type FixProposal =
   | { readonly ok: true; readonly file: string; readonly newText: string; readonly summary: string; readonly tokens?: number }
   | { readonly ok: true; readonly testIsWrong: string; readonly summary: string; readonly tokens?: number }
-  | { readonly ok: false; readonly error: string; readonly tokens?: number };
+  | {
+      readonly ok: false;
+      readonly error: string;
+      readonly tokens?: number;
+      /** The model cannot be asked at all (no answer in time, unreachable, key refused): stop. */
+      readonly modelUnavailable?: boolean;
+    };
 
 export interface LoopPorts {
   runTests(signal: AbortSignal): Promise<TestRun>;
@@ -171,6 +177,8 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
     if (!proposal.ok) {
       givenUp.set(failure.testId, proposal.error);
       record({ ...base, result: 'model-error', detail: proposal.error });
+      // Asking about the next failure would wait out the same budget and fail the same way.
+      if (proposal.modelUnavailable) return finish('error', run, `Stopped: the model could not be asked. ${proposal.error}`);
       continue;
     }
     if ('testIsWrong' in proposal) {

@@ -7,18 +7,18 @@ import { explainAndFix } from '../../core/duck/explainAndFix';
 import { functionHeader, type PromptTrace } from '../../core/duck/prompt';
 import type { ModelClient } from '../../core/modelClient';
 import { toPromptTrace } from '../../core/trace/promptTrace';
-import { OpenAiCompatibleClient } from '../models/openAiCompatibleClient';
+import { endpointFromEnv } from '../models/endpointFromEnv';
+import { OpenAiCompatibleClient, type OpenAiEndpoint } from '../models/openAiCompatibleClient';
 import { traceTest } from '../tracers/traceTest';
 import { resolveTarget } from '../tracers/traceTarget';
 import { parseTraceArgs } from './traceCommand';
-import { endpointFromEnv } from './fixCommand';
 import type { CliCommand, CliOutput } from './commands';
 
 const usage = 'explain --test TEST --target FILE:FUNCTION [--cwd DIR] [--json]';
 
 export interface ExplainDependencies {
   readonly env?: NodeJS.ProcessEnv;
-  readonly model?: (endpoint: { baseUrl: string; model: string; apiKey?: string }) => ModelClient;
+  readonly model?: (endpoint: OpenAiEndpoint) => ModelClient;
 }
 
 export function createExplainCommand(deps: ExplainDependencies = {}): CliCommand {
@@ -40,7 +40,8 @@ export function createExplainCommand(deps: ExplainDependencies = {}): CliCommand
       '  --python PATH           the Python interpreter (default: python3)',
       '',
       'The model: DUCKTRACE_BASE_URL (an OpenAI-compatible endpoint ending in /v1), DUCKTRACE_MODEL,',
-      'and DUCKTRACE_API_KEY when it needs a key.',
+      'and DUCKTRACE_API_KEY when it needs a key; DUCKTRACE_MODEL_TIMEOUT_SECONDS limits the request',
+      '(default 120 s), DUCKTRACE_MAX_OUTPUT_TOKENS the answer (4096).',
       '',
       'Exit status: 0 when the model answered, 1 when it could not be asked or its answer was unusable,',
       '2 on usage or configuration errors.',

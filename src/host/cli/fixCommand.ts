@@ -10,7 +10,8 @@ import { iterateUntilGreen, type IterationRecord, type LoopSummary } from '../..
 import { frameworks, isFramework, type Framework } from '../../core/failures/testFailure';
 import type { ModelClient } from '../../core/modelClient';
 import { createFsLoopPorts, type FsLoopOptions } from '../loop/fsLoopPorts';
-import { OpenAiCompatibleClient } from '../models/openAiCompatibleClient';
+import { endpointFromEnv } from '../models/endpointFromEnv';
+import { OpenAiCompatibleClient, type OpenAiEndpoint } from '../models/openAiCompatibleClient';
 import type { CliCommand, CliOutput } from './commands';
 
 const usage = 'fix --cwd DIR [--test TEST] [--max-iterations N] [--write] [--json]';
@@ -67,21 +68,13 @@ export function parseFixArgs(args: readonly string[], cwd = process.cwd(), env: 
   return { cwd: resolve(cwd, dir), ...(test ? { test } : {}), maxIterations, write, json, framework, timeoutSeconds, python, allowTestEdits };
 }
 
-/** The endpoint from the environment, or what is missing in words. The key is optional: local servers need none. */
-export function endpointFromEnv(env: NodeJS.ProcessEnv): { baseUrl: string; model: string; apiKey?: string } | string {
-  const baseUrl = env.DUCKTRACE_BASE_URL?.trim();
-  const model = env.DUCKTRACE_MODEL?.trim();
-  const missing = [!baseUrl && 'DUCKTRACE_BASE_URL', !model && 'DUCKTRACE_MODEL'].filter(Boolean);
-  if (missing.length) {
-    return `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set. Set DUCKTRACE_BASE_URL to an OpenAI-compatible endpoint (e.g. http://localhost:11434/v1), DUCKTRACE_MODEL to its model, and DUCKTRACE_API_KEY when it needs a key.`;
-  }
-  return { baseUrl: baseUrl!, model: model!, ...(env.DUCKTRACE_API_KEY ? { apiKey: env.DUCKTRACE_API_KEY } : {}) };
-}
+// The endpoint and its limits from DUCKTRACE_* variables (kept importable from here).
+export { endpointFromEnv };
 
 export interface FixDependencies {
   readonly env?: NodeJS.ProcessEnv;
   /** Tests pass a double; the CLI builds an OpenAI-compatible client from the environment. */
-  readonly model?: (endpoint: { baseUrl: string; model: string; apiKey?: string }) => ModelClient;
+  readonly model?: (endpoint: OpenAiEndpoint) => ModelClient;
   readonly helpersDir?: string;
 }
 
@@ -126,7 +119,10 @@ export function createFixCommand(deps: FixDependencies = {}): CliCommand {
       '  --allow-test-edits    let fixes edit test files (default: refused)',
       '',
       'The model: DUCKTRACE_BASE_URL (an OpenAI-compatible endpoint ending in /v1), DUCKTRACE_MODEL,',
-      'and DUCKTRACE_API_KEY when the endpoint needs a key.',
+      'and DUCKTRACE_API_KEY when the endpoint needs a key. Each model request gives up after',
+      'DUCKTRACE_MODEL_TIMEOUT_SECONDS (default 120, retries included); answers are limited to',
+      'DUCKTRACE_MAX_OUTPUT_TOKENS (4096); prompts fit DUCKTRACE_MAX_INPUT_TOKENS (16000). A model',
+      'that cannot be asked (no answer in time, unreachable, key refused) stops the loop.',
       '',
       'Exit status: 0 when the tests pass (or nothing failed), 1 when tests still fail or could not',
       'be run, 2 on usage or configuration errors.',
@@ -147,7 +143,7 @@ export function createFixCommand(deps: FixDependencies = {}): CliCommand {
         out.stderr(`ducktrace fix: ${endpoint}\n`);
         return 2;
       }
-      const client = (deps.model ?? ((e) => new OpenAiCompatibleClient({ baseUrl: e.baseUrl, model: e.model, apiKey: e.apiKey })))(endpoint);
+      const client = (deps.model ?? ((e) => new OpenAiCompatibleClient(e)))(endpoint);
       const controller = new AbortController();
       const onSigint = () => controller.abort();
       process.once('SIGINT', onSigint);
@@ -253,6 +249,11 @@ async function dryRun(ports: Ports, signal: AbortSignal, out: CliOutput, rel: (f
     }
     iterations.push(item);
     if (!json) out.stdout(formatIteration(item));
+    // The model cannot be asked at all: the other failures would wait out the same budget.
+    if (!proposal.ok && 'modelUnavailable' in proposal && proposal.modelUnavailable) {
+      const message = `Dry run stopped: the model could not be asked. ${proposal.error}`;
+      return { stop: 'error', write: false, message, iterations, fixed: [], stillFailing: run.failures.map((f) => ({ testId: f.testId, name: f.name, why: f.message.split('\n')[0] ?? '' })), diff: diffs.join('') };
+    }
   }
   const message = `Dry run: ${diffs.length} fix${diffs.length === 1 ? '' : 'es'} proposed for ${run.failures.length} failing test${run.failures.length === 1 ? '' : 's'}; nothing was changed (add --write to apply them).`;
   return {

@@ -13,7 +13,8 @@ import { TargetFinder, type FailureLocation, type Target } from '../../core/bloc
 import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
 import { functionHeader, type PromptOptions, type PromptTrace } from '../../core/duck/prompt';
 import type { FixProposal } from '../../core/loop/iterateUntilGreen';
-import type { ModelClient } from '../../core/modelClient';
+import { promptTokenBudget } from '../../core/modelBudget';
+import type { ModelClient, ModelError } from '../../core/modelClient';
 
 /** A failing test (a TestFailure fits), or just a place (a file and line). */
 export interface FailureToDiagnose extends FailureLocation {
@@ -108,7 +109,8 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
       trace,
     },
     notes: request.notes,
-    promptOptions: { ...request.promptOptions, redaction: { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction } },
+    // The prompt fits the chosen model's input limit, leaving room for the answer.
+    promptOptions: { ...request.promptOptions, maxTokens: request.promptOptions?.maxTokens ?? promptTokenBudget(model), redaction: { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction } },
     // A fix cut off mid-function can still "apply": refuse code that breaks the file's syntax.
     validate: async (newText) => {
       const before = await parser.parse(fileText, target.language);
@@ -156,9 +158,9 @@ async function linesAround(files: SourceFiles, file: string, line: number): Prom
 
 /** The loop's view of a diagnosis: a fix to apply, a claim against the test, or why there is none. */
 export function fixProposalOf(result: DiagnoseResult): FixProposal {
-  if (!result.ok) return { ok: false, error: result.error };
+  if (!result.ok) return { ok: false, error: result.error, ...(result.stage === 'model' ? { modelUnavailable: true } : {}) };
   const { outcome } = result;
-  if (!outcome.ok) return { ok: false, error: outcome.error };
+  if (!outcome.ok) return { ok: false, error: outcome.error, ...(outcome.modelError && modelUnavailable(outcome.modelError) ? { modelUnavailable: true } : {}) };
   const tokens = outcome.tokens.input + outcome.tokens.output;
   const summary = outcome.diagnosis.summary;
   if (outcome.diagnosis.testIsWrong) return { ok: true, testIsWrong: outcome.diagnosis.testIsWrong.claim, summary, tokens };
@@ -166,4 +168,12 @@ export function fixProposalOf(result: DiagnoseResult): FixProposal {
     return { ok: false, error: outcome.fixError ? `The fix could not be applied: ${outcome.fixError}` : 'The model explained the failure but proposed no fix.', tokens };
   }
   return { ok: true, file: result.target.file, newText: outcome.newText, summary, tokens };
+}
+
+/**
+ * A failure of the model itself, not of this one failure's prompt or answer: asking about another
+ * failing test would fail the same way, after the same wait.
+ */
+function modelUnavailable(error: ModelError): boolean {
+  return ['timeout', 'connection', 'auth', 'notFound', 'rateLimited', 'server', 'malformed'].includes(error.kind);
 }

@@ -1,38 +1,62 @@
 // VS Code's Language Model API (`vscode.lm`) as a ModelClient. VS Code asks the user for consent
 // the first time an extension uses a model; a refusal arrives here as a NoPermissions error.
+// The request lives within the same budget as an endpoint's (src/core/modelBudget.ts): when the
+// first piece, a pause, the total time or the reply cap passes, the request is cancelled through
+// its CancellationToken and the same message says which limit it was.
 import * as vscode from 'vscode';
+import { modelLimits, RequestWatch, type ModelLimits } from '../../core/modelBudget';
 import { ModelError, type ChatRequest, type ChatResult, type ModelClient } from '../../core/modelClient';
 
 export class LanguageModelApiClient implements ModelClient {
-  constructor(private readonly model: vscode.LanguageModelChat) {}
+  private readonly limits: ModelLimits;
+
+  constructor(
+    private readonly model: vscode.LanguageModelChat,
+    limits: Partial<ModelLimits> = {},
+  ) {
+    this.limits = modelLimits(limits);
+  }
 
   get description(): string {
     return `${this.model.name} (${this.model.vendor}, via VS Code)`;
   }
 
+  get maxInputTokens(): number | undefined {
+    return this.model.maxInputTokens > 0 ? this.model.maxInputTokens : undefined;
+  }
+
   async chat(request: ChatRequest): Promise<ChatResult> {
+    if (request.signal?.aborted) throw new ModelError('cancelled', 'The request was cancelled.');
     // The API has no system role: the instructions go first, as the user's own words.
     const messages = request.messages.map((m) =>
       m.role === 'assistant' ? vscode.LanguageModelChatMessage.Assistant(m.content) : vscode.LanguageModelChatMessage.User(m.content),
     );
+    const watch = new RequestWatch(this.limits, `${this.model.name} (via VS Code)`, request.signal);
     const cancel = new vscode.CancellationTokenSource();
-    const onAbort = () => cancel.cancel();
-    request.signal?.addEventListener('abort', onAbort);
+    const onStop = () => cancel.cancel();
+    watch.signal.addEventListener('abort', onStop);
     try {
-      if (request.signal?.aborted) throw new ModelError('cancelled', 'The request was cancelled.');
-      const response = await this.model.sendRequest(messages, { justification: 'Ducktrace explains why a test fails and proposes a fix.' }, cancel.token);
+      watch.attempt();
+      const response = await watch.race(Promise.resolve(this.model.sendRequest(messages, { justification: 'Ducktrace explains why a test fails and proposes a fix.' }, cancel.token)));
+      watch.accepted();
+      const pieces = response.text[Symbol.asyncIterator]();
       let text = '';
-      for await (const delta of response.text) {
-        if (request.signal?.aborted) break;
-        text += delta;
-        request.onText?.(delta);
+      for (;;) {
+        const next = await watch.race(pieces.next());
+        if (next.done) break;
+        watch.received();
+        watch.text(next.value);
+        watch.check();
+        text += next.value;
+        request.onText?.(next.value);
       }
-      if (request.signal?.aborted) throw new ModelError('cancelled', 'The request was cancelled.');
+      watch.check();
       return { text, structured: false, model: this.model.id };
     } catch (err) {
-      throw toModelError(err, this.model);
+      throw watch.error ?? toModelError(err, this.model);
     } finally {
-      request.signal?.removeEventListener('abort', onAbort);
+      watch.signal.removeEventListener('abort', onStop);
+      watch.dispose();
       cancel.dispose();
     }
   }

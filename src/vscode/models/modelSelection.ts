@@ -22,7 +22,7 @@ export class ModelSelection {
     if (settings.provider !== 'openaiCompatible') {
       const models = await this.languageModels();
       const chosen = settings.languageModel ? models.find((m) => m.id === settings.languageModel) : models[0];
-      if (chosen) return new LanguageModelApiClient(chosen);
+      if (chosen) return new LanguageModelApiClient(chosen, settings.limits);
       if (settings.provider === 'languageModelApi') {
         throw new ModelError(
           'notFound',
@@ -43,7 +43,8 @@ export class ModelSelection {
         apiKey,
         organization: openai.organization || undefined,
         azureApiVersion: openai.azureApiVersion || undefined,
-        timeoutMs: openai.timeoutMs,
+        limits: settings.limits,
+        maxInputTokens: openai.maxInputTokens,
       });
     }
     throw new ModelError('notFound', 'Ducktrace needs a model to explain failures: pick one of VS Code\'s language models or set up an OpenAI-compatible endpoint (OpenAI, Azure, Ollama, LM Studio, vLLM, llama.cpp).', undefined, 'Choose Model');
@@ -56,7 +57,11 @@ export class ModelSelection {
     const pick = await vscode.window.showErrorMessage(`Ducktrace: ${error.message}`, ...actions);
     if (pick === 'Set API Key') await vscode.commands.executeCommand(CommandIds.setApiKey);
     else if (pick === 'Choose Model') await vscode.commands.executeCommand(CommandIds.chooseModel);
-    else if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'ducktrace.openai');
+    else if (pick === 'Open Settings') {
+      // A limit that passed is changed under ducktrace.model; an endpoint that cannot be reached under ducktrace.openai.
+      const section = error.kind === 'timeout' || error.kind === 'tooLarge' ? 'ducktrace.model' : 'ducktrace.openai';
+      await vscode.commands.executeCommand('workbench.action.openSettings', section);
+    }
   }
 
   /** "Ducktrace: Choose Model": VS Code's models, or an OpenAI-compatible endpoint. */

@@ -8,6 +8,7 @@ import './explain.test';
 import './iterate.test';
 import './iterateJs.test';
 import './faults.test';
+import './models.test';
 import './suspicion.test';
 import './trust.test';
 import './testing.test';
