@@ -98,15 +98,16 @@ export async function runJestLike(framework: JestLike, ctx: RunnerContext, selec
     const reporter = reporterModule(run, ctx, progressFile, stamp);
     const args = argsFor(run, ctx, sel, { json, progress: progressFile, reporter });
     ctx.onOutput?.(`$ ${run.bin} ${args.join(' ')}\r\n`);
+    const watch = reportGrowthWatch(progressFile, limit);
     const result = await runProcessTree(run.bin, args, {
       cwd: ctx.cwd,
       env: runEnv(run.invocation),
       timeoutMs: 0,
-      isIdle: reportGrowthWatch(progressFile, limit),
+      isIdle: watch.isIdle,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
     });
-    const progress = parseRunProgress(existsSync(progressFile) ? readFileSync(progressFile, 'utf8') : '');
+    const progress = parseRunProgress(watch.read(result.idleKilled));
     const problems: string[] = [];
     let results: TestCaseResult[] = [];
     if (existsSync(json) && !result.idleKilled) {

@@ -92,27 +92,48 @@ export function noProgressLimitMs(testTimeoutMs: number): number {
   return testTimeoutMs + Math.max(10_000, testTimeoutMs);
 }
 
+/** A runner's progress report, watched for growth. */
+export interface ReportWatch {
+  /** For runProcessTree's `isIdle`: the report has not grown for the limit. */
+  readonly isIdle: () => boolean;
+  /**
+   * The report as it was when the watch called the run idle: what the runner wrote while it was
+   * being stopped (node's runner reports its files as failed on SIGTERM) is no result.
+   */
+  readonly read: (stopped: boolean) => string;
+}
+
 /**
- * An idle check for runProcessTree: idle when `file` (a report the runner writes as it goes) has
- * not grown for `limitMs`. Before the first byte the runner is still starting (loading a config,
- * compiling): it gets `startupMs`.
+ * Watches `file` (a report the runner writes as it goes): idle when it has not grown for
+ * `limitMs`. Before the first byte the runner is still starting (loading a config, compiling): it
+ * gets `startupMs`.
  */
-export function reportGrowthWatch(file: string, limitMs: number, startupMs = Math.max(limitMs, 60_000)): () => boolean {
+export function reportGrowthWatch(file: string, limitMs: number, startupMs = Math.max(limitMs, 60_000)): ReportWatch {
   let size = 0;
   let since = Date.now();
-  return () => {
-    let now = 0;
-    try {
-      now = statSync(file).size;
-    } catch {
-      now = 0;
-    }
-    if (now !== size) {
-      size = now;
-      since = Date.now();
-      return false;
-    }
-    return Date.now() - since > (size === 0 ? startupMs : limitMs);
+  let idleAt: number | undefined;
+  return {
+    isIdle: () => {
+      let now = 0;
+      try {
+        now = statSync(file).size;
+      } catch {
+        now = 0;
+      }
+      if (now !== size) {
+        size = now;
+        since = Date.now();
+        return false;
+      }
+      const idle = Date.now() - since > (size === 0 ? startupMs : limitMs);
+      if (idle) idleAt ??= size;
+      return idle;
+    },
+    read: (stopped) => {
+      if (!existsSync(file)) return '';
+      const bytes = readFileSync(file);
+      return (stopped && idleAt !== undefined ? bytes.subarray(0, idleAt) : bytes).toString('utf8');
+    },
   };
 }
 

@@ -6,7 +6,6 @@
 // never finishes is found and reported as a timeout (hangIsolation.ts); a per-test
 // `--test-timeout` is passed only where node applies it to each test (Node 24; before, it timed
 // out whole files).
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeTestProgress, parseNodeTestEvents } from '../../core/failures/nodeTestReport';
 import { nodeTestFeatures, showVersion } from '../../core/failures/runnerFeatures';
@@ -64,15 +63,16 @@ export const nodeTestAdapter: FrameworkAdapter = {
         ...files,
       ];
       ctx.onOutput?.(`$ ${command} ${args.join(' ')}\r\n`);
+      const watch = reportGrowthWatch(report, limit);
       const result = await runProcessTree(command, args, {
         cwd: ctx.cwd,
         env: runEnv(invocation),
         timeoutMs: 0,
-        isIdle: reportGrowthWatch(report, limit),
+        isIdle: watch.isIdle,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
       });
-      const text = existsSync(report) ? readFileSync(report, 'utf8') : '';
+      const text = watch.read(result.idleKilled);
       const progress = nodeTestProgress(text);
       let results = parseNodeTestEvents(text, ctx.cwd);
       if (sel.tests?.length) {
