@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Framework } from '../../core/failures/testFailure';
+import { withWritable, type SandboxSpec } from '../process/sandbox';
 import type { FrameworkAdapter, RunnerContext } from './adapter';
 import { jestAdapter } from './jestAdapter';
 import { nodeTestAdapter } from './nodeTestAdapter';
@@ -30,6 +31,11 @@ export interface RunOptions {
    * was changed: it tells a failure of the code from one that happens only under Ducktrace.
    */
   readonly plainCheck?: boolean;
+  /**
+   * Runs fenced (bubblewrap) after a model's change: every runner start of the run (discovery
+   * included); each run's report folder is added as writable.
+   */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** A scratch folder for reports, removed afterwards. */
@@ -52,5 +58,6 @@ export function contextFor(project: Pick<TestProject, 'root'> & Partial<Pick<Tes
     ...(project.testFiles ? { testFiles: project.testFiles } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+    ...(options.sandbox ? { sandbox: withWritable(options.sandbox, tempDir) } : {}),
   };
 }

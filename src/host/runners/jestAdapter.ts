@@ -105,6 +105,7 @@ export async function runJestLike(framework: JestLike, ctx: RunnerContext, selec
       timeoutMs: 0,
       isIdle: watch.isIdle,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
       ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
     });
     const progress = parseRunProgress(watch.read(result.idleKilled));

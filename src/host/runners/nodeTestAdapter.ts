@@ -70,6 +70,7 @@ export const nodeTestAdapter: FrameworkAdapter = {
         timeoutMs: 0,
         isIdle: watch.isIdle,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
         ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
       });
       const text = watch.read(result.idleKilled);

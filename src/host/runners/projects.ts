@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, type Dirent } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { detectFrameworks, isTestFileFor, type PackageJsonFacts } from '../../core/failures/detectFramework';
 import type { Framework } from '../../core/failures/testFailure';
-import { nodeTestFiles, runnerTestFiles } from './testFiles';
+import { nodeTestFiles, runnerTestFiles, type ListingRun } from './testFiles';
 
 export interface TestProject {
   readonly root: string;
@@ -73,8 +73,12 @@ function readIfExists(file: string): string {
 
 const isInside = (dir: string, file: string) => file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
-/** Projects in `folder`; `override` forces one framework (the `ducktrace.tests.framework` setting). */
-export async function findTestProjects(folder: string, override: Framework | 'auto' = 'auto', signal?: AbortSignal): Promise<TestProject[]> {
+/**
+ * Projects in `folder`; `override` forces one framework (the `ducktrace.tests.framework` setting).
+ * `run`: how jest or vitest are started when they are asked for their files (they load the
+ * project's config: fenced after a model's change, like the test runs).
+ */
+export async function findTestProjects(folder: string, override: Framework | 'auto' = 'auto', run: ListingRun = {}): Promise<TestProject[]> {
   const tree = walk(folder);
   const projects: TestProject[] = [];
   const rel = (f: string) => relative(folder, f);
@@ -106,7 +110,7 @@ export async function findTestProjects(folder: string, override: Framework | 'au
       if (framework === 'pytest') continue;
       // What the project's command or config selects, limited to the files this package owns.
       const owns = new Set(jsCandidates);
-      const listing = framework === 'node' ? { files: nodeTestFiles(dir, jsCandidates), problems: [] } : await runnerTestFiles(framework, dir, jsCandidates, signal);
+      const listing = framework === 'node' ? { files: nodeTestFiles(dir, jsCandidates), problems: [] } : await runnerTestFiles(framework, dir, jsCandidates, run);
       const testFiles = listing.files.filter((f) => owns.has(f));
       if (framework === 'node' && override === 'auto' && testFiles.length === 0) continue;
       const hasNestedProjects = packageDirs.some((d) => d !== dir && isInside(dir, d + sep));

@@ -20,6 +20,14 @@ import type { Framework } from '../../core/failures/testFailure';
 import { jestLikeRunner } from './jestAdapter';
 import { invocationIn, runEnv } from './jsRunners';
 import { runProcessTree } from '../process/processTree';
+import type { SandboxSpec } from '../process/sandbox';
+
+/** How a runner asked for its files is started: it loads the project's config, i.e. runs project code. */
+export interface ListingRun {
+  readonly signal?: AbortSignal;
+  /** Fences the runner (after a model's change), as the test runs are. */
+  readonly sandbox?: SandboxSpec;
+}
 
 export interface TestFileListing {
   readonly files: string[];
@@ -80,7 +88,7 @@ function cacheKey(framework: Framework, root: string, candidates: readonly strin
 }
 
 /** jest's or vitest's own list of the project's test files (their default patterns when they cannot be asked). */
-export async function runnerTestFiles(framework: 'jest' | 'vitest', root: string, candidates: readonly string[], signal?: AbortSignal): Promise<TestFileListing> {
+export async function runnerTestFiles(framework: 'jest' | 'vitest', root: string, candidates: readonly string[], { signal, sandbox }: ListingRun = {}): Promise<TestFileListing> {
   const key = cacheKey(framework, root, candidates);
   const known = listed.get(key);
   if (known) return { files: known, problems: [] };
@@ -90,7 +98,7 @@ export async function runnerTestFiles(framework: 'jest' | 'vitest', root: string
   if (framework === 'vitest' && !vitestFeatures(run.version).listFiles) return { files: byDefault, problems: [] };
   const kept = keptArguments(run.invocation ?? { framework, args: [] });
   const args = framework === 'jest' ? [...kept.positionals.map((p) => p.text), ...kept.flags, '--listTests'] : ['list', ...kept.flags, '--filesOnly', '--json', ...kept.positionals.map((p) => p.text)];
-  const result = await runProcessTree(run.bin, args, { cwd: root, env: runEnv(run.invocation), timeoutMs: 120_000, ...(signal ? { signal } : {}) });
+  const result = await runProcessTree(run.bin, args, { cwd: root, env: runEnv(run.invocation), timeoutMs: 120_000, ...(signal ? { signal } : {}), ...(sandbox ? { sandbox } : {}) });
   const files = parseListing(framework, result.stdout, root);
   if (files === undefined || (result.exitCode !== 0 && files.length === 0)) {
     const tail = result.output.trim().split('\n').slice(-6).join('\n');

@@ -32,7 +32,7 @@ export interface FolderRun {
 }
 
 export async function runFolder(folder: string, framework: Framework | 'auto', options: RunOptions): Promise<FolderRun> {
-  const projects = await findTestProjects(folder, framework, options.signal);
+  const projects = await findTestProjects(folder, framework, { signal: options.signal, sandbox: options.sandbox });
   const reports: TestRunReport[] = [];
   for (const project of projects) {
     if (options.signal?.aborted) break;
