@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { failuresCommand, parseFailuresArgs } from '../../../src/host/cli/failuresCommand';
 import { runFolder, type RunOptions } from '../../../src/host/runners/testService';
 import type { Framework, TestCaseResult } from '../../../src/core/failures/testFailure';
 import { fixtureProject } from '../../support/fixtureDeps';
@@ -67,4 +68,15 @@ test('jest: the same two verdicts from a plain jest run (its own default timeout
   const slow = results.find((r) => r.name === 'slow but fine')!.failure!;
   assert.equal(slow.timedOut, true);
   assert.equal(slow.plainRun?.outcome, 'passed');
+});
+
+test('`ducktrace failures` checks plainly by default; --no-plain-check turns it off, and the help says so', () => {
+  const on = parseFailuresArgs([], '/w');
+  const off = parseFailuresArgs(['--no-plain-check', '--timeout', '5'], '/w');
+  assert.ok(typeof on === 'object' && typeof off === 'object', `${String(on)} ${String(off)}`);
+  assert.equal(on.plainCheck, true);
+  assert.equal(off.plainCheck, false);
+  assert.equal(off.timeoutSeconds, 5);
+  assert.equal(parseFailuresArgs(['--no-plain-check=yes'], '/w'), '--no-plain-check takes no value');
+  assert.match(failuresCommand.help, /--no-plain-check +do not rerun the failing tests/);
 });
