@@ -143,7 +143,8 @@ async function measure(c: Case, parser: TreeSitterParser, helpersDir: string): P
       const chosen = mostInformative(run.failures);
       if (!chosen) return fail('no failing test');
       await ports.propose(chosen, [], signal);
-      const failure = ports.failureOf(chosen.testId);
+      // The loop's failure is the runner's whole TestFailure.
+      const failure = chosen;
       if (!model.first || !target) {
         const last = ports.lastDiagnosis();
         return fail(`no prompt was sent: ${last && !last.ok ? last.error : 'no target'}`);

@@ -103,3 +103,51 @@ test('a target that is a symbolic link out of the workspace is refused', async (
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('an unsure finder: the chooser picks among the candidates; no choice, no model call; without a chooser the first is taken and the others are reported', async () => {
+  const ledger = join(repoRoot, 'test/fixtures/targets/python-ledger');
+  const unsure = { file: join(ledger, 'tests/test_ledger.py'), line: 11, name: 'test_balance', message: 'assert 30 == 31', stack: [{ file: join(ledger, 'tests/test_ledger.py'), line: 11 }] };
+  const fileFiles = new NodeSourceFiles();
+  const deposit = 'def deposit(self, amount, currency="EUR"):\n    self.entries.append(convert(amount, currency))';
+
+  const offered: string[][] = [];
+  const model = new Script([JSON.stringify({ summary: 'x', verdicts: [], fix: { kind: 'function', code: deposit } })]);
+  const chosen = await diagnoseFailure({
+    failure: unsure,
+    roots: [ledger],
+    files: fileFiles,
+    parser,
+    model: async () => model,
+    locate: {
+      choose: async (found) => {
+        offered.push(found.candidates.map((c) => c.functionName));
+        return found.candidates.find((c) => c.functionName === 'Ledger.deposit');
+      },
+    },
+  });
+  assert.deepEqual(offered, [['Ledger.balance', 'Ledger.deposit', 'convert']]);
+  assert.ok(chosen.ok);
+  assert.equal(chosen.target.functionName, 'Ledger.deposit');
+  assert.match(model.asked[0]!.messages.map((m) => m.content).join('\n'), /def deposit\(/);
+
+  const silent = new Script([]);
+  const none = await diagnoseFailure({ failure: unsure, roots: [ledger], files: fileFiles, parser, model: async () => silent, locate: { choose: async () => undefined } });
+  assert.ok(!none.ok);
+  assert.equal(none.reason, 'not-chosen');
+  assert.equal(silent.asked.length, 0);
+
+  const events: { confidence: string; alternatives: string[] }[] = [];
+  const first = await diagnoseFailure({
+    failure: unsure,
+    roots: [ledger],
+    files: fileFiles,
+    parser,
+    model: async () => new Script([JSON.stringify({ summary: 'x', verdicts: [] })]),
+    onEvent: (e) => {
+      if (e.type === 'target') events.push({ confidence: e.confidence, alternatives: e.alternatives.map((a) => a.functionName) });
+    },
+  });
+  assert.ok(first.ok);
+  assert.equal(first.target.functionName, 'Ledger.balance');
+  assert.deepEqual(events, [{ confidence: 'low', alternatives: ['Ledger.deposit', 'convert'] }]);
+});

@@ -150,6 +150,26 @@ export class TargetFinder {
 
     const inTest = frames.find((f) => isTest(f.source.file));
     if (!inTest) return { candidates: [], confidence: 'low' };
+    const search = await this.follow(inTest, sources, isTest);
+    if (search.candidates.length) return search;
+    // Nothing outside the test code fits: the test's own helpers (other test files, fixtures in
+    // conftest.py) are what is left to blame, the frames that ran in them first. The test is the
+    // failing test's file, or else the outermost frame in test code.
+    const theTest = testFile ?? frames.filter((f) => isTest(f.source.file)).at(-1)?.source;
+    const onlyTheTest = (file: string) => file === theTest?.file;
+    for (const frame of frames) {
+      if (onlyTheTest(frame.source.file)) continue;
+      const fn = functionForFrame(frame.source.functions, frame.line, frame.function);
+      if (fn) found.add(frame.source, fn, 'stack-frame', frame.line);
+    }
+    if (found.size) return { candidates: found.list(), confidence: 'low' };
+    const inTheTest = frames.find((f) => onlyTheTest(f.source.file));
+    if (!inTheTest) return search;
+    const helpers = await this.follow(inTheTest, sources, onlyTheTest);
+    return { candidates: helpers.candidates, confidence: 'low' };
+  }
+
+  private follow(inTest: { source: ParsedSource; line: number }, sources: ParsedSources, isTest: (file: string) => boolean): Promise<TargetSearch> {
     const resolver = new SymbolResolver((file) => sources.get(file), new ModuleResolver(this.files, this.roots), { isTestFile: isTest, roots: this.roots });
     return new CallFollower(resolver, sources, isTest).follow(inTest.source, inTest.line);
   }

@@ -1,20 +1,27 @@
 // From one failing test to the model's diagnosis and the fixed file text: find the function to
-// debug, cut it into blocks, trace it (when a tracer is given), and ask the duck. The editor's
-// Explain and fix, Iterate Until Green and the CLI's `fix` all go through here, each with its own
-// ports (files from buffers or disk, a model, a tracer) and its own way of showing progress.
+// debug (or take the one the user named), cut it into blocks, trace it (when a tracer is given),
+// and ask the duck. Every entry point goes through here (the editor's Explain and Fix and Iterate
+// Until Green, the CLI's `explain` and `fix`), each with its own ports (files from buffers or
+// disk, a model, a tracer) and its own way of showing progress, so the guarantees hold for all of
+// them: the target lies inside the workspace, never-send files are not sent, the workspace's .env
+// values and the given secrets are redacted from everything sent, and a fix must still parse.
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Block } from '../../core/blocks/basicBlocks';
+import { BlocksError } from '../../core/blocks/blocksError';
 import { blocksOfFunction } from '../../core/blocks/functionBlocks';
+import { languageForFile } from '../../core/blocks/languages';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import { firstSyntaxError, type SourceParser } from '../../core/blocks/syntaxNode';
 import { matchesAnyGlob } from '../../core/glob';
-import { TargetFinder, type FailureLocation, type Target } from '../../core/blocks/targetFinder';
+import type { FailureLocation, Target, TargetConfidence } from '../../core/blocks/targetFinder';
 import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
 import type { PromptOptions, PromptTrace } from '../../core/duck/prompt';
+import { redactSecrets } from '../../core/duck/redaction';
 import type { FixProposal } from '../../core/loop/iterateUntilGreen';
 import { promptTokenBudget } from '../../core/modelBudget';
 import type { ModelClient, ModelError } from '../../core/modelClient';
+import { findTarget, type FindTargetRequest, type FoundTarget } from '../tracers/findTarget';
 import { promptContext } from './promptContext';
 
 /** A failing test (a TestFailure fits), or just a place (a file and line). */
@@ -32,13 +39,32 @@ export interface FailureToDiagnose extends FailureLocation {
 }
 
 export type DiagnoseEvent =
-  | { readonly type: 'target'; readonly target: Target; readonly blocks: readonly Block[]; readonly fileText: string }
+  | { readonly type: 'locating' }
+  | {
+      readonly type: 'target';
+      readonly target: Target;
+      readonly blocks: readonly Block[];
+      readonly fileText: string;
+      /** How sure the finder was ('high' for a named target); the other candidates, most likely first. */
+      readonly confidence: TargetConfidence;
+      readonly alternatives: readonly Target[];
+    }
   | { readonly type: 'tracing' }
   | { readonly type: 'traced'; readonly trace: PromptTrace | undefined; readonly error?: string }
   | ExplainEvent;
 
+/** A function the user names (`--target FILE:FUNCTION`): the target finder is skipped. */
+export interface NamedTarget {
+  /** Absolute, or relative to the first root. */
+  readonly file: string;
+  /** `gcd`, `Cart.total`, `outer.inner`; or a line number: the function holding that line. */
+  readonly function: string;
+}
+
 export interface DiagnoseRequest {
   readonly failure: FailureToDiagnose;
+  /** The function to blame, when the user named it; found from the failure otherwise. */
+  readonly target?: NamedTarget;
   /** Workspace folders: the only places a target may be. */
   readonly roots: readonly string[];
   readonly files: SourceFiles;
@@ -46,6 +72,16 @@ export interface DiagnoseRequest {
   /** Resolved lazily, after the target is known, so a missing model still shows the blocks. */
   readonly model: () => Promise<ModelClient>;
   readonly trace?: (target: Target, blocks: readonly Block[], signal: AbortSignal | undefined) => Promise<PromptTrace | undefined>;
+  /**
+   * How to find the function when the failure does not name it: one run of the failing test that
+   * says which workspace functions ran, made only when the code alone leaves the finder unsure
+   * (leave it out where no test may run), and who chooses among candidates when it stays unsure
+   * (the editor asks the user; without it the most likely candidate is taken).
+   */
+  readonly locate?: {
+    readonly run?: FindTargetRequest['run'];
+    readonly choose?: (found: FoundTarget) => Promise<Target | undefined>;
+  };
   /** What was tried before for this failure and why it did not work (Iterate Until Green). */
   readonly notes?: readonly string[];
   /** Files never to be sent to a model (globs); a target among them stops here with a message. */
@@ -57,29 +93,60 @@ export interface DiagnoseRequest {
   readonly onEvent?: (event: DiagnoseEvent) => void;
 }
 
+/**
+ * Why a diagnosis stopped before the model answered. `no-target`: no function of the workspace in
+ * the failure; `not-sent`: the function may not be sent (neverSend, outside the workspace);
+ * `named-target`: the function the user named is not there; `model`: the model could not be asked.
+ */
+export type DiagnoseStop = 'no-target' | 'not-chosen' | 'not-sent' | 'named-target' | 'unreadable' | 'model';
+
 export type DiagnoseResult =
-  | { readonly ok: false; readonly stage: 'target' | 'model'; readonly error: string; readonly cause?: unknown; readonly target?: Target }
+  | { readonly ok: false; readonly stage: 'target' | 'model'; readonly reason: DiagnoseStop; readonly error: string; readonly cause?: unknown; readonly target?: Target }
   | { readonly ok: true; readonly target: Target; readonly blocks: readonly Block[]; readonly fileText: string; readonly trace?: PromptTrace; readonly outcome: ExplainOutcome };
 
 export async function diagnoseFailure(request: DiagnoseRequest): Promise<DiagnoseResult> {
   const { failure, files, parser, signal, onEvent } = request;
-  const candidates = await new TargetFinder(files, parser, { roots: request.roots }).find(failure);
-  const target = candidates[0];
-  if (!target) {
-    return { ok: false, stage: 'target', error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve.' };
+  let target: Target;
+  let confidence: TargetConfidence = 'high';
+  let alternatives: readonly Target[] = [];
+  if (request.target) {
+    const named = await namedTarget(request.target, request.roots, files, parser);
+    if (typeof named === 'string') return { ok: false, stage: 'target', reason: 'named-target', error: named };
+    target = named;
+  } else {
+    onEvent?.({ type: 'locating' });
+    const run = request.locate?.run && { ...request.locate.run, signal };
+    const found = await findTarget({ failure, roots: request.roots, files, parser, ...(run ? { run } : {}) });
+    const first = found.candidates[0];
+    if (!first) {
+      return {
+        ok: false,
+        stage: 'target',
+        reason: 'no-target',
+        error: `Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve (a failure of the environment, the platform or the runtime version looks like this).${found.runProblem ? ` A run of the test did not help either: ${found.runProblem}.` : ''}`,
+      };
+    }
+    confidence = found.confidence;
+    let chosen: Target | undefined = first;
+    if (found.confidence !== 'high' && found.candidates.length > 1 && request.locate?.choose) {
+      chosen = await request.locate.choose(found);
+      if (!chosen) return { ok: false, stage: 'target', reason: 'not-chosen', error: 'No function was chosen, so Ducktrace did not ask the model.' };
+    }
+    target = chosen;
+    alternatives = found.candidates.filter((c) => c !== chosen && !(c.file === chosen!.file && c.functionName === chosen!.functionName));
   }
   // Model output may only ever change the target file, inside the workspace: no symlink escapes.
   if (!(await insideRoots(target.file, request.roots))) {
-    return { ok: false, stage: 'target', error: `${target.file} resolves to a place outside the workspace (a symbolic link?), so Ducktrace will not propose changes to it.`, target };
+    return { ok: false, stage: 'target', reason: 'not-sent', error: `${target.file} resolves to a place outside the workspace (a symbolic link?), so Ducktrace will not propose changes to it.`, target };
   }
   const neverSend = request.neverSend ?? [];
   if (matchesAnyGlob(target.file, neverSend)) {
-    return { ok: false, stage: 'target', error: `${target.file} matches a pattern of ducktrace.privacy.neverSend, so Ducktrace does not send it to a model.`, target };
+    return { ok: false, stage: 'target', reason: 'not-sent', error: `${target.file} matches a neverSend pattern (ducktrace.privacy.neverSend), so Ducktrace does not send it to a model.`, target };
   }
   const fileText = await files.read(target.file);
-  if (fileText === undefined) return { ok: false, stage: 'target', error: `Cannot read ${target.file}.`, target };
+  if (fileText === undefined) return { ok: false, stage: 'target', reason: 'unreadable', error: `Cannot read ${target.file}.`, target };
   const { blocks } = await blocksOfFunction(fileText, target.language, parser, { name: target.functionName });
-  onEvent?.({ type: 'target', target, blocks, fileText });
+  onEvent?.({ type: 'target', target, blocks, fileText, confidence, alternatives });
 
   let trace: PromptTrace | undefined;
   if (request.trace && !signal?.aborted) {
@@ -97,10 +164,11 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   try {
     model = await request.model();
   } catch (err) {
-    return { ok: false, stage: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
+    return { ok: false, stage: 'model', reason: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
   }
   // The test as written, the failure without runner chatter, the function from its decorators on.
   const context = await promptContext({ failure, target, fileText, files, parser, roots: request.roots, neverSend });
+  const redaction = { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction };
   const outcome = await explainAndFix({
     model,
     fileText,
@@ -110,9 +178,10 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
       fn: { name: target.functionName, file: context.displayFile, language: target.language, range: target.range, source: fileText, firstLine: context.firstLine, blocks },
       trace,
     },
-    notes: request.notes,
+    // Notes quote test messages, which may hold the same secrets as the prompt.
+    notes: request.notes?.map((n) => redactSecrets(n, redaction).text),
     // The prompt fits the chosen model's input limit, leaving room for the answer.
-    promptOptions: { ...request.promptOptions, maxTokens: request.promptOptions?.maxTokens ?? promptTokenBudget(model), redaction: { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction } },
+    promptOptions: { ...request.promptOptions, maxTokens: request.promptOptions?.maxTokens ?? promptTokenBudget(model), redaction },
     // A fix cut off mid-function can still "apply": refuse code that breaks the file's syntax.
     validate: async (newText) => {
       const before = await parser.parse(fileText, target.language);
@@ -131,6 +200,22 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     onEvent,
   });
   return { ok: true, target, blocks, fileText, trace, outcome };
+}
+
+/** The function the user named, as a Target; a message when the file or the function is not there. */
+async function namedTarget(named: NamedTarget, roots: readonly string[], files: SourceFiles, parser: SourceParser): Promise<Target | string> {
+  const file = isAbsolute(named.file) || !roots[0] ? resolve(named.file) : resolve(roots[0], named.file);
+  const language = languageForFile(file);
+  if (!language) return `${named.file}: not a Python, JavaScript, TypeScript or TSX file`;
+  const text = await files.read(file);
+  if (text === undefined) return `${named.file}: no such file`;
+  try {
+    const found = await blocksOfFunction(text, language, parser, /^\d+$/.test(named.function) ? { line: Number(named.function) } : { name: named.function });
+    return { file, language, functionName: found.function.name, range: found.function.range };
+  } catch (err) {
+    if (err instanceof BlocksError) return `${named.file}: ${err.message}`;
+    throw err;
+  }
 }
 
 async function insideRoots(file: string, roots: readonly string[]): Promise<boolean> {
@@ -153,7 +238,10 @@ async function envFiles(files: SourceFiles, roots: readonly string[]): Promise<s
 
 /** The loop's view of a diagnosis: a fix to apply, a claim against the test, or why there is none. */
 export function fixProposalOf(result: DiagnoseResult): FixProposal {
-  if (!result.ok) return { ok: false, error: result.error, ...(result.stage === 'model' ? { modelUnavailable: true } : {}) };
+  if (!result.ok) {
+    const reason = result.reason === 'model' ? 'model' : result.reason === 'no-target' || result.reason === 'named-target' || result.reason === 'not-chosen' ? 'no-target' : 'not-sent';
+    return { ok: false, error: result.error, reason, ...(result.stage === 'model' ? { modelUnavailable: true } : {}) };
+  }
   const { outcome } = result;
   if (!outcome.ok) return { ok: false, error: outcome.error, ...(outcome.modelError && modelUnavailable(outcome.modelError) ? { modelUnavailable: true } : {}) };
   const tokens = outcome.tokens.input + outcome.tokens.output;
