@@ -12,7 +12,7 @@ import type { PromptTrace } from '../../core/duck/prompt';
 import type { Trace } from '../../core/trace/traceModel';
 import { stepsForSelection, traceTable } from '../../core/trace/traceView';
 import { emptyState, type ExplanationState, type LoopView, type ViewBlock } from '../../core/explanationState';
-import type { IterationRecord, LoopSummary } from '../../core/loop/iterateUntilGreen';
+import type { CheckedFunction, IterationRecord, LoopSummary } from '../../core/loop/iterateUntilGreen';
 import { createTwoFilesPatch } from 'diff';
 import type { ChatMessage } from '../../core/modelClient';
 import { diagnoseFailure, type DiagnoseResult, type FailureToDiagnose } from '../../host/duck/diagnoseFailure';
@@ -162,7 +162,7 @@ export class ExplainController extends Disposable {
    * Everything up to the model's answer, shown in the view as it happens: the target, its blocks,
    * their values, the verdicts and the explanation. `result` is set when the model answered.
    */
-  async diagnose(input: ExplainInput, options: { notes?: readonly string[]; signal?: AbortSignal; sandbox?: SandboxSpec } = {}): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
+  async diagnose(input: ExplainInput, options: { notes?: readonly string[]; skip?: readonly CheckedFunction[]; signal?: AbortSignal; sandbox?: SandboxSpec } = {}): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
     this.cancel();
     const controller = new AbortController();
     options.signal?.addEventListener('abort', () => controller.abort());
@@ -191,6 +191,7 @@ export class ExplainController extends Disposable {
         parser: this.parser,
         signal: controller.signal,
         notes: options.notes,
+        ...(options.skip?.length ? { skip: options.skip } : {}),
         neverSend: neverSendPatterns(),
         secretValues: [await this.models.storedApiKey()].filter((k): k is string => !!k),
         model: async () => {
