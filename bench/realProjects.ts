@@ -303,7 +303,8 @@ export interface ProjectResult {
   readonly runner: string;
   readonly bug: string;
   readonly failures: StepResult & { readonly failing?: number; readonly failingWithoutBug?: number; readonly bugTests?: number; readonly expected: number };
-  readonly target: StepResult & { readonly asked?: readonly string[] };
+  /** `prompt`: which of the fix loop's prompts (1-based) first showed the buggy function. */
+  readonly target: StepResult & { readonly asked?: readonly string[]; readonly prompt?: number };
   readonly trace: StepResult & { readonly calls?: number; readonly stepsWithValues?: number };
   readonly localize: StepResult & { readonly rank?: number; readonly blocks?: number };
   readonly fix: StepResult & { readonly stop?: string; readonly iterations?: number; readonly requests?: number; readonly sameAsOriginal?: boolean };
@@ -405,9 +406,12 @@ async function checkProject(project: RealProject, parser: TreeSitterParser, keep
 
     // fix --write against the replay of the reference fix
     log('fix --write');
-    const reply = (fix: string | null, summary: string) => JSON.stringify({ summary, verdicts: [], fix: fix === null ? null : { kind: 'function', code: fix, diff: null, edits: null }, test_is_wrong: null });
+    // The replay knows one thing: the buggy function and its reference fix. Of any other function it
+    // says what is true of it in this project: nothing in it is wrong (one verdict, "correct").
+    const reply = (fix: string | null, summary: string) =>
+      JSON.stringify({ summary, verdicts: fix === null ? [{ block: 'b1', correct: true, why: summary }] : [], fix: fix === null ? null : { kind: 'function', code: fix, diff: null, edits: null }, test_is_wrong: null });
     const server = await startServer({
-      steps: [{ reply: reply(null, `Replay: only the reference fix of ${fnName} is known; this is another function, so no fix.`) }],
+      steps: [{ reply: reply(null, `Replay: the bug is in ${fnName}, not in this function; no fix here.`) }],
       routes: [{ when: signature, repeat: true, reply: reply(originalCode, `Replay of the reference fix of ${fnName}.`) }],
     });
     let report: { stop: string; iterations: unknown[]; diff: string; message: string } | undefined;
@@ -415,7 +419,7 @@ async function checkProject(project: RealProject, parser: TreeSitterParser, keep
       const f = await cli(['fix', '--cwd', work, '--write', '--json', '--timeout', timeout], work, { DUCKTRACE_BASE_URL: server.baseURL, DUCKTRACE_MODEL: 'reference-fix-replay', DUCKTRACE_API_KEY: '' });
       const asked = server.requests.map((r) => askedAbout(r.body));
       const right = asked.findIndex((a) => a.startsWith(`${fnName.split('.').pop()} (${project.bug.file}`) || a.startsWith(`${fnName} (${project.bug.file}`));
-      result.target = { ok: right >= 0, detail: right >= 0 ? `${fnName} in prompt ${right + 1} of ${asked.length}${right > 0 ? ` (before it: ${asked.slice(0, right).join('; ')})` : ''}` : `never asked about ${fnName}: ${asked.join('; ') || 'no prompt'}`, asked };
+      result.target = { ok: right >= 0, detail: right >= 0 ? `${fnName} in prompt ${right + 1} of ${asked.length}${right > 0 ? ` (before it: ${asked.slice(0, right).join('; ')})` : ''}` : `never asked about ${fnName}: ${asked.join('; ') || 'no prompt'}`, asked, ...(right >= 0 ? { prompt: right + 1 } : {}) };
       try {
         report = parseJson(f, 'fix');
         const now = readFileSync(buggyFile, 'utf8');
@@ -432,7 +436,8 @@ async function checkProject(project: RealProject, parser: TreeSitterParser, keep
     // undo what fix reported, and compare every file with the buggy project as it was
     if (report) {
       const problems: string[] = [];
-      for (const patch of parsePatch(report.diff)) {
+      // An empty diff parses as one patch with no file and no hunks: nothing to undo.
+      for (const patch of parsePatch(report.diff).filter((p) => p.hunks.length > 0)) {
         const file = (patch.oldFileName ?? '').replace(/^a\//, '');
         const path = join(work, file);
         const reverted = applyPatch(readFileSync(path, 'utf8'), reversePatch(patch));
@@ -477,9 +482,9 @@ function table(results: readonly ProjectResult[]): string {
     r.name,
     r.runner,
     `${mark(r.failures)} ${r.failures.bugTests ?? '?'}/${r.failures.expected} bug tests among ${r.failures.failing ?? '?'}${r.failures.failingWithoutBug ? ` (${r.failures.failingWithoutBug} fail anyway)` : ''}`,
-    `${mark(r.target)} ${r.target.ok ? `prompt ${r.target.asked!.findIndex((a) => a.startsWith(r.bug.split(':')[1]!.split('.').pop()!)) + 1} of ${r.target.asked!.length}` : 'no'}`,
+    `${mark(r.target)} ${r.target.prompt ? `prompt ${r.target.prompt} of ${r.target.asked!.length}` : 'no'}`,
     `${mark(r.trace)} ${r.trace.calls ?? 0} calls, ${r.trace.stepsWithValues ?? 0} steps with values`,
-    r.localize.rank !== undefined ? `${r.localize.rank} of ${r.localize.blocks}` : `— (${r.localize.detail.slice(0, 60)})`,
+    r.localize.rank !== undefined ? `${r.localize.rank} of ${r.localize.blocks}` : `— (${r.localize.detail.split(": ").pop()!.replace(/ \(.*/, "")})`,
     `${mark(r.fix)} ${r.fix.stop ?? '?'}${r.fix.iterations !== undefined ? `, ${r.fix.iterations} it.` : ''}`,
     mark(r.restored),
     `${r.seconds} s`,
