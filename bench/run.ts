@@ -6,15 +6,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blocksBench } from './blocksBench';
 import { fixRateBench } from './fixRateBench';
+import { jsOverheadBench } from './jsOverheadBench';
 import { modelBudgetBench } from './modelBudgetBench';
 import { pipelineBench } from './pipelineBench';
 import { promptBench } from './promptBench';
 import { suspicionBench } from './suspicionBench';
+import { suspicionJsBench } from './suspicionJsBench';
 import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, promptBench, fixRateBench, modelBudgetBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, suspicionJsBench, tracingOverheadBench, jsOverheadBench, pipelineBench, promptBench, fixRateBench, modelBudgetBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

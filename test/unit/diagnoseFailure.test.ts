@@ -49,6 +49,26 @@ test('a fix that would break the file\'s syntax is sent back once, and the secon
   assert.match(result.outcome.newText ?? '', /percent \/ 100\n/);
 });
 
+test('a fix that deletes another function of the file is refused: re-asked once, then reported, the file text never changed', async () => {
+  const deleting = JSON.stringify({
+    summary: 'divides by 10',
+    verdicts: [{ blockId: 'b4', correct: false, why: '/ 10' }],
+    fix: {
+      kind: 'search_replace',
+      edits: [{ search: '    return max(discounted, 0)\n\n\ndef total(items):\n    """Sum of quantity * unit price over (name, quantity, unit_price) items."""\n    result = 0\n    for _name, quantity, unit_price in items:\n        result += quantity * unit_price\n    return result', replace: '    return max(discounted, 0)' }],
+    },
+  });
+  const before = await files.read(`${root}/pricing.py`);
+  const model = new Script([deleting, deleting]);
+  const result = await diagnoseFailure({ failure, roots: [root], files, parser, model: async () => model });
+  assert.ok(result.ok && result.outcome.ok);
+  assert.equal(model.asked.length, 2);
+  assert.match(model.asked[1]!.messages.at(-1)!.content, /would delete the function `total` \(line 12\)/);
+  assert.equal(result.outcome.newText, undefined);
+  assert.match(result.outcome.fixError ?? '', /the fix would delete the function `total` \(line 12\); only `apply_discount` may change/);
+  assert.equal(await files.read(`${root}/pricing.py`), before);
+});
+
 test('notes from earlier attempts reach the model', async () => {
   const model = new Script([reply(good)]);
   await diagnoseFailure({ failure, roots: [root], files, parser, model: async () => model, notes: ['Your previous fix made test_no_discount fail.'] });

@@ -12,7 +12,7 @@ import { BlocksError } from '../../core/blocks/blocksError';
 import { blocksOfFunction } from '../../core/blocks/functionBlocks';
 import { languageForFile } from '../../core/blocks/languages';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
-import { firstSyntaxError, type SourceParser } from '../../core/blocks/syntaxNode';
+import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { matchesAnyGlob } from '../../core/glob';
 import type { FailureLocation, Target, TargetConfidence } from '../../core/blocks/targetFinder';
 import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
@@ -95,6 +95,8 @@ export interface DiagnoseRequest {
   /** Values to hide from the prompt besides those found in the roots' .env files (e.g. the API key). */
   readonly secretValues?: readonly string[];
   readonly promptOptions?: PromptOptions;
+  /** Replies above this many UTF-8 bytes are refused unread (`ducktrace.model.maxReplyBytes`; default 1 MB). */
+  readonly maxReplyBytes?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: DiagnoseEvent) => void;
 }
@@ -202,20 +204,9 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     notes: request.notes?.map((n) => redactSecrets(n, redaction).text),
     // The prompt fits the chosen model's input limit, leaving room for the answer.
     promptOptions: { ...request.promptOptions, maxTokens: request.promptOptions?.maxTokens ?? promptTokenBudget(model), redaction },
-    // A fix cut off mid-function can still "apply": refuse code that breaks the file's syntax.
-    validate: async (newText) => {
-      const before = await parser.parse(fileText, target.language);
-      const wasBroken = before.rootNode.hasError;
-      before.delete();
-      if (wasBroken) return undefined;
-      const after = await parser.parse(newText, target.language);
-      try {
-        const error = firstSyntaxError(after.rootNode);
-        return error ? `syntax error at line ${error.startPosition.row + 1}` : undefined;
-      } finally {
-        after.delete();
-      }
-    },
+    // A fix must parse and change only the target (plus new imports and helpers): explainAndFix checks.
+    parser,
+    maxReplyBytes: request.maxReplyBytes,
     signal,
     onEvent,
   });
