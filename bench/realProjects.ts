@@ -476,7 +476,7 @@ interface ScriptedServer {
 }
 type ScriptedServerFactory = (options: { steps: object[]; routes: object[] }) => Promise<ScriptedServer>;
 
-function table(results: readonly ProjectResult[]): string {
+export function table(results: readonly ProjectResult[]): string {
   const mark = (s: StepResult) => (s.ok ? '✓' : '✗');
   const rows = results.map((r) => [
     r.name,
@@ -484,7 +484,8 @@ function table(results: readonly ProjectResult[]): string {
     `${mark(r.failures)} ${r.failures.bugTests ?? '?'}/${r.failures.expected} bug tests among ${r.failures.failing ?? '?'}${r.failures.failingWithoutBug ? ` (${r.failures.failingWithoutBug} fail anyway)` : ''}`,
     `${mark(r.target)} ${r.target.prompt ? `prompt ${r.target.prompt} of ${r.target.asked!.length}` : 'no'}`,
     `${mark(r.trace)} ${r.trace.calls ?? 0} calls, ${r.trace.stepsWithValues ?? 0} steps with values`,
-    r.localize.rank !== undefined ? `${r.localize.rank} of ${r.localize.blocks}` : `— (${r.localize.detail.split(": ").pop()!.replace(/ \(.*/, "")})`,
+    // Why localize gave no rank is in the JSON (and in the log): the cell stays short.
+    r.localize.rank !== undefined ? `${r.localize.rank} of ${r.localize.blocks}` : '— (no rank)',
     `${mark(r.fix)} ${r.fix.stop ?? '?'}${r.fix.iterations !== undefined ? `, ${r.fix.iterations} it.` : ''}`,
     mark(r.restored),
     `${r.seconds} s`,
