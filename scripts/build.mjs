@@ -82,6 +82,21 @@ const builds = [
     outfile: join(root, 'dist/nodeTestReporter.js'),
     footer: { js: 'module.exports = module.exports.default;' },
   }),
+  // Ducktrace's progress reporters, loaded by the user's jest and vitest (through a small module
+  // written per run that names the report file): what finished and what runs, line by line.
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: [join(root, 'src/host/runners/jestProgressReporter.ts')],
+    outfile: join(root, 'dist/ducktraceJestReporter.js'),
+  }),
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    format: 'esm',
+    entryPoints: [join(root, 'src/host/runners/vitestProgressReporter.ts')],
+    outfile: join(root, 'dist/ducktraceVitestReporter.mjs'),
+  }),
   // The JavaScript tracer, loaded into the traced test process: `--require` of the register module,
   // which registers the ES module loader hooks next to it.
   esbuild.build({

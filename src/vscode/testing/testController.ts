@@ -83,7 +83,7 @@ export class DucktraceTestController extends Disposable {
       const settings = testSettings(folder.uri);
       let projects: TestProject[] = [];
       try {
-        projects = findTestProjects(folder.uri.fsPath, settings.framework);
+        projects = await findTestProjects(folder.uri.fsPath, settings.framework);
       } catch (err) {
         this.log.error(`Could not look for tests in ${folder.uri.fsPath}: ${String(err)}`);
       }
