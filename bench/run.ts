@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blocksBench } from './blocksBench';
+import { explainLatencyBench } from './explainLatencyBench';
 import { fixRateBench } from './fixRateBench';
 import { jsOverheadBench } from './jsOverheadBench';
 import { modelBudgetBench } from './modelBudgetBench';
@@ -16,7 +17,7 @@ import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, suspicionJsBench, tracingOverheadBench, jsOverheadBench, pipelineBench, promptBench, fixRateBench, modelBudgetBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, suspicionJsBench, tracingOverheadBench, jsOverheadBench, explainLatencyBench, pipelineBench, promptBench, fixRateBench, modelBudgetBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
