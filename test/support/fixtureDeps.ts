@@ -19,15 +19,31 @@ function cacheRoot(): string {
 
 /** The fixture's dependencies as a package.json of their own: the cache key is its hash. */
 function dependencyManifest(fixtureDir: string): string {
-  const pkg = JSON.parse(readFileSync(join(fixtureDir, 'package.json'), 'utf8')) as { dependencies?: unknown; devDependencies?: unknown };
-  return JSON.stringify({ private: true, dependencies: pkg.dependencies ?? {}, devDependencies: pkg.devDependencies ?? {} }, null, 2) + '\n';
+  const pkg = JSON.parse(readFileSync(join(fixtureDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  return manifestOf(pkg.dependencies ?? {}, pkg.devDependencies ?? {});
+}
+
+function manifestOf(dependencies: Record<string, string>, devDependencies: Record<string, string>): string {
+  return JSON.stringify({ private: true, dependencies, devDependencies }, null, 2) + '\n';
 }
 
 const installed = new Map<string, string>();
 
 /** The cached node_modules for the fixture's dependencies, installing them when missing. Throws when npm fails. */
 export function fixtureNodeModules(fixtureDir: string): string {
-  const manifest = dependencyManifest(fixtureDir);
+  return installedNodeModules(dependencyManifest(fixtureDir), fixtureDir);
+}
+
+/**
+ * The cached node_modules holding exactly these packages (pinned versions, as for a project whose
+ * own package.json asks for more than its tests need: the real-projects bench), installing them
+ * when missing. `what` names them in messages. Throws when npm fails.
+ */
+export function nodeModulesFor(devDependencies: Record<string, string>, what: string): string {
+  return installedNodeModules(manifestOf({}, devDependencies), what);
+}
+
+function installedNodeModules(manifest: string, what: string): string {
   const key = createHash('sha256').update(manifest).digest('hex').slice(0, 16);
   const known = installed.get(key);
   if (known) return known;
@@ -39,12 +55,12 @@ export function fixtureNodeModules(fixtureDir: string): string {
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     writeFileSync(join(staging, 'package.json'), manifest);
-    process.stderr.write(`installing the dependencies of ${fixtureDir} into ${cached}\n`);
+    process.stderr.write(`installing the dependencies of ${what} into ${cached}\n`);
     const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: staging, encoding: 'utf8', timeout: 600_000, shell: process.platform === 'win32' });
     if (r.status !== 0 || !existsSync(join(staging, 'node_modules'))) {
       rmSync(staging, { recursive: true, force: true });
       const tail = `${r.stderr ?? ''}`.trim().split('\n').filter((l) => !l.startsWith('npm warn')).slice(-6).join(' | ');
-      throw new Error(`'npm install' of ${fixtureDir}'s dependencies failed (${r.error ? r.error.message : `exit code ${r.status}`}); these tests need the npm registry: ${tail}`);
+      throw new Error(`'npm install' of ${what}'s dependencies failed (${r.error ? r.error.message : `exit code ${r.status}`}); these tests need the npm registry: ${tail}`);
     }
     writeFileSync(join(staging, '.installed'), new Date().toISOString());
     try {
@@ -52,7 +68,7 @@ export function fixtureNodeModules(fixtureDir: string): string {
     } catch {
       rmSync(staging, { recursive: true, force: true }); // another run put it there first
     }
-    if (!existsSync(done)) throw new Error(`the dependencies of ${fixtureDir} are not in ${cached} after installing them`);
+    if (!existsSync(done)) throw new Error(`the dependencies of ${what} are not in ${cached} after installing them`);
   }
   const modules = join(cached, 'node_modules');
   installed.set(key, modules);

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InMemorySourceFiles } from '../../src/core/blocks/sourceFiles';
-import { diagnoseFailure } from '../../src/host/duck/diagnoseFailure';
+import { diagnoseFailure, fixProposalOf } from '../../src/host/duck/diagnoseFailure';
 import { NodeSourceFiles } from '../../src/host/nodeSourceFiles';
 import { TreeSitterParser, defaultTreeSitterPaths } from '../../src/host/treeSitter';
 import type { ChatRequest, ChatResult, ModelClient } from '../../src/core/modelClient';
@@ -170,4 +170,73 @@ test('an unsure finder: the chooser picks among the candidates; no choice, no mo
   assert.ok(first.ok);
   assert.equal(first.target.functionName, 'Ledger.balance');
   assert.deepEqual(events, [{ confidence: 'low', alternatives: ['Ledger.deposit', 'convert'] }]);
+});
+
+// Shaped like a real library (an id encoder): the test calls a public method that hands the work
+// to a private helper of the same class, where the bug is. The finder blames the public method
+// first and names the helper among the others.
+const encoderFiles = new InMemorySourceFiles([
+  [
+    `${root}/src/encoder.ts`,
+    [
+      'export class Encoder {',
+      '  encode(numbers: number[]): string {',
+      '    if (numbers.length === 0) return "";',
+      '    return this._encode(numbers);',
+      '  }',
+      '',
+      '  private _encode(numbers: number[]): string {',
+      '    let out = "";',
+      '    for (let i = 0; i < numbers.length; i++) {',
+      '      out += String(numbers[i]);',
+      '      if (i < numbers.length) out += "-";',
+      '    }',
+      '    return out;',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  ],
+  [`${root}/test/encoder.test.ts`, "import { Encoder } from '../src/encoder';\n\ntest('joins', () => {\n  expect(new Encoder().encode([1, 2])).toBe('1-2');\n});\n"],
+]);
+const encoderFailure = { file: `${root}/test/encoder.test.ts`, line: 4, name: 'joins', message: "Expected: '1-2'\nReceived: '1-2-'", stack: [{ file: `${root}/test/encoder.test.ts`, line: 4 }] };
+const allCorrect = JSON.stringify({ summary: 'encode only checks for an empty list and delegates', verdicts: [{ block: 'b1', correct: true, why: 'guards the empty list' }, { block: 'b2', correct: true, why: 'delegates' }], fix: null, test_is_wrong: null });
+
+test('the model finds the public method correct: no second ask, and the loop is told to try the next candidate (the private helper)', async () => {
+  const model = new Script([allCorrect]);
+  const result = await diagnoseFailure({ failure: encoderFailure, roots: [root], files: encoderFiles, parser, model: async () => model });
+  assert.ok(result.ok && result.outcome.ok, JSON.stringify(result));
+  assert.equal(result.target.functionName, 'Encoder.encode');
+  assert.equal(model.asked.length, 1, 'an all-correct answer is an answer, not a reply to send back');
+  assert.ok(result.alternatives.some((a) => a.functionName === 'Encoder._encode'), result.alternatives.map((a) => a.functionName).join());
+  const proposal = fixProposalOf(result);
+  assert.ok(!proposal.ok && proposal.reason === 'elsewhere', JSON.stringify(proposal));
+  assert.deepEqual(proposal.checked, { file: `${root}/src/encoder.ts`, functionName: 'Encoder.encode' });
+});
+
+test('functions already found correct are skipped: the next ask is about the private helper', async () => {
+  const fixed = JSON.stringify({ summary: 'one separator too many', verdicts: [{ block: 'b3', correct: false, why: 'i < length' }], fix: { kind: 'function', code: '  private _encode(numbers: number[]): string {\n    let out = "";\n    for (let i = 0; i < numbers.length; i++) {\n      out += String(numbers[i]);\n      if (i + 1 < numbers.length) out += "-";\n    }\n    return out;\n  }' } });
+  const model = new Script([fixed]);
+  const result = await diagnoseFailure({ failure: encoderFailure, roots: [root], files: encoderFiles, parser, model: async () => model, skip: [{ file: `${root}/src/encoder.ts`, functionName: 'Encoder.encode' }] });
+  assert.ok(result.ok && result.outcome.ok, JSON.stringify(result));
+  assert.equal(result.target.functionName, 'Encoder._encode');
+  assert.match(result.outcome.newText ?? '', /i \+ 1 < numbers\.length/);
+  const proposal = fixProposalOf(result);
+  assert.ok(proposal.ok && 'newText' in proposal);
+});
+
+test('every candidate found correct: no target, and no model request', async () => {
+  const model = new Script([]);
+  const everything = ['Encoder.encode', 'Encoder._encode'].map((functionName) => ({ file: `${root}/src/encoder.ts`, functionName }));
+  const result = await diagnoseFailure({ failure: encoderFailure, roots: [root], files: encoderFiles, parser, model: async () => model, skip: everything });
+  assert.ok(!result.ok && result.reason === 'no-target', JSON.stringify(result));
+  assert.equal(model.asked.length, 0);
+});
+
+test('a reply with no fix that finds a block wrong is still sent back once (it must fix what it found)', async () => {
+  const halfDone = JSON.stringify({ summary: 'b2 is wrong', verdicts: [{ block: 'b1', correct: true, why: 'ok' }, { block: 'b2', correct: false, why: 'wrong' }], fix: null, test_is_wrong: null });
+  const model = new Script([halfDone, halfDone]);
+  const result = await diagnoseFailure({ failure: encoderFailure, roots: [root], files: encoderFiles, parser, model: async () => model });
+  assert.equal(model.asked.length, 2);
+  assert.ok(result.ok && !result.outcome.ok);
 });

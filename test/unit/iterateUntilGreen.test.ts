@@ -270,3 +270,23 @@ test('a function that may not be sent is reported as not-sent, with the reason, 
   assert.deepEqual(summary.iterations.map((r) => r.result), ['not-sent', 'fixed']);
   assert.match(summary.iterations[0]!.detail, /neverSend/);
 });
+
+test('the model finds the function it was shown correct: the same test is asked about again, skipping that function, and reaches green', async () => {
+  world = { files: new Map([['app.py', 'encode: delegates\n_encode: i < n\n']]), tests: { test_encode: (f) => (f.get('app.py')!.includes('i + 1 < n') ? undefined : "assert encode([1, 2]) == '1-2'") } };
+  const seen: (readonly { file: string; functionName: string }[] | undefined)[] = [];
+  const { ports: p, asked } = ports(world, [
+    () => ({ ok: false, reason: 'elsewhere', checked: { file: 'app.py', functionName: 'encode' }, error: 'The model found every block of encode correct; next, Ducktrace checks _encode.', tokens: 50 }),
+    replace('app.py', 'i < n', 'i + 1 < n'),
+  ]);
+  const propose = p.propose.bind(p);
+  p.propose = (f, notes, signal, checked) => {
+    seen.push(checked);
+    return propose(f, notes, signal, checked);
+  };
+  const summary = await iterateUntilGreen(p);
+  assert.equal(summary.stop, 'green');
+  assert.deepEqual(summary.iterations.map((r) => r.result), ['no-fix', 'fixed']);
+  assert.deepEqual(asked.map((a) => a.test), ['test_encode', 'test_encode'], 'the test stays in the loop');
+  assert.deepEqual(seen, [[], [{ file: 'app.py', functionName: 'encode' }]]);
+  assert.equal(summary.tokens, 150);
+});

@@ -56,6 +56,8 @@ describe('target from real Python failures', () => {
     assert.deepEqual(await findFromFixture(finder, 'python', 'report_script.txt'), [
       'inventory/cart.py:Cart.average_price (stack-frame)',
       'inventory/report.py:main (stack-frame)',
+      // main called it before the failing line: its result may be what went wrong.
+      'inventory/cart.py:Cart.from_json (reached-from-test)',
     ]);
   });
 
@@ -234,4 +236,34 @@ describe('the stack holds only test frames: follow what the test calls (code sha
     assert.deepEqual(found.candidates.map((c) => `${c.functionName} ${c.via}`), ['Circle.area Circle.area (by name)']);
     assert.equal(found.confidence, 'low');
   });
+});
+
+// Shaped like a protocol library: a helper returns a line with one byte too many; the caller goes
+// on with it and fails later, in a validation. The helper is on no stack frame, and the test calls
+// neither: it comes right after the frame that called it.
+test('a wrong value from a helper that already returned: the helper follows the frame that used it', async () => {
+  const files = new InMemorySourceFiles([
+    ['/p/proto/_buffer.py', 'class Buffer:\n    def next_line(self):\n        idx = self.data.find(b"\\r\\n")\n        return self.data[: idx + 1]\n'],
+    ['/p/proto/_util.py', 'def validate(regex, data):\n    if not regex.fullmatch(data):\n        raise ValueError(data)\n'],
+    [
+      '/p/proto/_readers.py',
+      'from ._buffer import Buffer\nfrom ._util import validate\n\n\nclass ChunkReader:\n    def __call__(self, buf: Buffer):\n        header = buf.next_line()\n        if header is None:\n            return None\n        validate(HEADER, header)\n        return header\n',
+    ],
+    ['/p/proto/tests/test_chunks.py', 'from .._readers import ChunkReader\n\n\ndef test_chunk():\n    assert ChunkReader()(make_buffer()) == b"a"\n'],
+  ]);
+  const finder = new TargetFinder(files, parser, { roots: ['/p'] });
+  const found = await finder.search({
+    file: '/p/proto/tests/test_chunks.py',
+    line: 5,
+    stack: [
+      { file: '/p/proto/_util.py', line: 3 },
+      { file: '/p/proto/_readers.py', line: 10 },
+      { file: '/p/proto/tests/test_chunks.py', line: 5 },
+    ],
+  });
+  assert.equal(found.confidence, 'high');
+  assert.deepEqual(
+    found.candidates.map((c) => `${c.functionName} (${c.reason})`),
+    ['validate (stack-frame)', 'ChunkReader.__call__ (stack-frame)', 'Buffer.next_line (reached-from-test)'],
+  );
 });

@@ -168,6 +168,28 @@ export class CallFollower {
   }
 
   /**
+   * The workspace functions a function calls in statements that end before `line` (a stack
+   * frame's line), nearest first: they returned before the failure, with values it went on with.
+   */
+  async calledBefore(source: ParsedSource, fn: FunctionInfo, line: number): Promise<Found[]> {
+    await this.preload(source);
+    const calls = callsIn(fn.body, source.family)
+      .filter((c) => c.statementEnd < line)
+      .sort((a, b) => b.statementEnd - a.statementEnd || a.line - b.line);
+    const out: Found[] = [];
+    const seen = new Set<string>();
+    for (const call of calls) {
+      for (const inner of await this.callees(call.node, source)) {
+        const key = `${inner.source.file}\0${inner.fn.node.id}`;
+        if (seen.has(key) || (inner.source === source && inner.fn.node.id === fn.node.id)) continue;
+        seen.add(key);
+        out.push(inner);
+      }
+    }
+    return out;
+  }
+
+  /**
    * Loads the modules the test file imports, and theirs, breadth first (at most 60): the places a
    * method matched by name alone may come from.
    */

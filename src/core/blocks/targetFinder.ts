@@ -80,10 +80,18 @@ export class TargetFinder {
     if (testFile && failure.line && !frames.some((f) => f.source === testFile)) frames.push({ source: testFile, line: failure.line });
 
     const found = new Candidates();
+    let follower: CallFollower | undefined;
     for (const frame of frames) {
       if (isTest(frame.source.file)) continue;
       const fn = functionForFrame(frame.source.functions, frame.line, frame.function);
-      if (fn) found.add(frame.source, fn, 'stack-frame', frame.line);
+      if (!fn || !found.add(frame.source, fn, 'stack-frame', frame.line)) continue;
+      // After each frame, what its function called and went on with before the failing line: a
+      // value that came back wrong fails only later, in the caller (the next ones to check when
+      // the frame's own function is found correct).
+      follower ??= this.follower(sources, isTest);
+      for (const inner of await follower.calledBefore(frame.source, fn, frame.line)) {
+        found.add(inner.source, inner.fn, 'reached-from-test', frame.line, `${fn.qualifiedName} → ${inner.fn.qualifiedName}${inner.byName ? ' (by name)' : ''}`, 1);
+      }
     }
     if (found.size) return { candidates: found.list(), confidence: 'high' };
 
@@ -109,8 +117,12 @@ export class TargetFinder {
   }
 
   private follow(inTest: { source: ParsedSource; line: number }, sources: ParsedSources, isTest: (file: string) => boolean): Promise<TargetSearch> {
+    return this.follower(sources, isTest).follow(inTest.source, inTest.line);
+  }
+
+  private follower(sources: ParsedSources, isTest: (file: string) => boolean): CallFollower {
     const resolver = new SymbolResolver((file) => sources.get(file), new ModuleResolver(this.files, this.roots), { isTestFile: isTest, roots: this.roots });
-    return new CallFollower(resolver, sources, isTest).follow(inTest.source, inTest.line);
+    return new CallFollower(resolver, sources, isTest);
   }
 
   /** The parsed source of a frame's file when it is a workspace source we have a grammar for. */

@@ -50,6 +50,11 @@ export function parseReply(reply: unknown, context: ReplyContext = {}): ParseRes
   }
 }
 
+/** The model checked blocks and found every one correct: nothing to fix in this function. */
+export function everyBlockCorrect(d: Diagnosis): boolean {
+  return d.verdicts.length > 0 && d.verdicts.every((v) => v.correct);
+}
+
 function fail(error: string): ParseResult {
   return { ok: false, error };
 }
@@ -76,7 +81,9 @@ type Partial = { ok: true; diagnosis: Diagnosis; notes: string[] } | { ok: false
 function finish(result: Partial, format: ReplyFormat, context: ReplyContext): ParseResult {
   if (!result.ok) return result;
   const d = result.diagnosis;
-  if (context.requireFix && !d.fix && !d.testIsWrong) {
+  // "Every block is correct" is an answer: the bug is not in this function (a callee, another
+  // function the test reaches). Only a reply that finds something wrong and fixes nothing is unusable.
+  if (context.requireFix && !d.fix && !d.testIsWrong && !everyBlockCorrect(d)) {
     const what = context.functionName ? `no code block defining '${simpleNameOf(context.functionName)}'` : 'no code block with a function';
     return fail(`The reply explains the problem but contains no fix: ${what}, no diff and no SEARCH/REPLACE block.`);
   }

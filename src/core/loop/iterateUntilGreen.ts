@@ -78,6 +78,12 @@ const firstLine = (text: string) => text.split('\n').find((l) => l.trim())?.trim
 const fileOfTestId = (id: string) => id.split('::')[0] ?? id;
 const baseName = (file: string) => file.split(/[\\/]/).pop() ?? file;
 
+/** A function the model was shown for a failure and found correct. */
+export interface CheckedFunction {
+  readonly file: string;
+  readonly functionName: string;
+}
+
 /** What the duck proposed for one failure. */
 export type FixProposal =
   | { readonly ok: true; readonly file: string; readonly newText: string; readonly summary: string; readonly tokens?: number }
@@ -89,19 +95,26 @@ export type FixProposal =
       readonly reason?: ProposalFailure;
       /** The model cannot be asked at all (no answer in time, unreachable, key refused): stop. */
       readonly modelUnavailable?: boolean;
+      /** With reason `elsewhere`: the function the model found correct (the next ask skips it). */
+      readonly checked?: CheckedFunction;
     };
 
 /**
  * Why there is no proposal. `no-target`: no function of the workspace is in the failure (often the
  * environment, the platform or the runtime version): skipped, no model asked. `not-sent`: the
  * function may not be sent (neverSend, outside the workspace). `model`: the model failed.
+ * `elsewhere`: the model found every block of the function it was shown correct, and the target
+ * finder has other candidates: the same failure is asked about again, with the next one.
  */
-export type ProposalFailure = 'no-target' | 'not-sent' | 'model';
+export type ProposalFailure = 'no-target' | 'not-sent' | 'model' | 'elsewhere';
 
 export interface LoopPorts {
   runTests(signal: AbortSignal): Promise<TestRun>;
-  /** Asks the model for a fix; `notes` tell it what was tried before for this test and why it failed. */
-  propose(failure: LoopFailure, notes: readonly string[], signal: AbortSignal): Promise<FixProposal>;
+  /**
+   * Asks the model for a fix; `notes` tell it what was tried before for this test and why it failed;
+   * `checked` are the functions the model already found correct for this test (not to ask about again).
+   */
+  propose(failure: LoopFailure, notes: readonly string[], signal: AbortSignal, checked?: readonly CheckedFunction[]): Promise<FixProposal>;
   readFile(file: string): Promise<string>;
   /** Writes the whole file (one undo step in the editor). */
   writeFile(file: string, text: string): Promise<void>;
@@ -184,6 +197,7 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
   const iterations: IterationRecord[] = [];
   const originals = new Map<string, string>();
   const notes = new Map<string, string[]>(); // per test: what was tried and why it did not work
+  const checked = new Map<string, CheckedFunction[]>(); // per test: functions the model found correct
   const givenUp = new Map<string, string>(); // test -> why
   const noProgress = new Map<string, number>();
   const initiallyFailing = new Set<string>();
@@ -240,13 +254,19 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
     phase('asking the model', failure.name);
     let proposal: FixProposal;
     try {
-      proposal = await ports.propose(failure, notes.get(failure.testId) ?? [], signal);
+      proposal = await ports.propose(failure, notes.get(failure.testId) ?? [], signal, checked.get(failure.testId) ?? []);
     } catch (err) {
       proposal = { ok: false, error: messageOf(err) };
     }
     tokens += proposal.tokens ?? 0;
     if (signal.aborted) return finish('cancelled', run, 'Cancelled. Every file is as the last finished step left it.');
     const base = { iteration, testId: failure.testId, testName: failure.name, summary: proposal.ok ? proposal.summary : undefined };
+    if (!proposal.ok && proposal.reason === 'elsewhere') {
+      // An answer, not an error: this failure stays in the loop; the next ask moves on.
+      if (proposal.checked) checked.set(failure.testId, [...(checked.get(failure.testId) ?? []), proposal.checked]);
+      record({ ...base, result: 'no-fix', detail: proposal.error });
+      continue;
+    }
     if (!proposal.ok) {
       givenUp.set(failure.testId, proposal.error);
       if (proposal.reason === 'no-target' || proposal.reason === 'not-sent') {

@@ -18,6 +18,7 @@ import type { FailureLocation, Target, TargetConfidence } from '../../core/block
 import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
 import type { PromptOptions, PromptTrace } from '../../core/duck/prompt';
 import { redactSecrets } from '../../core/duck/redaction';
+import { everyBlockCorrect } from '../../core/duck/replyParser';
 import type { FixProposal } from '../../core/loop/iterateUntilGreen';
 import { promptTokenBudget } from '../../core/modelBudget';
 import type { ModelClient, ModelError } from '../../core/modelClient';
@@ -93,6 +94,11 @@ export interface DiagnoseRequest {
   };
   /** What was tried before for this failure and why it did not work (Iterate Until Green). */
   readonly notes?: readonly string[];
+  /**
+   * Functions already checked for this failure and found correct by the model: the finder's
+   * candidates skip them, so the next likely function is asked about (Iterate Until Green).
+   */
+  readonly skip?: readonly Pick<Target, 'file' | 'functionName'>[];
   /** Files never to be sent to a model (globs); a target among them stops here with a message. */
   readonly neverSend?: readonly string[];
   /** Values to hide from the prompt besides those found in the roots' .env files (e.g. the API key). */
@@ -113,7 +119,16 @@ export type DiagnoseStop = 'no-target' | 'not-chosen' | 'not-sent' | 'named-targ
 
 export type DiagnoseResult =
   | { readonly ok: false; readonly stage: 'target' | 'model'; readonly reason: DiagnoseStop; readonly error: string; readonly cause?: unknown; readonly target?: Target }
-  | { readonly ok: true; readonly target: Target; readonly blocks: readonly Block[]; readonly fileText: string; readonly trace?: PromptTrace; readonly outcome: ExplainOutcome };
+  | {
+      readonly ok: true;
+      readonly target: Target;
+      readonly blocks: readonly Block[];
+      readonly fileText: string;
+      readonly trace?: PromptTrace;
+      readonly outcome: ExplainOutcome;
+      /** The finder's other candidates, most likely first (none for a named target). */
+      readonly alternatives: readonly Target[];
+    };
 
 export async function diagnoseFailure(request: DiagnoseRequest): Promise<DiagnoseResult> {
   const { failure, files, parser, signal, onEvent } = request;
@@ -127,8 +142,13 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   } else {
     onEvent?.({ type: 'locating' });
     const run = request.locate?.run && { ...request.locate.run, signal };
-    const found = await findTarget({ failure, roots: request.roots, files, parser, ...(run ? { run } : {}) });
+    const searched = await findTarget({ failure, roots: request.roots, files, parser, ...(run ? { run } : {}) });
+    const skipped = (c: Target) => (request.skip ?? []).some((s) => s.file === c.file && s.functionName === c.functionName);
+    const found = { ...searched, candidates: searched.candidates.filter((c) => !skipped(c)) };
     const first = found.candidates[0];
+    if (!first && found.candidates.length < searched.candidates.length) {
+      return { ok: false, stage: 'target', reason: 'no-target', error: `The model found every function Ducktrace could blame for this failure correct (${searched.candidates.map((c) => c.functionName).join(', ')}).` };
+    }
     if (!first) {
       return {
         ok: false,
@@ -205,7 +225,7 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     signal,
     onEvent,
   });
-  return { ok: true, target, blocks, fileText, trace, outcome };
+  return { ok: true, target, blocks, fileText, trace, outcome, alternatives };
 }
 
 /** The function the user named, as a Target; a message when the file or the function is not there. */
@@ -254,6 +274,12 @@ export function fixProposalOf(result: DiagnoseResult): FixProposal {
   const summary = outcome.diagnosis.summary;
   if (outcome.diagnosis.testIsWrong) return { ok: true, testIsWrong: outcome.diagnosis.testIsWrong.claim, summary, tokens };
   if (outcome.newText === undefined) {
+    const next = result.alternatives[0];
+    if (!outcome.fixError && next && everyBlockCorrect(outcome.diagnosis)) {
+      // The model finds the function correct: the finder's next candidate is asked about next.
+      const checked = { file: result.target.file, functionName: result.target.functionName };
+      return { ok: false, reason: 'elsewhere', checked, error: `The model found every block of ${checked.functionName} correct; next, Ducktrace checks ${next.functionName}.`, tokens };
+    }
     return { ok: false, error: outcome.fixError ? `The fix could not be applied: ${outcome.fixError}` : 'The model explained the failure but proposed no fix.', tokens };
   }
   return { ok: true, file: result.target.file, newText: outcome.newText, summary, tokens };

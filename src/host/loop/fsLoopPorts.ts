@@ -107,7 +107,7 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
       return { ...run, failures: run.failures.filter((f) => inScope(f) || !baselineFailing!.has(f.testId)) };
     },
 
-    async propose(failure, notes, signal): Promise<FixProposal> {
+    async propose(failure, notes, signal, checked): Promise<FixProposal> {
       parser ??= new TreeSitterParser();
       const result = await diagnoseFailure({
         failure,
@@ -117,6 +117,7 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
         parser,
         model: options.model,
         notes,
+        ...(checked?.length ? { skip: checked } : {}),
         signal,
         neverSend: options.neverSend ?? defaultNeverSend,
         secretValues: options.secretValues,

@@ -11,6 +11,7 @@ import type { Target } from '../../core/blocks/targetFinder';
 import type { Framework } from '../../core/failures/testFailure';
 import { PipelineTiming } from '../../core/duck/pipelineTiming';
 import { toPromptTrace } from '../../core/trace/promptTrace';
+import type { CheckedFunction } from '../../core/loop/iterateUntilGreen';
 import type { ChatMessage } from '../../core/modelClient';
 import { ModelError } from '../../core/modelClient';
 import { hunkLines } from '../../core/patch/proposal';
@@ -125,7 +126,8 @@ export class ExplainController extends Disposable {
   async diagnose(
     input: ExplainInput,
     /** `askWhich`: when the finder is unsure, the user chooses the function (else the most likely is taken, as in the loop). */
-    options: { notes?: readonly string[]; signal?: AbortSignal; sandbox?: SandboxSpec; askWhich?: boolean } = {},
+    /** `skip`: functions the model already found correct for this failure (Iterate Until Green). */
+    options: { notes?: readonly string[]; skip?: readonly CheckedFunction[]; signal?: AbortSignal; sandbox?: SandboxSpec; askWhich?: boolean } = {},
   ): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
     const { presenter, models, log, verdicts } = this.deps;
     this.cancel();
@@ -161,6 +163,7 @@ export class ExplainController extends Disposable {
         parser: this.deps.parser,
         signal: controller.signal,
         notes: options.notes,
+        ...(options.skip?.length ? { skip: options.skip } : {}),
         neverSend: neverSendPatterns(),
         maxReplyBytes: modelSettings().limits.maxReplyBytes,
         secretValues: [await models.storedApiKey()].filter((k): k is string => !!k),

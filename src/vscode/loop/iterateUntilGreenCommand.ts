@@ -224,9 +224,9 @@ export class IterateUntilGreen extends Disposable {
         this.lastRun = `The last test run, after the last change: ${run.passed.length} passed, ${run.failures.length} failed.`;
         return run;
       },
-      propose: async (failure, notes, sig): Promise<FixProposal> => {
+      propose: async (failure, notes, sig, checked): Promise<FixProposal> => {
         const fenced = sandbox();
-        const { result } = await this.explain.diagnose(failure, { notes, signal: sig, ...(fenced ? { sandbox: fenced } : {}) });
+        const { result } = await this.explain.diagnose(failure, { notes, skip: checked ?? [], signal: sig, ...(fenced ? { sandbox: fenced } : {}) });
         if (!result) return { ok: false, error: this.explain.current.error?.message ?? 'Ducktrace could not diagnose this failure.' };
         return fixProposalOf(result);
       },
