@@ -57,7 +57,14 @@ export async function runIsolatingHangs(framework: Framework, ctx: RunnerContext
     const rest = item.oneByOne && item.tests && item.tests.length > 1 ? item.tests.slice(1) : [];
     const current: Selection = rest.length ? { tests: [item.tests![0]] } : { ...(item.files ? { files: item.files } : {}), ...(item.tests ? { tests: item.tests } : {}) };
     const outcome = await attempt(current);
-    for (const r of outcome.results) results.set(r.testId, r);
+    // Keyed by id and occurrence: two tests of one file may share their suite and title (jest and
+    // node run both); a later run of the same test replaces its earlier result.
+    const occurrences = new Map<string, number>();
+    for (const r of outcome.results) {
+      const n = occurrences.get(r.testId) ?? 0;
+      occurrences.set(r.testId, n + 1);
+      results.set(n ? `${r.testId}\0${n}` : r.testId, r);
+    }
     problems.push(...outcome.problems);
     if (outcome.cancelled) return { framework, cwd: ctx.cwd, results: [...results.values()], problems, cancelled: true };
     if (!outcome.stopped) {

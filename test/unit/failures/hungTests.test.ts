@@ -10,6 +10,7 @@ import { jestFeatures, nodeTestFeatures, parseVersion, vitestFeatures } from '..
 import { jestMessageValues, parseJestReport } from '../../../src/core/failures/jestReport';
 import { testIdOf, type TestCaseResult } from '../../../src/core/failures/testFailure';
 import { reportGrowthWatch } from '../../../src/host/runners/jsRunners';
+import { runIsolatingHangs } from '../../../src/host/runners/hangIsolation';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,4 +141,15 @@ test('a stopped run is read as it was when it was called idle: what the runner w
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Seen on a real package: two tests of one file with the same suite and title; jest ran and counted
+// both, Ducktrace's failures kept one.
+test('two tests sharing their suite and title both come back; a rerun of a test replaces its result', async () => {
+  const file = '/p/encode.test.js';
+  const result = (line: number, outcome: 'passed' | 'failed'): TestCaseResult => ({ testId: testIdOf(file, ['encode'], 'round trip'), framework: 'jest', file, line, name: 'round trip', suitePath: ['encode'], outcome, output: '' });
+  const ctx = { cwd: '/p', helpersDir: '/d', python: 'python3', testTimeoutMs: 5000, tempDir: '/tmp' };
+  const once = async () => ({ results: [result(3, 'failed'), result(9, 'failed')], stopped: false, cancelled: false, problems: [], startedFiles: new Set([file]), finishedFiles: new Set([file]), running: [] });
+  const report = await runIsolatingHangs('jest', ctx, {}, once);
+  assert.deepEqual(report.results.map((r) => r.line), [3, 9]);
 });
