@@ -21,6 +21,8 @@ export interface LocalizeRequest {
   readonly timeoutMs?: number;
   readonly weights?: Partial<SuspicionWeights>;
   readonly parser?: SourceParser;
+  /** Cancels the run: the process tree is killed. */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalizeResult {
@@ -53,6 +55,7 @@ export async function localize(request: LocalizeRequest): Promise<LocalizeResult
     env: request.env,
     testTimeoutSeconds: request.testTimeoutSeconds,
     timeoutMs: request.timeoutMs,
+    ...(request.signal ? { signal: request.signal } : {}),
   });
   const suspicion = rankSuspiciousBlocks(target.blocks.blocks, run.spectra, request.weights);
   return { target, suspicion, run, pytestArgs };

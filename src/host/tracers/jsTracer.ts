@@ -40,6 +40,8 @@ export interface JsTestOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The node binary (default `node` from PATH: the user's, not an editor's embedded runtime). */
   readonly node?: string;
+  /** Cancels the run: the test's process tree is killed. */
+  readonly signal?: AbortSignal;
 }
 
 /** The folder holding ducktrace_js_register.js and ducktrace_js_hooks.mjs (dist/). */
@@ -158,7 +160,7 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
       loader,
       traced: { register: join(tracerDir, jsRegisterModule), planFile, tempDir: dir, tracerDir },
     });
-    const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs: budget.timeoutMs });
+    const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs: budget.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
     const files = (await readdir(dir)).filter((f) => /^trace-\d+-\d+\.json$/.test(f)).sort();
     const traces: RawTrace[] = [];
     for (const f of files) {

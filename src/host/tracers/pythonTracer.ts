@@ -36,6 +36,8 @@ export interface PythonTestOptions {
   /** More pytest arguments, e.g. `--runslow`. */
   readonly pytestArgs?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** Cancels the run: the test's process tree is killed. */
+  readonly signal?: AbortSignal;
 }
 
 /** pytest's arguments for one test; plugins that fork or repeat tests are off, nothing is cached. */
@@ -90,7 +92,7 @@ export async function tracePythonTest(target: ResolvedTarget, options: PythonTes
       'pytest',
       ...pytestArgsFor(options.test, options.pytestArgs),
     ];
-    const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env: pythonEnv(options, pythonTracerDir()), timeoutMs: budget.timeoutMs });
+    const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env: pythonEnv(options, pythonTracerDir()), timeoutMs: budget.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
     let raw: RawTrace;
     try {
       raw = JSON.parse(await readFile(outFile, 'utf8')) as RawTrace;
