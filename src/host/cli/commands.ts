@@ -6,6 +6,7 @@ import { failuresCommand } from './failuresCommand';
 import { fixCommand } from './fixCommand';
 import { explainCommand } from './explainCommand';
 import { localizeCommand } from './localizeCommand';
+import { mcpCommand } from './mcpCommand';
 import { traceCommand } from './traceCommand';
 
 export interface CliOutput {
@@ -22,4 +23,4 @@ export interface CliCommand {
   run(args: string[], out: CliOutput): Promise<number>;
 }
 
-export const cliCommands: CliCommand[] = [blocksCommand, traceCommand, failuresCommand, applyReplyCommand, explainCommand, localizeCommand, fixCommand];
+export const cliCommands: CliCommand[] = [blocksCommand, traceCommand, failuresCommand, applyReplyCommand, explainCommand, localizeCommand, fixCommand, mcpCommand];

@@ -5,7 +5,9 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Block } from '../../core/blocks/basicBlocks';
+import { BlocksError } from '../../core/blocks/blocksError';
 import { blocksOfFunction } from '../../core/blocks/functionBlocks';
+import { languageForFile, type SourceLanguage } from '../../core/blocks/languages';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import { firstSyntaxError, type SourceParser } from '../../core/blocks/syntaxNode';
 import { matchesAnyGlob } from '../../core/glob';
@@ -60,22 +62,10 @@ export type DiagnoseResult =
 
 export async function diagnoseFailure(request: DiagnoseRequest): Promise<DiagnoseResult> {
   const { failure, files, parser, signal, onEvent } = request;
-  const candidates = await new TargetFinder(files, parser, { roots: request.roots }).find(failure);
-  const target = candidates[0];
-  if (!target) {
-    return { ok: false, stage: 'target', error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve.' };
-  }
-  // Model output may only ever change the target file, inside the workspace: no symlink escapes.
-  if (!(await insideRoots(target.file, request.roots))) {
-    return { ok: false, stage: 'target', error: `${target.file} resolves to a place outside the workspace (a symbolic link?), so Ducktrace will not propose changes to it.`, target };
-  }
+  const located = await locateTarget(request);
+  if (!located.ok) return located;
+  const { target, fileText, blocks } = located;
   const neverSend = request.neverSend ?? [];
-  if (matchesAnyGlob(target.file, neverSend)) {
-    return { ok: false, stage: 'target', error: `${target.file} matches a pattern of ducktrace.privacy.neverSend, so Ducktrace does not send it to a model.`, target };
-  }
-  const fileText = await files.read(target.file);
-  if (fileText === undefined) return { ok: false, stage: 'target', error: `Cannot read ${target.file}.`, target };
-  const { blocks } = await blocksOfFunction(fileText, target.language, parser, { name: target.functionName });
   onEvent?.({ type: 'target', target, blocks, fileText });
 
   let trace: PromptTrace | undefined;
@@ -112,23 +102,99 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     // The prompt fits the chosen model's input limit, leaving room for the answer.
     promptOptions: { ...request.promptOptions, maxTokens: request.promptOptions?.maxTokens ?? promptTokenBudget(model), redaction: { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction } },
     // A fix cut off mid-function can still "apply": refuse code that breaks the file's syntax.
-    validate: async (newText) => {
-      const before = await parser.parse(fileText, target.language);
-      const wasBroken = before.rootNode.hasError;
-      before.delete();
-      if (wasBroken) return undefined;
-      const after = await parser.parse(newText, target.language);
-      try {
-        const error = firstSyntaxError(after.rootNode);
-        return error ? `syntax error at line ${error.startPosition.row + 1}` : undefined;
-      } finally {
-        after.delete();
-      }
-    },
+    validate: (newText) => syntaxBreak(parser, target.language, fileText, newText),
     signal,
     onEvent,
   });
   return { ok: true, target, blocks, fileText, trace, outcome };
+}
+
+/** A function the user (or an agent) names: the target finder is skipped. */
+export interface NamedTarget {
+  /** Absolute, or relative to the first root. */
+  readonly file: string;
+  /** `gcd`, `Cart.total`, `outer.inner`; or a line number: the function holding that line. */
+  readonly function: string;
+}
+
+/** What the first stage needs: where to look, and what may not be sent. */
+export interface LocateRequest extends Pick<DiagnoseRequest, 'failure' | 'roots' | 'files' | 'parser' | 'neverSend'> {
+  /** The function to blame, when named; found from the failure otherwise. */
+  readonly target?: NamedTarget;
+}
+
+export type LocatedTarget =
+  | { readonly ok: true; readonly target: Target; readonly fileText: string; readonly blocks: readonly Block[] }
+  | { readonly ok: false; readonly stage: 'target'; readonly error: string; readonly target?: Target };
+
+/**
+ * The pipeline's first stage, on its own: the function the failure points at, inside the
+ * workspace (symbolic links followed) and not a never-send file, with its text and blocks. The
+ * agent tools (trace, suspicious blocks) start here too, without asking a model.
+ */
+export async function locateTarget(request: LocateRequest): Promise<LocatedTarget> {
+  const { failure, files, parser } = request;
+  let target: Target | undefined;
+  if (request.target) {
+    const named = await namedTarget(request.target, request.roots, files, parser);
+    if (typeof named === 'string') return { ok: false, stage: 'target', error: named };
+    target = named;
+  } else {
+    target = (await new TargetFinder(files, parser, { roots: request.roots }).find(failure))[0];
+  }
+  if (!target) {
+    return { ok: false, stage: 'target', error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve.' };
+  }
+  // Model output may only ever change the target file, inside the workspace: no symlink escapes.
+  if (!(await insideRoots(target.file, request.roots))) {
+    return { ok: false, stage: 'target', error: `${target.file} resolves to a place outside the workspace (a symbolic link?), so Ducktrace will not propose changes to it.`, target };
+  }
+  if (matchesAnyGlob(target.file, request.neverSend ?? [])) {
+    return { ok: false, stage: 'target', error: `${target.file} matches a pattern of ducktrace.privacy.neverSend, so Ducktrace does not send it to a model.`, target };
+  }
+  const fileText = await files.read(target.file);
+  if (fileText === undefined) return { ok: false, stage: 'target', error: `Cannot read ${target.file}.`, target };
+  try {
+    const { blocks } = await blocksOfFunction(fileText, target.language, parser, { name: target.functionName });
+    return { ok: true, target, fileText, blocks };
+  } catch (err) {
+    if (err instanceof BlocksError) return { ok: false, stage: 'target', error: `${target.file}: ${err.message}`, target };
+    throw err;
+  }
+}
+
+/** The function named, as a Target; a message when the file or the function is not there. */
+async function namedTarget(named: NamedTarget, roots: readonly string[], files: SourceFiles, parser: SourceParser): Promise<Target | string> {
+  const file = isAbsolute(named.file) || !roots[0] ? resolve(named.file) : resolve(roots[0], named.file);
+  const language = languageForFile(file);
+  if (!language) return `${named.file}: not a Python, JavaScript, TypeScript or TSX file`;
+  const text = await files.read(file);
+  if (text === undefined) return `${named.file}: no such file`;
+  try {
+    const found = await blocksOfFunction(text, language, parser, /^\d+$/.test(named.function) ? { line: Number(named.function) } : { name: named.function });
+    return { file, language, functionName: found.function.name, range: found.function.range };
+  } catch (err) {
+    if (err instanceof BlocksError) return `${named.file}: ${err.message}`;
+    throw err;
+  }
+}
+
+/**
+ * Why a fix may not be applied: the file parsed before and the new text does not (a fix cut off
+ * mid-function can still "apply"). Undefined when the new text parses, or the file was broken already.
+ */
+export async function syntaxBreak(parser: SourceParser, language: SourceLanguage, before: string, after: string): Promise<string | undefined> {
+  const old = await parser.parse(before, language);
+  const wasBroken = old.rootNode.hasError;
+  old.delete();
+  if (wasBroken) return undefined;
+  const tree = await parser.parse(after, language);
+  try {
+    const error = firstSyntaxError(tree.rootNode);
+    return error ? `syntax error at line ${error.startPosition.row + 1}` : undefined;
+  } finally {
+    tree.delete();
+  }
 }
 
 async function insideRoots(file: string, roots: readonly string[]): Promise<boolean> {
