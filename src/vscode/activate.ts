@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CommandIds } from './commandIds';
 import { Disposable } from './disposable';
 import { productVersion } from '../core/product';
+import { Agents } from './agents/agents';
 import { treeSitterPathsIn, TreeSitterParser } from '../host/treeSitter';
 import { BlocksView } from './blocks/blocksView';
 import { ExplainController } from './explain/explainController';
@@ -51,6 +52,8 @@ export interface DucktraceApi {
   readonly traceValues: InlineValues;
   /** Iterate Until Green's checkpoints of the originals (where they live, what is pending). */
   readonly checkpoints: Checkpoints;
+  /** Language model tools, the @ducktrace chat participant, the MCP server definition. */
+  readonly agents: Agents;
 }
 
 class Ducktrace extends Disposable {
@@ -67,6 +70,7 @@ class Ducktrace extends Disposable {
   readonly suspicion: SuspicionView;
   readonly traceValues: InlineValues;
   readonly checkpoints: Checkpoints;
+  readonly agents: Agents;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -91,7 +95,8 @@ class Ducktrace extends Disposable {
     this.register(vscode.window.registerTreeDataProvider('ducktrace.proposals', this.register(new ProposalView(this.proposals))));
     this.tests = this.register(new DucktraceTestController(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath, this.failures, this.log));
     this.register(new TerminalTestWatcher(this.tests, this.failures, this.log));
-    this.explain.traceProvider = createTraceProvider(this.log);
+    const traceProvider = createTraceProvider(this.log);
+    this.explain.traceProvider = traceProvider;
     this.explainAndFix = new ExplainAndFix(this.failures, this.explain, (testId) => this.rerunTest(testId), this.log);
     this.register(vscode.commands.registerCommand(CommandIds.explainAndFix, (arg: unknown) => this.explainAndFix.run(arg)));
     this.traceValues = this.register(new InlineValues(parser, (arg) => this.explainAndFix.resolve(arg, 'Which failing test should Ducktrace trace?'), this.log));
@@ -103,6 +108,7 @@ class Ducktrace extends Disposable {
     this.register(vscode.commands.registerCommand(CommandIds.iterateUntilGreen, (arg: unknown) => this.iterate.run(testIdsOf(arg))));
     this.register(vscode.commands.registerCommand(CommandIds.revertAllChanges, () => this.iterate.revertAll()));
     this.register(vscode.commands.registerCommand(CommandIds.forgetTestEditPermission, () => this.iterate.forgetTestEditPermission()));
+    this.agents = this.register(new Agents({ extensionUri: context.extensionUri, parser, models, failures: this.failures, proposals: this.proposals, traceProvider, log: this.log }));
     // A loop interrupted by a crash or reload left its originals behind: offer them back.
     void checkpoints.offerRecovery(restoreFile, this.log);
     this.register(vscode.languages.registerCodeLensProvider(testFileSelector, new FailureCodeLensProvider(this.failures)));
@@ -139,7 +145,7 @@ let instance: Ducktrace | undefined;
 export function activate(context: vscode.ExtensionContext): DucktraceApi {
   instance = new Ducktrace(context);
   context.subscriptions.push(instance);
-  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix, iterate: instance.iterate, suspicion: instance.suspicion, traceValues: instance.traceValues, checkpoints: instance.checkpoints };
+  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix, iterate: instance.iterate, suspicion: instance.suspicion, traceValues: instance.traceValues, checkpoints: instance.checkpoints, agents: instance.agents };
 }
 
 export function deactivate(): void {

@@ -21,9 +21,9 @@ export const failingTestsInput = z.object({
 export const traceTestInput = z.object({
   test: test.optional().describe('The failing test to trace: an id as ducktrace_failingTests lists it, or its name. Default: the failing test under the cursor, else the only failing test.'),
   target: target.optional().describe('The function to trace. Default: the function the failure points at (from its stack and what the test calls).'),
-  call: z.number().int().min(1).optional().describe('Only this call of the function (1 = the first), when the test calls it several times.'),
-  fromIteration: z.number().int().min(1).optional().describe('Only block runs from this iteration on (per block, 1 = its first run in the call).'),
-  toIteration: z.number().int().min(1).optional().describe('Only block runs up to this iteration.'),
+  call: z.number().int().min(1).max(100_000).optional().describe('Only this call of the function (1 = the first), when the test calls it several times.'),
+  fromIteration: z.number().int().min(1).max(100_000_000).optional().describe('Only block runs from this iteration on (per block, 1 = its first run in the call).'),
+  toIteration: z.number().int().min(1).max(100_000_000).optional().describe('Only block runs up to this iteration.'),
   variable: z.string().min(1).optional().describe('Only this variable in the value lines.'),
   maxTokens: z.number().int().min(300).max(16000).optional().describe('Size of the answer in tokens (default 2000): values are left out, with a note, to fit.'),
 });
