@@ -9,19 +9,20 @@ import { failingTestsSpec, proposeFixSpec, suspiciousBlocksSpec, traceTestSpec, 
 import { failingTests } from '../../host/agents/failingTestsTool';
 import { suspiciousBlocksTool } from '../../host/agents/suspiciousBlocksTool';
 import { AgentToolError, toolOutputOf, type ToolOutput } from '../../host/agents/toolResult';
-import { traceTestTool } from '../../host/agents/traceTestTool';
+import { defaultTraceTokens, traceTestTool } from '../../host/agents/traceTestTool';
 import type { ProposalManager } from '../review/proposalManager';
 import type { AgentProjects } from './agentProjects';
 import { decision, decisionOutput, showFix } from './proposeFixInEditor';
 
 export const untrustedMessage = 'This workspace is not trusted, so Ducktrace runs no tests, tracers or interpreters in it. Ask the user to trust the workspace (Manage Workspace Trust) to use this tool.';
 
-/** A tool's answer for a model: the text first, then the same facts as JSON. */
+/**
+ * A tool's answer for a model: the text first, then the same facts as JSON in a second text part.
+ * (A JSON data part exists only as a proposal in the VS Code this supports, and 1.100 cannot hand
+ * one back to a caller of `vscode.lm.invokeTool`.)
+ */
 export function toolResult(output: ToolOutput): vscode.LanguageModelToolResult {
-  // VS Code 1.95 has text and prompt-tsx parts; a JSON data part arrived later (LanguageModelDataPart).
-  const DataPart = (vscode as unknown as { LanguageModelDataPart?: { json(value: unknown): unknown } }).LanguageModelDataPart;
-  const json = DataPart ? DataPart.json(output.data) : new vscode.LanguageModelTextPart(JSON.stringify(output.data));
-  return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(output.text), json as vscode.LanguageModelTextPart]);
+  return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(output.text), new vscode.LanguageModelTextPart(JSON.stringify(output.data))]);
 }
 
 interface EditorTool<I> {
@@ -30,11 +31,20 @@ interface EditorTool<I> {
   readonly running: (input: I) => string;
   /** The confirmation of a tool that runs the project's code: what exactly it will run. */
   readonly confirm?: (input: I) => string;
-  readonly run: (input: I, signal: AbortSignal, token: vscode.CancellationToken) => Promise<ToolOutput>;
+  readonly run: (input: I, call: ToolCall) => Promise<ToolOutput>;
+}
+
+interface ToolCall {
+  readonly signal: AbortSignal;
+  readonly token: vscode.CancellationToken;
+  /** The most tokens the caller wants back, when it says. */
+  readonly tokenBudget?: number;
 }
 
 export class LanguageModelTools implements vscode.Disposable {
   private readonly registrations: vscode.Disposable[] = [];
+  /** The tools as registered, by name (tests read their confirmations here). */
+  readonly registered = new Map<string, vscode.LanguageModelTool<unknown>>();
 
   constructor(
     private readonly projects: AgentProjects,
@@ -42,7 +52,11 @@ export class LanguageModelTools implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     const tools = [this.failingTests(), this.traceTest(), this.suspiciousBlocks(), this.proposeFix()];
-    for (const tool of tools) this.registrations.push(vscode.lm.registerTool(tool.spec.name, this.adapt(tool as EditorTool<unknown>)));
+    for (const tool of tools) {
+      const adapted = this.adapt(tool as EditorTool<unknown>);
+      this.registered.set(tool.spec.name, adapted);
+      this.registrations.push(vscode.lm.registerTool(tool.spec.name, adapted));
+    }
   }
 
   private adapt<I>(tool: EditorTool<I>): vscode.LanguageModelTool<I> {
@@ -62,7 +76,8 @@ export class LanguageModelTools implements vscode.Disposable {
         const onCancel = token.onCancellationRequested(() => controller.abort());
         const started = Date.now();
         try {
-          const output = await toolOutputOf(() => tool.run(options.input, controller.signal, token));
+          const call: ToolCall = { signal: controller.signal, token, ...(options.tokenizationOptions ? { tokenBudget: options.tokenizationOptions.tokenBudget } : {}) };
+          const output = await toolOutputOf(() => tool.run(options.input, call));
           this.log.info(`${tool.spec.name} ${JSON.stringify(options.input)}: ${output.isError ? `error: ${output.text.split('\n')[0]}` : 'answered'} (${Date.now() - started} ms)`);
           return toolResult(output);
         } finally {
@@ -77,7 +92,7 @@ export class LanguageModelTools implements vscode.Disposable {
       spec: failingTestsSpec,
       running: (i) => `Running the tests${i.path ? ` in ${i.path}` : ''} with Ducktrace`,
       confirm: (i) => `Ducktrace will run ${i.path ? `the tests in \`${i.path}\`` : "the project's tests"} (pytest, node:test, jest or vitest) to find the failing ones. This runs the project's code.${i.rerun ? '' : ' Results from a run since which no file changed are reused instead.'}`,
-      run: async (i, signal) => {
+      run: async (i, { signal }) => {
         const folders = this.projects.folders();
         if (i.path || folders.length <= 1) return failingTests(await this.projects.projectFor(i.path), i, signal);
         // Several folders: each one's tests, one after the other.
@@ -94,8 +109,10 @@ export class LanguageModelTools implements vscode.Disposable {
       running: (i) => `Tracing ${i.test ?? 'the failing test'} with Ducktrace`,
       confirm: (i) =>
         `Ducktrace will rerun ${i.test ? `the test \`${i.test}\`` : 'the failing test under the cursor'} under its tracer${i.target ? `, recording the values inside \`${i.target}\`` : ''}. This runs the project's code; no file is changed.`,
-      run: async (i, signal) => {
-        const input = i.test ? i : this.withCursorTest(i);
+      run: async (i, { signal, tokenBudget }) => {
+        const cursor = i.test ? i : this.withCursorTest(i);
+        // A caller's budget below the default lowers it (the input's own maxTokens wins).
+        const input = cursor.maxTokens === undefined && tokenBudget ? { ...cursor, maxTokens: Math.max(300, Math.min(defaultTraceTokens, Math.floor(tokenBudget))) } : cursor;
         const project = await this.projects.projectFor(input.test, input.target);
         return this.noteUnsaved(project, await traceTestTool(project, input, signal));
       },
@@ -107,7 +124,7 @@ export class LanguageModelTools implements vscode.Disposable {
       spec: suspiciousBlocksSpec,
       running: (i) => `Ranking the blocks of ${i.target ?? 'the failing function'} with Ducktrace`,
       confirm: (i) => `Ducktrace will run the tests that reach ${i.target ? `\`${i.target}\`` : 'the failing function'} under its coverage mode to rank its blocks. This runs the project's code; no file is changed.`,
-      run: async (i, signal) => {
+      run: async (i, { signal }) => {
         const input = i.test || i.target ? i : { ...i, test: this.cursorTestId() };
         return suspiciousBlocksTool(await this.projects.projectFor(input.target, input.test), input, signal);
       },
@@ -119,7 +136,7 @@ export class LanguageModelTools implements vscode.Disposable {
       spec: proposeFixSpec,
       running: (i) => `Proposing a fix of ${i.target} for review`,
       // No confirmation: nothing runs, and the proposal itself waits for the user's Accept or Reject.
-      run: async (i, _signal, token) => {
+      run: async (i, { token }) => {
         const project = await this.projects.projectFor(i.target);
         const shown = await showFix(project, i, this.proposals, this.projects.editorFiles);
         if (!shown) return { text: `The fix is identical to ${i.target.split(':')[0]} as it is now: there is nothing to propose.`, data: { decision: 'unchanged' } };

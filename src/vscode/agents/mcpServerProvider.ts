@@ -40,38 +40,52 @@ export class McpServerRegistration implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Whether this VS Code took the provider (1.101 and later). */
   readonly registered: boolean;
+  /** Why not, when it did not. */
+  readonly reason?: string;
 
   constructor(cliPath: string, version: string, log: vscode.LogOutputChannel) {
     const found = mcpServerApi();
-    if (!found) {
-      this.registered = false;
-      log.info(`VS Code ${vscode.version} has no MCP server definition API (1.101 and later do): the Ducktrace MCP server is not registered; the language model tools are, and 'ducktrace mcp' can be configured by hand.`);
+    const changed = new vscode.EventEmitter<void>();
+    let reason: string | undefined;
+    if (!found) reason = 'it has no MCP server definition API (VS Code 1.101 and later do)';
+    else {
+      try {
+        this.disposables.push(found.api.registerMcpServerDefinitionProvider(mcpProviderId, this.provider(found.Definition, cliPath, version, changed.event)));
+      } catch (err) {
+        // VS Code 1.100 has the function as a proposal that wants another contribution point.
+        reason = `it refused the MCP server definition provider (${err instanceof Error ? err.message : String(err)})`;
+      }
+    }
+    this.registered = !reason;
+    if (reason) {
+      this.reason = reason;
+      changed.dispose();
+      log.info(`The Ducktrace MCP server is not registered with VS Code ${vscode.version}: ${reason}. The language model tools are; 'ducktrace mcp' can be configured by hand.`);
       return;
     }
-    const changed = new vscode.EventEmitter<void>();
     this.disposables.push(changed);
     // Untrusted folders get no server: it would run their tests. Trust or folder changes re-ask.
     this.disposables.push(vscode.workspace.onDidGrantWorkspaceTrust(() => changed.fire()));
     this.disposables.push(vscode.workspace.onDidChangeWorkspaceFolders(() => changed.fire()));
-    this.disposables.push(
-      found.api.registerMcpServerDefinitionProvider(mcpProviderId, {
-        onDidChangeMcpServerDefinitions: changed.event,
-        provideMcpServerDefinitions: () => {
-          if (!vscode.workspace.isTrusted) return [];
-          return (vscode.workspace.workspaceFolders ?? [])
-            .filter((f) => f.uri.scheme === 'file')
-            .map((f) => {
-              const { command, args, env } = mcpServerCommand(cliPath, f.uri.fsPath);
-              const definition = new found.Definition(`Ducktrace (${f.name})`, command, args, env, version);
-              definition.cwd = f.uri;
-              return definition;
-            });
-        },
-        resolveMcpServerDefinition: (server) => (vscode.workspace.isTrusted ? server : undefined),
-      }),
-    );
-    this.registered = true;
     log.info('Registered the Ducktrace MCP server with VS Code (one per workspace folder).');
+  }
+
+  private provider(Definition: McpStdioServerDefinitionConstructor, cliPath: string, version: string, onChange: vscode.Event<void>): McpServerDefinitionProvider {
+    return {
+      onDidChangeMcpServerDefinitions: onChange,
+      provideMcpServerDefinitions: () => {
+        if (!vscode.workspace.isTrusted) return [];
+        return (vscode.workspace.workspaceFolders ?? [])
+          .filter((f) => f.uri.scheme === 'file')
+          .map((f) => {
+            const { command, args, env } = mcpServerCommand(cliPath, f.uri.fsPath);
+            const definition = new Definition(`Ducktrace (${f.name})`, command, args, env, version);
+            definition.cwd = f.uri;
+            return definition;
+          });
+      },
+      resolveMcpServerDefinition: (server) => (vscode.workspace.isTrusted ? server : undefined),
+    };
   }
 
   dispose(): void {
