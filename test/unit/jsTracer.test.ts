@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { TraceBudget } from '../../src/core/trace/traceModel';
+import { formatTrace } from '../../src/core/trace/traceText';
 import { nodeTestArgsFor, runJavaScriptTestUntraced, traceJavaScriptTest } from '../../src/host/tracers/jsTracer';
 import { resolveTarget } from '../../src/host/tracers/traceTarget';
 import { fixtureProject } from '../support/fixtureDeps';
@@ -142,11 +143,40 @@ test('an endless loop is stopped at the step budget and its trace still comes ba
   assert.match(run.stderr + run.stdout, /ducktrace: stopped the program after 500 executed steps/);
 });
 
-test('a test that hangs after the function ran is stopped at the deadline, with the trace so far', async () => {
+test('a test that hangs after the function ran: the host stops it at its time limit, and the trace so far comes back marked as ended early', async () => {
   const run = await trace('shapes.test.js::sleepy', 'shapes.js', 'countUp', { timeoutMs: 4000 });
-  assert.ok(run.elapsedMs < 6000, `${run.elapsedMs} ms`);
-  assert.ok(run.trace.truncated && run.trace.truncated.stoppedBy === 'time');
+  assert.equal(run.timedOut, true);
+  assert.ok(run.trace.truncated && run.trace.truncated.stoppedBy === 'time', JSON.stringify(run.trace.truncated));
+  assert.equal(run.trace.endedEarly?.by, 'time');
   assert.deepEqual(run.trace.calls[0].returned, v('number', '3'));
+  assert.doesNotMatch(formatTrace(run.trace), /written by then/, 'the recorder itself answered the signal with its whole trace');
+});
+
+test('a test stuck in a loop of its own after the call: no signal handler can run, and the trace written as it went comes back', async () => {
+  const run = await trace('orders.test.js::stuck after the call', 'orders.js', 'total', { timeoutMs: 3000 });
+  assert.equal(run.timedOut, true);
+  assert.equal(run.trace.calls.length, 1, run.stdout + run.stderr);
+  assert.deepEqual(run.trace.calls[0].returned, v('number', '6'));
+  assert.equal(run.trace.endedEarly?.by, 'time');
+  assert.match(formatTrace(run.trace), /the run ended early: .*the trace is what the tracer had written by then/);
+});
+
+test('a callee that loops forever: the function is shown running, with its arguments', async () => {
+  const run = await trace('orders.test.js::a callee loops forever', 'orders.js', 'checkout', { timeoutMs: 3000 });
+  assert.equal(run.trace.calls.length, 1, run.stdout + run.stderr);
+  const [call] = run.trace.calls;
+  assert.deepEqual(call.args, { items: v('Array', '[5, 5, 5]', 3) });
+  assert.equal(call.unfinished, true);
+  assert.equal(run.trace.endedEarly?.by, 'time');
+});
+
+test('process.exit inside the function: the trace is kept and says the program exited, with its code', async () => {
+  const run = await trace('orders.test.js::exits in the middle', 'orders.js', 'finish');
+  assert.equal(run.trace.calls.length, 1, run.stdout + run.stderr);
+  assert.deepEqual(run.trace.calls[0].args, { code: v('number', '3') });
+  assert.equal(run.trace.calls[0].unfinished, true);
+  assert.equal(run.trace.endedEarly?.by, 'exit');
+  assert.match(formatTrace(run.trace), /the run ended early: the program exited with code 3 while the test ran/);
 });
 
 test('the traced outcome equals the untraced one', async () => {

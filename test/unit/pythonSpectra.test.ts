@@ -73,7 +73,6 @@ test('an endless loop stops at the line budget: at the same place on every run, 
     const lines = Object.values(odd.hits ?? {}).reduce((a, b) => a + b, 0);
     stops.push([lines, odd.lastBlock, odd.raisedBlock]);
     assert.equal(run.spectra.find((s) => s.testId.endsWith('test_spin_even'))!.outcome, 'passed', 'a test within the budget is untouched');
-    assert.ok(run.elapsedMs < 25_000, `stopped by the budget, not the 30 s alarm (${run.elapsedMs} ms)`);
   }
   assert.deepEqual(stops[0], stops[1], 'the same stop on both runs');
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TraceBudget } from '../../src/core/trace/traceModel';
 import { runPythonTestUntraced, tracePythonTest, type PythonTestOptions } from '../../src/host/tracers/pythonTracer';
+import { formatTrace } from '../../src/core/trace/traceText';
 import { resolveTarget } from '../../src/host/tracers/traceTarget';
 import { fixturePath, parser, repoRoot } from './support/fixtures';
 
@@ -103,11 +104,72 @@ test('an endless loop is stopped at the step budget and its trace still comes ba
   assert.equal(run.trace.stats.steps, 20);
 });
 
-test('a test that hangs outside the function is stopped at the deadline, with the trace so far', async () => {
+test('a test that hangs outside the function: the host stops it at its time limit and the trace so far comes back, marked as ended early', async () => {
   const run = await trace('test_sleepy', 'count_up', { timeoutMs: 4000 });
-  assert.ok(run.elapsedMs < 6000, `${run.elapsedMs} ms`);
-  assert.ok(run.trace.truncated && run.trace.truncated.stoppedBy === 'time');
+  assert.equal(run.timedOut, true);
+  assert.equal(run.exitCode, 124, 'the tracer wrote its trace and ended the process on the SIGTERM');
+  assert.ok(run.trace.truncated && run.trace.truncated.stoppedBy === 'time', JSON.stringify(run.trace.truncated));
+  assert.equal(run.trace.endedEarly?.by, 'time');
   assert.deepEqual(run.trace.calls[0].returned, v('int', '3'));
+  assert.match(formatTrace(run.trace), /the run ended early: the program was stopped at the time limit/);
+});
+
+const pythons: [string, string | undefined][] = [['3.11 (sys.settrace)', undefined]];
+for (const version of ['3.12.1', '3.13.0']) {
+  const python = `/root/.pyenv/versions/${version}/bin/python`;
+  if (existsSync(python) && pytestSitePackages) pythons.push([`${version} (sys.monitoring)`, python]);
+}
+
+async function traceOrders(testName: string, fn: string, python: string | undefined, budget: Partial<TraceBudget> = {}) {
+  const target = await resolveTarget(cwd, { file: 'orders.py', function: fn }, budget, parser);
+  const options = python ? { python, env: { PYTHONPATH: pytestSitePackages } } : {};
+  return tracePythonTest(target, { cwd, test: `test_orders.py::${testName}`, pytestArgs: fast, ...options });
+}
+
+for (const [name, python] of pythons) {
+  test(`an exception passing through except clauses that do not match is raised, and their handlers never ran (${name})`, async () => {
+    const run = await traceOrders('test_parse_quantity', 'parse_quantity', python);
+    assert.equal(run.trace.calls.length, 1, run.stdout + run.stderr);
+    const [call] = run.trace.calls;
+    assert.deepEqual(
+      call.steps.map((s) => [s.blockId, s.vars.quantity?.text]),
+      [
+        ['b1', '0'],
+        ['b2', '0'],
+        ['b5', '0'],
+      ],
+      'the try block, then the finally block: neither handler',
+    );
+    assert.equal(call.returned, undefined, 'it did not return');
+    assert.match(call.threw?.text ?? '', /^ValueError\("invalid literal for int\(\) with base 10: '3 apples'"\)$/);
+    assert.doesNotMatch(run.stderr, /tracing error/);
+
+    // A handler that matches still runs, on its own line or on its header's.
+    const lookup = await traceOrders('test_lookup_missing', 'lookup', python);
+    assert.deepEqual(lookup.trace.calls[0].steps.map((s) => s.blockId), ['b1', 'b2']);
+    assert.deepEqual(lookup.trace.calls[0].returned, v('None', 'None'));
+    const oneLine = await traceOrders('test_one_line_handler', 'first_word_length', python);
+    assert.deepEqual(oneLine.trace.calls[0].steps.map((s) => s.blockId), ['b1', 'b2']);
+    assert.deepEqual(oneLine.trace.calls[0].returned, v('int', '0'));
+  });
+}
+
+test('a test that calls os._exit keeps the trace recorded so far, and says the run ended early', async () => {
+  const run = await traceOrders('test_exits', 'total', undefined);
+  assert.equal(run.exitCode, 3, 'the exit code is the test\'s own');
+  assert.equal(run.trace.calls.length, 1, run.stdout + run.stderr);
+  assert.deepEqual(run.trace.calls[0].returned, v('int', '6'));
+  assert.equal(run.trace.endedEarly?.by, 'exit');
+  assert.match(formatTrace(run.trace), /the run ended early: the program exited with code 3 while the test ran/);
+});
+
+test('a test process killed without warning leaves the trace its tracer had written by then', async () => {
+  const run = await traceOrders('test_killed', 'total', undefined);
+  assert.equal(run.exitCode, null);
+  assert.equal(run.trace.calls.length, 1, run.stdout + run.stderr);
+  assert.deepEqual(run.trace.calls[0].returned, v('int', '9'));
+  assert.equal(run.trace.endedEarly?.by, 'killed');
+  assert.match(formatTrace(run.trace), /the run ended early: the test process was killed; the trace is what the tracer had written by then/);
 });
 
 test('the traced outcome equals the untraced one', async () => {

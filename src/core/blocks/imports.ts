@@ -6,7 +6,7 @@ import { familyOf, type SourceLanguage } from './languages';
 import { childrenOf, codeChildrenOf, field, walk, type SyntaxNode } from './syntaxNode';
 
 export interface ImportBinding {
-  /** The name the importing file uses: `d` in `from m import c as d`, `ns` in `import * as ns`. */
+  /** The name the importing file uses: `d` in `from m import c as d`, `ns` in `import * as ns`; `*` for Python's `from m import *`. */
   readonly local: string;
   /** As written: `inventory.cart`, `.models`, `./pricing`, `../src/format.mjs`. */
   readonly module: string;
@@ -40,6 +40,8 @@ function pythonImports(root: SyntaxNode): ImportBinding[] {
       const moduleNode = field(node, 'module_name');
       if (!moduleNode) continue;
       const module = moduleNode.text.replace(/\s+/g, '');
+      // `from m import *`: every public name of m.
+      if (childrenOf(node).some((c) => c.type === 'wildcard_import')) bindings.push({ local: '*', module, imported: '*' });
       for (const name of node.childrenForFieldName('name')) {
         if (!name) continue;
         if (name.type === 'aliased_import') {

@@ -11,7 +11,9 @@ export function toPromptTrace(trace: Trace): PromptTrace {
       steps: c.steps.map((s) => ({ blockId: s.blockId, iteration: s.iteration, vars: vars(s.vars) })),
       result: c.returned ? text(c.returned) : undefined,
       error: c.threw ? text(c.threw) : undefined,
+      ...(c.unfinished ? { unfinished: true } : {}),
     })),
-    truncated: trace.truncated !== false,
+    // The notes say why (the run ended early, steps left out): the model must not read a cut trace as whole.
+    truncated: trace.truncated === false ? false : { notes: trace.truncated.notes },
   };
 }

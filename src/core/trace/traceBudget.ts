@@ -33,12 +33,41 @@ export interface RawTrace {
   readonly droppedCalls?: number;
   /** Calls nested deeper than the depth limit, not recorded. */
   readonly droppedDeepCalls?: number;
-  readonly stoppedBy?: 'steps' | 'time' | 'killed';
+  /**
+   * steps, time: the tracer stopped the program (budget, its host's time limit); signal: it was
+   * told to stop (the host's SIGTERM: `settleRunEnd` tells time from kill); exit: the program
+   * ended itself while the test ran; killed: it died before the tracer could write the end.
+   */
+  readonly stoppedBy?: 'steps' | 'time' | 'killed' | 'signal' | 'exit';
+  /** With `exit`: the code the program gave. */
+  readonly exitCode?: number;
+  /** Written while the test still ran (a checkpoint): the process ended without the tracer's last word. */
+  readonly partial?: boolean;
   readonly executedSteps?: number;
   readonly elapsedMs?: number;
   /** The tracer's own remarks on what it could not see. */
   readonly notes?: readonly string[];
 }
+
+/**
+ * The raw trace as the run left it, with how it ended settled: `undefined` when no trace was
+ * written at all, a checkpoint (`partial`) when the process died before the tracer's last write,
+ * `signal` when the host stopped it (its time limit, or a kill or cancel).
+ */
+export function settleRunEnd(raw: RawTrace | undefined, run: { readonly timedOut: boolean; readonly elapsedMs: number }): RawTrace {
+  if (!raw) return { calls: [], ...(run.timedOut ? { stoppedBy: 'killed' as const } : {}), elapsedMs: run.elapsedMs };
+  if (raw.stoppedBy === 'signal') return { ...raw, stoppedBy: run.timedOut ? 'time' : 'killed' };
+  if (raw.partial && !raw.stoppedBy) return { ...raw, stoppedBy: run.timedOut ? 'time' : 'killed' };
+  return raw;
+}
+
+const endedEarlyBy: Readonly<Record<NonNullable<RawTrace['stoppedBy']>, 'steps' | 'time' | 'exit' | 'killed'>> = {
+  steps: 'steps',
+  time: 'time',
+  signal: 'killed',
+  exit: 'exit',
+  killed: 'killed',
+};
 
 /**
  * The kind of a value, coarser than the value and finer than the type: a change of kind is worth
@@ -146,6 +175,21 @@ function jsonBytes(value: unknown): number {
   return bytes;
 }
 
+function endedEarlyMessage(raw: RawTrace, budget: TraceBudget, executed: number): string {
+  switch (raw.stoppedBy) {
+    case 'steps':
+      return `the run ended early: the program was stopped after ${raw.executedSteps ?? executed} executed steps (endless loop?)`;
+    case 'time':
+      return `the run ended early: the program was stopped at the time limit (${budget.timeoutMs} ms)${raw.partial ? '; the trace is what the tracer had written by then' : ''}`;
+    case 'exit':
+      return `the run ended early: the program exited${raw.exitCode !== undefined ? ` with code ${raw.exitCode}` : ''} while the test ran (os._exit or process.exit)`;
+    default:
+      return raw.partial
+        ? 'the run ended early: the test process was killed; the trace is what the tracer had written by then'
+        : 'the run ended early: the test process was killed before it finished';
+  }
+}
+
 /** The trace within `budget`: steps, calls and bytes; `truncated` says what was left out and why. */
 export function applyTraceBudget(raw: RawTrace, target: TraceTarget, budget: TraceBudget, elapsedMs = raw.elapsedMs ?? 0): Trace {
   const notes: string[] = [];
@@ -163,6 +207,7 @@ export function applyTraceBudget(raw: RawTrace, target: TraceTarget, budget: Tra
     notes.push(`${dropped} more call${dropped === 1 ? '' : 's'} left out by the call budget (kept the first ${head} and the last ${tail})`);
   }
 
+  const endedEarly = raw.stoppedBy ? { by: endedEarlyBy[raw.stoppedBy], message: endedEarlyMessage(raw, budget, calls.reduce((sum, c) => sum + c.executedSteps, 0)) } : undefined;
   const ranked = calls.flatMap((call, i) => candidatesOf(call, i)).sort(byImportance);
   const executed = calls.reduce((sum, c) => sum + c.executedSteps, 0);
   let keepCount = Math.min(ranked.length, budget.maxSteps);
@@ -174,9 +219,7 @@ export function applyTraceBudget(raw: RawTrace, target: TraceTarget, budget: Tra
     const kept = built.reduce((sum, c) => sum + c.steps.length, 0);
     const droppedSteps = executed - kept;
     const allNotes = [...notes];
-    if (raw.stoppedBy === 'steps') allNotes.unshift(`the program was stopped after ${raw.executedSteps ?? executed} executed steps (endless loop?)`);
-    if (raw.stoppedBy === 'time') allNotes.unshift(`the program was stopped after ${budget.timeoutMs} ms`);
-    if (raw.stoppedBy === 'killed') allNotes.unshift('the test process was killed before it finished');
+    if (endedEarly) allNotes.unshift(endedEarly.message);
     if (droppedSteps > 0) {
       allNotes.push(
         `${droppedSteps} of ${executed} executed steps left out: kept each call's first and last steps, each block's first and last visits, and visits where a variable took a new kind of value`,
@@ -184,12 +227,18 @@ export function applyTraceBudget(raw: RawTrace, target: TraceTarget, budget: Tra
     }
     if (cutForBytes) allNotes.push(`trace cut to ${budget.maxBytes} bytes${valueChars < Infinity ? ` (values shortened to ${valueChars} characters)` : ''}`);
     allNotes.push(...(raw.notes ?? []));
-    const stoppedBy = raw.stoppedBy ?? (cutForBytes && droppedSteps > 0 ? 'bytes' : undefined);
+    const stoppedBy = endedEarly?.by ?? (cutForBytes && droppedSteps > 0 ? 'bytes' : undefined);
     const truncated: false | Truncation =
       droppedSteps > 0 || droppedCalls > 0 || raw.stoppedBy || cutForBytes || calls.some((c) => c.unfinished)
         ? { droppedSteps, droppedCalls, ...(stoppedBy ? { stoppedBy } : {}), notes: allNotes }
         : false;
-    const trace: Trace = { target, calls: built, truncated, stats: { steps: kept, bytes: 0, elapsedMs: Math.round(elapsedMs), executedSteps: raw.executedSteps ?? executed } };
+    const trace: Trace = {
+      target,
+      calls: built,
+      truncated,
+      stats: { steps: kept, bytes: 0, elapsedMs: Math.round(elapsedMs), executedSteps: raw.executedSteps ?? executed },
+      ...(endedEarly ? { endedEarly } : {}),
+    };
     // The stats count their own digits: `bytes` is the size of exactly this JSON.
     let bytes = jsonBytes(trace);
     for (let i = 0; i < 3; i++) bytes = jsonBytes({ ...trace, stats: { ...trace.stats, bytes } });

@@ -51,8 +51,8 @@ export interface Truncation {
   readonly droppedSteps: number;
   /** Calls of the function that were not recorded at all (too many, or too deep). */
   readonly droppedCalls: number;
-  /** Why recording stopped early: the step budget, the time limit, ... */
-  readonly stoppedBy?: 'steps' | 'bytes' | 'time' | 'killed';
+  /** Why recording stopped early: the step budget, the time limit, the program's own exit, a kill, the byte budget. */
+  readonly stoppedBy?: 'steps' | 'bytes' | 'time' | 'killed' | 'exit';
   /** One sentence each, for people and prompts: "kept the first and last visits of each block". */
   readonly notes: readonly string[];
 }
@@ -67,11 +67,25 @@ export interface TraceStats {
   readonly executedSteps?: number;
 }
 
+/** The traced run ended before the test did: what the trace shows is all that ran until then. */
+export interface EndedEarly {
+  /**
+   * steps: the step budget stopped it (an endless loop?); time: the time limit; exit: the program
+   * ended itself (os._exit, process.exit) while the test ran; killed: the process was killed before
+   * the tracer could finish (the trace is what it had written by then).
+   */
+  readonly by: 'steps' | 'time' | 'exit' | 'killed';
+  /** One sentence, for people and prompts. */
+  readonly message: string;
+}
+
 export interface Trace {
   readonly target: TraceTarget;
   readonly calls: readonly TraceCall[];
   readonly truncated: false | Truncation;
   readonly stats: TraceStats;
+  /** Present only when the run ended before the test finished. */
+  readonly endedEarly?: EndedEarly;
 }
 
 /** The tracer's own limits and the final budget; every field has a default (`defaultTraceBudget`). */

@@ -22,6 +22,14 @@ export interface TracePlan {
   readonly blockFirstLines: Readonly<Record<string, number>>;
   /** Blocks that may follow themselves (a loop of one block): re-entering them is a new visit. */
   readonly selfLoopBlocks: readonly string[];
+  /**
+   * `except`/`catch` blocks: their first line is the clause's header, which Python runs to test
+   * whether the exception matches; the block runs only when a line of its body (or, on one line,
+   * what follows) does.
+   */
+  readonly handlerBlocks?: readonly string[];
+  /** `finally` blocks: they run whether an exception passes through or not. */
+  readonly finallyBlocks?: readonly string[];
   /** `self.x` / `this.x` names the function reads or writes, traced as variables `self.x`. */
   readonly selfFields: readonly string[];
   readonly budget: TraceBudget;
@@ -68,6 +76,8 @@ export function tracePlanOf(file: string, fn: FunctionBlocks, functionText: stri
     lineBlocks: lineBlockMap(fn.blocks),
     blockFirstLines,
     selfLoopBlocks: fn.blocks.filter((b) => b.successors.includes(b.id)).map((b) => b.id),
+    handlerBlocks: fn.blocks.filter((b) => b.kind === 'handler').map((b) => b.id),
+    finallyBlocks: fn.blocks.filter((b) => b.kind === 'finally').map((b) => b.id),
     selfFields: touchedSelfFields(functionText, family),
     budget,
   };

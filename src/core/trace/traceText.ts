@@ -13,6 +13,7 @@ export function formatTrace(trace: Trace): string {
   const lines = [
     `${target.function} (${target.language}) in ${target.file}: ${calls.length} call${calls.length === 1 ? '' : 's'}, ${stats.steps} step${stats.steps === 1 ? '' : 's'} kept of ${stats.executedSteps ?? stats.steps}, ${stats.elapsedMs} ms`,
   ];
+  if (trace.endedEarly) lines.push(trace.endedEarly.message);
   calls.forEach((call, i) => {
     lines.push('', `call ${i + 1}${call.depth ? ` (depth ${call.depth})` : ''}: ${target.function.split('.').pop()}(${showVars(call.args)})`);
     for (const step of call.steps) {
@@ -24,6 +25,7 @@ export function formatTrace(trace: Trace): string {
     else if (call.returned) lines.push(`  returned ${call.returned.text}`);
     else if (call.unfinished) lines.push('  (unfinished)');
   });
-  if (trace.truncated) lines.push('', 'truncated:', ...trace.truncated.notes.map((n) => `  - ${n}`));
+  const notes = trace.truncated ? trace.truncated.notes.filter((n) => n !== trace.endedEarly?.message) : [];
+  if (notes.length) lines.push('', 'truncated:', ...notes.map((n) => `  - ${n}`));
   return lines.join('\n') + '\n';
 }

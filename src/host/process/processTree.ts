@@ -18,6 +18,13 @@ export interface ProcessTreeOptions {
   readonly onOutput?: (text: string) => void;
   /** Characters kept per stream (and for the interleaved output); the rest is dropped from the middle. */
   readonly maxOutputChars?: number;
+  /** Between SIGTERM and SIGKILL when the run is stopped (default 1000 ms): a tracer writes its trace then. */
+  readonly stopGraceMs?: number;
+  /**
+   * After the program exits, how long what it left in its process group may go on before it is
+   * killed (default 0): a runner's worker it just told to stop may still be writing (V8's coverage).
+   */
+  readonly lingerMs?: number;
 }
 
 export interface ProcessTreeResult {
@@ -46,6 +53,16 @@ export function killProcessTree(pid: number | undefined, signal: NodeJS.Signals 
     } catch {
       // already gone
     }
+  }
+}
+
+/** Whether any process of the group `pgid` is still running. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -114,11 +131,11 @@ export function runProcessTree(command: string, args: readonly string[], options
     };
     child.stdout?.setEncoding('utf8').on('data', onData(stdout));
     child.stderr?.setEncoding('utf8').on('data', onData(stderr));
-    // SIGTERM first (a tracer or runner may write what it has), SIGKILL a second later.
+    // SIGTERM first (a tracer or runner may write what it has), SIGKILL after the grace period.
     let hardKill: NodeJS.Timeout | undefined;
     const stop = () => {
       killProcessTree(child.pid, 'SIGTERM');
-      hardKill ??= setTimeout(() => killProcessTree(child.pid, 'SIGKILL'), 1000);
+      hardKill ??= setTimeout(() => killProcessTree(child.pid, 'SIGKILL'), options.stopGraceMs ?? 1000);
     };
     const timer = options.timeoutMs > 0 ? setTimeout(() => ((timedOut = true), stop()), options.timeoutMs) : undefined;
     const idleTimer = options.isIdle
@@ -142,9 +159,16 @@ export function runProcessTree(command: string, args: readonly string[], options
       if (idleTimer) clearInterval(idleTimer);
       if (hardKill) clearTimeout(hardKill);
       options.signal?.removeEventListener('abort', onAbort);
-      // Whatever the program left behind in its group goes too.
-      killProcessTree(child.pid, 'SIGKILL');
-      resolve(result(exitCode, signal, startError));
+      const end = () => {
+        // Whatever the program left behind in its group goes too.
+        killProcessTree(child.pid, 'SIGKILL');
+        resolve(result(exitCode, signal, startError));
+      };
+      const linger = options.lingerMs ?? 0;
+      if (linger <= 0 || !child.pid || process.platform === 'win32') return end();
+      const until = Date.now() + linger;
+      const poll = () => (groupAlive(child.pid!) && Date.now() < until ? setTimeout(poll, 50) : end());
+      poll();
     };
     child.on('error', (err: NodeJS.ErrnoException) => finish(null, null, err.code === 'ENOENT' ? `'${command}' was not found` : err.message));
     child.on('close', (code, signal) => finish(code, signal));

@@ -9,19 +9,19 @@
 // is never modified. Only the selected test runs, by the runner's own filter.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { listFunctions } from '../../core/blocks/functionFinder';
 import { LineIndex } from '../../core/blocks/positions';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { instrumentFunction } from '../../core/trace/jsInstrument';
-import { applyTraceBudget, type RawTrace } from '../../core/trace/traceBudget';
+import { applyTraceBudget, settleRunEnd, type RawTrace } from '../../core/trace/traceBudget';
 import { TreeSitterParser } from '../treeSitter';
 import { planEnv, sourceHash, type JsRunner, type JsTracePlan } from './js/jsPlan';
 import { detectJsRunner, jsLaunch, jsProjectDir, parseJsTestId, type JsLaunch } from './jsTestLaunch';
 import { runProcessTreeOrThrow, type ProcessTreeResult } from '../process/processTree';
-import { tracerStoppedExitCode, type TraceRun } from './pythonTracer';
+import { readRawTrace, tracerStopGraceMs, tracerStoppedExitCode, type TraceRun } from './pythonTracer';
 import type { ResolvedTarget } from './traceTarget';
 
 export const jsRegisterModule = 'ducktrace_js_register.js';
@@ -40,7 +40,7 @@ export interface JsTestOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The node binary (default `node` from PATH: the user's, not an editor's embedded runtime). */
   readonly node?: string;
-  /** Cancels the run: the test's process tree is killed. */
+  /** Cancels the run: the recorder is told to stop and its trace so far comes back. */
   readonly signal?: AbortSignal;
 }
 
@@ -70,12 +70,15 @@ export function resolveJsRun(options: JsTestOptions): { runner: JsRunner; cwd: s
   return { runner, cwd: project, test: [id.file, ...id.names].join('::') };
 }
 
-/** The same test without the tracer: what a benchmark or a test compares a traced run against. */
-export async function runJavaScriptTestUntraced(options: JsTestOptions, timeoutMs = 60_000): Promise<ProcessTreeResult & { launch: JsLaunch }> {
+/**
+ * The same test without the tracer: what a benchmark or a test compares a traced run against.
+ * `lingerMs`: how long the runner's workers may go on after it exits (see runProcessTree).
+ */
+export async function runJavaScriptTestUntraced(options: JsTestOptions, timeoutMs = 60_000, lingerMs = 0): Promise<ProcessTreeResult & { launch: JsLaunch }> {
   const run = resolveJsRun(options);
   const loader = run.runner === 'node' && /\.[cm]?tsx?$/.test(parseJsTestId(options.cwd, options.test).file) ? (typeScriptLoaderArgs(options.cwd) ?? []) : [];
   const launch = await jsLaunch({ ...run, node: options.node ?? 'node', env: testEnv(options), loader });
-  const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs });
+  const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs, signal: options.signal, lingerMs });
   return { ...result, launch };
 }
 
@@ -93,7 +96,7 @@ export function typeScriptLoaderArgs(cwd: string): string[] | undefined {
 let sharedParser: SourceParser | undefined;
 
 /** The target's file with the function instrumented, and what the runtime needs to read the probes. */
-export async function instrumentTarget(target: ResolvedTarget, parser: SourceParser = (sharedParser ??= new TreeSitterParser())): Promise<Omit<JsTracePlan, 'outDir' | 'deadlineAt'> & { unprobed: readonly string[] }> {
+export async function instrumentTarget(target: ResolvedTarget, parser: SourceParser = (sharedParser ??= new TreeSitterParser())): Promise<Omit<JsTracePlan, 'outDir'> & { unprobed: readonly string[] }> {
   const tree = await parser.parse(target.source, target.language);
   try {
     const lines = new LineIndex(target.source);
@@ -123,7 +126,8 @@ function mergeRaw(traces: readonly RawTrace[]): RawTrace {
   if (traces.length === 1) return traces[0];
   const sum = (pick: (t: RawTrace) => number | undefined) => traces.reduce((n, t) => n + (pick(t) ?? 0), 0);
   const notes = traces.flatMap((t) => t.notes ?? []);
-  const stoppedBy = traces.find((t) => t.stoppedBy)?.stoppedBy;
+  const stopper = traces.find((t) => t.stoppedBy);
+  const stoppedBy = stopper?.stoppedBy;
   return {
     calls: traces.flatMap((t) => t.calls),
     droppedCalls: sum((t) => t.droppedCalls),
@@ -131,6 +135,8 @@ function mergeRaw(traces: readonly RawTrace[]): RawTrace {
     executedSteps: sum((t) => t.executedSteps),
     elapsedMs: Math.max(...traces.map((t) => t.elapsedMs ?? 0)),
     ...(stoppedBy ? { stoppedBy } : {}),
+    ...(stopper?.exitCode !== undefined ? { exitCode: stopper.exitCode } : {}),
+    ...(traces.some((t) => t.partial) ? { partial: true } : {}),
     ...(notes.length ? { notes } : {}),
   };
 }
@@ -147,8 +153,7 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
   const dir = await mkdtemp(join(tmpdir(), 'ducktrace-jstrace-'));
   try {
     const { unprobed, ...rest } = instrumented;
-    // The tracer's own deadline writes the trace before we would have to kill the process.
-    const plan: JsTracePlan = { ...rest, outDir: dir, deadlineAt: Date.now() + Math.max(500, budget.timeoutMs * 0.9 - 500), runner: run.runner };
+    const plan: JsTracePlan = { ...rest, outDir: dir, runner: run.runner };
     const planFile = join(dir, 'plan.json');
     await writeFile(planFile, JSON.stringify(plan));
     const tracerDir = jsTracerDir();
@@ -160,17 +165,22 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
       loader,
       traced: { register: join(tracerDir, jsRegisterModule), planFile, tempDir: dir, tracerDir },
     });
-    const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs: budget.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+    // One clock for the time limit, ours: when it is over, SIGTERM tells the recorder to write what
+    // it has and end; it gets a few seconds before the kill (its checkpoints cover even that).
+    const result = await runProcessTreeOrThrow(launch.command, launch.args, {
+      cwd: launch.cwd,
+      env: launch.env,
+      timeoutMs: budget.timeoutMs,
+      stopGraceMs: tracerStopGraceMs,
+      signal: options.signal,
+    });
     const files = (await readdir(dir)).filter((f) => /^trace-\d+-\d+\.json$/.test(f)).sort();
     const traces: RawTrace[] = [];
     for (const f of files) {
-      try {
-        traces.push(JSON.parse(await readFile(join(dir, f), 'utf8')) as RawTrace);
-      } catch {
-        // half-written by a killed process
-      }
+      const raw = await readRawTrace(join(dir, f));
+      if (raw) traces.push(settleRunEnd(raw, result));
     }
-    let raw: RawTrace = traces.length ? mergeRaw(traces) : { calls: [], ...(result.timedOut ? { stoppedBy: 'killed' as const } : {}), elapsedMs: result.elapsedMs };
+    let raw: RawTrace = traces.length ? mergeRaw(traces) : settleRunEnd(undefined, result);
     if (unprobed.length) raw = { ...raw, notes: [...(raw.notes ?? []), `block${unprobed.length === 1 ? '' : 's'} ${unprobed.join(', ')} could not be instrumented and never show`] };
     const trace = applyTraceBudget(raw, { file: target.file, function: target.blocks.function.name, language: target.language }, budget, result.elapsedMs);
     const stopped = raw.stoppedBy === 'steps' || raw.stoppedBy === 'time';

@@ -7,14 +7,25 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { applyTraceBudget, type RawTrace } from '../../core/trace/traceBudget';
+import { applyTraceBudget, settleRunEnd, type RawTrace } from '../../core/trace/traceBudget';
 import type { Trace } from '../../core/trace/traceModel';
 import { runProcessTreeOrThrow, type ProcessTreeResult } from '../process/processTree';
 import type { ResolvedTarget } from './traceTarget';
 
 export const pythonTracerModule = 'ducktrace_tracer';
-/** The tracer's exit code when it stopped the program (step budget or deadline). */
+/** The tracer's exit code when it stopped the program (step budget, or told to stop at the time limit). */
 export const tracerStoppedExitCode = 124;
+/** How long a tracer told to stop (SIGTERM) has to write its trace before its process tree is killed. */
+export const tracerStopGraceMs = 5000;
+
+/** The trace file a tracer left, or undefined when there is none (or only a torn one). */
+export async function readRawTrace(file: string): Promise<RawTrace | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as RawTrace;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The folder holding ducktrace_tracer.py: dist/ in the extension and CLI, the source folder in unit tests. */
 export function pythonTracerDir(from = __dirname): string {
@@ -36,7 +47,7 @@ export interface PythonTestOptions {
   /** More pytest arguments, e.g. `--runslow`. */
   readonly pytestArgs?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
-  /** Cancels the run: the test's process tree is killed. */
+  /** Cancels the run: the tracer is told to stop and its trace so far comes back. */
   readonly signal?: AbortSignal;
 }
 
@@ -46,7 +57,8 @@ export function pytestArgsFor(test: string, extra: readonly string[] = []): stri
   return ['-p', 'no:xdist', '-p', 'no:benchmark', '-p', 'no:cacheprovider', '-q', ...extra, ...(looksLikeId ? [test] : ['-k', test])];
 }
 
-function pythonEnv(options: PythonTestOptions, tracerDir?: string): NodeJS.ProcessEnv {
+/** The test's environment, with Ducktrace's Python helpers (the tracer folder) on PYTHONPATH when given. */
+export function pythonEnv(options: Pick<PythonTestOptions, 'env'>, tracerDir?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
   if (tracerDir) env.PYTHONPATH = [tracerDir, env.PYTHONPATH].filter(Boolean).join(delimiter);
   return env;
@@ -76,8 +88,6 @@ export async function tracePythonTest(target: ResolvedTarget, options: PythonTes
     const planFile = join(dir, 'plan.json');
     const outFile = join(dir, 'trace.json');
     await writeFile(planFile, JSON.stringify(target.plan));
-    // The tracer's own watchdog writes the trace before we would have to kill the process.
-    const deadlineSeconds = Math.max(0.5, (budget.timeoutMs * 0.9 - 500) / 1000);
     const python = options.python ?? 'python3';
     const args = [
       '-m',
@@ -86,19 +96,20 @@ export async function tracePythonTest(target: ResolvedTarget, options: PythonTes
       planFile,
       '--out',
       outFile,
-      '--deadline',
-      deadlineSeconds.toFixed(2),
       '--',
       'pytest',
       ...pytestArgsFor(options.test, options.pytestArgs),
     ];
-    const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env: pythonEnv(options, pythonTracerDir()), timeoutMs: budget.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
-    let raw: RawTrace;
-    try {
-      raw = JSON.parse(await readFile(outFile, 'utf8')) as RawTrace;
-    } catch {
-      raw = { calls: [], stoppedBy: 'killed', elapsedMs: result.elapsedMs };
-    }
+    // One clock for the time limit, ours: when it is over, SIGTERM tells the tracer to write what
+    // it has and end; it gets a few seconds before the kill (a checkpoint covers even that).
+    const result = await runProcessTreeOrThrow(python, args, {
+      cwd: options.cwd,
+      env: pythonEnv(options, pythonTracerDir()),
+      timeoutMs: budget.timeoutMs,
+      stopGraceMs: tracerStopGraceMs,
+      signal: options.signal,
+    });
+    const raw = settleRunEnd(await readRawTrace(outFile), result);
     const trace = applyTraceBudget(raw, { file: target.file, function: target.blocks.function.name, language: target.language }, budget, result.elapsedMs);
     return { trace, exitCode: result.exitCode, timedOut: result.timedOut, stdout: result.stdout, stderr: result.stderr, elapsedMs: result.elapsedMs, command: [python, ...args] };
   } finally {

@@ -23,14 +23,14 @@ export interface TraceTestRequest {
   /** JavaScript: the node binary that starts the runner (default `node` from PATH). */
   readonly node?: string;
   readonly env?: NodeJS.ProcessEnv;
-  /** Cancels the run: the test's process tree is killed. */
+  /** Cancels the run: the tracer is told to stop, and what it recorded so far comes back. */
   readonly signal?: AbortSignal;
 }
 
 export async function traceTest(request: TraceTestRequest): Promise<TraceRun> {
   const target = await resolveTarget(request.cwd, request.target, request.budget);
   if (target.language === 'python') {
-    return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env, ...(request.signal ? { signal: request.signal } : {}) });
+    return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env, signal: request.signal });
   }
-  return traceJavaScriptTest(target, { cwd: request.cwd, test: request.test, env: request.env, ...(request.signal ? { signal: request.signal } : {}), ...(request.node ? { node: request.node } : {}), ...(request.framework ? { framework: request.framework } : {}) });
+  return traceJavaScriptTest(target, { cwd: request.cwd, test: request.test, env: request.env, signal: request.signal, ...(request.node ? { node: request.node } : {}), ...(request.framework ? { framework: request.framework } : {}) });
 }

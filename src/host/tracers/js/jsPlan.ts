@@ -6,7 +6,9 @@ import type { Probe } from '../../../core/trace/jsInstrument';
 import type { TraceBudget } from '../../../core/trace/traceModel';
 
 export const planEnv = 'DUCKTRACE_JS_PLAN';
-/** The exit code of a test process the tracer stopped (step budget or deadline), as in Python. */
+/** Set for the call census: the register module writes V8's coverage before a SIGTERM ends the process. */
+export const coverageFlushEnv = 'DUCKTRACE_JS_COVERAGE_FLUSH';
+/** The exit code of a test process the tracer stopped (step budget, or told to stop at the time limit), as in Python. */
 export const stoppedExitCode = 124;
 
 /** The test runner the traced test runs under: where the target's text is swapped for the instrumented one. */
@@ -27,8 +29,6 @@ export interface JsTracePlan {
   readonly budget: TraceBudget;
   /** Where each traced process writes `trace-PID-THREAD.json`. */
   readonly outDir: string;
-  /** Epoch milliseconds: write the trace and end the process when still running then. */
-  readonly deadlineAt: number;
   /**
    * node (default): swapped as Node compiles the file (CommonJS `_compile`, ESM loader hook).
    * jest: swapped when jest's runtime reads the file (fs.readFileSync), before its own transform.

@@ -12,13 +12,16 @@
 // - jest: when jest's runtime reads the file (fs.readFileSync, as text or bytes), so the user's own
 //   transform (babel-jest, ts-jest) compiles the instrumented source;
 // - vitest: not here; a Vite plugin does it in the main process (jsVitestConfig.ts).
-// Without DUCKTRACE_JS_PLAN it does nothing.
+// Without DUCKTRACE_JS_PLAN it does nothing, except for the call census (DUCKTRACE_JS_COVERAGE_FLUSH):
+// then it only makes sure V8's coverage is written when a runner ends its worker with SIGTERM.
 
 import fs, { readFileSync, realpathSync } from 'node:fs';
+import v8 from 'node:v8';
 import Module from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
+import { BroadcastChannel, isMainThread } from 'node:worker_threads';
+import { coverageFlushEnv, planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
 import { Recorder } from './jsRuntime';
 
 function realpath(file: string): string {
@@ -34,10 +37,11 @@ function install(planFile: string): void {
   const target = realpath(plan.file);
   const recorder = new Recorder(plan, (reason) => {
     try {
-      process.stderr.write(`\nducktrace: stopped the program after ${reason === 'steps' ? `${plan.budget.maxExecutedSteps} executed steps` : 'its time limit'}\n`);
+      process.stderr.write(`\nducktrace: stopped the program after ${reason === 'steps' ? `${plan.budget.maxExecutedSteps} executed steps` : 'Ducktrace asked it to stop (time limit)'}\n`);
     } catch {
       // the stream may be gone
     }
+    if (!isMainThread) stopChannel?.postMessage('written');
     process.exit(stoppedExitCode);
   });
   (globalThis as Record<string, unknown>).__ducktrace = recorder;
@@ -76,22 +80,86 @@ function install(planFile: string): void {
   const register = (Module as unknown as { register?: (specifier: string, options: unknown) => void }).register;
   if (runner === 'node' && register) register(pathToFileURL(join(__dirname, 'ducktrace_js_hooks.mjs')).href, { data: { planFile } });
 
-  process.on('exit', () => {
+  process.on('exit', (code) => {
     try {
-      recorder.write();
+      recorder.writeAtExit(code);
     } catch (e) {
       process.stderr.write(`ducktrace tracer: could not write the trace: ${String(e)}\n`);
     }
   });
-  // A test waiting forever (a promise that never settles, a timer loop): write what we have. Only
-  // where the target ran: the runner's own process leaves its children to the host's kill.
-  const wait = plan.deadlineAt - Date.now();
-  if (wait > 0) {
-    setTimeout(() => {
-      if (recorder.entered) recorder.stop('time');
-    }, wait).unref();
-  }
+  stopOnHostSignal(recorder);
 }
+
+/** Worker threads get no signals: the main thread passes the host's stop on over this channel. */
+let stopChannel: BroadcastChannel | undefined;
+
+/**
+ * One clock for the time limit, the host's: when it is over, the host sends SIGTERM to the test's
+ * process group. Where the target ran, the recorder writes its trace so far and ends the process
+ * (124); vitest's worker threads hear it from their process's main thread. Elsewhere (node's test
+ * runner parent, vitest's main process) the signal does what it would have done.
+ */
+function stopOnHostSignal(recorder: Recorder): void {
+  try {
+    stopChannel = new BroadcastChannel('ducktrace-stop');
+    stopChannel.unref();
+  } catch {
+    stopChannel = undefined;
+  }
+  if (!isMainThread) {
+    stopChannel?.addEventListener('message', (event) => {
+      if ((event as MessageEvent).data === 'stop' && recorder.entered) recorder.stop('signal');
+    });
+    return;
+  }
+  const onSignal = (): void => {
+    if (recorder.entered) {
+      recorder.stop('signal');
+      return;
+    }
+    // A runner's own process: its children (node --test, vitest forks) got the signal too and are
+    // writing; its worker threads (vitest threads) hear it now. Dying at once would make the host
+    // kill the whole group while they write: go a little later, or once a worker says it is done.
+    let gone = false;
+    const resignal = () => {
+      if (gone) return;
+      gone = true;
+      process.removeListener('SIGTERM', onSignal);
+      process.kill(process.pid, 'SIGTERM');
+    };
+    stopChannel?.addEventListener('message', (event) => {
+      if ((event as MessageEvent).data === 'written') resignal();
+    });
+    stopChannel?.postMessage('stop');
+    setTimeout(resignal, 3000).unref();
+  };
+  process.on('SIGTERM', onSignal);
+}
+
+/**
+ * The call census (calledFunctions.ts) reads V8's coverage, which Node does not write on every
+ * way out: test runners end their workers with SIGTERM, or with an exit that skips it (vitest's
+ * forks, seen both ways). Write it on both.
+ */
+function flushCoverageOnExit(): void {
+  if (!isMainThread) return;
+  const take = (): void => {
+    try {
+      v8.takeCoverage();
+    } catch {
+      // not collecting coverage
+    }
+  };
+  const onSignal = (): void => {
+    take();
+    process.removeListener('SIGTERM', onSignal);
+    process.kill(process.pid, 'SIGTERM');
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('exit', take);
+}
+
+if (process.env[coverageFlushEnv] && process.env.NODE_V8_COVERAGE) flushCoverageOnExit();
 
 const planFile = process.env[planEnv];
 if (planFile) {

@@ -1,7 +1,10 @@
 // The probes the rewritten function calls (see src/core/trace/jsInstrument.ts) and the recorder
 // behind them: the JavaScript twin of ducktrace_tracer.py's Recorder. It writes the same RawTrace
 // (src/core/trace/traceBudget.ts): when the process exits, when the step budget runs out (an
-// endless loop: the trace is written and the process ends with exit code 124) and at the deadline.
+// endless loop: the trace is written and the process ends with exit code 124), when the host tells
+// it to stop (its time limit: jsRegister.ts turns the SIGTERM into `stop('signal')`), and, while the
+// test runs, as checkpoints from the probes themselves (marked `partial`): a test stuck in a loop
+// outside the function blocks the event loop, so no signal handler or timer would ever run there.
 // Every probe is guarded: an error in here must never change what the user's code does.
 
 import { renameSync, writeFileSync } from 'node:fs';
@@ -89,13 +92,18 @@ export class Recorder {
   private executedTotal = 0;
   private written = false;
   private stopped: RawTrace['stoppedBy'];
+  /** Something was recorded since the last checkpoint. */
+  private dirty = false;
+  private lastCheckpoint = 0;
+  /** Between checkpoints: 20 ms, or 50 times what the last one took (at most a second), so they cost at most ~2%. */
+  private checkpointEvery = 20;
   private readonly notes: string[] = [];
   private warned = false;
   entered = false;
 
   constructor(
     private readonly plan: JsTracePlan,
-    private readonly onStop: (reason: 'steps' | 'time') => void = () => {},
+    private readonly onStop: (reason: 'steps' | 'signal') => void = () => {},
   ) {
     const b = plan.budget;
     this.renderer = new Renderer(b.maxValueChars);
@@ -121,6 +129,8 @@ export class Recorder {
       const call = new CallRecord(++this.seq, this.stackDepth, args, this.ringSize);
       this.stackDepth++;
       this.active.add(call);
+      this.dirty = true;
+      this.maybeCheckpoint();
       return call;
     } catch (e) {
       this.guardFailed(e);
@@ -193,6 +203,10 @@ export class Recorder {
         if (!call.returned) call.returned = this.renderer.render(undefined);
       }
       this.store(call);
+      this.dirty = true;
+      // The first calls are written as they end, whatever the interval: a test that calls the
+      // function a few times and then gets stuck loses none of them.
+      this.maybeCheckpoint(this.seq <= this.maxCalls);
     } catch (e) {
       this.guardFailed(e);
     }
@@ -231,13 +245,32 @@ export class Recorder {
       else call.ring.push(step);
       call.typesSeen.add(signature);
       call.firstSeen.add(block);
+      this.dirty = true;
     } catch (e) {
       this.guardFailed(e);
       return;
     }
     if (final) return;
     if (this.executedTotal >= this.plan.budget.maxExecutedSteps) this.stop('steps');
-    else if ((this.executedTotal & 1023) === 0 && Date.now() >= this.plan.deadlineAt) this.stop('time');
+    else this.maybeCheckpoint();
+  }
+
+  /** Writes what was recorded so far when it changed and the last checkpoint is old enough. */
+  private maybeCheckpoint(now_ = false): void {
+    if (!this.dirty || this.written || this.stopped) return;
+    const now = Date.now();
+    if (!now_ && now - this.lastCheckpoint < this.checkpointEvery) return;
+    try {
+      this.dirty = false;
+      this.writeFile(this.snapshot(undefined, true));
+      const after = Date.now();
+      this.lastCheckpoint = after;
+      this.checkpointEvery = Math.min(1000, Math.max(20, 50 * (after - now)));
+    } catch (e) {
+      // A folder gone or full: stop trying, the final write says what it can.
+      this.checkpointEvery = Infinity;
+      this.guardFailed(e);
+    }
   }
 
   private vars(probe: Probe, values: readonly unknown[]): Record<string, TraceValue> {
@@ -285,7 +318,8 @@ export class Recorder {
 
   // -- output
 
-  snapshot(stopped?: RawTrace['stoppedBy']): RawTrace {
+  /** `partial`: a checkpoint, written while the test still runs. */
+  snapshot(stopped?: RawTrace['stoppedBy'], partial = false, exitCode?: number): RawTrace {
     const calls = [...this.headCalls.map((c) => [c, false] as const), ...this.tailCalls.toArray().map((c) => [c, false] as const), ...[...this.active].map((c) => [c, true] as const)].sort(
       (a, b) => a[0].seq - b[0].seq,
     );
@@ -296,6 +330,8 @@ export class Recorder {
       executedSteps: this.executedTotal,
       elapsedMs: Date.now() - this.started,
       ...(stopped ? { stoppedBy: stopped } : {}),
+      ...(stopped === 'exit' && exitCode !== undefined ? { exitCode } : {}),
+      ...(partial ? { partial: true } : {}),
       ...(this.notes.length ? { notes: [...this.notes] } : {}),
     };
   }
@@ -304,13 +340,31 @@ export class Recorder {
   write(stopped = this.stopped): void {
     if (this.written || !this.entered) return;
     this.written = true;
+    this.writeFile(this.snapshot(stopped));
+  }
+
+  /**
+   * The process is exiting. With the function still running (its call never returned), the
+   * program ended itself in the middle of the test (process.exit): the trace says so.
+   */
+  writeAtExit(code: number | undefined): void {
+    if (this.written || !this.entered) return;
+    this.written = true;
+    const early = !this.stopped && this.active.size > 0;
+    this.writeFile(this.snapshot(early ? 'exit' : this.stopped, false, code));
+  }
+
+  private writeFile(trace: RawTrace): void {
     const file = join(this.plan.outDir, `trace-${process.pid}-${threadId}.json`);
-    writeFileSync(`${file}.tmp`, JSON.stringify(this.snapshot(stopped)));
+    writeFileSync(`${file}.tmp`, JSON.stringify(trace));
     renameSync(`${file}.tmp`, file);
   }
 
-  /** Ends the program: the trace so far is the result (an endless loop, or the deadline). */
-  stop(reason: 'steps' | 'time'): void {
+  /**
+   * Ends the program: the trace so far is the result (an endless loop at the step budget, or the
+   * host's time limit, told by a signal).
+   */
+  stop(reason: 'steps' | 'signal'): void {
     if (this.stopped) return;
     this.stopped = reason;
     try {

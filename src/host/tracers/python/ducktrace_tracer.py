@@ -8,16 +8,20 @@ The test runs in this process (pytest.main, runpy), so its output and exit code 
 PLAN.json is Ducktrace's TracePlan (src/core/trace/tracePlan.ts): the target's file, name and
 lines, line -> block id, the self fields it touches, and the budget. TRACE.json is a RawTrace
 (src/core/trace/traceBudget.ts), written when the program ends, when the step budget runs out
-(an endless loop: the trace is written and the process ends with exit code 124), or when the
-deadline passes (a watchdog thread writes it and ends the process).
+(an endless loop: the trace is written and the process ends with exit code 124), on SIGTERM
+(how the host says its time limit is over: the trace is written, exit code 124), and when the
+program calls os._exit. While the test runs, a thread writes what was recorded so far every
+second (marked "partial"), so a process killed without warning still leaves its trace.
 
 Python 3.12+ uses sys.monitoring with local events on the target's code object only; older
 versions use sys.settrace. Values are rendered without running user code: no __repr__, no
 __getattr__, no properties; containers structurally, instances by their __dict__ and slots.
 Every callback is guarded: an exception in here must never fail the user's test.
 """
+import dis
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -31,6 +35,9 @@ from builtins import (bytes, dict, float, frozenset, getattr, hasattr, id, int, 
                       next, object, range, repr, reversed, round, set, slice, sorted, str, tuple, type, zip)
 
 STOPPED_EXIT_CODE = 124
+# Our own references: the test may replace os._exit (we do, below) or dis.opname.
+_real_exit = os._exit
+_opname = list(dis.opname)
 
 # ---------------------------------------------------------------------------------------------
 # Safe rendering
@@ -269,7 +276,8 @@ class Renderer:
 
 class _Call:
     __slots__ = ("seq", "args", "depth", "steps", "notable", "ring", "executed", "block", "visits",
-                 "last_line", "returned", "threw", "pending_exc", "types_seen", "first_seen", "frame")
+                 "last_line", "returned", "threw", "pending_exc", "last_exc", "header", "types_seen",
+                 "first_seen", "frame")
 
     def __init__(self, seq, depth, ring_size, frame):
         self.seq = seq
@@ -285,6 +293,11 @@ class _Call:
         self.returned = None
         self.threw = None
         self.pending_exc = None
+        # The latest exception seen in this frame: what it raised when it leaves by an exception.
+        self.last_exc = None
+        # An `except` header that ran while an exception was pending: (block, line, vars then).
+        # Whether its handler runs is known only from what runs next.
+        self.header = None
         self.types_seen = {}
         self.first_seen = set()
         self.frame = frame
@@ -312,6 +325,14 @@ class Recorder:
         self.line_blocks = {int(k): v for k, v in plan["lineBlocks"].items()}
         self.block_first_lines = plan.get("blockFirstLines", {})
         self.self_loops = set(plan.get("selfLoopBlocks", []))
+        self.handler_blocks = set(plan.get("handlerBlocks", []))
+        self.finally_blocks = set(plan.get("finallyBlocks", []))
+        # Handlers written on one line (`except KeyError: pass`): no line of their own comes after the header.
+        self.one_line_handlers = set()
+        for line, block in self.line_blocks.items():
+            if block in self.handler_blocks and self.block_first_lines.get(block) == line:
+                if sum(1 for b in self.line_blocks.values() if b == block) == 1:
+                    self.one_line_handlers.add(block)
         self.self_fields = list(plan.get("selfFields", []))
         self.max_steps = int(budget.get("maxSteps", 300))
         self.max_calls = max(2, int(budget.get("maxCalls", 20)))
@@ -336,6 +357,9 @@ class Recorder:
         self.notes = []
         self.stop_pending = False
         self.backend = None
+        self.dirty = False
+        self.exit_code = None
+        self.pid = os.getpid()
 
     # -- which code is the target
     def is_target(self, code):
@@ -418,6 +442,13 @@ class Recorder:
         if block is None:
             return
         with self.lock:
+            if call.header is not None:
+                self._settle_header(call, frame, block, line)
+            if call.pending_exc is not None and block in self.handler_blocks and line == self.block_first_lines.get(block) and block != call.block:
+                # Python tests an `except` clause on its header line: the handler has not run yet.
+                call.header = (block, line, self._vars(frame))
+                call.last_line = line
+                return
             call.pending_exc = None
             if call.block is None:
                 call.block = block
@@ -434,7 +465,37 @@ class Recorder:
                 call.visits[block] = call.visits.get(block, 0) + 1
             call.last_line = line
 
-    def on_return(self, frame, value, exception=None):
+    def _settle_header(self, call, frame, block, line):
+        """The line after an `except` header tells whether that handler caught the exception: a
+        line of its own body says it did; another header or a `finally` says it did not."""
+        header_block, header_line, header_vars = call.header
+        call.header = None
+        if block == header_block and line != header_line:
+            self._enter_handler(call, frame, header_block, header_vars)
+        elif block in self.handler_blocks and line == self.block_first_lines.get(block):
+            return  # the next clause is tested: this one did not match
+        elif block in self.finally_blocks:
+            return  # the exception goes on through the finally block
+        elif header_block in self.one_line_handlers:
+            # A handler on its header's line ran there, then control went on after the try.
+            self._enter_handler(call, frame, header_block, header_vars)
+
+    def _enter_handler(self, call, frame, block, vars_before):
+        """The handler caught the exception: the block it interrupted ends with the values from
+        before the clause was tested."""
+        call.pending_exc = None
+        if call.block is not None and call.block != block:
+            self._finish_step(call, frame, vars_=vars_before)
+            if self.stop_pending:
+                call.block = None
+                self.stop("steps")
+        call.block = block
+        call.visits[block] = call.visits.get(block, 0) + 1
+
+    def on_return(self, frame, value, exception=None, raised=None):
+        """The call ends: by returning `value`, or by raising. `exception` comes from the backend
+        when it knows (sys.monitoring's PY_UNWIND); `raised` says whether sys.settrace's
+        "return" event left by an exception (None: unknown, go by the pending exception)."""
         with self.lock:
             if frame not in self.active:
                 return
@@ -442,11 +503,19 @@ class Recorder:
             self.stack_depth -= 1
             if call is None:
                 return
+            if exception is None and raised:
+                exception = call.last_exc if call.last_exc is not None else call.pending_exc
+            elif exception is None and raised is None:
+                exception = call.pending_exc
+            if call.header is not None:
+                if exception is None:
+                    # A one-line handler caught it and the function returned from there.
+                    self._enter_handler(call, frame, call.header[0], call.header[2])
+                call.header = None
             if call.block is not None:
                 self._finish_step(call, frame, final=True)
-            exc = exception if exception is not None else call.pending_exc
-            if exc is not None:
-                call.threw = self.renderer.render(exc)
+            if exception is not None:
+                call.threw = self.renderer.render(exception)
             else:
                 call.returned = self.renderer.render(value)
             call.frame = None
@@ -456,8 +525,10 @@ class Recorder:
         call = self.active.get(frame)
         if call is not None:
             call.pending_exc = exc
+            call.last_exc = exc
 
     def _store(self, call):
+        self.dirty = True
         if len(self.head_calls) < self.max_calls:
             self.head_calls.append(call)
         else:
@@ -465,12 +536,14 @@ class Recorder:
                 self.dropped_calls += 1
             self.tail_calls.append(call)
 
-    def _finish_step(self, call, frame, final=False):
+    def _finish_step(self, call, frame, final=False, vars_=None):
         index = call.executed
         call.executed += 1
         self.executed_total += 1
+        self.dirty = True
         block = call.block
-        step = {"index": index, "blockId": block, "iteration": call.visits.get(block, 1), "vars": self._vars(frame)}
+        step = {"index": index, "blockId": block, "iteration": call.visits.get(block, 1),
+                "vars": vars_ if vars_ is not None else self._vars(frame)}
         # Every step until the call has many; then first visits and new variable types, and a
         # ring of the latest steps (the budget in TypeScript picks from these).
         signature = tuple(sorted((k, v["type"]) for k, v in step["vars"].items()))
@@ -486,14 +559,17 @@ class Recorder:
             self.stop_pending = True
 
     # -- output
-    def snapshot(self, stopped=None):
+    def snapshot(self, stopped=None, final=True):
+        """The trace as JSON-able data. `final`: recording is over, so the block each unfinished
+        call was running is recorded with its values so far. A checkpoint (not final) leaves the
+        calls as they are: it runs on another thread, while the test goes on."""
         with self.lock:
             calls = self.head_calls + list(self.tail_calls)
             unfinished = []
             for frame, call in list(self.active.items()):
                 if call is None:
                     continue
-                if call.block is not None:
+                if final and call.block is not None:
                     # The block that was running when recording ended: its values so far.
                     try:
                         step = {"index": call.executed, "blockId": call.block, "iteration": call.visits.get(call.block, 1), "vars": self._vars(frame)}
@@ -513,27 +589,47 @@ class Recorder:
             }
             if stopped:
                 out["stoppedBy"] = stopped
+            if self.exit_code is not None:
+                out["exitCode"] = self.exit_code
+            if not final:
+                # Written while the test ran: if this is what the host finds, the process died
+                # (killed) before the tracer could write the end.
+                out["partial"] = True
             notes = list(self.notes)
-            if unfinished and not stopped and (self.backend or "").startswith("settrace"):
+            if final and unfinished and not stopped and (self.backend or "").startswith("settrace"):
                 notes.append("%d call%s never returned to the tracer: Python switches a tracer off when an error such as RecursionError hits it" % (len(unfinished), "" if len(unfinished) == 1 else "s"))
             if notes:
                 out["notes"] = notes
             return out
 
+    def _dump(self, data):
+        tmp = "%s.%d.tmp" % (self.out_path, threading.get_ident())
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False)
+        os.replace(tmp, self.out_path)
+
     def write(self, stopped=None):
+        """The final trace, once (a later stop or exit changes nothing)."""
         with self.lock:
-            if self.written:
+            if self.written or os.getpid() != self.pid:
                 return
             self.written = True
-            data = self.snapshot(stopped)
-            tmp = self.out_path + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False)
-            os.replace(tmp, self.out_path)
+            self._dump(self.snapshot(stopped))
+
+    def checkpoint(self):
+        """What was recorded so far, so that a process killed without warning leaves its trace."""
+        with self.lock:
+            if self.written or not self.dirty or os.getpid() != self.pid:
+                return
+            self.dirty = False
+            self._dump(self.snapshot(final=False))
 
     def stop(self, reason):
-        """Ends the program from inside a callback or the watchdog: the trace so far is the result."""
-        self.stopped = reason
+        """Ends the program from inside a callback, or from a thread on the host's signal: the
+        trace so far is the result."""
+        with self.lock:
+            if self.stopped is None:
+                self.stopped = reason
         try:
             uninstall()
         except Exception:
@@ -543,14 +639,38 @@ class Recorder:
         except Exception as e:
             _warn("could not write the trace: %r" % (e,))
         try:
-            what = "executed steps" if reason == "steps" else "its time limit"
-            sys.stderr.write("\nducktrace: stopped the program after %s (%d steps traced)\n" % (
-                "%d %s" % (self.executed_total, what) if reason == "steps" else what, self.executed_total))
+            if reason == "steps":
+                why = "%d executed steps" % self.executed_total
+            elif reason == "signal":
+                why = "Ducktrace asked it to stop (time limit)"
+            else:
+                why = "its time limit"
+            sys.stderr.write("\nducktrace: stopped the program after %s (%d steps traced)\n" % (why, self.executed_total))
             sys.stdout.flush()
             sys.stderr.flush()
         except Exception:
             pass
-        os._exit(STOPPED_EXIT_CODE)
+        _real_exit(STOPPED_EXIT_CODE)
+
+    def on_exit(self, code):
+        """The program calls os._exit while the test runs: write what it did before it goes."""
+        if os.getpid() != self.pid:
+            return  # a forked child (multiprocessing) leaving: the trace is the parent's
+        with self.lock:
+            if self.written:
+                return
+            try:
+                self.exit_code = int(code)
+            except Exception:
+                self.exit_code = None
+        try:
+            uninstall()
+        except Exception:
+            pass
+        try:
+            self.write("exit")
+        except Exception as e:
+            _warn("could not write the trace: %r" % (e,))
 
 
 def _warn(message):
@@ -625,7 +745,7 @@ def install_monitoring(rec):
     def on_return(code, offset, value):
         try:
             if code in targets:
-                rec.on_return(get_frame(1), value)
+                rec.on_return(get_frame(1), value, raised=False)
         except Exception as e:
             _guard_failed(e)
 
@@ -639,13 +759,22 @@ def install_monitoring(rec):
         except Exception as e:
             _guard_failed(e)
 
+    def on_handled(code, offset, exc):
+        # An exception reached a handler of this frame: its `except` clauses are tested next.
+        try:
+            if code in targets:
+                rec.on_exception(get_frame(1), exc)
+        except Exception as e:
+            _guard_failed(e)
+
     mon.register_callback(tool, E.PY_START, on_start)
     mon.register_callback(tool, E.PY_RESUME, on_resume)
     mon.register_callback(tool, E.LINE, on_line)
     mon.register_callback(tool, E.PY_RETURN, on_return)
     mon.register_callback(tool, E.PY_YIELD, on_yield)
     mon.register_callback(tool, E.PY_UNWIND, on_unwind)
-    mon.set_events(tool, E.PY_START | E.PY_UNWIND)
+    mon.register_callback(tool, E.EXCEPTION_HANDLED, on_handled)
+    mon.set_events(tool, E.PY_START | E.PY_UNWIND | E.EXCEPTION_HANDLED)
 
     def uninstall_monitoring():
         mon.set_events(tool, 0)
@@ -654,7 +783,7 @@ def install_monitoring(rec):
                 mon.set_local_events(tool, code, 0)
             except Exception:
                 pass
-        for event in (E.PY_START, E.PY_RESUME, E.LINE, E.PY_RETURN, E.PY_YIELD, E.PY_UNWIND):
+        for event in (E.PY_START, E.PY_RESUME, E.LINE, E.PY_RETURN, E.PY_YIELD, E.PY_UNWIND, E.EXCEPTION_HANDLED):
             mon.register_callback(tool, event, None)
         mon.free_tool_id(tool)
 
@@ -673,7 +802,7 @@ def install_settrace(rec):
                     # A generator yields (or ends): settrace cannot tell; keep the call open on yield.
                     if frame.f_lasti >= 0 and _is_yield(frame):
                         return local_trace
-                rec.on_return(frame, arg)
+                rec.on_return(frame, arg, raised=_left_by_exception(frame))
             elif event == "exception":
                 rec.on_exception(frame, arg[1])
         except Exception as e:
@@ -693,6 +822,21 @@ def install_settrace(rec):
     global _uninstall
     _uninstall, backend = ducktrace_entry.install_settrace(rec.file, rec.is_target, global_trace)
     return backend
+
+
+# Where a frame stands when sys.settrace reports "return": on one of these it returned (or
+# yielded); on any other instruction an exception is leaving it (the event's value is then None).
+_NORMAL_EXITS = frozenset(("RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE", "YIELD_FROM", "RESUME",
+                           "INSTRUMENTED_RETURN_VALUE", "INSTRUMENTED_RETURN_CONST", "INSTRUMENTED_YIELD_VALUE"))
+
+
+def _left_by_exception(frame):
+    """True when the frame is being left by an exception, False when it returns; None when the
+    bytecode cannot be read."""
+    try:
+        return _opname[frame.f_code.co_code[frame.f_lasti]] not in _NORMAL_EXITS
+    except Exception:
+        return None
 
 
 def _is_yield(frame):
@@ -764,6 +908,50 @@ def _run_command(argv):
     return 0
 
 
+CHECKPOINT_SECONDS = 1.0
+
+
+def _keep_trace_on_early_end(rec, checkpoint_seconds):
+    """However the test process ends, the trace of what ran is left behind:
+    - os._exit (which skips every cleanup): the trace is written first, stoppedBy "exit";
+    - SIGTERM, which is how Ducktrace's host says its time limit is over (one clock, the host's):
+      the trace so far is written, stoppedBy "signal", and the process ends with 124;
+    - killed without warning (SIGKILL, the machine's OOM killer): a thread writes what was
+      recorded every `checkpoint_seconds` while it changes, marked "partial"."""
+    os.environ["DUCKTRACE_TRACE_FILE"] = rec.out_path
+
+    def exit_with_trace(status):
+        try:
+            rec.on_exit(status)
+        except Exception:
+            pass
+        _real_exit(status)
+
+    os._exit = exit_with_trace
+
+    def on_sigterm(signum, frame):
+        # Not here: the main thread may be inside a recorder callback. A thread takes the lock
+        # once the callback is done, writes, and ends the process.
+        t = threading.Thread(target=rec.stop, args=("signal",), name="ducktrace-stop", daemon=True)
+        t.start()
+
+    try:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    except Exception:
+        pass  # not the main thread, or no SIGTERM (Windows): the checkpoints remain
+
+    def keep_writing():
+        while True:
+            time.sleep(checkpoint_seconds)
+            try:
+                rec.checkpoint()
+            except Exception as e:
+                _warn("could not write the trace so far: %r" % (e,))
+                return
+
+    threading.Thread(target=keep_writing, name="ducktrace-checkpoint", daemon=True).start()
+
+
 def main(args):
     if "--" not in args:
         raise SystemExit(__doc__)
@@ -777,11 +965,8 @@ def main(args):
     with open(opts["plan"], encoding="utf-8") as f:
         plan = json.load(f)
     rec = Recorder(plan, opts["out"])
-    deadline = float(opts.get("deadline") or 0)
-    if deadline > 0:
-        timer = threading.Timer(deadline, lambda: rec.stop("time"))
-        timer.daemon = True
-        timer.start()
+    _keep_trace_on_early_end(rec, float(opts.get("checkpoint-seconds") or CHECKPOINT_SECONDS))
+
     def start_tracing():
         rec.backend = install(rec)
         os.environ["DUCKTRACE_TRACER_ACTIVE"] = rec.backend

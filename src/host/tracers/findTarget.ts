@@ -1,0 +1,47 @@
+// The function to debug for a failing test, as sure as Ducktrace can be: the target finder reads
+// the stack and the code (src/core/blocks/targetFinder.ts); when that leaves it unsure and the test
+// may be run (a trusted workspace), one run of the failing test says which of the candidates ran
+// (calledFunctions.ts) and the candidates are ranked again. What remains unsure comes back with
+// confidence 'low': the editor asks the user to choose, the CLI takes `--target`.
+
+import type { SourceFiles } from '../../core/blocks/sourceFiles';
+import type { SourceParser } from '../../core/blocks/syntaxNode';
+import { isConventionalTestFile, rankByRun, TargetFinder, type FailureLocation, type TargetSearch } from '../../core/blocks/targetFinder';
+import { calledFunctions, type CalledFunction, type CalledFunctionsRequest } from './calledFunctions';
+
+export interface FindTargetRequest {
+  readonly failure: FailureLocation;
+  /** Workspace folders: the only places a target may be. */
+  readonly roots: readonly string[];
+  readonly files: SourceFiles;
+  readonly parser: SourceParser;
+  readonly isTestFile?: (file: string) => boolean;
+  /**
+   * How to rerun the failing test when the code alone leaves the finder unsure (`confidence` not
+   * 'high'). Leave it out where no test may run (an untrusted workspace) or when speed matters more.
+   */
+  readonly run?: Omit<CalledFunctionsRequest, 'roots' | 'parser'>;
+}
+
+export interface FoundTarget extends TargetSearch {
+  /** The functions the run saw, when a run was made. */
+  readonly ran?: readonly CalledFunction[];
+  /** Why the run could not help (it could not start, or it saw nothing of the workspace). */
+  readonly runProblem?: string;
+}
+
+export async function findTarget(request: FindTargetRequest): Promise<FoundTarget> {
+  const finder = new TargetFinder(request.files, request.parser, { roots: request.roots, ...(request.isTestFile ? { isTestFile: request.isTestFile } : {}) });
+  const search = await finder.search(request.failure);
+  if (search.confidence === 'high' || !request.run || request.run.signal?.aborted) return search;
+  let ran: readonly CalledFunction[];
+  try {
+    ran = (await calledFunctions({ ...request.run, roots: request.roots, parser: request.parser })).functions;
+  } catch (err) {
+    return { ...search, runProblem: err instanceof Error ? err.message : String(err) };
+  }
+  const isTest = request.isTestFile ?? ((file: string) => isConventionalTestFile(file, request.roots));
+  const code = ran.filter((r) => !isTest(r.file));
+  if (!code.length) return { ...search, ran, runProblem: 'the run saw no function of the workspace outside the tests' };
+  return { ...rankByRun(search, code, (r) => (r as CalledFunction).target), ran };
+}
