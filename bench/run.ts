@@ -4,6 +4,7 @@
 // missing, e.g. ../shared/bench/quixbugs on a machine without it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentsBench } from './agentsBench';
 import { blocksBench } from './blocksBench';
 import { fixRateBench } from './fixRateBench';
 import { modelBudgetBench } from './modelBudgetBench';
@@ -13,7 +14,7 @@ import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, fixRateBench, modelBudgetBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, fixRateBench, modelBudgetBench, agentsBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

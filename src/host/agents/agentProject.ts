@@ -3,7 +3,7 @@
 // fresh, the failing test an agent means, the function that failure points at (the pipeline's own
 // first stage), and the redaction every answer goes through before a model reads it.
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { Block } from '../../core/blocks/basicBlocks';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
@@ -106,7 +106,7 @@ export class AgentProject {
     const scopeFile = path ? await this.root.resolve(path, 'file or folder') : undefined;
     const scope = scopeFile ? this.root.relative(scopeFile) : '.';
     const isDir = scopeFile ? (await stat(scopeFile)).isDirectory() : true;
-    const inScope = (file: string) => !scopeFile || file === scopeFile || (isDir && this.root.contains(file) && (file + '/').startsWith(scopeFile + '/'));
+    const inScope = (file: string) => !scopeFile || file === scopeFile || (isDir && file.startsWith(scopeFile + sep));
     const projects = findTestProjects(this.root.path, this.options.framework ?? 'auto');
     if (!projects.length) {
       throw new AgentToolError(`No tests found in ${this.root.path}: Ducktrace looked for pytest, node:test, jest and vitest (test files, pytest.ini/conftest.py/pyproject.toml, package.json scripts and config files).`);
@@ -133,10 +133,12 @@ export class AgentProject {
     return run;
   }
 
+  /** The project's test files in the scope; a file asked for by name counts even when the project's conventions do not list it. */
   private testFilesIn(project: TestProject, inScope: (file: string) => boolean, scopeFile: string, isDir: boolean): string[] {
     const known = project.testFiles.filter(inScope);
-    // A file the project's conventions do not list (pytest's python_files) is still what was asked for.
-    return known.length || isDir || !this.root.contains(scopeFile) || !scopeFile.startsWith(project.root) ? known : [scopeFile];
+    if (known.length || isDir) return known;
+    const ownFile = scopeFile.startsWith(project.root + sep) && (project.framework === 'pytest' ? scopeFile.endsWith('.py') : !scopeFile.endsWith('.py'));
+    return ownFile ? [scopeFile] : [];
   }
 
   /** `<abs file>::suite::name` -> `relative/file::suite::name`. */

@@ -2,7 +2,7 @@
 // list a model reads at a glance (id, place, message, expected/actual, the frames in the project's
 // code) and as TestFailure-shaped JSON with paths relative to the project folder.
 import type { TestFailure } from '../../core/failures/testFailure';
-import type { AgentProject, KnownResult, TestRun } from './agentProject';
+import type { AgentProject, KnownResult } from './agentProject';
 import type { FailingTestsInput } from './agentToolSpecs';
 import type { ToolOutput } from './toolResult';
 
@@ -20,7 +20,8 @@ export async function failingTests(project: AgentProject, input: FailingTestsInp
 
   const text: string[] = [];
   const where = run.scope === '.' ? '' : ` in ${run.scope}`;
-  text.push(`${failing.length} of ${run.results.length} tests fail${where} (${[...new Set(run.frameworks)].join(', ') || 'no runner'}).`);
+  const runners = [...new Set(run.frameworks)].join(', ') || 'no runner';
+  text.push(run.results.length ? `${failing.length} of ${run.results.length} tests fail${where} (${runners}).` : `No test result${where} (${runners}): the run reported none${run.problems.length ? ', see the problems below' : ''}.`);
   text.push(remembered ? `Results from ${ago(Date.now() - run.at)}; no file of the project changed since (rerun: true runs them again).` : `Ran just now (${seconds(Date.now() - started)}).`);
   for (const p of run.problems) text.push(`Problem: ${p}`);
   failing.slice(0, shownInFull).forEach((f, i) => text.push('', ...describeFailure(i + 1, f, rel)));
@@ -56,7 +57,7 @@ function failureJson(known: KnownResult, rel: (file: string) => string): Record<
   const f: TestFailure = known.result.failure!;
   return {
     id: known.id,
-    name: f.name,
+    name: f.name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(f.name) ? rel(f.name) : f.name,
     framework: f.framework,
     file: rel(f.file),
     line: f.line,
@@ -65,11 +66,6 @@ function failureJson(known: KnownResult, rel: (file: string) => string): Record<
     ...(f.actual !== undefined ? { actual: clip(f.actual, 2000) } : {}),
     stack: f.stack.map((fr) => ({ file: rel(fr.file), line: fr.line, ...(fr.column ? { column: fr.column } : {}), ...(fr.function ? { function: fr.function } : {}) })),
   };
-}
-
-/** The failing tests of a run, for callers that list them (the chat participant). */
-export function failingOf(run: TestRun): KnownResult[] {
-  return run.results.filter((r) => r.result.failure);
 }
 
 const firstLine = (s: string | undefined) => (s ?? '').split('\n')[0] ?? '';

@@ -108,7 +108,7 @@ export function renderAnswer(located: LocatedFunction, trace: Trace, known: Know
   ];
   const fixed = estimateTokens([...head, ...tail].join('\n')) + 8;
   const includeStep: TracedFunctionOptions['includeStep'] =
-    filters.length && (input.call !== undefined || input.fromIteration !== undefined || input.toIteration !== undefined)
+    input.call !== undefined || input.fromIteration !== undefined || input.toIteration !== undefined
       ? (call: number, step: ListingTraceStep) =>
           (input.call === undefined || call === input.call - 1) &&
           (input.fromIteration === undefined || (step.iteration ?? 1) >= input.fromIteration) &&
