@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { AgentProject, type KnownResult } from '../src/host/agents/agentProject';
 import { failingTests } from '../src/host/agents/failingTestsTool';
 import { toolOutputOf } from '../src/host/agents/toolResult';
-import { traceSelectorOf, traceTestTool } from '../src/host/agents/traceTestTool';
+import { traceTestTool } from '../src/host/agents/traceTestTool';
+import { traceSelector } from '../src/core/failures/testSelectors';
 import { runJavaScriptTestUntraced } from '../src/host/tracers/jsTracer';
 import { runPythonTestUntraced } from '../src/host/tracers/pythonTracer';
 import type { BenchSection, Figure } from './benchTypes';
@@ -65,7 +66,7 @@ async function quixbugsSamples(dir: string, helpersDir: string): Promise<Sample[
     }
     samples.push(
       await measure(program, project, known, {
-        plain: () => runPythonTestUntraced({ cwd: known.cwd, test: traceSelectorOf(known.result, known.cwd) }, 30_000),
+        plain: () => runPythonTestUntraced({ cwd: known.cwd, test: traceSelector(known.result, known.cwd) }, 30_000),
         rounds: quixbugsRounds,
       }),
     );
@@ -87,7 +88,7 @@ async function jsSamples(dir: string, helpersDir: string): Promise<Sample[]> {
       }
       samples.push(
         await measure(task.task, project, known, {
-          plain: () => runJavaScriptTestUntraced({ cwd: known.cwd, test: traceSelectorOf(known.result, known.cwd), framework: 'node' }, 30_000),
+          plain: () => runJavaScriptTestUntraced({ cwd: known.cwd, test: traceSelector(known.result, known.cwd), framework: 'node' }, 30_000),
           rounds: jsRounds,
         }),
       );

@@ -1,6 +1,7 @@
 // `ducktrace` on the command line: the same pipeline as the editor, for terminals, CI and benchmarks.
 import { productName, productVersion } from './core/product';
-import { cliCommands, type CliCommand } from './host/cli/commands';
+import type { CliCommand } from './host/cli/cliSupport';
+import { cliCommands } from './host/cli/commands';
 
 function usage(commands: readonly CliCommand[]): string {
   const width = Math.max(...commands.map((c) => c.usage.length), 10);

@@ -97,3 +97,8 @@ export function loopSettings(): LoopSettings {
 export function neverSendPatterns(): string[] {
   return vscode.workspace.getConfiguration('ducktrace').get<string[]>('privacy.neverSend', []).filter((g) => typeof g === 'string' && g.trim() !== '');
 }
+
+/** `ducktrace.sandbox`: fence test runs after a model's change with bubblewrap (`auto`), or not (`off`). */
+export function sandboxMode(): 'auto' | 'off' {
+  return vscode.workspace.getConfiguration('ducktrace').get<string>('sandbox', 'auto') === 'off' ? 'off' : 'auto';
+}

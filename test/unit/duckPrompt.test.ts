@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildPrompt, diagnosisJsonSchema, functionHeader, type PromptInput, type PromptTrace } from '../../src/core/duck/prompt';
+import { buildPrompt, diagnosisJsonSchema, type PromptInput, type PromptTrace } from '../../src/core/duck/prompt';
+import { toPromptTrace } from '../../src/core/trace/promptTrace';
+import { withoutListingLines } from '../../src/core/duck/answerFormat';
+import { explainAndFix } from '../../src/core/duck/explainAndFix';
 import { parseReply } from '../../src/core/duck/replyParser';
 import { estimateTokens, truncateToTokens } from '../../src/core/duck/tokens';
 import type { Trace } from '../../src/core/trace/traceModel';
@@ -18,9 +21,8 @@ async function bisectInput(trace?: PromptTrace, suspicion?: Record<string, numbe
         message: 'AssertionError: assert 2 == 3',
         expected: '3',
         actual: '2',
-        docstring: 'Return the leftmost index where x could be inserted to keep arr sorted.',
       },
-      fn: { name: fn.qualifiedName, file: 'search.py', language: 'python', range: fn.range, header: functionHeader(parsed.source, fn.range, blocks), blocks },
+      fn: { name: fn.qualifiedName, file: 'search.py', language: 'python', range: fn.range, source: parsed.source, blocks },
       trace,
       suspicion,
     };
@@ -29,23 +31,25 @@ async function bisectInput(trace?: PromptTrace, suspicion?: Record<string, numbe
   }
 }
 
+const v = (text: string, type = 'int') => ({ type, text });
 const smallTrace: PromptTrace = {
   calls: [
     {
-      args: { arr: '[1, 2, 3]', x: '4' },
-      result: '2',
+      args: { arr: v('[1, 2, 3]', 'list'), x: v('4') },
+      returned: v('2'),
       steps: [
-        { blockId: 'b1', vars: { lo: '0', hi: '2' } },
-        { blockId: 'b2', iteration: 1, vars: { lo: '0', hi: '2' } },
-        { blockId: 'b3', iteration: 1, vars: { mid: '1' } },
-        { blockId: 'b5', iteration: 1, vars: { lo: '2' } },
-        { blockId: 'b7', vars: { lo: '2' } },
+        { blockId: 'b1', vars: { lo: v('0'), hi: v('2') } },
+        { blockId: 'b2', iteration: 1, vars: { lo: v('0'), hi: v('2') } },
+        { blockId: 'b3', iteration: 1, vars: { lo: v('0'), hi: v('2'), mid: v('1') } },
+        { blockId: 'b4', iteration: 1, vars: { lo: v('0'), hi: v('2'), mid: v('1') } },
+        { blockId: 'b5', iteration: 1, vars: { lo: v('2'), hi: v('2'), mid: v('1') } },
+        { blockId: 'b7', vars: { lo: v('2'), hi: v('2'), mid: v('1') } },
       ],
     },
   ],
 };
 
-test('the prompt states the intent, every block with line numbers, and the values after each block', async () => {
+test('the prompt holds the test as written, how it failed, the function as written with block markers and the values after each block', async () => {
   const prompt = buildPrompt(await bisectInput(smallTrace));
   assert.deepEqual(
     prompt.messages.map((m) => m.role),
@@ -54,17 +58,27 @@ test('the prompt states the intent, every block with line numbers, and the value
   const [system, user] = prompt.messages.map((m) => m.content);
   assert.match(system, /rubber-duck debugger/);
   assert.match(system, /Suspect the implementation before the test/);
+  assert.match(system, /without\n? *the marker and value lines/);
   assert.match(system, /JSON/);
-  assert.match(user, /test_insert_after_last/);
-  assert.match(user, /Expected: 3\nActual: {3}2/);
-  assert.match(user, /leftmost index/);
-  for (const id of ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7']) assert.match(user, new RegExp(`### ${id} \\(`));
-  assert.match(user, /\n12 \| {5}hi = len\(arr\) - 1\n/);
-  assert.match(user, /6 \| def bisect_left/);
-  assert.match(user, /lo = 0, hi = 2/);
-  assert.match(user, /call 1 with .*returned 2/);
+  assert.match(user, /## The failing test: test_insert_after_last\n\n```python\ndef test_insert_after_last\(\):\n {4}assert bisect_left\(\[1, 2, 3\], 4\) == 3\n```/);
+  assert.match(user, /## How it fails\n\nAssertionError: assert 2 == 3\nExpected: 3\nActual: {3}2/);
+  // The function exactly as in the file, docstring and blank lines included, markers in between.
+  const source = readFixture('replies', 'targets', 'search.py').split('\n').slice(5, 19);
+  const lines = user.split('\n');
+  let at = 0;
+  for (const line of source) {
+    const found = lines.indexOf(line, at);
+    assert.ok(found >= 0, `missing or out of order: ${line}`);
+    at = found + 1;
+  }
+  for (const id of ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7']) assert.match(user, new RegExp(`^ *# \\[${id}\\] lines? \\d+`, 'm'));
+  assert.match(user, /\n {4}hi = len\(arr\) - 1\n {4}# ↳ b1: lo: int = 0, hi: int = 2\n/);
+  assert.match(user, /^- call 1: bisect_left\(arr: list = \[1, 2, 3\], x: int = 4\) → returned 2$/m);
+  assert.match(user, /# ↳ b5: lo = 2 · read mid = 1/);
+  assert.match(user, /# ↳ b6: did not run/);
+  assert.match(user, /Check every block \(b1, b2, b3, b4, b5, b6, b7\)/);
   assert.equal(prompt.stats.blocksIncluded, 7);
-  assert.equal(prompt.stats.traceStepsIncluded, 5);
+  assert.equal(prompt.stats.traceStepsIncluded, 6);
   assert.equal(prompt.stats.truncated, false);
   assert.ok(prompt.stats.estimatedTokens < 6000);
   assert.equal(prompt.schema, diagnosisJsonSchema);
@@ -76,31 +90,35 @@ test('without a trace the prompt says no values were recorded', async () => {
   assert.equal(prompt.stats.traceStepsIncluded, 0);
 });
 
-test('a huge trace is cut to its budget: first and last steps of each block kept, the rest counted', async () => {
+test('a huge trace is cut to its budget: first and last runs of each block kept, what was left out said', async () => {
   const steps = [];
-  for (let i = 0; i < 5000; i++) steps.push({ blockId: ['b2', 'b3', 'b4', 'b5'][i % 4], iteration: Math.floor(i / 4) + 1, vars: { lo: String(i), hi: String(i + 7), mid: String(i + 3) } });
-  const input = await bisectInput({ calls: [{ args: { arr: 'list(range(10000))', x: '4' }, result: '2', steps }] });
-  const prompt = buildPrompt(input);
-  assert.ok(prompt.stats.estimatedTokens <= 6000, `estimated ${prompt.stats.estimatedTokens}`);
-  assert.equal(prompt.stats.truncated, true);
-  assert.ok(prompt.stats.traceStepsIncluded > 8 && prompt.stats.traceStepsIncluded < 5000);
-  const user = prompt.messages[1].content;
-  const valueLines = user.split('\n').filter((l) => l.startsWith('  - '));
-  assert.ok(estimateTokens(valueLines.join('\n')) <= 2000 + 50, 'the trace stays within its own budget');
-  assert.match(user, /iteration 1: lo = 0/);
-  assert.match(user, /iteration 1250: lo = 4999/, 'the last step of b5 is kept');
-  assert.match(user, /more steps left out/);
-  assert.equal(prompt.stats.blocksIncluded, 7);
+  for (let i = 0; i < 5000; i++) steps.push({ blockId: ['b2', 'b3', 'b4', 'b5'][i % 4], iteration: Math.floor(i / 4) + 1, vars: { lo: v(String(i)), hi: v(String(i + 7)), mid: v(String(i + 3)) } });
+  const input = await bisectInput({ calls: [{ args: { arr: v('list(range(10000))', 'list'), x: v('4') }, returned: v('2'), steps }] });
+  for (const maxTokens of [6000, 3000]) {
+    const prompt = buildPrompt(input, { maxTokens });
+    assert.ok(prompt.stats.estimatedTokens <= maxTokens, `estimated ${prompt.stats.estimatedTokens} of ${maxTokens}`);
+    assert.equal(prompt.stats.truncated, true);
+    assert.ok(prompt.stats.traceStepsIncluded > 8 && prompt.stats.traceStepsIncluded < 5000);
+    const user = prompt.messages[1].content;
+    const valueLines = user.split('\n').filter((l) => /^\s*# ↳/.test(l) || l.startsWith('- call'));
+    assert.ok(estimateTokens(valueLines.join('\n')) <= 2000, `the trace stays within its own budget: ${estimateTokens(valueLines.join('\n'))}`);
+    assert.match(user, /↳ b5 #1: /);
+    assert.match(user, /↳ b5 #1250: /, 'the last run of b5 is kept');
+    assert.match(user, /more runs left out/);
+    assert.match(user, /Values of \d+ of the 5000 recorded block runs are left out to fit the budget/);
+    assert.equal(prompt.stats.blocksIncluded, 7);
+  }
 });
 
-test('a tight budget keeps the most suspicious blocks and drops the least suspicious first', async () => {
+test('a budget too small for the whole function keeps the most suspicious blocks as written and marks the others', async () => {
   const input = await bisectInput(smallTrace, { b1: 0.9, b7: 0.6, b2: 0.1, b3: 0, b4: 0, b5: 0, b6: 0 });
-  const prompt = buildPrompt(input, { maxTokens: 720 });
+  const prompt = buildPrompt(input, { maxTokens: 900 });
   const user = prompt.messages[1].content;
   assert.ok(prompt.stats.blocksIncluded < 7);
   assert.equal(prompt.stats.truncated, true);
-  assert.match(user, /### b1 \(straight, lines 7-12, suspicion 0\.90\)\n```python/);
-  assert.match(user, /### b6 .*: code left out to fit the budget/);
+  assert.match(user, /\n {4}# \[b1\] lines 7-12\n {4}"""Return the leftmost index/);
+  assert.match(user, /# \[b6\] lines? [\d-]+: code left out to fit the budget/);
+  assert.match(user, /The code of [b\d, ]+ is left out to fit the budget/);
 });
 
 test('the text answer format documents the fallback the parser reads', async () => {
@@ -173,8 +191,7 @@ test('the reply parser never throws, whatever it is given', () => {
   }
 });
 
-test('a Trace from the tracers renders as is: TraceValue texts, returned/threw, truncation notes', async () => {
-  const v = (text: string, type = 'int') => ({ type, text });
+test('a Trace from the tracers renders as is: typed values, returned/threw, truncation notes', async () => {
   const trace: Trace = {
     target: { file: 'search.py', function: 'bisect_left', language: 'python' },
     calls: [
@@ -193,10 +210,48 @@ test('a Trace from the tracers renders as is: TraceValue texts, returned/threw, 
     truncated: { droppedSteps: 4, droppedCalls: 0, notes: ['kept the first and last visits of each block'] },
     stats: { steps: 3, bytes: 300, elapsedMs: 5 },
   };
-  const prompt = buildPrompt(await bisectInput(trace));
+  const prompt = buildPrompt(await bisectInput(toPromptTrace(trace)));
   const user = prompt.messages[1].content;
-  assert.match(user, /- call 1 with arr=\[1, 2, 3\], x=4: returned 2/);
-  assert.match(user, /iteration 1: lo = 0, hi = 2/);
-  assert.match(user, /kept the first and last visits of each block/);
+  assert.match(user, /- call 1: bisect_left\(arr: list = \[1, 2, 3\], x: int = 4\) → returned 2/);
+  assert.match(user, /↳ b2: read lo = 0, hi = 2/);
+  assert.match(user, /The tracer: kept the first and last visits of each block\./);
   assert.equal(prompt.stats.traceStepsIncluded, 3);
+});
+
+test('a trace without a call of the function says so instead of inventing values', async () => {
+  const prompt = buildPrompt(await bisectInput({ calls: [] }));
+  const user = prompt.messages[1].content;
+  assert.match(user, /The tracer recorded no call of bisect_left while the test ran/);
+  assert.doesNotMatch(user, /did not run|↳/);
+});
+
+test('whatever budget the model gives, from 1,500 tokens up, the prompt fits it: long test, long message, long loop', async () => {
+  const steps = [];
+  for (let i = 0; i < 5000; i++) steps.push({ blockId: ['b2', 'b3', 'b4', 'b5'][i % 4], iteration: Math.floor(i / 4) + 1, vars: { lo: v(String(i)), hi: v(String(i + 7)), mid: v(String(i + 3)) } });
+  const base = await bisectInput({ calls: [{ args: { arr: v('[0, 1, …]', 'list'), x: v('4') }, steps }] });
+  const input = { ...base, intent: { ...base.intent, testSource: `def test_x():\n${'    assert bisect_left([1], 1) == 0\n'.repeat(400)}`, message: `AssertionError: ${'x'.repeat(5000)}` } };
+  for (const maxTokens of [1500, 3000, 6000, 20000, 128000]) {
+    const prompt = buildPrompt(input, { maxTokens });
+    assert.ok(prompt.stats.estimatedTokens <= maxTokens, `${prompt.stats.estimatedTokens} tokens for a budget of ${maxTokens}`);
+    assert.equal(prompt.stats.truncated, true, 'the loop never fits whole');
+    if (maxTokens <= 6000) assert.match(prompt.messages[1].content, /more lines omitted/);
+  }
+});
+
+test("marker and value lines a model copies into its fix never reach the file; the user's own comments do", async () => {
+  const input = await bisectInput(smallTrace);
+  const fileText = readFixture('replies', 'targets', 'search.py');
+  const fixed = readFixture('replies', 'targets', 'search.fixed.py').split('\n').slice(5, 19);
+  const withMarkers = [fixed[0], '    # [b1] lines 7-12', ...fixed.slice(1, 7), '    # ↳ b1: lo: int = 0, hi: int = 3', '    # a comment of the model, kept', ...fixed.slice(7)].join('\n');
+  const model = {
+    description: 'script',
+    async chat() {
+      return { text: JSON.stringify({ summary: 'hi starts at len - 1', verdicts: [{ block: 'b1', correct: false, why: 'hi' }], fix: { kind: 'function', code: withMarkers, diff: null, edits: null }, test_is_wrong: null }), structured: true, model: 'script' };
+    },
+  };
+  const outcome = await explainAndFix({ model, prompt: input, fileText, target: { name: 'bisect_left', range: input.fn.range, language: 'python', file: 'search.py' } });
+  assert.ok(outcome.ok && outcome.newText, outcome.ok ? outcome.fixError : outcome.error);
+  assert.doesNotMatch(outcome.newText, /\[b1\]|↳/);
+  assert.match(outcome.newText, /# a comment of the model, kept/);
+  assert.deepEqual(withoutListingLines({ kind: 'diff', diff: '@@ -1 +1 @@\n-    # [b2] line 13\n     while lo < hi:\n+    // ↳ call 2, b4 #3: x = 1\n' }), { kind: 'diff', diff: '@@ -1 +1 @@\n     while lo < hi:\n' });
 });

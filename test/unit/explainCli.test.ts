@@ -47,3 +47,26 @@ test('explain without an endpoint says what to set and exits 2', async () => {
   assert.equal(code, 2);
   assert.match(out.stderr, /DUCKTRACE_BASE_URL and DUCKTRACE_MODEL are not set/);
 });
+
+test("explain on a node:test test: the prompt has the test and the function as written, a clean failure, numbers as numbers (issue 14's case)", async () => {
+  const { startScriptedModelServer } = await import(serverModule);
+  const fixedSplit = "function split(amount, parts) {\n  if (parts <= 0) throw new RangeError('parts must be positive');\n  const base = Math.floor(amount / parts);\n  const rest = amount % parts;\n  const shares = [];\n  for (let i = 0; i < parts; i++) {\n    shares.push(i < rest ? base + 1 : base);\n  }\n  return shares;\n}";
+  const server = await startScriptedModelServer({ steps: [{ reply: JSON.stringify({ summary: 'rest - 1', verdicts: [], fix: { kind: 'function', code: fixedSplit } }) }] });
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-explain-'));
+  try {
+    cpSync(join(repoRoot, 'test/fixtures/prompts/projects/node-cjs'), dir, { recursive: true });
+    const { out, io } = capture();
+    const code = await createExplainCommand({ env: { DUCKTRACE_BASE_URL: server.baseURL, DUCKTRACE_MODEL: 'scripted' } }).run(['--cwd', dir, '--test', 'test/money.test.js::split::the first shares get the extra cents', '--target', 'src/money.js:split', '--json'], io);
+    assert.equal(code, 0, out.stderr);
+    const prompt = server.requests[0].body.messages.map((m: { content: string }) => m.content).join('\n');
+    assert.match(prompt, /^ {2}if \(parts <= 0\) throw new RangeError\('parts must be positive'\);$/m, 'the line as written, not cut in two');
+    assert.match(prompt, /^ {2}for \(let i = 0; i < parts; i\+\+\) \{$/m, 'braces kept');
+    assert.match(prompt, /^ {2}test\('the first shares get the extra cents', \(\) => \{\n {4}const shares = split\(bill\.amount, bill\.people\);$/m, "the test's own source");
+    assert.match(prompt, /^AssertionError: Expected values to be strictly equal\nExpected: 10\nActual: {3}9$/m);
+    assert.match(prompt, /split\(amount: number = 10, parts: number = 3\)/);
+    assert.doesNotMatch(prompt, /# SKIP|# Subtest|^ok \d|^not ok|node:internal|"amount":"10"/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await server.close();
+  }
+});

@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { cliCommands } from '../../src/host/cli/commands';
-import { createFixCommand, endpointFromEnv, fixCommand, parseFixArgs } from '../../src/host/cli/fixCommand';
-import { atomicWrite, matchesTest, pytestNodeId } from '../../src/host/loop/fsLoopPorts';
+import { endpointFromEnv } from '../../src/host/cli/cliSupport';
+import { createFixCommand, fixCommand, parseFixArgs } from '../../src/host/cli/fixCommand';
+import { atomicWrite } from '../../src/host/loop/fsLoopPorts';
+import { matchesTest, pytestNodeId } from '../../src/core/failures/testSelectors';
 import { fixturePath, repoRoot } from './support/fixtures';
 
 type Server = { baseURL: string; requests: { body: { messages: { role: string; content: string }[] } }[]; close(): Promise<void> };
@@ -84,11 +86,30 @@ test('arguments and the endpoint from the environment; usage and configuration e
     timeoutSeconds: 2,
     python: 'python3',
     allowTestEdits: false,
+    sandbox: 'auto',
+    neverSend: [],
   });
+  assert.deepEqual(parseFixArgs(['--cwd=p', '--target', 'src/calc.py:Calc.add', '--sandbox', 'off', '--never-send', '**/fixtures/**', '--never-send', 'x.py'], '/x', {}), {
+    cwd: '/x/p',
+    target: { file: 'src/calc.py', function: 'Calc.add' },
+    maxIterations: 5,
+    write: false,
+    json: false,
+    framework: 'auto',
+    timeoutSeconds: 30,
+    python: 'python3',
+    allowTestEdits: false,
+    sandbox: 'off',
+    neverSend: ['**/fixtures/**', 'x.py'],
+  });
+  assert.match(String(parseFixArgs(['--cwd', 'p', '--sandbox', 'strict'], '/x', {})), /--sandbox must be auto or off/);
+  assert.match(String(parseFixArgs(['--cwd', 'p', '--target', 'nocolon'], '/x', {})), /--target needs FILE:FUNCTION/);
+  assert.match(String(parseFixArgs(['--cwd', 'p', '--test'], '/x', {})), /--test needs TEST/);
+  assert.match(String(parseFixArgs(['--cwd', 'p', '--write=yes'], '/x', {})), /--write takes no value/);
   assert.equal(parseFixArgs([], '/x', {}), 'missing --cwd DIR');
   assert.match(String(parseFixArgs(['--cwd', 'p', '--max-iterations', '0'], '/x', {})), /positive whole number/);
   assert.match(String(parseFixArgs(['--cwd', 'p', '--framework', 'mocha'], '/x', {})), /--framework must be one of/);
-  assert.match(String(parseFixArgs(['--cwd', 'p', 'extra'], '/x', {})), /unknown argument 'extra'/);
+  assert.match(String(parseFixArgs(['--cwd', 'p', 'extra'], '/x', {})), /unexpected argument 'extra'/);
   assert.match(String(endpointFromEnv({})), /DUCKTRACE_BASE_URL and DUCKTRACE_MODEL are not set/);
   assert.match(String(endpointFromEnv({ DUCKTRACE_BASE_URL: 'http://h/v1' })), /^DUCKTRACE_MODEL is not set/);
   assert.deepEqual(endpointFromEnv({ DUCKTRACE_BASE_URL: 'http://h/v1', DUCKTRACE_MODEL: 'm', DUCKTRACE_API_KEY: 'k' }), {
@@ -161,7 +182,7 @@ test('--write: two independent bugs, green in two iterations, with the timeline 
     assert.match(readFileSync(join(dir, 'text_utils.py'), 'utf8'), /words \+= 1/);
     assert.equal(s.requests.length, 2);
     // The prompt carried the runtime values of the traced function.
-    assert.match(s.requests[0]!.body.messages.map((m) => m.content).join('\n'), /Calls recorded[\s\S]*returned -1800/);
+    assert.match(s.requests[0]!.body.messages.map((m) => m.content).join('\n'), /^- call 1: apply_discount\(.*\) → returned -1800$/m);
     assert.ok(!readdirSync(dir).some((n) => n.includes('.ducktrace-')), 'no temp files left in the project');
   } finally {
     await s.close();

@@ -2,11 +2,48 @@
 // over them, the "model" a script of proposals.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { describeOutcome, describePhase, iterateUntilGreen, revertAll, type FixProposal, type LoopFailure, type LoopPorts, type LoopEvent } from '../../src/core/loop/iterateUntilGreen';
+import type { TestCaseResult } from '../../src/core/failures/testFailure';
+import { brokenBetween, describeOutcome, describePhase, iterateUntilGreen, revertAll, testRunOf, type FixProposal, type LoopFailure, type LoopPorts, type LoopEvent } from '../../src/core/loop/iterateUntilGreen';
 
 interface World {
   files: Map<string, string>;
   tests: Record<string, (files: Map<string, string>) => string | undefined>; // returns the failure message
+  /** Test file of each test (default test_app.py). */
+  testFile?: Record<string, string>;
+  /** Why a test file does not load now (its tests then do not run), if it does not. */
+  loadError?: (files: Map<string, string>, testFile: string) => string | undefined;
+  /** Which tests exist now (default: all). */
+  exists?: (files: Map<string, string>, test: string) => boolean;
+}
+
+/** The runner's view of the world: results per test, a file-level failure for a file that does not load. */
+function results(world: World): TestCaseResult[] {
+  const out: TestCaseResult[] = [];
+  const failed = (testId: string, file: string, name: string, message: string, fileLevel = false): TestCaseResult => ({
+    testId,
+    framework: 'pytest',
+    file,
+    name,
+    suitePath: [],
+    outcome: 'failed',
+    output: '',
+    failure: { testId, framework: 'pytest', file, line: 1, name, message, stack: [{ file: 'app.py', line: 1 }], output: '' },
+    ...(fileLevel ? { fileLevel: true } : {}),
+  });
+  const broken = new Set<string>();
+  for (const [id, t] of Object.entries(world.tests)) {
+    const file = world.testFile?.[id] ?? 'test_app.py';
+    const loadError = world.loadError?.(world.files, file);
+    if (loadError) {
+      if (!broken.has(file)) out.push(failed(`${file}::(collection)`, file, file, loadError, true));
+      broken.add(file);
+      continue;
+    }
+    if (world.exists && !world.exists(world.files, id)) continue;
+    const msg = t(world.files);
+    out.push(msg ? failed(id, file, id, msg) : { testId: id, framework: 'pytest', file, name: id, suitePath: [], outcome: 'passed', output: '' });
+  }
+  return out;
 }
 
 function ports(world: World, script: ((f: LoopFailure, notes: readonly string[]) => FixProposal)[], extra: Partial<LoopPorts> = {}) {
@@ -15,14 +52,7 @@ function ports(world: World, script: ((f: LoopFailure, notes: readonly string[])
   const checkpoints = new Map<string, string>();
   const p: LoopPorts = {
     async runTests() {
-      const failures: LoopFailure[] = [];
-      const passed: string[] = [];
-      for (const [id, t] of Object.entries(world.tests)) {
-        const msg = t(world.files);
-        if (msg) failures.push({ testId: id, name: id, file: 'test_app.py', message: msg, stack: [{ file: 'app.py', line: 1 }] });
-        else passed.push(id);
-      }
-      return { failures, passed };
+      return testRunOf(results(world));
     },
     async propose(f, notes) {
       asked.push({ test: f.testId, notes });
@@ -163,4 +193,80 @@ test('progress and outcome read as sentences', () => {
   assert.equal(describeOutcome({ message: 'All tests pass after 2 iterations.', fixed: ['a', 'b'], stillFailing: [] }), 'All tests pass after 2 iterations. Fixed 2 tests.');
   assert.equal(describeOutcome({ message: 'Stopped.', fixed: ['a'], stillFailing: [{ testId: 'b', name: 'b', why: '' }] }), 'Stopped. Fixed 1 test; 1 still failing.');
   assert.equal(describeOutcome({ message: 'All tests in scope already pass.', fixed: [], stillFailing: [] }), 'All tests in scope already pass.');
+});
+
+// Seen: a fix made the test file fail to import, so the tests that used to pass no longer ran, the
+// failing test "passed" by not running, and nothing triggered a revert.
+test('a fix that makes a test file fail to load is reverted, and the model is told why', async () => {
+  world = {
+    files: new Map([['app.py', 'add: a - b\nhelper: ok\n']]),
+    tests: {
+      test_add: (f) => (f.get('app.py')!.includes('add: a + b') ? undefined : 'assert add(1, 2) == 3'),
+      test_helper: (f) => (f.get('app.py')!.includes('helper: ok') ? undefined : 'helper broke'),
+      test_other: () => undefined,
+    },
+    testFile: { test_add: 'test_app.py', test_helper: 'test_app.py', test_other: 'test_other.py' },
+    // The test file imports `helper`: a fix that deletes it breaks the import.
+    loadError: (f, file) => (file === 'test_app.py' && !f.get('app.py')!.includes('helper') ? "ImportError: cannot import name 'helper' from 'app'" : undefined),
+  };
+  const { ports: p, asked } = ports(world, [
+    () => ({ ok: true, file: 'app.py', newText: 'add: a + b\n', summary: 'rewrote the module', tokens: 10 }),
+    replace('app.py', 'add: a - b', 'add: a + b'),
+  ]);
+  const summary = await iterateUntilGreen(p);
+  assert.equal(summary.iterations[0]!.result, 'reverted', JSON.stringify(summary.iterations));
+  assert.match(summary.iterations[0]!.detail, /test_app\.py no longer loads \(ImportError: cannot import name 'helper'/);
+  assert.match(asked[1]!.notes[0]!, /broke the test run, so it was reverted: test_app\.py no longer loads/);
+  assert.equal(summary.iterations[1]!.result, 'fixed');
+  assert.equal(summary.stop, 'green');
+  assert.equal(world.files.get('app.py'), 'add: a + b\nhelper: ok\n');
+});
+
+test('a fix after which a file runs fewer tests, or the failing test no longer runs, is reverted; no test passes by vanishing', async () => {
+  world = {
+    files: new Map([['app.py', 'add: a - b\n']]),
+    tests: {
+      test_add: (f) => (f.get('app.py')!.includes('add: a + b') ? undefined : 'assert add(1, 2) == 3'),
+      test_keep: () => undefined,
+    },
+    // A parametrised test list computed from the module: the "fix" empties it.
+    exists: (f) => !f.get('app.py')!.includes('gone'),
+  };
+  const { ports: p } = ports(world, [() => ({ ok: true, file: 'app.py', newText: 'gone\n', summary: 'x' })], {});
+  const summary = await iterateUntilGreen(p, { maxIterations: 1 });
+  assert.deepEqual(summary.iterations.map((r) => r.result), ['reverted']);
+  assert.match(summary.iterations[0]!.detail, /test_app\.py ran 2 tests before and 0 now/);
+  assert.deepEqual(summary.fixed, []);
+  assert.equal(world.files.get('app.py'), 'add: a - b\n');
+
+  const before = testRunOf(results({ ...world, files: new Map([['app.py', 'add: a - b\n']]) }));
+  const vanished = { ...before, failures: [], passed: ['test_keep'], files: [{ file: 'test_app.py', tests: 2 }] };
+  assert.deepEqual(brokenBetween(before, vanished).map((b) => b.text), []);
+  const keepGone = { failures: before.failures, passed: [], files: [{ file: 'test_app.py', tests: 2 }] };
+  assert.deepEqual(brokenBetween(before, keepGone).map((b) => b.text), ['test_keep (no longer ran)']);
+});
+
+test('a failure with no function to blame is reported as no-target and skipped without using an attempt', async () => {
+  world = twoBugs();
+  const noTarget = (): FixProposal => ({ ok: false, reason: 'no-target', error: 'Ducktrace found no function of this workspace in the failure' });
+  const { ports: p, events } = ports(world, [noTarget, replace('app.py', 'add: a - b', 'add: a + b')], {
+    // The environment failure comes first.
+    preference: (f) => (f.testId === 'test_mul' ? 5 : 0),
+  });
+  const summary = await iterateUntilGreen(p, { maxIterations: 1 });
+  assert.deepEqual(summary.iterations.map((r) => [r.testId, r.result]), [['test_mul', 'no-target'], ['test_add', 'fixed']]);
+  assert.equal(summary.tokens, 100, 'only the real attempt cost tokens');
+  assert.equal(summary.stop, 'max-iterations');
+  assert.match(summary.stillFailing.find((f) => f.testId === 'test_mul')!.why, /no function of this workspace/);
+  const lastPhase = events.filter((e) => e.type === 'phase' && e.phase === 'asking the model').at(-1);
+  assert.ok(lastPhase && lastPhase.type === 'phase');
+  assert.equal(describePhase(lastPhase, 1), 'Iteration 2 (fix attempt 1 of at most 1) · asking the model about “test_add”…');
+});
+
+test('a function that may not be sent is reported as not-sent, with the reason, and costs no attempt', async () => {
+  world = twoBugs();
+  const { ports: p } = ports(world, [() => ({ ok: false, reason: 'not-sent', error: 'app.py matches a neverSend pattern' }), replace('app.py', 'mul: a + b', 'mul: a * b')]);
+  const summary = await iterateUntilGreen(p, { maxIterations: 1 });
+  assert.deepEqual(summary.iterations.map((r) => r.result), ['not-sent', 'fixed']);
+  assert.match(summary.iterations[0]!.detail, /neverSend/);
 });

@@ -30,7 +30,7 @@ test('arguments: target, cwd, test command, timeouts; usage errors in words', ()
   });
   assert.equal(parseLocalizeArgs([], '/x'), 'missing --target FILE:FUNCTION');
   assert.match(String(parseLocalizeArgs(['--target', 'nocolon'])), /FILE:FUNCTION/);
-  assert.match(String(parseLocalizeArgs(['--target', 'a.py:f', '--test-timeout', '-1'])), /positive number/);
+  assert.match(String(parseLocalizeArgs(['--target', 'a.py:f', '--test-timeout=-1'])), /positive number/);
   assert.match(String(parseLocalizeArgs(['--target', 'a.py:f', '--bogus'])), /unknown option '--bogus'/);
 });
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { mcpCommand } from '../../src/host/cli/mcpCommand';
 import { repoRoot, sharedBench } from './support/fixtures';
 
 const cli = join(repoRoot, 'dist', 'cli.js');
@@ -43,6 +44,18 @@ function hashTree(dir: string): string {
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.py')).sort()) hash.update(name).update(readFileSync(join(dir, name)));
   return hash.digest('hex');
 }
+
+test('ducktrace mcp reads its options like the other commands; bad ones are usage errors', async () => {
+  assert.deepEqual(mcpCommand.parse([], { cwd: '/p', env: {} }), { root: '/p', testTimeoutSeconds: 10 });
+  assert.deepEqual(mcpCommand.parse(['--root=/q', '--timeout', '3'], { cwd: '/p', env: { DUCKTRACE_PYTHON: '/py' } }), { root: '/q', testTimeoutSeconds: 3, python: '/py' });
+  assert.equal(mcpCommand.parse(['--timeout', '0'], { cwd: '/p', env: {} }), "--timeout needs a positive number of seconds, not '0'");
+  assert.equal(mcpCommand.parse(['--nope'], { cwd: '/p', env: {} }), "unknown option '--nope'");
+  assert.equal(mcpCommand.parse(['--root'], { cwd: '/p', env: {} }), '--root needs DIR');
+  for (const flag of ['--root DIR', '--python PATH', '--timeout SECONDS']) assert.match(mcpCommand.help, new RegExp(flag));
+  let stderr = '';
+  assert.equal(await mcpCommand.run(['stray'], { stdout: () => {}, stderr: (t) => (stderr += t) }), 2);
+  assert.match(stderr, /^ducktrace mcp: unexpected argument 'stray'\nUsage: ducktrace mcp /);
+});
 
 test('dist/cli.js is built', () => assert.ok(existsSync(cli), 'npm run build first'));
 

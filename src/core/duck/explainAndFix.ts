@@ -4,6 +4,7 @@
 // sent once more. Pure orchestration over the ModelClient port: no editor, no file system.
 import { ModelError, type ChatMessage, type ModelClient } from '../modelClient';
 import type { Diagnosis, BlockVerdict } from './diagnosis';
+import { withoutListingLines } from './answerFormat';
 import { applyFix, type FixTarget, type LineRange } from './fixApplier';
 import { buildPrompt, diagnosisJsonSchema, type PromptInput, type PromptOptions, type PromptStats, DEFAULT_MAX_TOKENS, DEFAULT_MAX_TRACE_TOKENS } from './prompt';
 import { parseReply } from './replyParser';
@@ -123,7 +124,8 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
       const { diagnosis } = parsed;
       onEvent?.({ type: 'verdicts', verdicts: diagnosis.verdicts });
       if (!diagnosis.fix) return { ok: true, diagnosis, outsideTarget: [], messages: sent, tokens, model: modelName };
-      const applied = applyFix(request.fileText, request.target, diagnosis.fix);
+      // The prompt's marker and value lines, copied into the fix, are not the user's code.
+      const applied = applyFix(request.fileText, request.target, withoutListingLines(diagnosis.fix));
       const invalid = applied.ok ? await request.validate?.(applied.text) : undefined;
       if (applied.ok && !invalid) {
         return { ok: true, diagnosis, newText: applied.text, outsideTarget: applied.outsideRanges, messages: sent, tokens, model: modelName };

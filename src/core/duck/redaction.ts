@@ -3,6 +3,12 @@
 
 export const REDACTED = '[REDACTED]';
 
+/**
+ * Files never sent to a model unless configured otherwise: the default of the editor's
+ * `ducktrace.privacy.neverSend` setting, and what the CLI uses (plus its `--never-send` globs).
+ */
+export const defaultNeverSend: readonly string[] = ['**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/secrets/**'];
+
 export interface RedactionOptions {
   /** Contents of .env-style files (`KEY=value`, `export KEY="value"`, `# comments`). */
   readonly envTexts?: readonly string[];

@@ -2,21 +2,81 @@
 // informative failure, ask for a fix, apply it, rerun, and keep or revert it, until the scope is
 // green or a stop rule fires. The editor and the CLI each supply the ports (test runs, the duck,
 // file access, review); the rules live here once, and unit tests drive them with doubles.
+import type { TestCaseResult, TestFailure } from '../failures/testFailure';
 
-export interface LoopFailure {
-  readonly testId: string;
-  readonly name: string;
+/** A failing test as the loop sees it: the runner's whole record (message, expected, actual, stack). */
+export type LoopFailure = TestFailure;
+
+/** One test file in a run: how many of its tests ran, and why it did not load when it did not. */
+export interface TestFileRun {
   readonly file: string;
-  readonly message: string;
-  /** Innermost first. */
-  readonly stack: readonly { readonly file: string; readonly line: number }[];
+  /** Tests that ran (passed, failed or skipped), not counting a file-level error. */
+  readonly tests: number;
+  /** The file failed to load or collect (syntax error, import error): no test of it ran. */
+  readonly loadError?: string;
 }
 
 export interface TestRun {
   readonly failures: readonly LoopFailure[];
   /** Ids of the tests that passed. */
   readonly passed: readonly string[];
+  /** Per test file; compared after each fix, so a file that stops loading or loses tests is noticed. */
+  readonly files?: readonly TestFileRun[];
 }
+
+/** A TestRun from the runners' results: failures, passes, and the per-file counts. */
+export function testRunOf(results: readonly TestCaseResult[]): TestRun {
+  const files = new Map<string, { tests: number; loadError?: string }>();
+  for (const r of results) {
+    const entry = files.get(r.file) ?? { tests: 0 };
+    if (r.fileLevel) entry.loadError = firstLine(r.failure?.message ?? '') || 'the file did not load';
+    else entry.tests++;
+    files.set(r.file, entry);
+  }
+  return {
+    failures: results.flatMap((r) => (r.failure ? [r.failure] : [])),
+    passed: results.filter((r) => r.outcome === 'passed').map((r) => r.testId),
+    files: [...files].map(([file, e]) => ({ file, ...e })),
+  };
+}
+
+/** Something a fix broke, in words (`text`), and whether tests stopped running (not just failing). */
+export interface Breakage {
+  readonly text: string;
+  /** A file no longer loads or runs fewer tests, or a test no longer ran. */
+  readonly stoppedRunning: boolean;
+  /** The test file concerned, when it is about a whole file. */
+  readonly file?: string;
+}
+
+/**
+ * What a fix broke between two runs: tests that passed and no longer pass (failing, skipped or
+ * gone), test files that no longer load, and files that run fewer tests than before.
+ */
+export function brokenBetween(before: TestRun, after: TestRun, nameOf: (testId: string) => string = (id) => id.split('::').pop() ?? id): Breakage[] {
+  const broken: Breakage[] = [];
+  const passedAfter = new Set(after.passed);
+  const failingAfter = new Map(after.failures.map((f) => [f.testId, f]));
+  const filesAfter = new Map((after.files ?? []).map((f) => [f.file, f]));
+  for (const f of before.files ?? []) {
+    if (f.loadError) continue;
+    const now = filesAfter.get(f.file);
+    if (now?.loadError) broken.push({ text: `${baseName(f.file)} no longer loads (${now.loadError})`, stoppedRunning: true, file: f.file });
+    else if (f.tests > 0 && (now?.tests ?? 0) < f.tests) broken.push({ text: `${baseName(f.file)} ran ${f.tests} test${f.tests === 1 ? '' : 's'} before and ${now?.tests ?? 0} now`, stoppedRunning: true, file: f.file });
+  }
+  const fileBroken = new Set(broken.map((b) => b.file));
+  for (const id of before.passed) {
+    if (passedAfter.has(id)) continue;
+    const failing = failingAfter.get(id);
+    if (failing) broken.push({ text: `${failing.name} (${firstLine(failing.message)})`, stoppedRunning: false });
+    else if (!fileBroken.has(fileOfTestId(id))) broken.push({ text: `${nameOf(id)} (no longer ran)`, stoppedRunning: true });
+  }
+  return broken;
+}
+
+const firstLine = (text: string) => text.split('\n').find((l) => l.trim())?.trim() ?? '';
+const fileOfTestId = (id: string) => id.split('::')[0] ?? id;
+const baseName = (file: string) => file.split(/[\\/]/).pop() ?? file;
 
 /** What the duck proposed for one failure. */
 export type FixProposal =
@@ -26,9 +86,17 @@ export type FixProposal =
       readonly ok: false;
       readonly error: string;
       readonly tokens?: number;
+      readonly reason?: ProposalFailure;
       /** The model cannot be asked at all (no answer in time, unreachable, key refused): stop. */
       readonly modelUnavailable?: boolean;
     };
+
+/**
+ * Why there is no proposal. `no-target`: no function of the workspace is in the failure (often the
+ * environment, the platform or the runtime version): skipped, no model asked. `not-sent`: the
+ * function may not be sent (neverSend, outside the workspace). `model`: the model failed.
+ */
+export type ProposalFailure = 'no-target' | 'not-sent' | 'model';
 
 export interface LoopPorts {
   runTests(signal: AbortSignal): Promise<TestRun>;
@@ -70,10 +138,11 @@ export interface LoopOptions {
 export type LoopPhase = 'running tests' | 'asking the model' | 'applying' | 'rerunning tests';
 
 export type LoopEvent =
-  | { readonly type: 'phase'; readonly iteration: number; readonly phase: LoopPhase; readonly test?: string }
+  /** `attempt`: the how-manieth model request this is (iterations that asked no model do not count). */
+  | { readonly type: 'phase'; readonly iteration: number; readonly attempt?: number; readonly phase: LoopPhase; readonly test?: string }
   | { readonly type: 'iteration'; readonly record: IterationRecord };
 
-export type IterationResult = 'fixed' | 'progress' | 'no-progress' | 'reverted' | 'rejected' | 'no-fix' | 'test-claim' | 'test-file-refused' | 'model-error';
+export type IterationResult = 'fixed' | 'progress' | 'no-progress' | 'reverted' | 'rejected' | 'no-fix' | 'test-claim' | 'test-file-refused' | 'model-error' | 'no-target' | 'not-sent';
 
 export interface IterationRecord {
   readonly iteration: number;
@@ -121,8 +190,11 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
   let tokens = 0;
   let testEditsAllowed: boolean | undefined;
   let iteration = 0;
+  // Iterations that asked the model: what maxIterations limits. A failure with no function to
+  // blame, or one whose function may not be sent, is recorded but costs no attempt.
+  let attempts = 0;
 
-  const phase = (p: LoopPhase, test?: string) => ports.onEvent?.({ type: 'phase', iteration, phase: p, test });
+  const phase = (p: LoopPhase, test?: string) => ports.onEvent?.({ type: 'phase', iteration, ...(iteration ? { attempt: attempts } : {}), phase: p, test });
   const record = (r: IterationRecord) => {
     iterations.push(r);
     ports.onEvent?.({ type: 'iteration', record: r });
@@ -156,7 +228,7 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
   for (;;) {
     if (signal.aborted) return finish('cancelled', run, 'Cancelled. Every file is as the last finished step left it.');
     if (scopedFailures(run).length === 0) return finish('green', run, `All tests pass after ${iteration} iteration${iteration === 1 ? '' : 's'}.`);
-    if (iteration >= maxIterations) return finish('max-iterations', run, `Stopped after ${maxIterations} iterations with ${scopedFailures(run).length} test(s) still failing.`);
+    if (attempts >= maxIterations) return finish('max-iterations', run, `Stopped after ${maxIterations} iterations with ${scopedFailures(run).length} test(s) still failing.`);
     if (options.maxTokens && tokens >= options.maxTokens) return finish('token-budget', run, `Stopped: the token budget (${options.maxTokens}) is used up.`);
     if (options.maxMs && now() - started >= options.maxMs) return finish('time-budget', run, `Stopped: the time budget (${Math.round(options.maxMs / 1000)} s) is used up.`);
     const candidates = rankFailures(scopedFailures(run).filter((f) => !givenUp.has(f.testId)), ports);
@@ -164,6 +236,7 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
     if (!failure) return finish('no-progress', run, 'Stopped: Ducktrace could not make progress on any of the failing tests.');
 
     iteration++;
+    attempts++;
     phase('asking the model', failure.name);
     let proposal: FixProposal;
     try {
@@ -176,6 +249,12 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
     const base = { iteration, testId: failure.testId, testName: failure.name, summary: proposal.ok ? proposal.summary : undefined };
     if (!proposal.ok) {
       givenUp.set(failure.testId, proposal.error);
+      if (proposal.reason === 'no-target' || proposal.reason === 'not-sent') {
+        // Nothing was asked: this failure is reported and skipped, and costs no attempt.
+        attempts--;
+        record({ ...base, result: proposal.reason, detail: proposal.error });
+        continue;
+      }
       record({ ...base, result: 'model-error', detail: proposal.error });
       // Asking about the next failure would wait out the same budget and fail the same way.
       if (proposal.modelUnavailable) return finish('error', run, `Stopped: the model could not be asked. ${proposal.error}`);
@@ -234,16 +313,23 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
       await ports.writeFile(proposal.file, before);
       return finish('error', run, `The tests could not be rerun (${messageOf(err)}); the last fix was reverted.`);
     }
-    const wasPassing = new Set(run.passed);
-    const broken = next.failures.filter((f) => wasPassing.has(f.testId));
+    const same = next.failures.find((f) => f.testId === failure.testId);
+    // A test file that no longer loads, or tests that no longer run, count as broken: no test
+    // "passes" by not running.
+    const broken = brokenBetween(run, next, (id) => nameOf(run, id));
+    if (!same && !next.passed.includes(failure.testId) && !broken.some((b) => b.file === failure.file)) broken.push({ text: `${failure.name} (no longer ran)`, stoppedRunning: true });
     if (broken.length) {
       await ports.writeFile(proposal.file, before);
-      const names = broken.map((f) => f.name).join(', ');
-      note(failure.testId, `Your previous fix made these passing tests fail, so it was reverted: ${names}. (${broken[0]!.message.split('\n')[0]})`);
-      record({ ...base, file: proposal.file, result: 'reverted', detail: `Reverted: it broke ${names}.`, before, after: before });
+      const list = broken.map((b) => b.text).join('; ');
+      note(
+        failure.testId,
+        broken.some((b) => b.stoppedRunning)
+          ? `Your previous fix broke the test run, so it was reverted: ${list}. Keep every test file importable and every test running.`
+          : `Your previous fix made these passing tests fail, so it was reverted: ${list}.`,
+      );
+      record({ ...base, file: proposal.file, result: 'reverted', detail: `Reverted: it broke ${list}.`, before, after: before });
       continue; // `run` still describes the reverted state
     }
-    const same = next.failures.find((f) => f.testId === failure.testId);
     if (!same) {
       record({ ...base, file: proposal.file, result: 'fixed', detail: `${failure.name} passes now.`, before, after });
     } else if (failureSignature(same) === failureSignature(failure)) {
@@ -265,7 +351,10 @@ export function describePhase(e: Extract<LoopEvent, { type: 'phase' }>, maxItera
   if (e.iteration === 0) return 'Running the tests…';
   const test = e.test ? `“${e.test}”` : 'the failing test';
   const what = { 'running tests': 'running the tests', 'asking the model': `asking the model about ${test}`, applying: `applying the fix for ${test}`, 'rerunning tests': `rerunning the tests after the fix for ${test}` }[e.phase];
-  return `Iteration ${e.iteration} of at most ${maxIterations} · ${what}…`;
+  const attempt = e.attempt ?? e.iteration;
+  // Skipped failures (no function to blame) are iterations too, but no fix attempts.
+  const count = attempt === e.iteration ? `Iteration ${e.iteration} of at most ${maxIterations}` : `Iteration ${e.iteration} (fix attempt ${attempt} of at most ${maxIterations})`;
+  return `${count} · ${what}…`;
 }
 
 /** The closing notification: the stop message and the counts that matter. */
@@ -279,6 +368,10 @@ function rankFailures(failures: readonly LoopFailure[], ports: LoopPorts): LoopF
   // Most informative first: a stack that reaches code outside the test file, then the user's preference.
   const score = (f: LoopFailure) => (f.stack.some((fr) => fr.file !== f.file && !ports.isTestFile(fr.file)) ? 10 : 0) + (ports.preference?.(f) ?? 0);
   return [...failures].sort((a, b) => score(b) - score(a));
+}
+
+function nameOf(run: TestRun, testId: string): string {
+  return run.failures.find((f) => f.testId === testId)?.name ?? testId.split('::').pop() ?? testId;
 }
 
 function lastDetail(iterations: readonly IterationRecord[], testId: string): string | undefined {

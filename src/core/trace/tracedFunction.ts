@@ -133,18 +133,20 @@ export function renderTracedFunction(fn: ListedFunction, trace: ListingTrace | u
     return estimateTokens([...lines.values()].flat().map((l) => `    ${c} ↳ ${l}`).join('\n')) + 1;
   };
   const valueBudget = budget - callCost;
+  const priority = prioritizeRuns(runs, ranked, leftOut, depths, suspicion);
+  const price = priceOf(c, variables);
   let pricing = valueBudget;
-  let chosen = chooseRuns(runs, ranked, leftOut, pricing, c, variables, depths, suspicion);
+  let chosen = pickRuns(priority, price, pricing);
   // Lines no run pays for ("did not run", a last "… left out") can still tip it over: shrink until it fits.
   for (let over = valueCost(chosen) - valueBudget; over > 0 && chosen.size > 0; over = valueCost(chosen) - valueBudget) {
-    pricing -= Math.max(over, 10);
-    chosen = chooseRuns(runs, ranked, leftOut, pricing, c, variables, depths, suspicion);
+    pricing -= Math.max(over * 2, 10, Math.floor(pricing * 0.05));
+    chosen = pickRuns(priority, price, pricing);
   }
   for (let round = 0; round < 4 && chosen.size < runs.length; round++) {
     const slack = valueBudget - valueCost(chosen);
     if (slack < 10) break;
     pricing += slack;
-    const more = chooseRuns(runs, ranked, leftOut, pricing, c, variables, depths, suspicion);
+    const more = pickRuns(priority, price, pricing);
     if (valueCost(more) > valueBudget) break;
     chosen = more;
   }
@@ -163,10 +165,13 @@ export function renderTracedFunction(fn: ListedFunction, trace: ListingTrace | u
         skippingBlock = b.id;
       } else listing.push(`${indent}${c} [${b.id}] ${lineSpan(b.range)}${fragment(b, line, (starts.get(n) ?? []).length > 1)}`);
     }
-    const inSkipped = skippingBlock !== undefined && blocks.some((b) => b.id === skippingBlock && b.range.start.line <= n && n <= b.range.end.line);
+    // A line is hidden only when every block on it is left out: code of a kept block always shows.
+    const onLine = blocks.filter((b) => b.range.start.line <= n && n <= b.range.end.line);
+    const inSkipped = skippingBlock !== undefined && onLine.length > 0 && onLine.every((b) => leftOut.has(b.id));
     if (!inSkipped) listing.push(line);
     for (const b of ends.get(n) ?? []) {
       if (skippingBlock === b.id) skippingBlock = undefined;
+      if (leftOut.has(b.id)) continue;
       const indent = indentOf(lines[b.range.start.line - 1] ?? line);
       for (const v of valueLines.get(b.id) ?? []) listing.push(`${indent}${c} ↳ ${v}`);
     }
@@ -176,7 +181,8 @@ export function renderTracedFunction(fn: ListedFunction, trace: ListingTrace | u
   const tracerCut = !!trace && (trace.truncated === true || (typeof trace.truncated === 'object' && trace.truncated !== null));
   const out: string[] = [];
   if (calls.lines.length) out.push(...calls.lines, '');
-  out.push('```' + fenceTag(fn.language), ...listing, '```');
+  const fence = fenceFor(listing.join('\n'));
+  out.push(fence + (fn.language ?? ''), ...listing, fence);
   return {
     text: out.join('\n'),
     stepsShown: chosen.size,
@@ -195,8 +201,10 @@ export function listingLegend(language: string | undefined): string {
   ].join(' ');
 }
 
-function fenceTag(language: string | undefined): string {
-  return language ?? '';
+/** A code fence longer than any run of backticks in the code (a docstring may hold a fence of its own). */
+export function fenceFor(code: string): string {
+  const longest = Math.max(0, ...[...code.matchAll(/`+/g)].map((m) => m[0].length));
+  return '`'.repeat(Math.max(3, longest + 1));
 }
 
 function idNumber(id: string): number {
@@ -236,10 +244,9 @@ function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<number, T[]
 function codeLines(lines: readonly string[], first: number, last: number, blocks: readonly ListedBlock[], leftOut: ReadonlySet<string>, c: string): string[] {
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
-    const hidden = blocks.find((b) => leftOut.has(b.id) && b.range.start.line <= n && n <= b.range.end.line);
-    if (hidden) {
-      if (hidden.range.start.line === n) out.push(`${c} [${hidden.id}] ${lineSpan(hidden.range)}: code left out to fit the budget`);
-    } else out.push(lines[n - 1] ?? '');
+    const onLine = blocks.filter((b) => b.range.start.line <= n && n <= b.range.end.line);
+    for (const b of onLine) if (leftOut.has(b.id) && b.range.start.line === n) out.push(`${c} [${b.id}] ${lineSpan(b.range)}: code left out to fit the budget`);
+    if (!(onLine.length > 0 && onLine.every((b) => leftOut.has(b.id)))) out.push(lines[n - 1] ?? '');
   }
   return out;
 }
@@ -275,7 +282,7 @@ function collectRuns(trace: ListingTrace, blocks: readonly ListedBlock[], option
   trace.calls.forEach((call, ci) => {
     let before = new Map(Object.entries(call.args ?? {}).map(([k, v]) => [k, valueOf(v).text]));
     const counts = new Map<string, number>();
-    const kept = call.steps.map((step, i) => ({ step, i })).filter(({ step }) => !options.includeStep || options.includeStep(ci, step));
+    const kept = new Set(call.steps.flatMap((step, i) => (!options.includeStep || options.includeStep(ci, step) ? [i] : [])));
     call.steps.forEach((step, index) => {
       const iteration = step.iteration ?? (counts.get(step.blockId) ?? 0) + 1;
       counts.set(step.blockId, iteration);
@@ -288,7 +295,7 @@ function collectRuns(trace: ListingTrace, blocks: readonly ListedBlock[], option
       const changed = vars.filter(([k, v]) => before.get(k) !== v.text && !firstSeenField(k));
       const read = vars.filter(([k, v]) => isRead(k) && (before.get(k) === v.text || firstSeenField(k)));
       before = new Map(vars.map(([k, v]) => [k, v.text]));
-      if (!kept.some((k) => k.i === index)) return;
+      if (!kept.has(index)) return;
       const isLast = index === call.steps.length - 1;
       runs.push({ call: ci, index, step, blockId: step.blockId, iteration, changed, read, outcome: isLast ? outcomeOf(call) : undefined });
     });
@@ -317,48 +324,66 @@ function assignment(name: string, value: Value, typed: Map<string, string | unde
 }
 
 /**
- * Runs worth showing within `budget` tokens. The last top-level call most likely ran the failing
- * path, so its runs come first; within a call, blocks take turns (most suspicious first), and each
- * block's runs come from both ends inwards: how a loop starts and how it ends say the most.
+ * The order runs earn their place in. The last top-level call most likely ran the failing path,
+ * so its runs come first. Within a call: every block's first and last runs (the most suspicious
+ * blocks first; how a loop starts and how it ends say the most), then the suspicious blocks'
+ * other runs, one block after the other, from both ends inwards; then the rest, taking turns.
  */
-function chooseRuns(
-  runs: readonly Run[],
-  ranked: readonly ListedBlock[],
-  leftOut: ReadonlySet<string>,
-  budget: number,
-  c: string,
-  variables: ReadonlySet<string> | undefined,
-  depths: readonly number[],
-  suspicion: ReadonlyMap<string, number>,
-): Set<Run> {
-  const chosen = new Set<Run>();
-  if (!runs.length || budget <= 0) return chosen;
+function prioritizeRuns(runs: readonly Run[], ranked: readonly ListedBlock[], leftOut: ReadonlySet<string>, depths: readonly number[], suspicion: ReadonlyMap<string, number>): Run[] {
+  if (!runs.length) return [];
   const callIds = [...new Set(runs.map((r) => r.call))];
   const topLevel = callIds.filter((id) => (depths[id] ?? 0) === 0);
   const lastCall = topLevel.length ? topLevel[topLevel.length - 1] : callIds[callIds.length - 1];
   const order = [lastCall, ...callIds.filter((id) => id !== lastCall)];
+  const byCallAndBlock = new Map<string, Run[]>();
+  for (const r of runs) {
+    const key = `${r.call}:${r.blockId}`;
+    const list = byCallAndBlock.get(key);
+    if (list) list.push(r);
+    else byCallAndBlock.set(key, [r]);
+  }
+  const shown = ranked.filter((b) => !leftOut.has(b.id));
   const priority: Run[] = [];
   for (const call of order) {
-    const shown = ranked.filter((b) => !leftOut.has(b.id));
-    const queues = shown.map((b) => headsAndTails(runs.filter((r) => r.call === call && r.blockId === b.id)));
-    // Every block's first and last runs, the most suspicious blocks first; then the suspicious
-    // blocks' other runs, one block after the other; then the rest, taking turns.
+    const queues = shown.map((b) => headsAndTails(byCallAndBlock.get(`${call}:${b.id}`) ?? []));
     for (const q of queues) priority.push(...q.slice(0, 2));
     shown.forEach((b, i) => {
       if ((suspicion.get(b.id) ?? 0) > 0) priority.push(...queues[i].splice(2));
     });
     for (let round = 2; queues.some((q) => round < q.length); round++) for (const q of queues) if (round < q.length) priority.push(q[round]);
   }
+  return priority;
+}
+
+/** A run's price, worked out once: its line in full (every read, a type on every value) and a possible "… left out" line beside it. */
+function priceOf(c: string, variables: ReadonlySet<string> | undefined): (run: Run) => number {
+  const cache = new Map<Run, number>();
+  return (run) => {
+    let p = cache.get(run);
+    if (p === undefined) {
+      const line = `${c} ↳ call 99, ${run.blockId} #${run.iteration}: ${lineBody(run.changed, run.read, new Map(), variables)}${run.outcome ? ` → ${run.outcome}` : ''}`;
+      p = estimateTokens(line) + 1 + 14;
+      cache.set(run, p);
+    }
+    return p;
+  };
+}
+
+/** The runs that fit `budget` in priority order; a run too dear is passed over, and after many in a row the rest are too. */
+function pickRuns(priority: readonly Run[], price: (run: Run) => number, budget: number): Set<Run> {
+  const chosen = new Set<Run>();
   let cost = 0;
-  const typed = new Map<string, string | undefined>();
+  let passedOver = 0;
   for (const run of priority) {
-    // Priced in full (every read, types on): the de-duplicated line can only be shorter.
-    const line = `${c} ↳ call 99, ${run.blockId} #${run.iteration}: ${lineBody(run.changed, run.read, typed, variables)}${run.outcome ? ` → ${run.outcome}` : ''}`;
-    typed.clear();
-    const price = estimateTokens(line) + 1 + 14; // and a possible "… left out" line beside it
-    if (cost + price > budget) continue;
+    if (budget - cost < 8 || passedOver > 64) break;
+    const p = price(run);
+    if (cost + p > budget) {
+      passedOver++;
+      continue;
+    }
+    passedOver = 0;
     chosen.add(run);
-    cost += price;
+    cost += p;
   }
   return chosen;
 }

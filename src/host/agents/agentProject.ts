@@ -8,8 +8,9 @@ import type { Block } from '../../core/blocks/basicBlocks';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import type { Target } from '../../core/blocks/targetFinder';
-import { redactSecrets } from '../../core/duck/redaction';
+import { defaultNeverSend, redactSecrets } from '../../core/duck/redaction';
 import type { Framework, TestCaseResult, TestFailure } from '../../core/failures/testFailure';
+import { matchesTest, pytestNodeId, selectorFile } from '../../core/failures/testSelectors';
 import { locateTarget } from '../duck/diagnoseFailure';
 import { NodeSourceFiles } from '../nodeSourceFiles';
 import { findTestProjects, ignoredFolders, type TestProject } from '../runners/projects';
@@ -27,7 +28,7 @@ export interface AgentProjectOptions {
   /** Per-test timeout of a test run (default 30 s). */
   readonly testTimeoutMs?: number;
   readonly framework?: Framework | 'auto';
-  /** Files never sent to a model (globs): no tool returns their code. */
+  /** Files never sent to a model (globs): no tool returns their code (default: the default neverSend list). */
   readonly neverSend?: readonly string[];
   /** Values hidden from every answer besides those in the project's .env files (an API key). */
   readonly secretValues?: () => Promise<readonly string[]> | readonly string[];
@@ -81,6 +82,11 @@ export class AgentProject {
     return new AgentProject(await ProjectRoot.open(folder), options);
   }
 
+  /** Files whose code no answer may carry (globs). */
+  get neverSend(): readonly string[] {
+    return this.options.neverSend ?? defaultNeverSend;
+  }
+
   async python(): Promise<string> {
     return (await this.options.python?.()) || 'python3';
   }
@@ -124,7 +130,7 @@ export class AgentProject {
       const report = await runProject(project, options, files ? { files } : {});
       frameworks.push(project.framework);
       problems.push(...report.problems.map((p) => `${project.framework}: ${p}`));
-      for (const result of report.results) results.push({ result, cwd: report.cwd, id: this.agentTestId(result.testId, result.file) });
+      for (const result of report.results) results.push({ result, cwd: report.cwd, id: this.agentTestId(result.testId) });
     }
     if (signal?.aborted) throw new AgentToolError('Cancelled: the test run was stopped.');
     if (scopeFile && !frameworks.length) throw new AgentToolError(`${path} holds no test file Ducktrace can run.`);
@@ -142,8 +148,8 @@ export class AgentProject {
   }
 
   /** `<abs file>::suite::name` -> `relative/file::suite::name`. */
-  agentTestId(testId: string, file: string): string {
-    return testId.startsWith(file) ? `${this.root.relative(file)}${testId.slice(file.length)}` : testId;
+  agentTestId(testId: string): string {
+    return pytestNodeId(testId, this.root.path);
   }
 
   /**
@@ -197,7 +203,7 @@ export class AgentProject {
       roots: [this.root.path],
       files,
       parser: this.parser,
-      neverSend: this.options.neverSend ?? [],
+      neverSend: this.neverSend,
     });
     if (!located.ok) throw new AgentToolError(located.error.replaceAll(this.root.path + '/', ''));
     return { ...located, file: this.root.relative(located.target.file) };
@@ -260,20 +266,11 @@ export class AgentProject {
   }
 }
 
-const slashes = (p: string) => p.replace(/\\/g, '/');
-
-/** The test file a selector names (`tests/test_x.py::test_y[1]` -> `tests/test_x.py`), when it names one. */
-function selectorFile(selector: string): string | undefined {
-  const file = slashes(selector).replace(/^\.\//, '').split('::')[0]!.replace(/\[.*$/, '');
-  return /\.(py|[cm]?[jt]sx?)$/.test(file) ? file : undefined;
-}
-
-/** The result `selector` names: its agent id or absolute id, its name, or the id with the root's path. */
+/**
+ * The result `selector` names (matchesTest: its id as listed or absolute, its pytest node id, its
+ * name, or a file or class holding it): an exact id first, else a failing one, else the first.
+ */
 function matchTest(results: readonly KnownResult[], selector: string, root: string): KnownResult | undefined {
-  const wanted = slashes(selector).replace(/^\.\//, '');
-  const exact = results.find((r) => r.id === wanted || r.result.testId === selector || `${slashes(root)}/${wanted}` === slashes(r.result.testId));
-  if (exact) return exact;
-  const byName = results.filter((r) => r.result.name === selector || r.result.nodeId === wanted);
-  // Among several with one name, a failing one is the one meant.
-  return byName.find((r) => r.result.failure) ?? byName[0];
+  const named = results.filter((r) => matchesTest(selector, r.result, root));
+  return named.find((r) => r.id === selector || r.result.testId === selector) ?? named.find((r) => r.result.failure) ?? named[0];
 }

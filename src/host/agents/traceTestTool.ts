@@ -3,12 +3,13 @@
 // same function as the duck's prompt (src/core/trace/tracedFunction.ts) and kept within the
 // caller's token budget whatever the loop length. The agent may narrow it to one call, an
 // iteration range or one variable.
-import { relative, sep } from 'node:path';
-import { estimateTokens } from '../../core/duck/tokens';
-import type { TestCaseResult } from '../../core/failures/testFailure';
+import { renderFailure } from '../../core/duck/failureText';
+import { estimateTokens, truncateToTokens } from '../../core/duck/tokens';
+import { traceSelector } from '../../core/failures/testSelectors';
 import type { Trace, TraceValue } from '../../core/trace/traceModel';
 import { listingLegend, renderTracedFunction, type ListingTraceStep, type TracedFunctionOptions } from '../../core/trace/tracedFunction';
 import type { JsRunner } from '../tracers/js/jsPlan';
+import { promptContext, type PromptContext } from '../duck/promptContext';
 import { traceTest, type TraceTestRequest } from '../tracers/traceTest';
 import type { AgentProject, KnownResult, LocatedFunction } from './agentProject';
 import type { TraceTestInput } from './agentToolSpecs';
@@ -30,7 +31,7 @@ export async function traceTestTool(project: AgentProject, input: TraceTestInput
   const narrowed = input.call !== undefined || input.fromIteration !== undefined || input.toIteration !== undefined || input.variable !== undefined;
   const request: TraceTestRequest = {
     cwd: known.cwd,
-    test: traceSelectorOf(known.result, known.cwd),
+    test: traceSelector(known.result, known.cwd),
     target: { file: located.target.file, function: located.target.functionName },
     python: await project.python(),
     // Narrowed questions may reach into the middle of a long loop: keep more of it to choose from.
@@ -48,7 +49,9 @@ export async function traceTestTool(project: AgentProject, input: TraceTestInput
     );
   }
   const maxTokens = input.maxTokens ?? defaultTraceTokens;
-  const rendered = renderAnswer(located, trace, known, input, maxTokens, run.exitCode);
+  // The failure cleaned and the function from its decorators on, as the duck's prompt has them.
+  const context = await promptContext({ failure: failure ?? { name: known.result.name }, target: located.target, fileText: located.fileText, files: project.files, parser: project.parser, roots: [project.root.path], neverSend: project.neverSend });
+  const rendered = renderAnswer(located, trace, known, input, maxTokens, run.exitCode, context);
   const data = {
     test: known.id,
     outcome: failure ? 'failed' : 'passed',
@@ -82,13 +85,12 @@ interface Rendered {
 }
 
 /** The answer within `maxTokens`: the failure, the legend, the function with its values, the notes. */
-export function renderAnswer(located: LocatedFunction, trace: Trace, known: KnownResult, input: TraceTestInput, maxTokens: number, exitCode: number | null): Rendered {
+export function renderAnswer(located: LocatedFunction, trace: Trace, known: KnownResult, input: TraceTestInput, maxTokens: number, exitCode: number | null, context: PromptContext): Rendered {
   const { target, blocks, fileText } = located;
   const failure = known.result.failure;
   const head: string[] = [`## ${target.functionName} (${located.file}, lines ${target.range.start.line}-${target.range.end.line}) while ${known.id} ran`];
-  if (failure) {
-    head.push('', `The test failed: ${clip(failure.message.trim().split('\n').slice(0, 4).join(' / '), 500)}`);
-    if (failure.expected !== undefined || failure.actual !== undefined) head.push(`Expected: ${clip(failure.expected ?? '', 300)}`, `Actual:   ${clip(failure.actual ?? '', 300)}`);
+  if (failure && context.intent.failure) {
+    head.push('', 'How the test failed:', truncateToTokens(renderFailure(context.intent.failure), Math.max(80, Math.floor(maxTokens / 8))).text);
   } else head.push('', `The test passed in this run (exit code ${exitCode ?? 'none'}).`);
   const filters = [
     input.call !== undefined ? `call ${input.call}` : '',
@@ -114,7 +116,7 @@ export function renderAnswer(located: LocatedFunction, trace: Trace, known: Know
           (input.fromIteration === undefined || (step.iteration ?? 1) >= input.fromIteration) &&
           (input.toIteration === undefined || (step.iteration ?? 1) <= input.toIteration)
       : undefined;
-  const listed = { name: target.functionName, file: located.file, language: target.language, source: fileText, range: target.range, blocks };
+  const listed = { name: target.functionName, file: located.file, language: target.language, source: fileText, range: target.range, firstLine: context.firstLine, blocks };
   const maxCodeTokens = Math.max(200, Math.floor((maxTokens - fixed) * 0.6));
   const options = { maxCodeTokens, ...(includeStep ? { includeStep } : {}), ...(input.variable ? { variables: [input.variable] } : {}) };
   const bare = renderTracedFunction(listed, undefined, { ...options, maxTraceTokens: 0 });
@@ -135,19 +137,7 @@ function isJsRunner(framework: string): framework is JsRunner {
   return framework === 'node' || framework === 'jest' || framework === 'vitest';
 }
 
-/**
- * The tracer's `--test` for a test run from `cwd`: pytest's node id; for jest and vitest
- * `FILE::SUITE::NAME`; for node's runner `FILE::NAME` (it selects by the test's own name).
- */
-export function traceSelectorOf(result: Pick<TestCaseResult, 'testId' | 'file' | 'framework' | 'name' | 'suitePath'>, cwd: string): string {
-  const file = relative(cwd, result.file).split(sep).join('/');
-  if (result.framework === 'pytest') return result.testId.startsWith(result.file) ? `${file}${result.testId.slice(result.file.length)}` : result.testId;
-  if (result.framework === 'node') return `${file}::${result.name}`;
-  return [file, ...result.suitePath, result.name].join('::');
-}
-
 function valueTexts(vars: Readonly<Record<string, TraceValue>>): Record<string, string> {
   return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, v.text]));
 }
 
-const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);

@@ -11,7 +11,7 @@ import { applyFix } from '../../core/duck/fixApplier';
 import { parseReply } from '../../core/duck/replyParser';
 import { createProposal, hunkLines } from '../../core/patch/proposal';
 import { TreeSitterParser } from '../treeSitter';
-import type { CliCommand, CliOutput } from './commands';
+import { defineCommand, type CliOptions, type DefinedCommand } from './cliSupport';
 
 const usage = 'apply-reply --file FILE --function NAME --reply REPLY_FILE [--json] [--require-fix]';
 
@@ -23,31 +23,13 @@ interface ApplyReplyArgs {
   readonly requireFix: boolean;
 }
 
-/** Reads the command line; returns an error message instead when it does not make sense. */
-export function parseApplyReplyArgs(args: readonly string[]): ApplyReplyArgs | string {
-  let file: string | undefined;
-  let functionName: string | undefined;
-  let reply: string | undefined;
-  let json = false;
-  let requireFix = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const [flag, inline] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const value = () => inline ?? args[++i];
-    if (flag === '--json') json = true;
-    else if (flag === '--require-fix') requireFix = true;
-    else if (flag === '--file') file = value();
-    else if (flag === '--function' || flag === '-f') functionName = value();
-    else if (flag === '--reply') reply = value();
-    else if (flag.startsWith('-')) return `unknown option '${flag}'`;
-    else return `unexpected argument '${arg}'`;
-  }
-  if (!file) return 'missing --file FILE';
-  if (!functionName) return 'missing --function NAME';
-  if (!reply) return 'missing --reply REPLY_FILE';
-  return { file, functionName, reply, json, requireFix };
-}
+const options = {
+  file: { type: 'string', value: 'FILE', help: 'the Python, JavaScript, TypeScript or TSX file holding the function' },
+  function: { type: 'string', short: 'f', value: 'NAME', help: 'the function the reply fixes: bisect, Cart.total, ...' },
+  reply: { type: 'string', value: 'FILE', help: 'the saved reply text' },
+  json: { type: 'boolean', help: 'print { ok, hunks, error, ... } instead of the patched file' },
+  'require-fix': { type: 'boolean', help: 'a reply without a fix (and no claim that the test is wrong) is an error' },
+} as const satisfies CliOptions;
 
 async function readText(path: string): Promise<string | { error: string }> {
   try {
@@ -58,31 +40,21 @@ async function readText(path: string): Promise<string | { error: string }> {
   }
 }
 
-export function createApplyReplyCommand(parser: () => SourceParser = () => new TreeSitterParser()): CliCommand {
-  return {
+export function createApplyReplyCommand(parser: () => SourceParser = () => new TreeSitterParser()): DefinedCommand<ApplyReplyArgs> {
+  return defineCommand({
     name: 'apply-reply',
     usage,
     summary: "apply a saved model reply's fix to a function and print the result (writes nothing)",
-    help: [
-      `Usage: ducktrace ${usage}`,
-      '',
-      "Parses a model's reply (JSON, the plain-text format, or prose with code; whole function,",
-      'unified diff or SEARCH/REPLACE fix) and applies its fix to one function in memory.',
-      '',
-      '  --file FILE        the Python, JavaScript, TypeScript or TSX file holding the function',
-      '  --function NAME    the function the reply fixes: bisect, Cart.total, ...',
-      '  --reply FILE       the saved reply text',
-      '  --json             print { ok, hunks, error, ... } instead of the patched file',
-      '  --require-fix      a reply without a fix (and no claim that the test is wrong) is an error',
-      '',
-      'Exit status: 0 when the reply was parsed (and its fix, if any, applied); 1 when not; 2 for usage errors.',
-    ].join('\n'),
-    async run(args: string[], out: CliOutput): Promise<number> {
-      const parsedArgs = parseApplyReplyArgs(args);
-      if (typeof parsedArgs === 'string') {
-        out.stderr(`ducktrace apply-reply: ${parsedArgs}\nUsage: ducktrace ${usage}\n`);
-        return 2;
-      }
+    description: ["Parses a model's reply (JSON, the plain-text format, or prose with code; whole function,", 'unified diff or SEARCH/REPLACE fix) and applies its fix to one function in memory.'],
+    options,
+    footer: ['Exit status: 0 when the reply was parsed (and its fix, if any, applied); 1 when not; 2 for usage errors.'],
+    check: ({ values }) => {
+      if (!values.file) return 'missing --file FILE';
+      if (!values.function) return 'missing --function NAME';
+      if (!values.reply) return 'missing --reply REPLY_FILE';
+      return { file: values.file, functionName: values.function, reply: values.reply, json: values.json === true, requireFix: values['require-fix'] === true };
+    },
+    async execute(parsedArgs, out) {
       const { file, functionName, json } = parsedArgs;
       const report = (ok: boolean, fields: Record<string, unknown>) => out.stdout(JSON.stringify({ ok, hunks: [], error: null, ...fields }, null, 2) + '\n');
       const failWith = (message: string, code = 1) => {
@@ -141,7 +113,10 @@ export function createApplyReplyCommand(parser: () => SourceParser = () => new T
       }
       return 0;
     },
-  };
+  });
 }
 
 export const applyReplyCommand = createApplyReplyCommand();
+
+/** Reads the command line; returns an error message instead when it does not make sense. */
+export const parseApplyReplyArgs = (args: readonly string[]): ApplyReplyArgs | string => applyReplyCommand.parse(args);

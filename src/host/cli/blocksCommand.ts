@@ -8,7 +8,7 @@ import { languageForFile } from '../../core/blocks/languages';
 import type { SourceRange } from '../../core/blocks/positions';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { TreeSitterParser } from '../treeSitter';
-import type { CliCommand, CliOutput } from './commands';
+import { defineCommand, ExitCode, failure, positiveInteger, type CliOptions, type DefinedCommand } from './cliSupport';
 
 const usage = 'blocks FILE (--function NAME | --line N) [--json]';
 
@@ -18,30 +18,11 @@ interface BlocksArgs {
   readonly json: boolean;
 }
 
-/** Reads the command line; returns an error message instead when it does not make sense. */
-export function parseBlocksArgs(args: readonly string[]): BlocksArgs | string {
-  let file: string | undefined;
-  let name: string | undefined;
-  let line: string | undefined;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => inline ?? args[++i];
-    if (flag === '--json') json = true;
-    else if (flag === '--function' || flag === '-f') name = value();
-    else if (flag === '--line' || flag === '-l') line = value();
-    else if (flag.startsWith('-')) return `unknown option '${flag}'`;
-    else if (file === undefined) file = arg;
-    else return `unexpected argument '${arg}' (one FILE only)`;
-  }
-  if (!file) return 'missing FILE';
-  if ((name === undefined) === (line === undefined)) return 'give exactly one of --function NAME and --line N';
-  if (name !== undefined) return name ? { file, selector: { name }, json } : '--function needs a NAME';
-  const lineNumber = Number(line);
-  if (!Number.isInteger(lineNumber) || lineNumber < 1) return `--line needs a positive whole number, not '${line ?? ''}'`;
-  return { file, selector: { line: lineNumber }, json };
-}
+const options = {
+  function: { type: 'string', short: 'f', value: 'NAME', help: 'the function by name: area, Shape.area, outer.inner, default' },
+  line: { type: 'string', short: 'l', value: 'N', help: 'the function containing line N (the innermost named one)' },
+  json: { type: 'boolean', help: 'print { language, function, blocks } as JSON; lines are 1-based,\ncharacters 0-based UTF-16 columns' },
+} as const satisfies CliOptions;
 
 function formatRange(range: SourceRange): string {
   return `${range.start.line}:${range.start.character + 1}-${range.end.line}:${range.end.character + 1}`;
@@ -71,53 +52,49 @@ export function formatBlocks(result: FunctionBlocks, file: string): string {
   return lines.join('\n') + '\n';
 }
 
-export function createBlocksCommand(parser: () => SourceParser = () => new TreeSitterParser()): CliCommand {
-  return {
+export function createBlocksCommand(parser: () => SourceParser = () => new TreeSitterParser()): DefinedCommand<BlocksArgs> {
+  return defineCommand({
     name: 'blocks',
     usage,
     summary: "print a function's basic blocks and the edges between them",
-    help: [
-      `Usage: ducktrace ${usage}`,
-      '',
-      'Splits one function into basic blocks, as Ducktrace traces and explains it.',
-      '',
-      '  FILE             a Python, JavaScript, TypeScript or TSX file',
-      '  --function NAME  the function by name: area, Shape.area, outer.inner, default',
-      '  --line N         the function containing line N (the innermost named one)',
-      '  --json           print { language, function, blocks } as JSON; lines are 1-based,',
-      '                   characters 0-based UTF-16 columns',
-    ].join('\n'),
-    async run(args: string[], out: CliOutput): Promise<number> {
-      const parsed = parseBlocksArgs(args);
-      if (typeof parsed === 'string') {
-        out.stderr(`ducktrace blocks: ${parsed}\nUsage: ducktrace ${usage}\n`);
-        return 2;
-      }
+    description: ['Splits one function into basic blocks, as Ducktrace traces and explains it.', '', '  FILE  a Python, JavaScript, TypeScript or TSX file'],
+    options,
+    positionals: true,
+    check: ({ values, positionals }) => {
+      const [file, extra] = positionals;
+      if (!file) return 'missing FILE';
+      if (extra !== undefined) return `unexpected argument '${extra}' (one FILE only)`;
+      const { function: name, line } = values;
+      const json = values.json === true;
+      if ((name === undefined) === (line === undefined)) return 'give exactly one of --function NAME and --line N';
+      if (name !== undefined) return name ? { file, selector: { name }, json } : '--function needs a NAME';
+      const lineNumber = positiveInteger('--line', line);
+      return typeof lineNumber === 'number' ? { file, selector: { line: lineNumber }, json } : (lineNumber ?? '--line needs N');
+    },
+    async execute(parsed, out) {
       const language = languageForFile(parsed.file);
-      if (!language) {
-        out.stderr(`ducktrace blocks: ${parsed.file}: not a Python, JavaScript, TypeScript or TSX file\n`);
-        return 2;
-      }
+      if (!language) return failure(out, 'blocks', `${parsed.file}: not a Python, JavaScript, TypeScript or TSX file`, ExitCode.usage);
       let source: string;
       try {
         source = await readFile(parsed.file, 'utf8');
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-        out.stderr(`ducktrace blocks: ${parsed.file}: ${reason}\n`);
-        return 1;
+        return failure(out, 'blocks', `${parsed.file}: ${reason}`);
       }
       try {
         const result = await blocksOfFunction(source, language, parser(), parsed.selector);
         out.stdout(parsed.json ? JSON.stringify(result, null, 2) + '\n' : formatBlocks(result, parsed.file));
-        return 0;
+        return ExitCode.ok;
       } catch (error) {
         if (!(error instanceof BlocksError)) throw error;
-        out.stderr(`ducktrace blocks: ${parsed.file}: ${error.message}\n`);
-        return 1;
+        return failure(out, 'blocks', `${parsed.file}: ${error.message}`);
       }
     },
-  };
+  });
 }
 
 export const blocksCommand = createBlocksCommand();
+
+/** Reads the command line; returns an error message instead when it does not make sense. */
+export const parseBlocksArgs = (args: readonly string[]): BlocksArgs | string => blocksCommand.parse(args);

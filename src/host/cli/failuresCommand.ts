@@ -2,9 +2,9 @@
 // tests and prints the normalised failures. Exit code 0 when the tests ran, whatever they did.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { failuresOf, frameworks, isFramework, type Framework, type TestFailure } from '../../core/failures/testFailure';
+import { failuresOf, type Framework, type TestFailure } from '../../core/failures/testFailure';
 import { runFolder } from '../runners/testService';
-import type { CliCommand, CliOutput } from './commands';
+import { defineCommand, ExitCode, failure, frameworkOption, positiveNumber, type CliOptions, type DefinedCommand } from './cliSupport';
 
 const usage = 'failures [--cwd DIR] [--framework auto|pytest|node|jest|vitest] [--json]';
 
@@ -16,30 +16,16 @@ export interface FailuresArgs {
   readonly python: string;
 }
 
+const options = {
+  cwd: { type: 'string', value: 'DIR', help: 'the project folder' },
+  framework: { type: 'string', value: 'NAME', help: 'auto (default: detect from the project), pytest, node, jest or vitest' },
+  json: { type: 'boolean', help: 'print a JSON array of TestFailure records' },
+  timeout: { type: 'string', value: 'SECONDS', help: 'per-test timeout (default 30); a hung test is stopped and the rest still run' },
+  python: { type: 'string', value: 'PATH', help: 'the Python interpreter for pytest (default: $DUCKTRACE_PYTHON or python3)' },
+} as const satisfies CliOptions;
+
 export function parseFailuresArgs(args: readonly string[], cwd = process.cwd()): FailuresArgs | string {
-  let dir = cwd;
-  let framework: Framework | 'auto' = 'auto';
-  let json = false;
-  let timeoutSeconds = 30;
-  let python = process.env.DUCKTRACE_PYTHON || 'python3';
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => inline ?? args[++i];
-    if (flag === '--json') json = true;
-    else if (flag === '--cwd') dir = resolve(cwd, value() ?? '');
-    else if (flag === '--framework') {
-      const v = value() ?? '';
-      if (v !== 'auto' && !isFramework(v)) return `--framework must be one of auto, ${frameworks.join(', ')} (not '${v}')`;
-      framework = v;
-    } else if (flag === '--timeout') {
-      const v = Number(value());
-      if (!Number.isFinite(v) || v <= 0) return '--timeout needs a positive number of seconds';
-      timeoutSeconds = v;
-    } else if (flag === '--python') python = value() ?? python;
-    else return `unknown option '${arg}'`;
-  }
-  return { cwd: dir, framework, json, timeoutSeconds, python };
+  return failuresCommand.parse(args, { cwd });
 }
 
 export function formatFailure(f: TestFailure): string {
@@ -49,43 +35,32 @@ export function formatFailure(f: TestFailure): string {
   return lines.join('\n');
 }
 
-export const failuresCommand: CliCommand = {
+export const failuresCommand: DefinedCommand<FailuresArgs> = defineCommand({
   name: 'failures',
   usage,
+  usageLine: `Usage: ducktrace ${usage} [--timeout SECONDS] [--python PATH]`,
   summary: 'run the tests and print the failures (with stack frames)',
-  help: [
-    `Usage: ducktrace ${usage} [--timeout SECONDS] [--python PATH]`,
-    '',
+  description: [
     'Runs the tests of DIR (default: the current folder) with the frameworks it uses, and prints',
     'each failing test with its message, expected and actual values and its stack frames.',
-    '',
-    '  --cwd DIR          the project folder',
-    '  --framework NAME   auto (default: detect from the project), pytest, node, jest or vitest',
-    '  --json             print a JSON array of TestFailure records',
-    '  --timeout SECONDS  per-test timeout (default 30); a hung test is stopped and the rest still run',
-    '  --python PATH      the Python interpreter for pytest (default: $DUCKTRACE_PYTHON or python3)',
-    '',
-    'Exit code: 0 when the tests ran (whatever their outcome), 1 when they could not be run, 2 on bad usage.',
-  ].join('\n'),
-  async run(args: string[], out: CliOutput): Promise<number> {
-    const parsed = parseFailuresArgs(args);
-    if (typeof parsed === 'string') {
-      out.stderr(`ducktrace failures: ${parsed}\n`);
-      return 2;
-    }
-    if (!existsSync(parsed.cwd) || !statSync(parsed.cwd).isDirectory()) {
-      out.stderr(`ducktrace failures: no such folder: ${parsed.cwd}\n`);
-      return 1;
-    }
+  ],
+  options,
+  footer: ['Exit code: 0 when the tests ran (whatever their outcome), 1 when they could not be run, 2 on bad usage.'],
+  check: ({ values }, context) => {
+    const framework = frameworkOption(values.framework);
+    if (typeof framework !== 'object') return framework;
+    const timeoutSeconds = positiveNumber('--timeout', values.timeout) ?? 30;
+    if (typeof timeoutSeconds === 'string') return timeoutSeconds;
+    return { cwd: resolve(context.cwd, values.cwd ?? ''), framework: framework.framework, json: values.json === true, timeoutSeconds, python: values.python ?? (context.env.DUCKTRACE_PYTHON || 'python3') };
+  },
+  async execute(parsed, out) {
+    if (!existsSync(parsed.cwd) || !statSync(parsed.cwd).isDirectory()) return failure(out, 'failures', `no such folder: ${parsed.cwd}`);
     const { projects, reports } = await runFolder(parsed.cwd, parsed.framework, {
       helpersDir: __dirname,
       python: parsed.python,
       testTimeoutMs: parsed.timeoutSeconds * 1000,
     });
-    if (projects.length === 0) {
-      out.stderr(`ducktrace failures: no test framework found in ${parsed.cwd} (looked for pytest, node --test, jest and vitest; use --framework to choose one)\n`);
-      return 1;
-    }
+    if (projects.length === 0) return failure(out, 'failures', `no test framework found in ${parsed.cwd} (looked for pytest, node --test, jest and vitest; use --framework to choose one)`);
     for (const report of reports) for (const p of report.problems) out.stderr(`ducktrace failures (${report.framework} in ${report.cwd}): ${p}\n`);
     const failures = reports.flatMap((r) => failuresOf(r));
     const ran = reports.some((r) => r.results.length > 0);
@@ -95,6 +70,6 @@ export const failuresCommand: CliCommand = {
       const total = reports.reduce((n, r) => n + r.results.length, 0);
       out.stdout(`${failures.length} failing of ${total} tests (${reports.map((r) => `${r.framework} in ${r.cwd}`).join('; ')})\n`);
     }
-    return ran ? 0 : 1;
+    return ran ? ExitCode.ok : ExitCode.failed;
   },
-};
+});

@@ -1,24 +1,46 @@
-// `ducktrace fix --cwd DIR [--test TEST] [--max-iterations N] [--write] [--json]`: Iterate Until
-// Green in a terminal or CI. With --write the loop applies each fix, reruns the tests, and keeps
-// or reverts it. Without --write nothing on disk changes: the tests need the real files, so a
-// dry run cannot iterate; it diagnoses each failing test once and prints the proposed diffs.
+// `ducktrace fix --cwd DIR [--test TEST] [--target FILE:FUNCTION] [--write] [--json]`: Iterate
+// Until Green in a terminal or CI. With --write the loop applies each fix, reruns the tests (in a
+// sandbox where bubblewrap is available), and keeps or reverts it. Without --write nothing on disk
+// changes and no proposed code runs: the tests need the real files, so a dry run cannot iterate;
+// it diagnoses each failing test once and prints the proposed diffs.
 import { createTwoFilesPatch } from 'diff';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { iterateUntilGreen, type IterationRecord, type LoopSummary } from '../../core/loop/iterateUntilGreen';
-import { frameworks, isFramework, type Framework } from '../../core/failures/testFailure';
+import { defaultNeverSend } from '../../core/duck/redaction';
+import { iterateUntilGreen, type FixProposal, type IterationRecord, type LoopSummary } from '../../core/loop/iterateUntilGreen';
+import type { Framework } from '../../core/failures/testFailure';
 import type { ModelClient } from '../../core/modelClient';
 import { createFsLoopPorts, type FsLoopOptions } from '../loop/fsLoopPorts';
-import { endpointFromEnv } from '../models/endpointFromEnv';
-import { OpenAiCompatibleClient, type OpenAiEndpoint } from '../models/openAiCompatibleClient';
-import type { CliCommand, CliOutput } from './commands';
+import { OpenAiCompatibleClient } from '../models/openAiCompatibleClient';
+import { chooseSandbox, sandboxModes, type SandboxMode } from '../process/sandbox';
+import { resolveTarget, type TargetSpec } from '../tracers/traceTarget';
+import {
+  defineCommand,
+  endpointFromEnv,
+  endpointHelp,
+  ExitCode,
+  failure,
+  frameworkOption,
+  messageOf,
+  positiveInteger,
+  positiveNumber,
+  targetHint,
+  targetOption,
+  type CliOptions,
+  type CliOutput,
+  type DefinedCommand,
+  type Endpoint,
+  type ParseContext,
+  type ParsedCommandLine,
+} from './cliSupport';
 
-const usage = 'fix --cwd DIR [--test TEST] [--max-iterations N] [--write] [--json]';
+const usage = 'fix --cwd DIR [--test TEST] [--target FILE:FUNCTION] [--max-iterations N] [--write] [--json]';
 
 export interface FixArgs {
   readonly cwd: string;
   readonly test?: string;
+  readonly target?: TargetSpec;
   readonly maxIterations: number;
   readonly write: boolean;
   readonly json: boolean;
@@ -26,55 +48,63 @@ export interface FixArgs {
   readonly timeoutSeconds: number;
   readonly python: string;
   readonly allowTestEdits: boolean;
+  readonly sandbox: SandboxMode;
+  /** Globs never sent to the model, besides the default list. */
+  readonly neverSend: readonly string[];
 }
+
+const options = {
+  cwd: { type: 'string', value: 'DIR', help: 'the project folder (required)' },
+  test: { type: 'string', value: 'TEST', help: 'only this test: a pytest node id, a test name, a file or a class;\nother failing tests are left alone unless a fix breaks them' },
+  target: { type: 'string', value: 'FILE:FUNCTION', help: 'the function to blame for the chosen test(s), instead of finding\nit from each failure: gcd, Cart.total, outer.inner; or FILE:LINE' },
+  'max-iterations': { type: 'string', value: 'N', help: 'at most N fixes tried (default 5); failures with no function to\nblame are reported and skipped without using one' },
+  write: { type: 'boolean', help: 'apply fixes to the files (atomically; originals are checkpointed in\nthe temp folder until the loop ends) and rerun the tests on them' },
+  json: { type: 'boolean', help: 'print { stop, iterations, fixed, stillFailing, diff, sandboxed }' },
+  framework: { type: 'string', value: 'NAME', help: 'auto (default), pytest, node, jest or vitest' },
+  timeout: { type: 'string', value: 'SECONDS', help: 'per-test timeout (default 30)' },
+  python: { type: 'string', value: 'PATH', help: 'Python for pytest and the tracer (default: $DUCKTRACE_PYTHON or python3)' },
+  'allow-test-edits': { type: 'boolean', help: 'let fixes edit test files (default: refused)' },
+  sandbox: { type: 'string', value: 'MODE', help: "auto (default): with --write, test runs after a model's change run in\nbubblewrap (Linux): no network, writes only in DIR and a private TMPDIR;\noff: they run with your permissions" },
+  'never-send': { type: 'string', multiple: true, value: 'GLOB', help: `a file never sent to the model (repeatable), besides\n${defaultNeverSend.join(' ')}` },
+} as const satisfies CliOptions;
 
 export function parseFixArgs(args: readonly string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): FixArgs | string {
-  let dir: string | undefined;
-  let test: string | undefined;
-  let maxIterations = 5;
-  let write = false;
-  let json = false;
-  let framework: Framework | 'auto' = 'auto';
-  let timeoutSeconds = 30;
-  let python = env.DUCKTRACE_PYTHON || 'python3';
-  let allowTestEdits = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => inline ?? args[++i];
-    if (flag === '--write') write = true;
-    else if (flag === '--json') json = true;
-    else if (flag === '--allow-test-edits') allowTestEdits = true;
-    else if (flag === '--cwd') dir = value();
-    else if (flag === '--test') test = value();
-    else if (flag === '--python') python = value() ?? python;
-    else if (flag === '--framework') {
-      const v = value() ?? '';
-      if (v !== 'auto' && !isFramework(v)) return `--framework must be one of auto, ${frameworks.join(', ')} (not '${v}')`;
-      framework = v;
-    } else if (flag === '--max-iterations') {
-      const text = value();
-      const n = Number(text);
-      if (!Number.isInteger(n) || n < 1) return `--max-iterations needs a positive whole number, not '${text ?? ''}'`;
-      maxIterations = n;
-    } else if (flag === '--timeout') {
-      const n = Number(value());
-      if (!Number.isFinite(n) || n <= 0) return '--timeout needs a positive number of seconds';
-      timeoutSeconds = n;
-    } else return `unknown ${flag.startsWith('-') ? 'option' : 'argument'} '${arg}'`;
-  }
-  if (!dir) return 'missing --cwd DIR';
-  if (test === '') return '--test needs a TEST';
-  return { cwd: resolve(cwd, dir), ...(test ? { test } : {}), maxIterations, write, json, framework, timeoutSeconds, python, allowTestEdits };
+  return fixCommand.parse(args, { cwd, env });
 }
 
-// The endpoint and its limits from DUCKTRACE_* variables (kept importable from here).
-export { endpointFromEnv };
+function checkFixArgs({ values }: ParsedCommandLine<typeof options>, context: ParseContext): FixArgs | string {
+  if (!values.cwd) return 'missing --cwd DIR';
+  if (values.test === '') return '--test needs a TEST';
+  const framework = frameworkOption(values.framework);
+  if (typeof framework !== 'object') return framework;
+  const maxIterations = positiveInteger('--max-iterations', values['max-iterations']) ?? 5;
+  if (typeof maxIterations === 'string') return maxIterations;
+  const timeoutSeconds = positiveNumber('--timeout', values.timeout) ?? 30;
+  if (typeof timeoutSeconds === 'string') return timeoutSeconds;
+  const target = targetOption(values.target);
+  if (typeof target === 'string') return target;
+  const sandbox = values.sandbox ?? 'auto';
+  if (!(sandboxModes as readonly string[]).includes(sandbox)) return `--sandbox must be auto or off (not '${sandbox}')`;
+  return {
+    cwd: resolve(context.cwd, values.cwd),
+    ...(values.test ? { test: values.test } : {}),
+    ...(target ? { target } : {}),
+    maxIterations,
+    write: values.write === true,
+    json: values.json === true,
+    framework: framework.framework,
+    timeoutSeconds,
+    python: values.python ?? (context.env.DUCKTRACE_PYTHON || 'python3'),
+    allowTestEdits: values['allow-test-edits'] === true,
+    sandbox: sandbox as SandboxMode,
+    neverSend: values['never-send'] ?? [],
+  };
+}
 
 export interface FixDependencies {
   readonly env?: NodeJS.ProcessEnv;
   /** Tests pass a double; the CLI builds an OpenAI-compatible client from the environment. */
-  readonly model?: (endpoint: OpenAiEndpoint) => ModelClient;
+  readonly model?: (endpoint: Endpoint) => ModelClient;
   readonly helpersDir?: string;
 }
 
@@ -88,60 +118,52 @@ export interface FixReport {
   readonly stillFailing: readonly { testId: string; name: string; why: string }[];
   /** With --write: what changed on disk; in a dry run: every proposal, one after another. */
   readonly diff: string;
+  /** Whether test runs after a model's change were fenced (bubblewrap). */
+  readonly sandboxed?: boolean;
 }
 
-export function createFixCommand(deps: FixDependencies = {}): CliCommand {
-  return {
+export function createFixCommand(deps: FixDependencies = {}): DefinedCommand<FixArgs> {
+  return defineCommand({
     name: 'fix',
     usage,
+    usageLine: `Usage: ducktrace ${usage}\n       [--framework F] [--timeout S] [--python PATH] [--allow-test-edits] [--sandbox auto|off] [--never-send GLOB]`,
     summary: 'iterate until green: diagnose failing tests, apply fixes (--write), rerun, keep or revert',
-    help: [
-      `Usage: ducktrace ${usage} [--framework F] [--timeout S] [--python PATH] [--allow-test-edits]`,
-      '',
+    description: [
       'Runs the tests of DIR, asks the model about the most informative failure (blocks, runtime',
       'values, the duck), and with --write applies the fix, reruns the tests and keeps it or',
-      'reverts it, until the tests pass or a stop rule fires. The timeline prints each iteration',
-      'with the unified diff of its change.',
+      'reverts it, until the tests pass or a stop rule fires. A fix that makes a passing test fail,',
+      'a test file stop loading or a test stop running is reverted. The timeline prints each',
+      'iteration with the unified diff of its change.',
       '',
-      'Without --write nothing changes on disk: a dry run diagnoses each failing test once and',
-      'prints the proposed diffs (the tests need the real files, so it cannot iterate).',
+      "With --write, rerunning the tests runs the model's code right away: on Linux with bubblewrap",
+      'those runs are sandboxed (see --sandbox); elsewhere they run with your permissions.',
       '',
-      '  --cwd DIR             the project folder (required)',
-      '  --test TEST           only this test: a pytest node id, a test name, a file or a class;',
-      '                        other failing tests are left alone unless a fix breaks them',
-      '  --max-iterations N    at most N fixes tried (default 5)',
-      '  --write               apply fixes to the files (atomically; originals are checkpointed in',
-      '                        the temp folder until the loop ends)',
-      '  --json                print { stop, iterations, fixed, stillFailing, diff }',
-      '  --framework NAME      auto (default), pytest, node, jest or vitest',
-      '  --timeout SECONDS     per-test timeout (default 30)',
-      '  --python PATH         Python for pytest and the tracer (default: $DUCKTRACE_PYTHON or python3)',
-      '  --allow-test-edits    let fixes edit test files (default: refused)',
-      '',
-      'The model: DUCKTRACE_BASE_URL (an OpenAI-compatible endpoint ending in /v1), DUCKTRACE_MODEL,',
-      'and DUCKTRACE_API_KEY when the endpoint needs a key. Each model request gives up after',
-      'DUCKTRACE_MODEL_TIMEOUT_SECONDS (default 120, retries included); answers are limited to',
-      'DUCKTRACE_MAX_OUTPUT_TOKENS (4096); prompts fit DUCKTRACE_MAX_INPUT_TOKENS (16000). A model',
-      'that cannot be asked (no answer in time, unreachable, key refused) stops the loop.',
+      'Without --write nothing changes on disk and no proposed code runs: a dry run diagnoses each',
+      'failing test once and prints the proposed diffs (the tests need the real files, so it cannot',
+      'iterate).',
+    ],
+    options,
+    footer: [
+      ...endpointHelp,
+      'A model that cannot be asked (no answer in time, unreachable, key refused) stops the loop.',
+      'Values of DIR/.env files and DUCKTRACE_API_KEY are redacted from everything sent.',
       '',
       'Exit status: 0 when the tests pass (or nothing failed), 1 when tests still fail or could not',
       'be run, 2 on usage or configuration errors.',
-    ].join('\n'),
-    async run(args: string[], out: CliOutput): Promise<number> {
+    ],
+    check: checkFixArgs,
+    async execute(parsed, out) {
       const env = deps.env ?? process.env;
-      const parsed = parseFixArgs(args, process.cwd(), env);
-      if (typeof parsed === 'string') {
-        out.stderr(`ducktrace fix: ${parsed}\nUsage: ducktrace ${usage}\n`);
-        return 2;
-      }
-      if (!existsSync(parsed.cwd) || !statSync(parsed.cwd).isDirectory()) {
-        out.stderr(`ducktrace fix: no such folder: ${parsed.cwd}\n`);
-        return 2;
-      }
+      if (!existsSync(parsed.cwd) || !statSync(parsed.cwd).isDirectory()) return failure(out, 'fix', `no such folder: ${parsed.cwd}`, ExitCode.usage);
       const endpoint = endpointFromEnv(env);
-      if (typeof endpoint === 'string') {
-        out.stderr(`ducktrace fix: ${endpoint}\n`);
-        return 2;
+      if (typeof endpoint === 'string') return failure(out, 'fix', endpoint, ExitCode.usage);
+      if (parsed.target) {
+        // A named target that is not there is a usage error, before anything runs.
+        try {
+          await resolveTarget(parsed.cwd, parsed.target);
+        } catch (err) {
+          return failure(out, 'fix', `--target ${parsed.target.file}:${parsed.target.function}: ${messageOf(err)}`, ExitCode.usage);
+        }
       }
       const client = (deps.model ?? ((e) => new OpenAiCompatibleClient(e)))(endpoint);
       const controller = new AbortController();
@@ -151,7 +173,10 @@ export function createFixCommand(deps: FixDependencies = {}): CliCommand {
       const progress = (text: string) => {
         if (!parsed.json) out.stderr(text);
       };
-      const options: FsLoopOptions = {
+      // Only --write runs the model's code; the dry run never does.
+      const fence = parsed.write ? chooseSandbox(parsed.sandbox, [parsed.cwd]) : {};
+      if (fence.notice) out.stderr(`ducktrace fix: ${fence.notice}\n`);
+      const loopOptions: FsLoopOptions = {
         cwd: parsed.cwd,
         framework: parsed.framework,
         testTimeoutMs: parsed.timeoutSeconds * 1000,
@@ -159,21 +184,26 @@ export function createFixCommand(deps: FixDependencies = {}): CliCommand {
         ...(deps.helpersDir ? { helpersDir: deps.helpersDir } : {}),
         model: async () => client,
         ...(parsed.test ? { only: parsed.test } : {}),
+        ...(parsed.target ? { target: parsed.target } : {}),
         write: parsed.write,
         allowTestEdits: parsed.allowTestEdits,
+        neverSend: [...defaultNeverSend, ...parsed.neverSend],
+        secretValues: endpoint.apiKey ? [endpoint.apiKey] : [],
+        ...(fence.sandbox ? { sandbox: fence.sandbox } : {}),
       };
-      const ports = createFsLoopPorts(options);
+      const ports = createFsLoopPorts(loopOptions);
       let finished = false;
       try {
         const report = parsed.write ? await loop(ports, parsed, controller.signal, out, rel, progress) : await dryRun(ports, controller.signal, out, rel, progress, parsed.json);
-        if (parsed.json) out.stdout(JSON.stringify(report, null, 2) + '\n');
+        const full = { ...report, ...(parsed.write ? { sandboxed: !!fence.sandbox } : {}) };
+        if (parsed.json) out.stdout(JSON.stringify(full, null, 2) + '\n');
         else {
           out.stdout(`\n${report.message}\n`);
           if (report.fixed.length) out.stdout(`Fixed: ${report.fixed.map((id) => rel(id.split('::')[0]!) + id.slice(id.indexOf('::'))).join(', ')}\n`);
           for (const s of report.stillFailing) out.stdout(`Still failing: ${s.name}: ${s.why}\n`);
         }
         finished = true;
-        return report.stop === 'green' || report.stop === 'nothing-to-fix' ? 0 : 1;
+        return report.stop === 'green' || report.stop === 'nothing-to-fix' ? ExitCode.ok : ExitCode.failed;
       } finally {
         process.removeListener('SIGINT', onSigint);
         // After a crash the checkpoint is the only copy of the originals: keep it and say where.
@@ -181,7 +211,7 @@ export function createFixCommand(deps: FixDependencies = {}): CliCommand {
         else out.stderr(`ducktrace fix: stopped by an error; the original files are kept in ${ports.checkpointFile}\n`);
       }
     },
-  };
+  });
 }
 
 type Ports = ReturnType<typeof createFsLoopPorts>;
@@ -235,10 +265,10 @@ async function dryRun(ports: Ports, signal: AbortSignal, out: CliOutput, rel: (f
   for (const failure of run.failures) {
     if (signal.aborted) break;
     progress(`… asking the model (${failure.name})\n`);
-    const proposal = await ports.propose(failure, [], signal).catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
+    const proposal: FixProposal = await ports.propose(failure, [], signal).catch((err: unknown) => ({ ok: false as const, error: messageOf(err) }));
     let item: FixReport['iterations'][number];
     const base = { iteration: ++n, test: failure.name, testId: failure.testId };
-    if (!proposal.ok) item = { ...base, result: 'model-error', detail: proposal.error };
+    if (!proposal.ok) item = { ...base, result: proposal.reason === 'no-target' || proposal.reason === 'not-sent' ? proposal.reason : 'model-error', detail: proposal.reason === 'no-target' ? proposal.error + targetHint : proposal.error };
     else if ('testIsWrong' in proposal) item = { ...base, result: 'test-claim', detail: proposal.testIsWrong, summary: proposal.summary };
     else {
       const before = await ports.readFile(proposal.file);
@@ -274,7 +304,7 @@ function itemOf(r: IterationRecord, rel: (f: string) => string): FixReport['iter
     test: r.testName,
     testId: r.testId,
     result: r.result,
-    detail: r.detail,
+    detail: r.result === 'no-target' ? r.detail + targetHint : r.detail,
     ...(r.summary ? { summary: r.summary } : {}),
     ...(r.file ? { file: rel(r.file) } : {}),
     ...(changed ? { diff: patch(rel(r.file!), r.before!, r.after!) } : {}),

@@ -4,8 +4,7 @@
 // 1 when no test reached it or the run failed, 2 on usage errors.
 
 import { localize, type LocalizeRequest, type LocalizeResult } from '../localize/localize';
-import { parseTargetSpec } from '../tracers/traceTarget';
-import type { CliCommand, CliOutput } from './commands';
+import { defineCommand, ExitCode, failure, messageOf, positiveNumber, targetOption, type CliOptions, type DefinedCommand, type ParseContext, type ParsedCommandLine } from './cliSupport';
 
 const usage = 'localize --target FILE:FUNCTION [--cwd DIR] [--test-command CMD] [--json]';
 
@@ -13,48 +12,40 @@ interface LocalizeArgs extends LocalizeRequest {
   readonly json: boolean;
 }
 
+const options = {
+  target: { type: 'string', value: 'FILE:FUNCTION', help: 'the function: gcd, Cart.total, outer.inner; or FILE:LINE' },
+  cwd: { type: 'string', value: 'DIR', help: 'where pytest runs (default: the current folder)' },
+  'test-command': { type: 'string', value: 'CMD', help: "the pytest command selecting the tests, e.g. 'pytest tests/test_x.py'\n(default: the test files that mention the function or its module)" },
+  json: { type: 'boolean', help: 'print { blocks: [{ id, range, score, rank, heat, reason }], tests, ... }' },
+  python: { type: 'string', value: 'PATH', help: 'the Python interpreter (default: python3)' },
+  'test-timeout': { type: 'string', value: 'S', help: 'per-test limit in seconds; a test past it fails (default 10)' },
+  timeout: { type: 'string', value: 'S', help: 'limit for the whole run in seconds (default 300)' },
+} as const satisfies CliOptions;
+
 export function parseLocalizeArgs(args: readonly string[], cwd = process.cwd()): LocalizeArgs | string {
-  let dir = cwd;
-  let target: string | undefined;
-  let testCommand: string | undefined;
-  let python: string | undefined;
-  let testTimeoutSeconds: number | undefined;
-  let timeoutMs: number | undefined;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => inline ?? args[++i];
-    const positive = (text: string | undefined) => {
-      const n = Number(text);
-      return Number.isFinite(n) && n > 0 ? n : undefined;
-    };
-    if (flag === '--json') json = true;
-    else if (flag === '--cwd') dir = value() ?? '';
-    else if (flag === '--target') target = value();
-    else if (flag === '--test-command') testCommand = value();
-    else if (flag === '--python') python = value();
-    else if (flag === '--test-timeout' || flag === '--timeout') {
-      const text = value();
-      const n = positive(text);
-      if (n === undefined) return `${flag} needs a positive number of seconds, not '${text ?? ''}'`;
-      if (flag === '--test-timeout') testTimeoutSeconds = n;
-      else timeoutMs = n * 1000;
-    } else return `unknown ${flag.startsWith('-') ? 'option' : 'argument'} '${arg}'`;
-  }
+  return localizeCommand.parse(args, { cwd });
+}
+
+function checkLocalizeArgs({ values }: ParsedCommandLine<typeof options>, context: ParseContext): LocalizeArgs | string {
+  const dir = values.cwd ?? context.cwd;
   if (!dir) return '--cwd needs a DIR';
-  if (!target) return 'missing --target FILE:FUNCTION';
-  const spec = parseTargetSpec(target);
-  if (!spec) return `--target needs FILE:FUNCTION, not '${target}'`;
+  const testTimeoutSeconds = positiveNumber('--test-timeout', values['test-timeout']);
+  if (typeof testTimeoutSeconds === 'string') return testTimeoutSeconds;
+  const timeout = positiveNumber('--timeout', values.timeout);
+  if (typeof timeout === 'string') return timeout;
+  const target = targetOption(values.target);
+  if (target === undefined) return 'missing --target FILE:FUNCTION';
+  if (typeof target === 'string') return target;
+  const testCommand = values['test-command'];
   if (testCommand !== undefined && !testCommand.trim()) return '--test-command needs a command';
   return {
     cwd: dir,
-    target: spec,
-    json,
+    target,
+    json: values.json === true,
     ...(testCommand ? { testCommand } : {}),
-    ...(python ? { python } : {}),
+    ...(values.python ? { python: values.python } : {}),
     ...(testTimeoutSeconds ? { testTimeoutSeconds } : {}),
-    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
   };
 }
 
@@ -85,43 +76,26 @@ export function formatLocalize(result: LocalizeResult): string {
   return out.join('\n') + '\n';
 }
 
-export function createLocalizeCommand(run: typeof localize = localize): CliCommand {
-  return {
+export function createLocalizeCommand(run: typeof localize = localize): DefinedCommand<LocalizeArgs> {
+  return defineCommand({
     name: 'localize',
     usage,
     summary: "rank a function's blocks by how suspicious the tests that reach it make them",
-    help: [
-      `Usage: ducktrace ${usage}`,
-      '',
+    description: [
       'Runs the tests that reach the function once, recording which of its blocks each test ran',
       '(no values), and ranks the blocks: Ochiai over passing and failing tests, plus the block the',
-      "exception left from, the blocks that computed a wrong result, and closeness to the failure.",
+      'exception left from, the blocks that computed a wrong result, and closeness to the failure.',
       'Python (pytest) only for now. Files on disk are never modified.',
-      '',
-      '  --target FILE:FUNCTION  the function: gcd, Cart.total, outer.inner; or FILE:LINE',
-      '  --cwd DIR               where pytest runs (default: the current folder)',
-      "  --test-command CMD      the pytest command selecting the tests, e.g. 'pytest tests/test_x.py'",
-      '                          (default: the test files that mention the function or its module)',
-      '  --json                  print { blocks: [{ id, range, score, rank, heat, reason }], tests, ... }',
-      '  --python PATH           the Python interpreter (default: python3)',
-      '  --test-timeout S        per-test limit in seconds; a test past it fails (default 10)',
-      '  --timeout S             limit for the whole run in seconds (default 300)',
-      '',
-      'Exit status: 0 when the blocks were ranked, 1 when no test reached the function or the',
-      'tests could not be run, 2 on usage errors.',
-    ].join('\n'),
-    async run(args: string[], out: CliOutput): Promise<number> {
-      const parsed = parseLocalizeArgs(args);
-      if (typeof parsed === 'string') {
-        out.stderr(`ducktrace localize: ${parsed}\nUsage: ducktrace ${usage}\n`);
-        return 2;
-      }
+    ],
+    options,
+    footer: ['Exit status: 0 when the blocks were ranked, 1 when no test reached the function or the', 'tests could not be run, 2 on usage errors.'],
+    check: checkLocalizeArgs,
+    async execute(parsed, out) {
       let result: LocalizeResult;
       try {
         result = await run(parsed);
       } catch (error) {
-        out.stderr(`ducktrace localize: ${error instanceof Error ? error.message : String(error)}\n`);
-        return 1;
+        return failure(out, 'localize', messageOf(error));
       }
       const { suspicion, run: testRun } = result;
       if (suspicion.failingTests + suspicion.passingTests === 0) {
@@ -133,9 +107,9 @@ export function createLocalizeCommand(run: typeof localize = localize): CliComma
       }
       if (suspicion.failingTests === 0) out.stderr(`ducktrace localize: no failing test reached ${result.target.blocks.function.name}: nothing is suspicious\n`);
       out.stdout(parsed.json ? JSON.stringify(localizeJson(result), null, 2) + '\n' : formatLocalize(result));
-      return 0;
+      return ExitCode.ok;
     },
-  };
+  });
 }
 
 export const localizeCommand = createLocalizeCommand();

@@ -9,7 +9,7 @@ import { productName, productVersion } from '../../core/product';
 import { AgentProject } from '../agents/agentProject';
 import { mcpTools } from '../agents/agentTools';
 import type { ToolOutput } from '../agents/toolResult';
-import type { CliCommand, CliOutput } from './commands';
+import { defineCommand, ExitCode, failure, messageOf, positiveNumber, type CliOptions, type DefinedCommand, type ParseContext, type ParsedCommandLine } from './cliSupport';
 
 const usage = 'mcp [--root DIR] [--python PATH] [--timeout SECONDS]';
 
@@ -19,24 +19,19 @@ export interface McpArgs {
   readonly testTimeoutSeconds: number;
 }
 
-export function parseMcpArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): McpArgs | string {
-  let root = cwd;
-  let python = env.DUCKTRACE_PYTHON || undefined;
-  let testTimeoutSeconds = 10;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => inline ?? args[++i];
-    if (flag === '--root') root = value() ?? '';
-    else if (flag === '--python') python = value();
-    else if (flag === '--timeout') {
-      const n = Number(value());
-      if (!Number.isFinite(n) || n <= 0) return '--timeout needs a positive number of seconds';
-      testTimeoutSeconds = n;
-    } else return `unknown option '${arg}'`;
-  }
+const options = {
+  root: { type: 'string', value: 'DIR', help: 'the project folder (default: the current folder)' },
+  python: { type: 'string', value: 'PATH', help: 'the Python interpreter for pytest (default: $DUCKTRACE_PYTHON or python3)' },
+  timeout: { type: 'string', value: 'SECONDS', help: 'per-test timeout of test runs (default 10; a test past it fails)' },
+} as const satisfies CliOptions;
+
+function checkMcpArgs({ values }: ParsedCommandLine<typeof options>, context: ParseContext): McpArgs | string {
+  const root = values.root ?? context.cwd;
   if (!root) return '--root needs a DIR';
-  return { root, testTimeoutSeconds, ...(python ? { python } : {}) };
+  const timeout = positiveNumber('--timeout', values.timeout);
+  if (typeof timeout === 'string') return timeout;
+  const python = values.python ?? (context.env.DUCKTRACE_PYTHON || undefined);
+  return { root, testTimeoutSeconds: timeout ?? 10, ...(python ? { python } : {}) };
 }
 
 /** A tool's answer as MCP's CallToolResult: the text for the model, the JSON as structured content. */
@@ -68,35 +63,27 @@ export function createMcpServer(project: AgentProject): McpServer {
   return server;
 }
 
-export function createMcpCommand(): CliCommand {
-  return {
+export function createMcpCommand(): DefinedCommand<McpArgs> {
+  return defineCommand({
     name: 'mcp',
     usage,
     summary: 'serve the agent tools (failing tests, trace, suspicious blocks, blocks, fix as a diff) over MCP on stdio',
-    help: [
-      `Usage: ducktrace ${usage}`,
-      '',
+    description: [
       'Speaks the Model Context Protocol on stdin and stdout for coding agents (Claude Code, Cursor,',
       'VS Code, ...). Tools: ducktrace_failingTests, ducktrace_traceTest, ducktrace_suspiciousBlocks,',
       'ducktrace_blocks and ducktrace_proposeFix (which returns a unified diff and writes nothing).',
       'Every path is resolved inside the project folder (symbolic links followed); anything outside',
       'it is refused.',
-      '',
-      '  --root DIR          the project folder (default: the current folder)',
-      '  --python PATH       the Python interpreter for pytest (default: $DUCKTRACE_PYTHON or python3)',
-      '  --timeout SECONDS   per-test timeout of test runs (default 10; a test past it fails)',
-      '',
-      'Example (Claude Code): claude mcp add ducktrace -- npx ducktrace mcp --root .',
+    ],
+    options,
+    footer: [
+      'Example (Claude Code): claude mcp add ducktrace -- node /path/to/ducktrace/dist/cli.js mcp --root .',
       '',
       'Exit status: 0 when the client closed the connection, 1 when the folder cannot be served,',
       '2 on usage errors.',
-    ].join('\n'),
-    async run(args: string[], out: CliOutput): Promise<number> {
-      const parsed = parseMcpArgs(args);
-      if (typeof parsed === 'string') {
-        out.stderr(`ducktrace mcp: ${parsed}\nUsage: ducktrace ${usage}\n`);
-        return 2;
-      }
+    ],
+    check: checkMcpArgs,
+    async execute(parsed, out) {
       let project: AgentProject;
       try {
         project = await AgentProject.open(parsed.root, {
@@ -105,16 +92,15 @@ export function createMcpCommand(): CliCommand {
           ...(parsed.python ? { python: () => parsed.python! } : {}),
         });
       } catch (err) {
-        out.stderr(`ducktrace mcp: ${err instanceof Error ? err.message : String(err)}\n`);
-        return 1;
+        return failure(out, 'mcp', messageOf(err));
       }
       const server = createMcpServer(project);
       const transport = new StdioServerTransport();
       // The client going away (stdin ends) or a signal closes the server, which aborts the calls in
       // flight: their test and tracer process trees are killed rather than left running.
       const closed = new Promise<number>((resolve) => {
-        transport.onclose = () => resolve(0);
-        process.stdin.once('end', () => resolve(0));
+        transport.onclose = () => resolve(ExitCode.ok);
+        process.stdin.once('end', () => resolve(ExitCode.ok));
         process.once('SIGTERM', () => resolve(143));
         process.once('SIGINT', () => resolve(130));
       });
@@ -125,7 +111,7 @@ export function createMcpCommand(): CliCommand {
       process.stdin.destroy();
       return code;
     },
-  };
+  });
 }
 
 export const mcpCommand = createMcpCommand();

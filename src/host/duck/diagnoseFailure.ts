@@ -1,7 +1,11 @@
 // From one failing test to the model's diagnosis and the fixed file text: find the function to
-// debug, cut it into blocks, trace it (when a tracer is given), and ask the duck. The editor's
-// Explain and fix, Iterate Until Green and the CLI's `fix` all go through here, each with its own
-// ports (files from buffers or disk, a model, a tracer) and its own way of showing progress.
+// debug (or take the one the user named), cut it into blocks, trace it (when a tracer is given),
+// and ask the duck. Every entry point goes through here (the editor's Explain and Fix and Iterate
+// Until Green, the CLI's `explain` and `fix`, the @ducktrace chat participant; the agent tools
+// share its first stage, `locateTarget`), each with its own ports (files from buffers or disk, a
+// model, a tracer) and its own way of showing progress, so the guarantees hold for all of them:
+// the target lies inside the workspace, never-send files are not sent, the workspace's .env
+// values and the given secrets are redacted from everything sent, and a fix must still parse.
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Block } from '../../core/blocks/basicBlocks';
@@ -13,10 +17,12 @@ import { firstSyntaxError, type SourceParser } from '../../core/blocks/syntaxNod
 import { matchesAnyGlob } from '../../core/glob';
 import { TargetFinder, type FailureLocation, type Target } from '../../core/blocks/targetFinder';
 import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
-import { functionHeader, type PromptOptions, type PromptTrace } from '../../core/duck/prompt';
+import type { PromptOptions, PromptTrace } from '../../core/duck/prompt';
+import { redactSecrets } from '../../core/duck/redaction';
 import type { FixProposal } from '../../core/loop/iterateUntilGreen';
 import { promptTokenBudget } from '../../core/modelBudget';
 import type { ModelClient, ModelError } from '../../core/modelClient';
+import { promptContext } from './promptContext';
 
 /** A failing test (a TestFailure fits), or just a place (a file and line). */
 export interface FailureToDiagnose extends FailureLocation {
@@ -26,7 +32,9 @@ export interface FailureToDiagnose extends FailureLocation {
   readonly message?: string;
   readonly expected?: string;
   readonly actual?: string;
-  /** The test's own source; read around `file:line` when absent. */
+  /** The runner's own failure text: the exception's type is read from it. */
+  readonly output?: string;
+  /** The test's own source; found in the test file (with its suites and helpers) when absent. */
   readonly testSource?: string;
 }
 
@@ -36,8 +44,18 @@ export type DiagnoseEvent =
   | { readonly type: 'traced'; readonly trace: PromptTrace | undefined; readonly error?: string }
   | ExplainEvent;
 
+/** A function the user names (`--target FILE:FUNCTION`): the target finder is skipped. */
+export interface NamedTarget {
+  /** Absolute, or relative to the first root. */
+  readonly file: string;
+  /** `gcd`, `Cart.total`, `outer.inner`; or a line number: the function holding that line. */
+  readonly function: string;
+}
+
 export interface DiagnoseRequest {
   readonly failure: FailureToDiagnose;
+  /** The function to blame, when the user named it; found from the failure otherwise. */
+  readonly target?: NamedTarget;
   /** Workspace folders: the only places a target may be. */
   readonly roots: readonly string[];
   readonly files: SourceFiles;
@@ -56,8 +74,15 @@ export interface DiagnoseRequest {
   readonly onEvent?: (event: DiagnoseEvent) => void;
 }
 
+/**
+ * Why a diagnosis stopped before the model answered. `no-target`: no function of the workspace in
+ * the failure; `not-sent`: the function may not be sent (neverSend, outside the workspace);
+ * `named-target`: the function the user named is not there; `model`: the model could not be asked.
+ */
+export type DiagnoseStop = 'no-target' | 'not-sent' | 'named-target' | 'unreadable' | 'model';
+
 export type DiagnoseResult =
-  | { readonly ok: false; readonly stage: 'target' | 'model'; readonly error: string; readonly cause?: unknown; readonly target?: Target }
+  | { readonly ok: false; readonly stage: 'target' | 'model'; readonly reason: DiagnoseStop; readonly error: string; readonly cause?: unknown; readonly target?: Target }
   | { readonly ok: true; readonly target: Target; readonly blocks: readonly Block[]; readonly fileText: string; readonly trace?: PromptTrace; readonly outcome: ExplainOutcome };
 
 export async function diagnoseFailure(request: DiagnoseRequest): Promise<DiagnoseResult> {
@@ -84,23 +109,24 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   try {
     model = await request.model();
   } catch (err) {
-    return { ok: false, stage: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
+    return { ok: false, stage: 'model', reason: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
   }
-  const testExcluded = !!failure.file && matchesAnyGlob(failure.file, neverSend);
-  const testSource = testExcluded ? undefined : (failure.testSource ?? (failure.file && failure.line ? await linesAround(files, failure.file, failure.line) : undefined));
+  // The test as written, the failure without runner chatter, the function from its decorators on.
+  const context = await promptContext({ failure, target, fileText, files, parser, roots: request.roots, neverSend });
+  const redaction = { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction };
   const outcome = await explainAndFix({
     model,
     fileText,
     target: { name: target.functionName, range: target.range, language: target.language, file: target.file },
     prompt: {
-      intent: { testName: failure.name ?? 'the failing test', testSource, message: failure.message, expected: failure.expected, actual: failure.actual },
-      // The signature (and decorators) before the first block: the model needs the parameters.
-      fn: { name: target.functionName, file: target.file, language: target.language, range: target.range, header: functionHeader(fileText, target.range, blocks), blocks },
+      intent: context.intent,
+      fn: { name: target.functionName, file: context.displayFile, language: target.language, range: target.range, source: fileText, firstLine: context.firstLine, blocks },
       trace,
     },
-    notes: request.notes,
+    // Notes quote test messages, which may hold the same secrets as the prompt.
+    notes: request.notes?.map((n) => redactSecrets(n, redaction).text),
     // The prompt fits the chosen model's input limit, leaving room for the answer.
-    promptOptions: { ...request.promptOptions, maxTokens: request.promptOptions?.maxTokens ?? promptTokenBudget(model), redaction: { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction } },
+    promptOptions: { ...request.promptOptions, maxTokens: request.promptOptions?.maxTokens ?? promptTokenBudget(model), redaction },
     // A fix cut off mid-function can still "apply": refuse code that breaks the file's syntax.
     validate: (newText) => syntaxBreak(parser, target.language, fileText, newText),
     signal,
@@ -109,72 +135,51 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   return { ok: true, target, blocks, fileText, trace, outcome };
 }
 
-/** A function the user (or an agent) names: the target finder is skipped. */
-export interface NamedTarget {
-  /** Absolute, or relative to the first root. */
-  readonly file: string;
-  /** `gcd`, `Cart.total`, `outer.inner`; or a line number: the function holding that line. */
-  readonly function: string;
-}
-
-/** What the first stage needs: where to look, and what may not be sent. */
-export interface LocateRequest extends Pick<DiagnoseRequest, 'failure' | 'roots' | 'files' | 'parser' | 'neverSend'> {
-  /** The function to blame, when named; found from the failure otherwise. */
-  readonly target?: NamedTarget;
-}
+/** What the first stage needs: where to look, what was named, and what may not be sent. */
+export type LocateRequest = Pick<DiagnoseRequest, 'failure' | 'target' | 'roots' | 'files' | 'parser' | 'neverSend'>;
 
 export type LocatedTarget =
   | { readonly ok: true; readonly target: Target; readonly fileText: string; readonly blocks: readonly Block[] }
-  | { readonly ok: false; readonly stage: 'target'; readonly error: string; readonly target?: Target };
+  | { readonly ok: false; readonly stage: 'target'; readonly reason: Exclude<DiagnoseStop, 'model'>; readonly error: string; readonly target?: Target };
 
 /**
- * The pipeline's first stage, on its own: the function the failure points at, inside the
- * workspace (symbolic links followed) and not a never-send file, with its text and blocks. The
- * agent tools (trace, suspicious blocks) start here too, without asking a model.
+ * The pipeline's first stage on its own: the function the failure points at (or the one named),
+ * inside the workspace (symbolic links followed) and not a never-send file, with its text and
+ * blocks. The agent tools (trace, suspicious blocks, a fix) start here too, without a model.
  */
 export async function locateTarget(request: LocateRequest): Promise<LocatedTarget> {
   const { failure, files, parser } = request;
-  let target: Target | undefined;
+  let target: Target;
   if (request.target) {
     const named = await namedTarget(request.target, request.roots, files, parser);
-    if (typeof named === 'string') return { ok: false, stage: 'target', error: named };
+    if (typeof named === 'string') return { ok: false, stage: 'target', reason: 'named-target', error: named };
     target = named;
   } else {
-    target = (await new TargetFinder(files, parser, { roots: request.roots }).find(failure))[0];
-  }
-  if (!target) {
-    return { ok: false, stage: 'target', error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve.' };
+    const found = (await new TargetFinder(files, parser, { roots: request.roots }).find(failure))[0];
+    if (!found) {
+      return {
+        ok: false,
+        stage: 'target',
+        reason: 'no-target',
+        error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve (a failure of the environment, the platform or the runtime version looks like this).',
+      };
+    }
+    target = found;
   }
   // Model output may only ever change the target file, inside the workspace: no symlink escapes.
   if (!(await insideRoots(target.file, request.roots))) {
-    return { ok: false, stage: 'target', error: `${target.file} resolves to a place outside the workspace (a symbolic link?), so Ducktrace will not propose changes to it.`, target };
+    return { ok: false, stage: 'target', reason: 'not-sent', error: `${target.file} resolves to a place outside the workspace (a symbolic link?), so Ducktrace will not propose changes to it.`, target };
   }
   if (matchesAnyGlob(target.file, request.neverSend ?? [])) {
-    return { ok: false, stage: 'target', error: `${target.file} matches a pattern of ducktrace.privacy.neverSend, so Ducktrace does not send it to a model.`, target };
+    return { ok: false, stage: 'target', reason: 'not-sent', error: `${target.file} matches a neverSend pattern (ducktrace.privacy.neverSend), so Ducktrace does not send it to a model.`, target };
   }
   const fileText = await files.read(target.file);
-  if (fileText === undefined) return { ok: false, stage: 'target', error: `Cannot read ${target.file}.`, target };
+  if (fileText === undefined) return { ok: false, stage: 'target', reason: 'unreadable', error: `Cannot read ${target.file}.`, target };
   try {
     const { blocks } = await blocksOfFunction(fileText, target.language, parser, { name: target.functionName });
     return { ok: true, target, fileText, blocks };
   } catch (err) {
-    if (err instanceof BlocksError) return { ok: false, stage: 'target', error: `${target.file}: ${err.message}`, target };
-    throw err;
-  }
-}
-
-/** The function named, as a Target; a message when the file or the function is not there. */
-async function namedTarget(named: NamedTarget, roots: readonly string[], files: SourceFiles, parser: SourceParser): Promise<Target | string> {
-  const file = isAbsolute(named.file) || !roots[0] ? resolve(named.file) : resolve(roots[0], named.file);
-  const language = languageForFile(file);
-  if (!language) return `${named.file}: not a Python, JavaScript, TypeScript or TSX file`;
-  const text = await files.read(file);
-  if (text === undefined) return `${named.file}: no such file`;
-  try {
-    const found = await blocksOfFunction(text, language, parser, /^\d+$/.test(named.function) ? { line: Number(named.function) } : { name: named.function });
-    return { file, language, functionName: found.function.name, range: found.function.range };
-  } catch (err) {
-    if (err instanceof BlocksError) return `${named.file}: ${err.message}`;
+    if (err instanceof BlocksError) return { ok: false, stage: 'target', reason: 'unreadable', error: `${target.file}: ${err.message}`, target };
     throw err;
   }
 }
@@ -197,6 +202,22 @@ export async function syntaxBreak(parser: SourceParser, language: SourceLanguage
   }
 }
 
+/** The function the user named, as a Target; a message when the file or the function is not there. */
+async function namedTarget(named: NamedTarget, roots: readonly string[], files: SourceFiles, parser: SourceParser): Promise<Target | string> {
+  const file = isAbsolute(named.file) || !roots[0] ? resolve(named.file) : resolve(roots[0], named.file);
+  const language = languageForFile(file);
+  if (!language) return `${named.file}: not a Python, JavaScript, TypeScript or TSX file`;
+  const text = await files.read(file);
+  if (text === undefined) return `${named.file}: no such file`;
+  try {
+    const found = await blocksOfFunction(text, language, parser, /^\d+$/.test(named.function) ? { line: Number(named.function) } : { name: named.function });
+    return { file, language, functionName: found.function.name, range: found.function.range };
+  } catch (err) {
+    if (err instanceof BlocksError) return `${named.file}: ${err.message}`;
+    throw err;
+  }
+}
+
 async function insideRoots(file: string, roots: readonly string[]): Promise<boolean> {
   const real = async (p: string) => realpath(p).catch(() => resolve(p));
   const target = await real(file);
@@ -215,16 +236,12 @@ async function envFiles(files: SourceFiles, roots: readonly string[]): Promise<s
   return texts.filter((t): t is string => typeof t === 'string');
 }
 
-async function linesAround(files: SourceFiles, file: string, line: number): Promise<string | undefined> {
-  const text = await files.read(file);
-  if (!text) return undefined;
-  const lines = text.split(/\r?\n/);
-  return lines.slice(Math.max(0, line - 15), Math.min(lines.length, line + 15)).join('\n');
-}
-
 /** The loop's view of a diagnosis: a fix to apply, a claim against the test, or why there is none. */
 export function fixProposalOf(result: DiagnoseResult): FixProposal {
-  if (!result.ok) return { ok: false, error: result.error, ...(result.stage === 'model' ? { modelUnavailable: true } : {}) };
+  if (!result.ok) {
+    const reason = result.reason === 'model' ? 'model' : result.reason === 'no-target' || result.reason === 'named-target' ? 'no-target' : 'not-sent';
+    return { ok: false, error: result.error, reason, ...(result.stage === 'model' ? { modelUnavailable: true } : {}) };
+  }
   const { outcome } = result;
   if (!outcome.ok) return { ok: false, error: outcome.error, ...(outcome.modelError && modelUnavailable(outcome.modelError) ? { modelUnavailable: true } : {}) };
   const tokens = outcome.tokens.input + outcome.tokens.output;

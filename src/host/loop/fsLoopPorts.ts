@@ -1,22 +1,28 @@
 // Iterate Until Green's ports over the file system and the test runners of one folder: what the
-// CLI's `fix` and the benchmark drive. The loop's rules stay in src/core/loop; this only says how
-// to run the tests, ask for a fix (the shared diagnosis pipeline), and read and write files.
+// CLI's `fix` and `explain` and the benchmark drive. The loop's rules stay in src/core/loop; this
+// only says how to run the tests (fenced by the sandbox once a model's change is on disk), ask for
+// a fix (the shared diagnosis pipeline), and read and write files.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
+import { isWithin } from '../../core/blocks/moduleResolution';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
+import { defaultNeverSend } from '../../core/duck/redaction';
 import type { PromptTrace } from '../../core/duck/prompt';
-import type { FixProposal, LoopFailure, LoopPorts, TestRun } from '../../core/loop/iterateUntilGreen';
+import { testRunOf, type FixProposal, type LoopFailure, type LoopPorts, type TestRun } from '../../core/loop/iterateUntilGreen';
 import type { ModelClient } from '../../core/modelClient';
-import type { Framework, TestFailure, TestRunReport } from '../../core/failures/testFailure';
+import type { Framework, TestRunReport } from '../../core/failures/testFailure';
+import { matchesTest, traceSelector } from '../../core/failures/testSelectors';
 import type { TraceBudget } from '../../core/trace/traceModel';
-import { diagnoseFailure, fixProposalOf, type DiagnoseEvent, type DiagnoseResult } from '../duck/diagnoseFailure';
+import { diagnoseFailure, fixProposalOf, type DiagnoseEvent, type DiagnoseResult, type NamedTarget } from '../duck/diagnoseFailure';
 import { NodeSourceFiles } from '../nodeSourceFiles';
-import { runFolder } from '../runners/testService';
+import type { SandboxSpec } from '../process/sandbox';
+import { findTestProjects } from '../runners/projects';
+import { runFolder, runProject, type RunOptions } from '../runners/testService';
 import { toPromptTrace } from '../../core/trace/promptTrace';
 import { traceTest } from '../tracers/traceTest';
 import { TreeSitterParser } from '../treeSitter';
@@ -33,12 +39,22 @@ export interface FsLoopOptions {
   readonly model: () => Promise<ModelClient>;
   /** Only these tests are the loop's scope (a pytest node id, a test name, a test file); others are ignored unless the loop breaks them. */
   readonly only?: string;
+  /** Run only this test file (relative to cwd), not the whole folder: for diagnosing one test (`explain`), never for the loop. */
+  readonly runOnlyFile?: string;
+  /** The function to blame for every failure (`--target`); found from each failure when absent. */
+  readonly target?: NamedTarget;
   /** True: a proposal is written to disk. False: `review` refuses (the CLI's dry run never calls the loop). */
   readonly write: boolean;
   readonly allowTestEdits?: boolean;
   /** Record runtime values for the prompt (Python targets); on by default. */
   readonly trace?: boolean;
   readonly traceBudget?: Partial<TraceBudget>;
+  /** Files never sent to a model (globs); default: the editor setting's default list. */
+  readonly neverSend?: readonly string[];
+  /** Values redacted from every prompt besides the workspace's .env values (the API key). */
+  readonly secretValues?: readonly string[];
+  /** Fences every test run and trace after the first model change is written (bubblewrap). */
+  readonly sandbox?: SandboxSpec;
   readonly parser?: SourceParser;
   readonly files?: SourceFiles;
   readonly onDiagnose?: (failure: LoopFailure, event: DiagnoseEvent) => void;
@@ -49,8 +65,6 @@ export interface FsLoopOptions {
 export interface FsLoopPorts extends LoopPorts {
   /** The checkpoint file while the loop holds originals (crash safety). */
   readonly checkpointFile: string;
-  /** The TestFailure behind a loop failure, from the latest run. */
-  failureOf(testId: string): TestFailure | undefined;
   /** The last diagnosis, for callers that show more than the loop records. */
   lastDiagnosis(): DiagnoseResult | undefined;
   /** Removes the checkpoint: call when the loop is over (its originals are then in the summary). */
@@ -63,9 +77,11 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
   let parser = options.parser;
   const helpersDir = options.helpersDir ?? findHelpersDir();
   const python = options.python ?? 'python3';
-  const latest = new Map<string, TestFailure>();
   let baselineFailing: Set<string> | undefined;
   let last: DiagnoseResult | undefined;
+  // Once a model's change is on disk, every run executes code the model wrote: fence it.
+  let modelChanged = false;
+  const sandbox = () => (modelChanged ? options.sandbox : undefined);
   const checkpointDir = join(tmpdir(), 'ducktrace-checkpoints');
   const checkpointFile = join(checkpointDir, `${process.pid}-${Date.now()}-${randomBytes(3).toString('hex')}.json`);
   const checkpoints: Record<string, string> = {};
@@ -74,42 +90,37 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
 
   return {
     checkpointFile,
-    failureOf: (testId) => latest.get(testId),
     lastDiagnosis: () => last,
 
     async runTests(signal): Promise<TestRun> {
       const started = Date.now();
-      const { projects, reports } = await runFolder(cwd, options.framework, { helpersDir, python, testTimeoutMs: options.testTimeoutMs, signal });
+      const fence = sandbox();
+      const runOptions: RunOptions = { helpersDir, python, testTimeoutMs: options.testTimeoutMs, signal, ...(fence ? { sandbox: fence } : {}) };
+      const { projects, reports } = options.runOnlyFile ? await runOneFile(cwd, options.framework, options.runOnlyFile, runOptions) : await runFolder(cwd, options.framework, runOptions);
       options.onRun?.(reports, Date.now() - started);
       if (projects.length === 0) throw new Error(`no test framework found in ${cwd} (looked for pytest, node --test, jest and vitest; use --framework to choose one)`);
       if (reports.every((r) => r.results.length === 0)) throw new Error(reports.flatMap((r) => r.problems).join('\n') || 'no tests ran');
       const results = reports.flatMap((r) => r.results);
-      const failing = results.filter((r) => r.failure);
       // Out-of-scope tests that already failed stay out of the loop; one the loop breaks comes in.
-      baselineFailing ??= new Set(failing.filter((r) => !inScope(r)).map((r) => r.testId));
-      latest.clear();
-      const failures: LoopFailure[] = [];
-      for (const r of failing) {
-        if (!inScope(r) && baselineFailing.has(r.testId)) continue;
-        const f = r.failure!;
-        latest.set(f.testId, f);
-        failures.push({ testId: f.testId, name: f.name, file: f.file, message: f.message, stack: f.stack.map((s) => ({ file: s.file, line: s.line })) });
-      }
-      return { failures, passed: results.filter((r) => r.outcome === 'passed').map((r) => r.testId) };
+      baselineFailing ??= new Set(results.filter((r) => r.failure && !inScope(r)).map((r) => r.testId));
+      const run = testRunOf(results);
+      return { ...run, failures: run.failures.filter((f) => inScope(f) || !baselineFailing!.has(f.testId)) };
     },
 
     async propose(failure, notes, signal): Promise<FixProposal> {
-      const full = latest.get(failure.testId);
       parser ??= new TreeSitterParser();
       const result = await diagnoseFailure({
-        failure: full ?? { ...failure, line: 0 },
+        failure,
+        ...(options.target ? { target: options.target } : {}),
         roots: [cwd],
         files,
         parser,
         model: options.model,
         notes,
         signal,
-        trace: options.trace === false ? undefined : (target) => traceFor(target.file, target.functionName, failure.testId, signal),
+        neverSend: options.neverSend ?? defaultNeverSend,
+        secretValues: options.secretValues,
+        trace: options.trace === false ? undefined : (target) => traceFor(target.file, target.functionName, failure, signal),
         onEvent: options.onDiagnose ? (e) => options.onDiagnose!(failure, e) : undefined,
       });
       last = result;
@@ -122,6 +133,7 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
     async review(file, newText): Promise<string> {
       // The CLI's dry run shows proposals without the loop; reaching here without --write is a bug.
       if (!options.write) throw new Error('refusing to write without --write');
+      modelChanged = true;
       await atomicWrite(file, newText);
       return newText;
     },
@@ -141,33 +153,31 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
     },
   };
 
-  async function traceFor(file: string, functionName: string, testId: string, signal: AbortSignal | undefined): Promise<PromptTrace | undefined> {
+  async function traceFor(file: string, functionName: string, failure: LoopFailure, signal: AbortSignal | undefined): Promise<PromptTrace | undefined> {
     if (signal?.aborted) return undefined;
-    // `FILE::SUITE::NAME` relative to cwd: pytest's node id, and what the JavaScript tracer takes
-    // (jest and vitest select by the full name, node's runner by the test's own name).
-    const test = pytestNodeId(testId, cwd);
+    const test = traceSelector(failure, cwd);
     const budget = { timeoutMs: Math.max(10_000, options.testTimeoutMs * 3), ...options.traceBudget };
-    const run = await traceTest({ cwd, test, target: { file, function: functionName }, python, budget });
+    const fence = sandbox();
+    const run = await traceTest({ cwd, test, target: { file, function: functionName }, python, budget, ...(fence ? { sandbox: fence } : {}) });
     return toPromptTrace(run.trace);
   }
 }
 
-/** `<abs file>::<suite>::<name>` -> pytest's node id relative to the folder pytest runs in. */
-export function pytestNodeId(testId: string, cwd: string): string {
-  const [file, ...rest] = testId.split('::');
-  if (!file || !isAbsolute(file)) return testId;
-  return [relative(cwd, file).split('\\').join('/'), ...rest].join('::');
+/** The projects holding one test file, each running only that file. */
+async function runOneFile(cwd: string, framework: Framework | 'auto', file: string, options: RunOptions): Promise<{ projects: ReturnType<typeof findTestProjects>; reports: TestRunReport[] }> {
+  const abs = resolve(cwd, file);
+  // The innermost project holding the file runs it (a monorepo root would run it from the wrong folder).
+  const python = /\.py$/.test(abs);
+  const holding = findTestProjects(cwd, framework).filter((p) => isWithin(abs, p.root) && (p.testFiles.includes(abs) || (p.framework === 'pytest') === python));
+  const deepest = Math.max(...holding.map((p) => p.root.length));
+  const projects = holding.filter((p) => p.root.length === deepest);
+  const reports: TestRunReport[] = [];
+  for (const project of projects) {
+    if (options.signal?.aborted) break;
+    reports.push(await runProject(project, options, { files: [abs] }));
+  }
+  return { projects, reports };
 }
-
-/** Whether `--test TEST` names this test: its node id (or a prefix of it: a file, a class), its name, or its id. */
-export function matchesTest(selector: string, test: { testId: string; name: string; file: string }, cwd: string): boolean {
-  const wanted = selector.replace(/\\/g, '/').replace(/^\.\//, '');
-  const nodeId = pytestNodeId(test.testId, cwd);
-  if (test.testId === selector || nodeId === wanted || test.name === selector) return true;
-  // A parametrised test by its bare name, or everything under a file or a class.
-  return test.name.startsWith(`${selector}[`) || nodeId.startsWith(`${wanted}::`) || nodeId.startsWith(`${wanted}[`);
-}
-
 
 /** Temp file beside the target, then rename: a crash never leaves a half-written source file. */
 export async function atomicWrite(file: string, text: string): Promise<void> {

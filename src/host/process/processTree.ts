@@ -4,6 +4,7 @@
 // Ducktrace starts test runners and tracers.
 
 import { spawn } from 'node:child_process';
+import { openSandbox, type SandboxSpec } from './sandbox';
 
 export interface ProcessTreeOptions {
   readonly cwd: string;
@@ -18,6 +19,8 @@ export interface ProcessTreeOptions {
   readonly onOutput?: (text: string) => void;
   /** Characters kept per stream (and for the interleaved output); the rest is dropped from the middle. */
   readonly maxOutputChars?: number;
+  /** Runs the command inside this fence (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
   /** Between SIGTERM and SIGKILL when the run is stopped (default 1000 ms): a tracer writes its trace then. */
   readonly stopGraceMs?: number;
   /**
@@ -117,7 +120,14 @@ export function runProcessTree(command: string, args: readonly string[], options
       resolve(result(null, null));
       return;
     }
-    const child = spawn(command, [...args], {
+    let launch: { command: string; args: readonly string[]; dispose(): void };
+    try {
+      launch = options.sandbox ? openSandbox(options.sandbox, command, args, options.cwd) : { command, args, dispose: () => undefined };
+    } catch (err) {
+      resolve(result(null, null, `the sandbox could not be prepared: ${err instanceof Error ? err.message : String(err)}`));
+      return;
+    }
+    const child = spawn(launch.command, [...launch.args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: process.platform !== 'win32',
@@ -162,6 +172,7 @@ export function runProcessTree(command: string, args: readonly string[], options
       const end = () => {
         // Whatever the program left behind in its group goes too.
         killProcessTree(child.pid, 'SIGKILL');
+        launch.dispose();
         resolve(result(exitCode, signal, startError));
       };
       const linger = options.lingerMs ?? 0;

@@ -1,6 +1,7 @@
 // One adapter per framework: how to discover its tests and how to run them, turning the runner's
 // report into the core's TestRunReport.
 import type { DiscoveredTest, Framework, TestRunReport } from '../../core/failures/testFailure';
+import type { SandboxSpec } from '../process/sandbox';
 
 export interface RunnerContext {
   /** The project folder: where the framework's config or package.json is; the runner runs here. */
@@ -15,6 +16,8 @@ export interface RunnerContext {
   readonly onOutput?: (text: string) => void;
   /** Scratch folder for reports (created by the caller, removed by the caller). */
   readonly tempDir: string;
+  /** Runs the runner fenced (bubblewrap), allowed to write the project and `tempDir`: after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** Which tests to run: everything, or some files, or some tests. */

@@ -40,6 +40,7 @@ export async function runJestLike(framework: 'jest' | 'vitest', bin: string, arg
     env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
     timeoutMs,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
     ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
   });
   if (result.cancelled) return { framework, cwd: ctx.cwd, results: [], problems: [], cancelled: true };

@@ -54,6 +54,7 @@ export const nodeTestAdapter: FrameworkAdapter = {
       timeoutMs: 0,
       isIdle: growthWatch(report, limit),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
       ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
     });
     const results = existsSync(report) ? parseNodeTestEvents(readFileSync(report, 'utf8'), ctx.cwd) : [];

@@ -74,6 +74,7 @@ export const pytestAdapter: FrameworkAdapter = {
       env: env(ctx),
       timeoutMs: Math.max(60_000, ctx.testTimeoutMs * 2),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
     });
     if (!existsSync(eventsFile)) return { tests: [], problems: [couldNotRun(ctx, result)] };
     const events = parsePytestEvents(readFileSync(eventsFile, 'utf8'));
@@ -111,6 +112,7 @@ export const pytestAdapter: FrameworkAdapter = {
         timeoutMs: 0,
         isIdle: idleWatch(eventsFile, ctx.testTimeoutMs * 2 + 5_000),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
         ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
       });
       const events = existsSync(eventsFile) ? parsePytestEvents(readFileSync(eventsFile, 'utf8')) : undefined;

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Framework, TestRunReport } from '../../core/failures/testFailure';
+import { withWritable, type SandboxSpec } from '../process/sandbox';
 import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { jestAdapter } from './jestAdapter';
 import { nodeTestAdapter } from './nodeTestAdapter';
@@ -24,6 +25,8 @@ export interface RunOptions {
   readonly testTimeoutMs: number;
   readonly signal?: AbortSignal;
   readonly onOutput?: (text: string) => void;
+  /** Runs fenced (bubblewrap) after a model's change; each run's report folder is added as writable. */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** A scratch folder for reports, removed afterwards. */
@@ -45,6 +48,7 @@ export function contextFor(project: Pick<TestProject, 'root'>, options: RunOptio
     tempDir,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+    ...(options.sandbox ? { sandbox: withWritable(options.sandbox, tempDir) } : {}),
   };
 }
 

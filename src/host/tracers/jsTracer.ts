@@ -21,6 +21,7 @@ import { TreeSitterParser } from '../treeSitter';
 import { planEnv, sourceHash, type JsRunner, type JsTracePlan } from './js/jsPlan';
 import { detectJsRunner, jsLaunch, jsProjectDir, parseJsTestId, type JsLaunch } from './jsTestLaunch';
 import { runProcessTreeOrThrow, type ProcessTreeResult } from '../process/processTree';
+import { withWritable, type SandboxSpec } from '../process/sandbox';
 import { readRawTrace, tracerStopGraceMs, tracerStoppedExitCode, type TraceRun } from './pythonTracer';
 import type { ResolvedTarget } from './traceTarget';
 
@@ -42,6 +43,8 @@ export interface JsTestOptions {
   readonly node?: string;
   /** Cancels the run: the recorder is told to stop and its trace so far comes back. */
   readonly signal?: AbortSignal;
+  /** Runs the traced test fenced (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** The folder holding ducktrace_js_register.js and ducktrace_js_hooks.mjs (dist/). */
@@ -167,12 +170,14 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
     });
     // One clock for the time limit, ours: when it is over, SIGTERM tells the recorder to write what
     // it has and end; it gets a few seconds before the kill (its checkpoints cover even that).
+    const sandbox = withWritable(options.sandbox, dir);
     const result = await runProcessTreeOrThrow(launch.command, launch.args, {
       cwd: launch.cwd,
       env: launch.env,
       timeoutMs: budget.timeoutMs,
       stopGraceMs: tracerStopGraceMs,
       signal: options.signal,
+      ...(sandbox ? { sandbox } : {}),
     });
     const files = (await readdir(dir)).filter((f) => /^trace-\d+-\d+\.json$/.test(f)).sort();
     const traces: RawTrace[] = [];

@@ -10,6 +10,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { applyTraceBudget, settleRunEnd, type RawTrace } from '../../core/trace/traceBudget';
 import type { Trace } from '../../core/trace/traceModel';
 import { runProcessTreeOrThrow, type ProcessTreeResult } from '../process/processTree';
+import { withWritable, type SandboxSpec } from '../process/sandbox';
 import type { ResolvedTarget } from './traceTarget';
 
 export const pythonTracerModule = 'ducktrace_tracer';
@@ -49,6 +50,8 @@ export interface PythonTestOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Cancels the run: the tracer is told to stop and its trace so far comes back. */
   readonly signal?: AbortSignal;
+  /** Runs the traced test fenced (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** pytest's arguments for one test; plugins that fork or repeat tests are off, nothing is cached. */
@@ -102,12 +105,14 @@ export async function tracePythonTest(target: ResolvedTarget, options: PythonTes
     ];
     // One clock for the time limit, ours: when it is over, SIGTERM tells the tracer to write what
     // it has and end; it gets a few seconds before the kill (a checkpoint covers even that).
+    const sandbox = withWritable(options.sandbox, dir);
     const result = await runProcessTreeOrThrow(python, args, {
       cwd: options.cwd,
       env: pythonEnv(options, pythonTracerDir()),
       timeoutMs: budget.timeoutMs,
       stopGraceMs: tracerStopGraceMs,
       signal: options.signal,
+      ...(sandbox ? { sandbox } : {}),
     });
     const raw = settleRunEnd(await readRawTrace(outFile), result);
     const trace = applyTraceBudget(raw, { file: target.file, function: target.blocks.function.name, language: target.language }, budget, result.elapsedMs);

@@ -5,6 +5,7 @@ import type { TraceBudget } from '../../core/trace/traceModel';
 import type { JsRunner } from './js/jsPlan';
 import { traceJavaScriptTest } from './jsTracer';
 import { tracePythonTest, type TraceRun } from './pythonTracer';
+import type { SandboxSpec } from '../process/sandbox';
 import { resolveTarget, type TargetSpec } from './traceTarget';
 
 export interface TraceTestRequest {
@@ -25,12 +26,22 @@ export interface TraceTestRequest {
   readonly env?: NodeJS.ProcessEnv;
   /** Cancels the run: the tracer is told to stop, and what it recorded so far comes back. */
   readonly signal?: AbortSignal;
+  /** Runs the traced test fenced (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 export async function traceTest(request: TraceTestRequest): Promise<TraceRun> {
   const target = await resolveTarget(request.cwd, request.target, request.budget);
   if (target.language === 'python') {
-    return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env, signal: request.signal });
+    return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env, signal: request.signal, ...(request.sandbox ? { sandbox: request.sandbox } : {}) });
   }
-  return traceJavaScriptTest(target, { cwd: request.cwd, test: request.test, env: request.env, signal: request.signal, ...(request.node ? { node: request.node } : {}), ...(request.framework ? { framework: request.framework } : {}) });
+  return traceJavaScriptTest(target, {
+    cwd: request.cwd,
+    test: request.test,
+    env: request.env,
+    signal: request.signal,
+    ...(request.node ? { node: request.node } : {}),
+    ...(request.framework ? { framework: request.framework } : {}),
+    ...(request.sandbox ? { sandbox: request.sandbox } : {}),
+  });
 }

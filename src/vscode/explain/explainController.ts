@@ -18,6 +18,7 @@ import type { ChatMessage } from '../../core/modelClient';
 import { diagnoseFailure, type DiagnoseResult, type FailureToDiagnose } from '../../host/duck/diagnoseFailure';
 import { ModelError } from '../../core/modelClient';
 import { NodeSourceFiles } from '../../host/nodeSourceFiles';
+import type { SandboxSpec } from '../../host/process/sandbox';
 import { hunkLines } from '../../core/patch/proposal';
 import { CommandIds } from '../commandIds';
 import { Disposable } from '../disposable';
@@ -32,8 +33,8 @@ export interface ExplainInput extends FailureToDiagnose {
   readonly rerun?: () => Promise<void> | void;
 }
 
-/** Records runtime values per block; joins in when tracing is available. */
-export type TraceProvider = (input: ExplainInput, target: Target, blocks: readonly Block[], signal: AbortSignal) => Promise<PromptTrace | undefined>;
+/** Records runtime values per block; joins in when tracing is available. `sandbox`: fence the traced run (after a model's change). */
+export type TraceProvider = (input: ExplainInput, target: Target, blocks: readonly Block[], signal: AbortSignal, sandbox?: SandboxSpec) => Promise<PromptTrace | undefined>;
 
 /** Open editors' text first (unsaved edits count), the file system otherwise. */
 class EditorSourceFiles implements SourceFiles {
@@ -161,7 +162,7 @@ export class ExplainController extends Disposable {
    * Everything up to the model's answer, shown in the view as it happens: the target, its blocks,
    * their values, the verdicts and the explanation. `result` is set when the model answered.
    */
-  async diagnose(input: ExplainInput, options: { notes?: readonly string[]; signal?: AbortSignal } = {}): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
+  async diagnose(input: ExplainInput, options: { notes?: readonly string[]; signal?: AbortSignal; sandbox?: SandboxSpec } = {}): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
     this.cancel();
     const controller = new AbortController();
     options.signal?.addEventListener('abort', () => controller.abort());
@@ -201,7 +202,7 @@ export class ExplainController extends Disposable {
           this.update(state);
           return model;
         },
-        trace: this.traceProvider ? (target, blocks, signal) => this.traceProvider!(input, target, blocks, signal ?? controller.signal) : undefined,
+        trace: this.traceProvider ? (target, blocks, signal) => this.traceProvider!(input, target, blocks, signal ?? controller.signal, options.sandbox) : undefined,
         onEvent: (e) => {
           switch (e.type) {
             case 'target': {

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { toPromptTrace } from '../../core/trace/promptTrace';
-import { pytestNodeId } from '../../host/loop/fsLoopPorts';
+import { pytestNodeId } from '../../core/failures/testSelectors';
 import { traceTest } from '../../host/tracers/traceTest';
 import { pythonInterpreter } from '../testing/pythonInterpreter';
 import type { ExplainInput, TraceProvider } from './explainController';
@@ -16,7 +16,7 @@ export function testSelector(input: ExplainInput, cwd: string): string | undefin
 }
 
 export function createTraceProvider(log: vscode.LogOutputChannel): TraceProvider {
-  return async (input, target) => {
+  return async (input, target, _blocks, _signal, sandbox) => {
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.file));
     if (!folder) return undefined;
     const cwd = folder.uri.fsPath;
@@ -24,7 +24,7 @@ export function createTraceProvider(log: vscode.LogOutputChannel): TraceProvider
     if (!test) return undefined;
     const started = Date.now();
     // JavaScript: the runner is detected from the test file; jest and vitest run in its package folder.
-    const run = await traceTest({ cwd, test, target: { file: target.file, function: target.functionName }, python: await pythonInterpreter(folder.uri) });
+    const run = await traceTest({ cwd, test, target: { file: target.file, function: target.functionName }, python: await pythonInterpreter(folder.uri), ...(sandbox ? { sandbox } : {}) });
     log.info(`Traced ${target.functionName} in ${test}: ${run.trace.calls.length} call(s), ${run.trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
     return toPromptTrace(run.trace);
   };

@@ -5,14 +5,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
-import type { TestCaseResult, TestFailure } from '../../core/failures/testFailure';
-import { describeOutcome, describePhase, iterateUntilGreen, revertAll, type FixProposal, type LoopFailure, type LoopPorts, type LoopSummary, type TestRun } from '../../core/loop/iterateUntilGreen';
+import type { TestCaseResult } from '../../core/failures/testFailure';
+import { describeOutcome, describePhase, iterateUntilGreen, revertAll, testRunOf, type FixProposal, type LoopPorts, type LoopSummary, type TestRun } from '../../core/loop/iterateUntilGreen';
 import { fixProposalOf } from '../../host/duck/diagnoseFailure';
+import { chooseSandbox, type SandboxSpec } from '../../host/process/sandbox';
 import { runFolder } from '../../host/runners/testService';
 import { Disposable } from '../disposable';
 import type { ExplainController } from '../explain/explainController';
 import type { ProposalManager } from '../review/proposalManager';
-import { loopSettings, testSettings } from '../settings';
+import { loopSettings, sandboxMode, testSettings } from '../settings';
 import { pythonInterpreter } from '../testing/pythonInterpreter';
 import type { DucktraceTestController } from '../testing/testController';
 import { Checkpoints } from './checkpoints';
@@ -148,12 +149,31 @@ export class IterateUntilGreen extends Disposable {
     else if (pick === 'Show Details') await vscode.commands.executeCommand('ducktrace.explanation.focus');
   }
 
+  /** Said once per window: runs after a model's change are not fenced here. */
+  private sandboxNoticeShown = false;
+
+  /** The fence for runs after a model's change (`ducktrace.sandbox`), or undefined; says once when there is none. */
+  private sandboxFor(roots: readonly string[]): SandboxSpec | undefined {
+    const choice = chooseSandbox(sandboxMode(), roots);
+    if (choice.notice && !this.sandboxNoticeShown) {
+      this.sandboxNoticeShown = true;
+      this.log.warn(choice.notice);
+      void vscode.window.showWarningMessage(`Ducktrace: ${choice.notice}`);
+    }
+    return choice.sandbox;
+  }
+
   private ports(folders: readonly vscode.WorkspaceFolder[], mode: 'review' | 'auto'): LoopPorts {
     const roots = folders.map((f) => f.uri.fsPath);
-    const failures = new Map<string, TestFailure>();
+    const fence = this.sandboxFor(roots);
+    // Once a model's change is in a file (auto: written; review: accepted), every run executes code
+    // the model wrote: test runs and traces are fenced from then on.
+    let modelChanged = false;
+    const sandbox = () => (modelChanged ? fence : undefined);
     return {
       runTests: async (sig) => {
         const results: TestCaseResult[] = [];
+        const fenced = sandbox();
         for (const folder of folders) {
           const t = testSettings(folder.uri);
           const run = await runFolder(folder.uri.fsPath, t.framework, {
@@ -161,28 +181,18 @@ export class IterateUntilGreen extends Disposable {
             python: await pythonInterpreter(folder.uri),
             testTimeoutMs: t.testTimeoutMs,
             signal: sig,
+            ...(fenced ? { sandbox: fenced } : {}),
           });
           for (const report of run.reports) results.push(...report.results);
         }
         if (sig.aborted) throw new Error('cancelled');
-        this.tests.reportExternal(results, 'Ducktrace: Iterate Until Green');
-        failures.clear();
-        const loopFailures: LoopFailure[] = [];
-        for (const r of results) {
-          if (r.failure) {
-            failures.set(r.testId, r.failure);
-            loopFailures.push({ testId: r.testId, name: r.name, file: r.file, message: r.failure.message, stack: r.failure.stack });
-          }
-        }
-        const run: TestRun = { failures: loopFailures, passed: results.filter((r) => r.outcome === 'passed').map((r) => r.testId) };
+        this.tests.reportExternal(results, fenced ? 'Ducktrace: Iterate Until Green (sandboxed)' : 'Ducktrace: Iterate Until Green');
+        const run: TestRun = testRunOf(results);
         return run;
       },
       propose: async (failure, notes, sig): Promise<FixProposal> => {
-        const f = failures.get(failure.testId);
-        const { result } = await this.explain.diagnose(
-          { testId: failure.testId, name: failure.name, file: failure.file, line: f?.line, message: failure.message, expected: f?.expected, actual: f?.actual, stack: f?.stack ?? failure.stack },
-          { notes, signal: sig },
-        );
+        const fenced = sandbox();
+        const { result } = await this.explain.diagnose(failure, { notes, signal: sig, ...(fenced ? { sandbox: fenced } : {}) });
         if (!result) return { ok: false, error: this.explain.current.error?.message ?? 'Ducktrace could not diagnose this failure.' };
         return fixProposalOf(result);
       },
@@ -192,11 +202,15 @@ export class IterateUntilGreen extends Disposable {
       },
       writeFile: (file, text) => writeWholeFile(file, text),
       review: async (file, newText, sig) => {
+        const before = (await vscode.workspace.openTextDocument(vscode.Uri.file(file))).getText();
         if (mode === 'auto') {
+          modelChanged = true;
           await writeWholeFile(file, newText);
           return newText;
         }
-        return this.reviewInline(file, newText, sig);
+        const after = await this.reviewInline(file, newText, sig);
+        if (after !== before) modelChanged = true;
+        return after;
       },
       isTestFile: (file) => isConventionalTestFile(file, roots),
       mayEditTests: () => this.mayEditTests(),

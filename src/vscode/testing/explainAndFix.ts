@@ -93,6 +93,7 @@ export class ExplainAndFix {
       message: failure.message,
       expected: failure.expected,
       actual: failure.actual,
+      output: failure.output,
       stack: workspaceFrames,
       rerun: failure.testId.includes('::diagnostic:') ? undefined : () => this.rerun(failure.testId),
     });

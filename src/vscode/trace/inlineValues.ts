@@ -24,7 +24,7 @@ import {
   varsBefore,
   type TraceSelection,
 } from '../../core/trace/traceView';
-import { pytestNodeId } from '../../host/loop/fsLoopPorts';
+import { traceSelector } from '../../core/failures/testSelectors';
 import { NodeSourceFiles } from '../../host/nodeSourceFiles';
 import { traceTest } from '../../host/tracers/traceTest';
 import { CommandIds } from '../commandIds';
@@ -292,10 +292,9 @@ function valueLines(s: State): InlineValueLine[] {
  * workspace folder; for node:test `FILE::NAME` from the test file's package folder.
  */
 export function testSelector(test: TracedTest, target: Target, folder: string): { cwd: string; selector: string } {
-  if (target.language === 'python') return { cwd: folder, selector: pytestNodeId(test.testId, folder) };
+  if (target.language === 'python') return { cwd: folder, selector: traceSelector({ ...test, framework: 'pytest' }, folder) };
   let cwd = path.dirname(test.file);
   while (!fs.existsSync(path.join(cwd, 'package.json')) && cwd !== folder && path.dirname(cwd) !== cwd) cwd = path.dirname(cwd);
   // jest and vitest select by the full name (suites and test); node's runner by the test's own name.
-  const names = (test.framework === 'jest' || test.framework === 'vitest') && test.testId.startsWith(`${test.file}::`) ? test.testId.slice(test.file.length + 2) : test.name;
-  return { cwd, selector: `${path.relative(cwd, test.file)}::${names}` };
+  return { cwd, selector: traceSelector({ ...test, framework: test.framework === 'jest' || test.framework === 'vitest' ? test.framework : 'node' }, cwd) };
 }

@@ -8,6 +8,8 @@ import './blocks.test';
 import './explain.test';
 import './iterate.test';
 import './iterateJs.test';
+import './privacy.test';
+import './sandbox.test';
 import './faults.test';
 import './models.test';
 import './suspicion.test';
