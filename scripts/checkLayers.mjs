@@ -1,24 +1,26 @@
-// The layering rule of ARCHITECTURE.md, enforced: `vscode` is imported only under src/vscode/;
-// src/core/ imports neither Node's process and file APIs nor the host or editor layers;
-// src/host/ does not reach into the editor layer. Run by `npm test` (and `npm run lint`).
+// The layering rule of ARCHITECTURE.md, enforced as an allowlist. Every file of src/ sits in a
+// layer folder (core, host, vscode) or is one of the two entry points. src/core imports only core
+// files and the pure packages below (no file system, processes, network or editor); src/host imports
+// core, host and Node or npm packages, never `vscode`; src/vscode imports anything. extension.ts
+// (the editor's entry) may import every layer; cli.ts (the CLI's entry) all but the editor layer.
+// Run by `npm test` (and `npm run lint`); import cycles are ESLint's (eslint.config.mjs).
 import ts from 'typescript';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const NODE_SIDE_EFFECTS = ['child_process', 'fs', 'fs/promises', 'worker_threads', 'cluster', 'net', 'http', 'https'];
-
-function isNodeModule(spec, names) {
-  const bare = spec.startsWith('node:') ? spec.slice(5) : spec;
-  return names.includes(bare);
-}
+/** What src/core may import from outside itself: computations only, the same on every OS and host. */
+const CORE_PACKAGES = ['diff', 'picomatch', 'jsonrepair', 'magic-string', 'shell-quote', 'node:path', 'node:util'];
+const LAYERS = ['core', 'host', 'vscode'];
+const ENTRY_POINTS = { 'extension.ts': ['core', 'host', 'vscode'], 'cli.ts': ['core', 'host'] };
+const MAY_IMPORT = { core: ['core'], host: ['core', 'host'], vscode: ['core', 'host', 'vscode'] };
 
 function layerOf(srcRoot, file) {
   const rel = relative(srcRoot, file).split(sep);
   return rel.length > 1 ? rel[0] : 'root';
 }
 
-/** Returns one message per forbidden import found under `srcRoot`. */
+/** Returns one message per forbidden import or misplaced file found under `srcRoot`. */
 export function checkLayers(srcRoot) {
   const problems = [];
   const walk = (dir) => {
@@ -30,19 +32,31 @@ export function checkLayers(srcRoot) {
   };
   const checkFile = (file) => {
     const layer = layerOf(srcRoot, file);
+    const name = relative(srcRoot, file);
+    const allowed = layer === 'root' ? ENTRY_POINTS[name] : LAYERS.includes(layer) ? MAY_IMPORT[layer] : undefined;
+    if (!allowed) {
+      problems.push(`src/${name}: every file of src/ sits in src/core, src/host or src/vscode (or is src/extension.ts or src/cli.ts)`);
+      return;
+    }
     const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
     for (const imp of info.importedFiles) {
       const spec = imp.fileName;
       const where = `${relative(process.cwd(), file)}:${lineOf(file, imp.pos)}`;
-      const target = spec.startsWith('.') ? layerOf(srcRoot, resolve(file, '..', spec)) : undefined;
-      if (spec === 'vscode' && layer !== 'vscode') {
-        problems.push(`${where}: 'vscode' may only be imported in src/vscode/ (found in src/${layer === 'root' ? '' : layer + '/'})`);
+      if (spec.startsWith('.')) {
+        const resolved = resolve(file, '..', spec);
+        // The package manifest, inlined at build time (product name and version).
+        if (resolved === resolve(srcRoot, '..', 'package.json')) continue;
+        const target = layerOf(srcRoot, resolved);
+        if (target === 'root' || !relative(srcRoot, resolved).split(sep)[0] || relative(srcRoot, resolved).startsWith('..')) {
+          problems.push(`${where}: src/${name} must not import ${spec} (outside the layers)`);
+          continue;
+        }
+        if (!allowed.includes(target)) problems.push(`${where}: src/${layer === 'root' ? name : layer} must not import src/${target}`);
+      } else if (spec === 'vscode') {
+        if (!allowed.includes('vscode')) problems.push(`${where}: 'vscode' may only be imported in src/vscode/ and src/extension.ts`);
+      } else if (layer === 'core' && !CORE_PACKAGES.includes(spec)) {
+        problems.push(`${where}: src/core may import only ${CORE_PACKAGES.join(', ')} from outside (found '${spec}'; put it behind a port in src/host)`);
       }
-      if (layer === 'core') {
-        if (isNodeModule(spec, NODE_SIDE_EFFECTS)) problems.push(`${where}: src/core must not import Node's '${spec}' (use a port from src/host)`);
-        if (target === 'host' || target === 'vscode') problems.push(`${where}: src/core must not import src/${target}`);
-      }
-      if (layer === 'host' && target === 'vscode') problems.push(`${where}: src/host must not import src/vscode`);
     }
   };
   const lineOf = (file, pos) => readFileSync(file, 'utf8').slice(0, pos).split('\n').length;

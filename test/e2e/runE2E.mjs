@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ensureInstalled, installVsix, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 import { zipEntries } from '../support/zipEntries.mjs';
 import { reloadDuringIterate } from './reloadDuringIterate.mjs';
+import { refusesFixDeletingAnotherFunction, showsVerdictsOfMarkdownFromZero } from './replyGuarantees.mjs';
 
 const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
 const vsix = join(repoRoot, `ducktrace-${version}.vsix`);
@@ -38,7 +39,14 @@ async function runCommand(page, title) {
 const work = tempDir('e2e');
 const userDataDir = join(work, 'user-data');
 const results = [];
-async function step(name, fn) {
+/**
+ * `DUCKTRACE_E2E_FILTER='part of a step name'` runs only the matching steps that bring their own
+ * server (the fault and reply scenarios), after installing the .vsix; the shared workbench's steps
+ * are skipped.
+ */
+const only = process.env.DUCKTRACE_E2E_FILTER;
+async function step(name, fn, { always = false } = {}) {
+  if (only && !always && !name.includes(only)) return;
   const started = Date.now();
   try {
     await fn();
@@ -81,82 +89,88 @@ cpSync(join(repoRoot, 'test/fixtures/workspace'), workspace, { recursive: true }
 mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
 writeFileSync(join(userDataDir, 'Machine/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'workbench.tips.enabled': false }));
 
-await step('the .vsix installs with the VS Code CLI', () => {
-  const out = installVsix(vsix, extensionsDir, userDataDir);
-  if (!/successfully installed/i.test(out)) throw new Error(out);
-});
+await step(
+  'the .vsix installs with the VS Code CLI',
+  () => {
+    const out = installVsix(vsix, extensionsDir, userDataDir);
+    if (!/successfully installed/i.test(out)) throw new Error(out);
+  },
+  { always: true },
+);
 
-const server = await startServer({ userDataDir, extensionsDir, logFile: join(shots, 'server.log') });
-const browser = await launchBrowser();
-try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await step('the workbench opens the sample workspace', async () => {
-    await page.goto(server.url(workspace));
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.getByRole('treeitem', { name: 'pricing.py', exact: true }).waitFor({ timeout: 60_000 });
-  });
+if (!only) {
+  const server = await startServer({ userDataDir, extensionsDir, logFile: join(shots, 'server.log') });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await step('the workbench opens the sample workspace', async () => {
+      await page.goto(server.url(workspace));
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await page.getByRole('treeitem', { name: 'pricing.py', exact: true }).waitFor({ timeout: 60_000 });
+    });
 
-  await step('"Ducktrace: Show Log" from the command palette activates Ducktrace and shows its log', async () => {
-    await runCommand(page, 'Ducktrace: Show Log');
-    // The output view renders with non-breaking spaces; \s matches them.
-    await page.locator('.view-line').filter({ hasText: /Ducktrace\s\d+\.\d+\.\d+\sactivated\sin\sVS\sCode\s1\.100\.3/ }).first().waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: join(shots, 'activated-log.png') });
-  });
+    await step('"Ducktrace: Show Log" from the command palette activates Ducktrace and shows its log', async () => {
+      await runCommand(page, 'Ducktrace: Show Log');
+      // The output view renders with non-breaking spaces; \s matches them.
+      await page.locator('.view-line').filter({ hasText: /Ducktrace\s\d+\.\d+\.\d+\sactivated\sin\sVS\sCode\s1\.100\.3/ }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(shots, 'activated-log.png') });
+    });
 
-  await step('Ducktrace is listed as an installed, enabled extension', async () => {
-    await page.keyboard.press('Control+Shift+X');
-    const search = page.locator('.extensions-viewlet .monaco-editor textarea, .extensions-viewlet input').first();
-    await search.waitFor({ timeout: 15_000 });
-    await page.keyboard.type('@installed ducktrace');
-    const row = page.locator('.extensions-viewlet .monaco-list-row .extension-list-item', { hasText: 'Ducktrace' }).first();
-    await row.waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(1500);
-    if (!(await row.isVisible())) throw new Error('the Ducktrace row disappeared from the installed extensions list');
-    const text = await row.innerText();
-    if (/disabled/i.test(text)) throw new Error(`Ducktrace is listed but disabled: ${text}`);
-    await page.screenshot({ path: join(shots, 'extensions-view.png') });
-  });
+    await step('Ducktrace is listed as an installed, enabled extension', async () => {
+      await page.keyboard.press('Control+Shift+X');
+      const search = page.locator('.extensions-viewlet .monaco-editor textarea, .extensions-viewlet input').first();
+      await search.waitFor({ timeout: 15_000 });
+      await page.keyboard.type('@installed ducktrace');
+      const row = page.locator('.extensions-viewlet .monaco-list-row .extension-list-item', { hasText: 'Ducktrace' }).first();
+      await row.waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(1500);
+      if (!(await row.isVisible())) throw new Error('the Ducktrace row disappeared from the installed extensions list');
+      const text = await row.innerText();
+      if (/disabled/i.test(text)) throw new Error(`Ducktrace is listed but disabled: ${text}`);
+      await page.screenshot({ path: join(shots, 'extensions-view.png') });
+    });
 
-  await step('the Testing view shows the failed pytest test with its "Explain and fix" action', async () => {
-    await runCommand(page, 'Test: Run All Tests');
-    await runCommand(page, 'View: Show Testing');
-    // The explorer's filter reveals the matching item inside its project and file.
-    // (It is a one-line editor, not an <input>.)
-    const filter = page.locator('.testing-filter-action-item').first();
-    await filter.waitFor({ timeout: 15_000 });
-    await filter.click();
-    await page.keyboard.type('test_ten_percent_off');
-    // The filter keeps the project and file collapsed, and discovery or the run may re-render the
-    // tree while we look: keep opening whatever is collapsed until the test's row shows.
-    const row = page.locator('.test-explorer .monaco-list-row', { hasText: 'test_ten_percent_off' }).first();
-    const deadline = Date.now() + 120_000;
-    while (!(await row.isVisible())) {
-      if (Date.now() > deadline) {
-        await page.screenshot({ path: join(shots, 'testing-view-failure.png') });
-        throw new Error('the row of test_ten_percent_off never showed in the Testing view (screenshot testing-view-failure.png)');
-      }
-      for (const label of ['pytest · workspace', 'test_pricing.py']) {
-        const parent = page.locator('.test-explorer .monaco-list-row', { hasText: label }).first();
-        if ((await parent.isVisible()) && (await parent.getAttribute('aria-expanded')) === 'false') {
-          await parent.locator('.monaco-tl-twistie').click().catch(() => undefined);
+    await step('the Testing view shows the failed pytest test with its "Explain and fix" action', async () => {
+      await runCommand(page, 'Test: Run All Tests');
+      await runCommand(page, 'View: Show Testing');
+      // The explorer's filter reveals the matching item inside its project and file.
+      // (It is a one-line editor, not an <input>.)
+      const filter = page.locator('.testing-filter-action-item').first();
+      await filter.waitFor({ timeout: 15_000 });
+      await filter.click();
+      await page.keyboard.type('test_ten_percent_off');
+      // The filter keeps the project and file collapsed, and discovery or the run may re-render the
+      // tree while we look: keep opening whatever is collapsed until the test's row shows.
+      const row = page.locator('.test-explorer .monaco-list-row', { hasText: 'test_ten_percent_off' }).first();
+      const deadline = Date.now() + 120_000;
+      while (!(await row.isVisible())) {
+        if (Date.now() > deadline) {
+          await page.screenshot({ path: join(shots, 'testing-view-failure.png') });
+          throw new Error('the row of test_ten_percent_off never showed in the Testing view (screenshot testing-view-failure.png)');
         }
+        for (const label of ['pytest · workspace', 'test_pricing.py']) {
+          const parent = page.locator('.test-explorer .monaco-list-row', { hasText: label }).first();
+          if ((await parent.isVisible()) && (await parent.getAttribute('aria-expanded')) === 'false') {
+            await parent.locator('.monaco-tl-twistie').click().catch(() => undefined);
+          }
+        }
+        await page.waitForTimeout(1000);
       }
-      await page.waitForTimeout(1000);
-    }
-    // Wait for the run to mark it failed, then select it so its inline actions show.
-    await page.locator('.test-explorer .monaco-list-row .codicon-testing-failed-icon').first().waitFor({ timeout: 60_000 });
-    await row.click();
-    const action = row.locator('.action-label[aria-label*="Explain and Fix"]');
-    await action.waitFor({ timeout: 15_000 });
-    await row.hover();
-    await page.screenshot({ path: join(shots, 'testing-view-explain-and-fix.png') });
-    await action.click();
-    await page.locator('.monaco-editor .view-line', { hasText: 'def apply_discount' }).first().waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: join(shots, 'explain-and-fix-target.png') });
-  });
-} finally {
-  await browser.close();
-  await server.stop();
+      // Wait for the run to mark it failed, then select it so its inline actions show.
+      await page.locator('.test-explorer .monaco-list-row .codicon-testing-failed-icon').first().waitFor({ timeout: 60_000 });
+      await row.click();
+      const action = row.locator('.action-label[aria-label*="Explain and Fix"]');
+      await action.waitFor({ timeout: 15_000 });
+      await row.hover();
+      await page.screenshot({ path: join(shots, 'testing-view-explain-and-fix.png') });
+      await action.click();
+      await page.locator('.monaco-editor .view-line', { hasText: 'def apply_discount' }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(shots, 'explain-and-fix-target.png') });
+    });
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
 }
 
 // Each with its own server, user data and workspace (test/e2e/reloadDuringIterate.mjs).
@@ -165,6 +179,13 @@ await step('fault: window reload in the middle of Iterate Until Green ("Develope
 );
 await step('fault: window reload in the middle of Iterate Until Green (browser reload): Keep leaves the file as the loop left it, and nothing else writes to it', () =>
   reloadDuringIterate({ runCommand, launchBrowser, extensionsDir, shots, how: 'browser', choice: 'Keep' }),
+);
+// Each with its own server, user data, workspace and scripted model (test/e2e/replyGuarantees.mjs).
+await step('a model fix that deletes another function is refused: the Ducktrace view names it, the model is asked once more, pricing.py stays byte-identical', () =>
+  refusesFixDeletingAnotherFunction({ runCommand, launchBrowser, extensionsDir, shots }),
+);
+await step('an answer in plain markdown counting blocks from 0 shows ✓/✗ on the right blocks in the Ducktrace view and the gutter', () =>
+  showsVerdictsOfMarkdownFromZero({ runCommand, launchBrowser, extensionsDir, shots }),
 );
 
 const failed = results.filter((r) => !r.ok).length;

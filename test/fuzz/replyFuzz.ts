@@ -1,27 +1,33 @@
 // Fuzzes the reply parser and the fix applier with the saved replies of test/fixtures/replies/,
 // mutated (truncated, spliced, fences duplicated, CRLF, tabs, unicode, random bytes, JSON broken)
 // and generated from scratch (SEARCH/REPLACE, diffs and whole functions built from the target),
-// against the fixture targets as LF, CRLF and without a final newline. Properties:
-// - nothing throws out of parseReply or applyFix;
+// against the fixture targets as LF, CRLF and without a final newline. Each case is parsed and
+// applied through the checked path every editor and CLI path uses (applyFixInScope). Properties:
+// - nothing throws out of parseReply or applyFixInScope;
 // - every failure is a non-empty message;
 // - an applied fix changes only lines inside the target function (with the decorators and comments
 //   right above it, as the applier counts them) unless it reports `outsideTarget` with ranges;
+// - outside the target, an applied fix only adds: every line there that is not an import is
+//   still in the file, in order (what would be deleted or rewritten is refused);
 // - the applied text keeps the file's line breaks (no bare LF in a CRLF file);
 // - accepting the proposal old -> new and then the proposal new -> old restores the original
 //   byte for byte.
+// The slowest case (in CPU time) is recorded; with `maxCaseMs` set, a case slower than that fails.
 import { readFileSync } from 'node:fs';
-import { applyFix, type FixTarget } from '../../src/core/duck/fixApplier';
+import { applyFixInScope, type ScopedFixTarget } from '../../src/core/duck/fixScope';
 import { parseReply, type ReplyContext } from '../../src/core/duck/replyParser';
 import { languageForFile } from '../../src/core/blocks/languages';
 import { applyHunks, createProposal } from '../../src/core/patch/proposal';
-import { fixturePath, parseSource } from '../unit/support/fixtures';
+import { fixturePath, parseSource, parser } from '../unit/support/fixtures';
 import { replyFixtures } from '../unit/support/replyFixtures';
 import { Random } from './random';
 
 export interface ReplyFuzzTarget {
   readonly name: string;
   readonly text: string;
-  readonly target: FixTarget;
+  readonly target: ScopedFixTarget;
+  /** The target's blocks as a prompt would show them. */
+  readonly blocks: readonly { id: string; startLine: number; endLine: number }[];
 }
 
 export interface ReplyFuzzCorpus {
@@ -44,12 +50,13 @@ export async function loadReplyFuzzCorpus(): Promise<ReplyFuzzCorpus> {
     const parsed = await parseSource(source, language);
     try {
       const fn = parsed.functions.find((x) => x.qualifiedName === f.expected.function || x.name === f.expected.function)!;
-      const target: FixTarget = { name: f.expected.function, range: fn.range, language, file: f.expected.target };
+      const target: ScopedFixTarget = { name: f.expected.function, range: fn.range, language, file: f.expected.target };
+      const blocks = parsed.blocks(fn.qualifiedName).map((b) => ({ id: b.id, startLine: b.range.start.line, endLine: b.range.end.line }));
       const lf = source.replace(/\r\n/g, '\n');
       const variants: ReplyFuzzTarget[] = [
-        { name: `${key} LF`, text: lf, target },
-        { name: `${key} CRLF`, text: lf.replace(/\n/g, '\r\n'), target },
-        { name: `${key} no final newline`, text: source.replace(/(\r?\n)+$/, ''), target },
+        { name: `${key} LF`, text: lf, target, blocks },
+        { name: `${key} CRLF`, text: lf.replace(/\n/g, '\r\n'), target, blocks },
+        { name: `${key} no final newline`, text: source.replace(/(\r?\n)+$/, ''), target, blocks },
       ];
       targets.set(f.expected.target, [...(targets.get(f.expected.target) ?? []), ...variants]);
     } finally {
@@ -72,6 +79,13 @@ export interface ReplyFuzzCounts {
   outsideTargetReported: number;
   unchanged: number;
   revertedExactly: number;
+  /** Fixes refused because they would change more than the target (or no longer parse). */
+  refusedOutOfScope: number;
+  /** Applied fixes that changed something outside the target (only additions, all reported). */
+  addedOutsideTarget: number;
+  /** The slowest case: parse, apply and check, in milliseconds of CPU time. */
+  slowestMs: number;
+  slowestCase: string;
 }
 
 const oddText = ['😀', '名前', 'é', 'e\u0301', '\u200b', '\u202e', '\uFEFF', '\ud800', '\t', '\r', '\u0000', '\\', '"', '```', '~~~', '{', '}', '[', ']', ',', ':', '@@', '<<<<<<< SEARCH', '=======', '>>>>>>> REPLACE', '--- a/x', '+++ b/x', '\n'];
@@ -207,8 +221,13 @@ function check(condition: unknown, seed: number, what: string): asserts conditio
   if (!condition) throw new Error(`seed ${seed}: ${what}`);
 }
 
-export function fuzzReplies(corpus: ReplyFuzzCorpus, seed: number, cases: number): ReplyFuzzCounts {
-  const counts: ReplyFuzzCounts = { cases: 0, mutated: 0, generated: 0, parseErrors: 0, parsedWithoutFix: 0, fixes: 0, applyErrors: 0, applied: 0, appliedInsideTarget: 0, outsideTargetReported: 0, unchanged: 0, revertedExactly: 0 };
+export interface ReplyFuzzOptions {
+  /** A case that takes longer than this fails the fuzzing (unset: only recorded). */
+  readonly maxCaseMs?: number;
+}
+
+export async function fuzzReplies(corpus: ReplyFuzzCorpus, seed: number, cases: number, options: ReplyFuzzOptions = {}): Promise<ReplyFuzzCounts> {
+  const counts: ReplyFuzzCounts = { cases: 0, mutated: 0, generated: 0, parseErrors: 0, parsedWithoutFix: 0, fixes: 0, applyErrors: 0, applied: 0, appliedInsideTarget: 0, outsideTargetReported: 0, unchanged: 0, revertedExactly: 0, refusedOutOfScope: 0, addedOutsideTarget: 0, slowestMs: 0, slowestCase: '' };
   const allReplies = corpus.replies.map((x) => x.reply);
   for (let c = 0; c < cases; c++) {
     const s = seed + c;
@@ -225,7 +244,18 @@ export function fuzzReplies(corpus: ReplyFuzzCorpus, seed: number, cases: number
       counts.mutated++;
     }
     counts.cases++;
-    const context: ReplyContext = { functionName: t.target.name, language: t.target.language, requireFix: r.chance(0.5) };
+    const context: ReplyContext = { functionName: t.target.name, language: t.target.language, requireFix: r.chance(0.5), blocks: t.blocks };
+    // CPU time of this process, so that other processes on a busy machine do not count.
+    const started = process.cpuUsage();
+    const timed = () => {
+      const used = process.cpuUsage(started);
+      const ms = (used.user + used.system) / 1000;
+      if (ms > counts.slowestMs) {
+        counts.slowestMs = Math.round(ms * 10) / 10;
+        counts.slowestCase = `seed ${s}: ${reply.length} characters, ${t.name}`;
+      }
+      check(options.maxCaseMs === undefined || ms <= options.maxCaseMs, s, `took ${Math.round(ms)} ms (over ${options.maxCaseMs} ms) on ${JSON.stringify(reply.slice(0, 200))}`);
+    };
     let parsed: ReturnType<typeof parseReply>;
     try {
       parsed = parseReply(reply, context);
@@ -233,26 +263,30 @@ export function fuzzReplies(corpus: ReplyFuzzCorpus, seed: number, cases: number
       throw new Error(`seed ${s}: parseReply threw ${err instanceof Error ? err.stack : String(err)} on ${JSON.stringify(reply.slice(0, 300))}`);
     }
     if (!parsed.ok) {
+      timed();
       check(typeof parsed.error === 'string' && parsed.error.trim().length > 0, s, 'a parse error without a message');
       counts.parseErrors++;
       continue;
     }
     const fix = parsed.diagnosis.fix;
     if (!fix) {
+      timed();
       check(!context.requireFix || parsed.diagnosis.testIsWrong, s, 'requireFix but no fix and no test claim');
       counts.parsedWithoutFix++;
       continue;
     }
     counts.fixes++;
-    let applied: ReturnType<typeof applyFix>;
+    let applied: Awaited<ReturnType<typeof applyFixInScope>>;
     try {
-      applied = applyFix(t.text, t.target, fix);
+      applied = await applyFixInScope(parser, t.text, t.target, fix);
     } catch (err) {
-      throw new Error(`seed ${s}: applyFix threw ${err instanceof Error ? err.stack : String(err)} (${t.name})`);
+      throw new Error(`seed ${s}: applyFixInScope threw ${err instanceof Error ? err.stack : String(err)} (${t.name})`);
     }
+    timed();
     if (!applied.ok) {
       check(typeof applied.error === 'string' && applied.error.trim().length > 0, s, 'an apply error without a message');
       counts.applyErrors++;
+      if (applied.error.startsWith('the fix would ') || applied.error.startsWith('the fixed code does not parse')) counts.refusedOutOfScope++;
       continue;
     }
     counts.applied++;
@@ -260,18 +294,24 @@ export function fuzzReplies(corpus: ReplyFuzzCorpus, seed: number, cases: number
     const next = applied.text;
     if (original.includes('\r\n')) check(!/(^|[^\r])\n/.test(next), s, `a CRLF file got a bare LF (${t.name})`);
     const oldLines = original.replace(/\r\n/g, '\n').split('\n');
-    const region = changedRegion(oldLines, next.replace(/\r\n/g, '\n').split('\n'));
+    const newLines = next.replace(/\r\n/g, '\n').split('\n');
+    const region = changedRegion(oldLines, newLines);
     if (!region) counts.unchanged++;
+    // The target, with the decorators and comments right above it, as the applier counts it.
+    let allowedStart = t.target.range.start.line - 1;
+    while (allowedStart > 0 && /^\s*(@|#|\/\/|\/\*|\*)/.test(oldLines[allowedStart - 1]!)) allowedStart--;
+    const targetEnd = t.target.range.end.line - 1;
     if (applied.outsideTarget) {
       check(applied.outsideRanges.length > 0, s, 'outsideTarget without the ranges');
       counts.outsideTargetReported++;
+      // Outside the target only additions: the lines there (imports aside) are all still there, in order.
+      const outside = [...oldLines.slice(0, allowedStart), ...oldLines.slice(targetEnd + 1)].filter((l) => l.trim() && !isImportLine(l));
+      const missing = firstMissing(outside, newLines);
+      check(missing === undefined, s, `an applied fix lost the line ${JSON.stringify(missing)} outside the target (${t.name}, ${fix.kind} fix); reply ${JSON.stringify(reply.slice(0, 400))}`);
+      counts.addedOutsideTarget++;
     } else if (region) {
-      // Inside means: every line before the target (its decorators and comments count as the
-      // target) and every line after it is kept, in place at both ends of the new text.
-      let allowedStart = t.target.range.start.line - 1;
-      while (allowedStart > 0 && /^\s*(@|#|\/\/|\/\*|\*)/.test(oldLines[allowedStart - 1]!)) allowedStart--;
-      const targetEnd = t.target.range.end.line - 1;
-      const newLines = next.replace(/\r\n/g, '\n').split('\n');
+      // Inside means: every line before the target and every line after it is kept, in place at
+      // both ends of the new text.
       const tail = oldLines.length - 1 - targetEnd;
       const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((l, i) => l === b[i]);
       const inside = newLines.length >= allowedStart + tail && same(newLines.slice(0, allowedStart), oldLines.slice(0, allowedStart)) && same(newLines.slice(newLines.length - tail), oldLines.slice(targetEnd + 1));
@@ -285,4 +325,21 @@ export function fuzzReplies(corpus: ReplyFuzzCorpus, seed: number, cases: number
     counts.revertedExactly++;
   }
   return counts;
+}
+
+/** `import x`, `from x import y`, `import { a } from 'b'`, `const x = require('y')`: an import may gain names. */
+function isImportLine(line: string): boolean {
+  const t = line.trim();
+  return t.startsWith('import ') || t.startsWith('from ') || t.includes('require(');
+}
+
+/** The first of `wanted` that is not found, in order, among `lines`. */
+function firstMissing(wanted: readonly string[], lines: readonly string[]): string | undefined {
+  let at = 0;
+  for (const w of wanted) {
+    while (at < lines.length && lines[at] !== w) at++;
+    if (at >= lines.length) return w;
+    at++;
+  }
+  return undefined;
 }

@@ -115,7 +115,8 @@ test('fix --write: no function to blame is no-target (no request, no attempt use
   const s = await server([{ reply: JSON.stringify({ summary: 'subtracts', verdicts: [], fix: { kind: 'function', code: 'def discount(price):\n    return price - price // 10' } }) }]);
   try {
     writeFileSync(join(dir, 'shop.py'), 'def discount(price):\n    return price - price // 100\n');
-    writeFileSync(join(dir, 'test_shop.py'), 'import shop\n\n\ndef test_discount():\n    rule = getattr(shop, "dis" + "count")\n    assert rule(80) == 72\n');
+    // The function runs in a child process: no trace of this run, and no name in the test or the failure, can point at it.
+    writeFileSync(join(dir, 'test_shop.py'), 'import subprocess, sys\n\n\ndef test_discount():\n    out = subprocess.run([sys.executable, "-c", "import shop; print(shop.discount(80))"], capture_output=True, text=True, check=True)\n    assert out.stdout.strip() == "72"\n');
     const a = capture();
     assert.equal(await createFixCommand({ env: env(s), helpersDir }).run(['--cwd', dir, '--write', '--json', '--max-iterations', '1', '--sandbox', 'off'], a.io), 1, a.out.stderr);
     const skipped = JSON.parse(a.out.stdout);
@@ -131,6 +132,27 @@ test('fix --write: no function to blame is no-target (no request, no attempt use
     assert.deepEqual(green.iterations.map((i: { result: string }) => i.result), ['fixed']);
     assert.match(readFileSync(join(dir, 'shop.py'), 'utf8'), /price \/\/ 10\n/);
     assert.match(sent(s), /def discount\(price\)/);
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// A name built at run time is invisible to reading the code; running the test once shows the call.
+test('fix --write: a function called only through getattr is found by running the test, and the loop reaches green', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-cli-runtime-target-'));
+  const s = await server([{ reply: JSON.stringify({ summary: 'subtracts', verdicts: [], fix: { kind: 'function', code: 'def discount(price):\n    return price - price // 10' } }) }]);
+  try {
+    writeFileSync(join(dir, 'shop.py'), 'def discount(price):\n    return price - price // 100\n');
+    writeFileSync(join(dir, 'test_shop.py'), 'import shop\n\n\ndef test_discount():\n    rule = getattr(shop, "dis" + "count")\n    assert rule(80) == 72\n');
+    const { out, io } = capture();
+    assert.equal(await createFixCommand({ env: env(s), helpersDir }).run(['--cwd', dir, '--write', '--json', '--sandbox', 'off'], io), 0, out.stderr);
+    const green = JSON.parse(out.stdout);
+    assert.equal(green.stop, 'green');
+    assert.deepEqual(green.iterations.map((i: { result: string }) => i.result), ['fixed']);
+    assert.equal(s.requests.length, 1);
+    assert.match(sent(s), /def discount\(price\)/);
+    assert.match(readFileSync(join(dir, 'shop.py'), 'utf8'), /price \/\/ 10\n/);
   } finally {
     await s.close();
     rmSync(dir, { recursive: true, force: true });

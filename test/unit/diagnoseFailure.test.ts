@@ -49,6 +49,26 @@ test('a fix that would break the file\'s syntax is sent back once, and the secon
   assert.match(result.outcome.newText ?? '', /percent \/ 100\n/);
 });
 
+test('a fix that deletes another function of the file is refused: re-asked once, then reported, the file text never changed', async () => {
+  const deleting = JSON.stringify({
+    summary: 'divides by 10',
+    verdicts: [{ blockId: 'b4', correct: false, why: '/ 10' }],
+    fix: {
+      kind: 'search_replace',
+      edits: [{ search: '    return max(discounted, 0)\n\n\ndef total(items):\n    """Sum of quantity * unit price over (name, quantity, unit_price) items."""\n    result = 0\n    for _name, quantity, unit_price in items:\n        result += quantity * unit_price\n    return result', replace: '    return max(discounted, 0)' }],
+    },
+  });
+  const before = await files.read(`${root}/pricing.py`);
+  const model = new Script([deleting, deleting]);
+  const result = await diagnoseFailure({ failure, roots: [root], files, parser, model: async () => model });
+  assert.ok(result.ok && result.outcome.ok);
+  assert.equal(model.asked.length, 2);
+  assert.match(model.asked[1]!.messages.at(-1)!.content, /would delete the function `total` \(line 12\)/);
+  assert.equal(result.outcome.newText, undefined);
+  assert.match(result.outcome.fixError ?? '', /the fix would delete the function `total` \(line 12\); only `apply_discount` may change/);
+  assert.equal(await files.read(`${root}/pricing.py`), before);
+});
+
 test('notes from earlier attempts reach the model', async () => {
   const model = new Script([reply(good)]);
   await diagnoseFailure({ failure, roots: [root], files, parser, model: async () => model, notes: ['Your previous fix made test_no_discount fail.'] });
@@ -102,4 +122,52 @@ test('a target that is a symbolic link out of the workspace is refused', async (
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
+});
+
+test('an unsure finder: the chooser picks among the candidates; no choice, no model call; without a chooser the first is taken and the others are reported', async () => {
+  const ledger = join(repoRoot, 'test/fixtures/targets/python-ledger');
+  const unsure = { file: join(ledger, 'tests/test_ledger.py'), line: 11, name: 'test_balance', message: 'assert 30 == 31', stack: [{ file: join(ledger, 'tests/test_ledger.py'), line: 11 }] };
+  const fileFiles = new NodeSourceFiles();
+  const deposit = 'def deposit(self, amount, currency="EUR"):\n    self.entries.append(convert(amount, currency))';
+
+  const offered: string[][] = [];
+  const model = new Script([JSON.stringify({ summary: 'x', verdicts: [], fix: { kind: 'function', code: deposit } })]);
+  const chosen = await diagnoseFailure({
+    failure: unsure,
+    roots: [ledger],
+    files: fileFiles,
+    parser,
+    model: async () => model,
+    locate: {
+      choose: async (found) => {
+        offered.push(found.candidates.map((c) => c.functionName));
+        return found.candidates.find((c) => c.functionName === 'Ledger.deposit');
+      },
+    },
+  });
+  assert.deepEqual(offered, [['Ledger.balance', 'Ledger.deposit', 'convert']]);
+  assert.ok(chosen.ok);
+  assert.equal(chosen.target.functionName, 'Ledger.deposit');
+  assert.match(model.asked[0]!.messages.map((m) => m.content).join('\n'), /def deposit\(/);
+
+  const silent = new Script([]);
+  const none = await diagnoseFailure({ failure: unsure, roots: [ledger], files: fileFiles, parser, model: async () => silent, locate: { choose: async () => undefined } });
+  assert.ok(!none.ok);
+  assert.equal(none.reason, 'not-chosen');
+  assert.equal(silent.asked.length, 0);
+
+  const events: { confidence: string; alternatives: string[] }[] = [];
+  const first = await diagnoseFailure({
+    failure: unsure,
+    roots: [ledger],
+    files: fileFiles,
+    parser,
+    model: async () => new Script([JSON.stringify({ summary: 'x', verdicts: [] })]),
+    onEvent: (e) => {
+      if (e.type === 'target') events.push({ confidence: e.confidence, alternatives: e.alternatives.map((a) => a.functionName) });
+    },
+  });
+  assert.ok(first.ok);
+  assert.equal(first.target.functionName, 'Ledger.balance');
+  assert.deepEqual(events, [{ confidence: 'low', alternatives: ['Ledger.deposit', 'convert'] }]);
 });

@@ -7,7 +7,7 @@ import { explainAndFix } from '../../src/core/duck/explainAndFix';
 import { parseReply } from '../../src/core/duck/replyParser';
 import { estimateTokens, truncateToTokens } from '../../src/core/duck/tokens';
 import type { Trace } from '../../src/core/trace/traceModel';
-import { parseFixture, readFixture } from './support/fixtures';
+import { parseFixture, parser, readFixture } from './support/fixtures';
 
 async function bisectInput(trace?: PromptTrace, suspicion?: Record<string, number>): Promise<PromptInput> {
   const parsed = await parseFixture('replies', 'targets', 'search.py');
@@ -249,7 +249,7 @@ test("marker and value lines a model copies into its fix never reach the file; t
       return { text: JSON.stringify({ summary: 'hi starts at len - 1', verdicts: [{ block: 'b1', correct: false, why: 'hi' }], fix: { kind: 'function', code: withMarkers, diff: null, edits: null }, test_is_wrong: null }), structured: true, model: 'script' };
     },
   };
-  const outcome = await explainAndFix({ model, prompt: input, fileText, target: { name: 'bisect_left', range: input.fn.range, language: 'python', file: 'search.py' } });
+  const outcome = await explainAndFix({ model, parser, prompt: input, fileText, target: { name: 'bisect_left', range: input.fn.range, language: 'python', file: 'search.py' } });
   assert.ok(outcome.ok && outcome.newText, outcome.ok ? outcome.fixError : outcome.error);
   assert.doesNotMatch(outcome.newText, /\[b1\]|↳/);
   assert.match(outcome.newText, /# a comment of the model, kept/);

@@ -47,8 +47,9 @@ async function setup() {
       intent: { testName: 'test_ten_percent_off', testSource: 'def test_ten_percent_off():\n    assert apply_discount(80, 10) == 72\n', message: 'assert 0.0 == 72', expected: '72', actual: '0.0' },
       fn: { name: fb.function.name, language: 'python', range: fb.function.range, blocks: fb.blocks },
     },
-    target: { name: fb.function.name, range: fb.function.range, language: 'python' },
+    target: { name: fb.function.name, range: fb.function.range, language: 'python' as const },
     blocks: fb.blocks,
+    parser,
   };
 }
 
@@ -60,10 +61,10 @@ const goodReply = (blockIds: string[]) =>
   });
 
 test('a good answer streams verdicts, then gives the exact fixed file', async () => {
-  const { prompt, target, blocks } = await setup();
+  const { prompt, target, blocks, parser } = await setup();
   const client = new ScriptedClient([goodReply(blocks.map((b) => b.id))]);
   const events: ExplainEvent[] = [];
-  const outcome = await explainAndFix({ model: client, prompt, fileText: source, target, onEvent: (e) => events.push(e) });
+  const outcome = await explainAndFix({ model: client, parser, prompt, fileText: source, target, onEvent: (e) => events.push(e) });
   assert.ok(outcome.ok, !outcome.ok ? outcome.error : '');
   assert.equal(outcome.newText, source.replace('percent / 10  # bug: percent is out of 100', 'percent / 100'));
   const verdictEvents = events.filter((e) => e.type === 'verdicts');
@@ -74,9 +75,9 @@ test('a good answer streams verdicts, then gives the exact fixed file', async ()
 });
 
 test('an unusable answer gets one re-ask quoting the problem; the second answer is used', async () => {
-  const { prompt, target, blocks } = await setup();
+  const { prompt, target, blocks, parser } = await setup();
   const client = new ScriptedClient(['I think the bug is somewhere in the discount.', goodReply(blocks.map((b) => b.id))]);
-  const outcome = await explainAndFix({ model: client, prompt, fileText: source, target });
+  const outcome = await explainAndFix({ model: client, parser, prompt, fileText: source, target });
   assert.ok(outcome.ok);
   assert.equal(client.requests.length, 2);
   const reask = client.requests[1]!.messages;
@@ -85,28 +86,85 @@ test('an unusable answer gets one re-ask quoting the problem; the second answer 
 });
 
 test('two unusable answers end in a clear error and no new text', async () => {
-  const { prompt, target } = await setup();
+  const { prompt, target, parser } = await setup();
   const client = new ScriptedClient(['no idea', '{"summary": "truncated', ]);
-  const outcome = await explainAndFix({ model: client, prompt, fileText: source, target });
+  const outcome = await explainAndFix({ model: client, parser, prompt, fileText: source, target });
   assert.equal(outcome.ok, false);
   assert.ok(!outcome.ok && outcome.kind === 'reply');
   assert.ok(!outcome.ok && /even when asked again/.test(outcome.error));
 });
 
 test('a context-length error shrinks the prompt and tries once more', async () => {
-  const { prompt, target, blocks } = await setup();
+  const { prompt, target, blocks, parser } = await setup();
   const client = new ScriptedClient([new ModelError('contextLength', 'too long'), goodReply(blocks.map((b) => b.id))]);
-  const outcome = await explainAndFix({ model: client, prompt, fileText: source, target });
+  const outcome = await explainAndFix({ model: client, parser, prompt, fileText: source, target });
   assert.ok(outcome.ok);
   assert.equal(client.requests.length, 2);
 });
 
 test('model errors and cancellation come back as failures, not exceptions', async () => {
-  const { prompt, target } = await setup();
-  const auth = await explainAndFix({ model: new ScriptedClient([new ModelError('auth', 'The model server refused the API key', 401, 'Set API Key')]), prompt, fileText: source, target });
+  const { prompt, target, parser } = await setup();
+  const auth = await explainAndFix({ model: new ScriptedClient([new ModelError('auth', 'The model server refused the API key', 401, 'Set API Key')]), parser, prompt, fileText: source, target });
   assert.ok(!auth.ok && auth.kind === 'model' && auth.modelError?.nextAction === 'Set API Key');
   const controller = new AbortController();
   controller.abort();
-  const cancelled = await explainAndFix({ model: new ScriptedClient(['x'.repeat(100)]), prompt, fileText: source, target, signal: controller.signal });
+  const cancelled = await explainAndFix({ model: new ScriptedClient(['x'.repeat(100)]), parser, prompt, fileText: source, target, signal: controller.signal });
   assert.ok(!cancelled.ok && cancelled.kind === 'cancelled');
+});
+
+/** A SEARCH/REPLACE answer whose search runs on into `total` and whose replace leaves it out. */
+const deletingReply = [
+  'SUMMARY: percent is out of 100, not 10.',
+  '',
+  '<<<<<<< SEARCH',
+  '    discounted = price - price * percent / 10  # bug: percent is out of 100',
+  '    return max(discounted, 0)',
+  '',
+  '',
+  'def total(items):',
+  '    """Sum of quantity * unit price over (name, quantity, unit_price) items."""',
+  '    result = 0',
+  '    for _name, quantity, unit_price in items:',
+  '        result += quantity * unit_price',
+  '    return result',
+  '=======',
+  '    discounted = price - price * percent / 100',
+  '    return max(discounted, 0)',
+  '>>>>>>> REPLACE',
+].join('\n');
+
+test('a fix that deletes another function is sent back once with the reason, and the second answer is used', async () => {
+  const { prompt, target, blocks, parser } = await setup();
+  const client = new ScriptedClient([deletingReply, goodReply(blocks.map((b) => b.id))]);
+  const outcome = await explainAndFix({ model: client, parser, prompt, fileText: source, target });
+  assert.ok(outcome.ok);
+  assert.equal(client.requests.length, 2);
+  assert.match(client.requests[1]!.messages.at(-1)!.content, /would delete the function `total` \(line 12\); only `apply_discount` may change/);
+  assert.match(outcome.newText ?? '', /def total\(items\):/);
+});
+
+test('a fix that deletes another function twice: the user gets the reason and no new text', async () => {
+  const { prompt, target, parser } = await setup();
+  const client = new ScriptedClient([deletingReply, deletingReply]);
+  const outcome = await explainAndFix({ model: client, parser, prompt, fileText: source, target });
+  assert.ok(outcome.ok);
+  assert.equal(outcome.newText, undefined);
+  assert.match(outcome.fixError ?? '', /the fix would delete the function `total` \(line 12\); only `apply_discount` may change/);
+});
+
+test('an answer the client marks as cut at its output limit is not applied: asked again', async () => {
+  const { prompt, target, blocks, parser } = await setup();
+  const replies = [goodReply(blocks.map((b) => b.id)), goodReply(blocks.map((b) => b.id))];
+  const requests: ChatRequest[] = [];
+  const client: ModelClient = {
+    description: 'truncating',
+    async chat(request) {
+      requests.push(request);
+      return { text: replies.shift()!, structured: true, model: 'm', truncated: requests.length === 1 };
+    },
+  };
+  const outcome = await explainAndFix({ model: client, parser, prompt, fileText: source, target });
+  assert.ok(outcome.ok && outcome.newText);
+  assert.equal(requests.length, 2);
+  assert.match(requests[1]!.messages.at(-1)!.content, /cut off at the model's output limit/);
 });

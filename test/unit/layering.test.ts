@@ -32,13 +32,27 @@ test("a 'vscode' import in src/core is rejected", async () => {
   assert.match(problems[0]!, /a\.ts:1: 'vscode' may only be imported in src\/vscode\//);
 });
 
-test("'vscode' is rejected in src/host and at the top level, accepted in src/vscode", async () => {
+test("'vscode' is rejected in src/host and in the CLI's entry, accepted in src/vscode and the editor's entry", async () => {
   const problems = await check({
     'host/h.ts': "import type { Uri } from 'vscode';\n",
-    'extension.ts': "export * from 'vscode';\n",
+    'cli.ts': "import { run } from './host/cli';\nimport * as vscode from 'vscode';\n",
+    'extension.ts': "export * from 'vscode';\nimport { activate } from './vscode/activate';\n",
     'vscode/ok.ts': "import * as vscode from 'vscode';\n",
   });
-  assert.equal(problems.length, 2);
+  assert.equal(problems.length, 2, problems.join('\n'));
+});
+
+test('an allowlist: a file outside the layer folders, a package core may not use, and the CLI reaching the editor are each rejected', async () => {
+  const problems = await check({
+    'util.ts': 'export const x = 1;\n',
+    'misc/y.ts': 'export const y = 1;\n',
+    'core/a.ts': "import { execa } from 'execa';\nimport picomatch from 'picomatch';\nimport { z } from '../util';\n",
+    'cli.ts': "import { show } from './vscode/show';\n",
+    'host/ok.ts': "import { spawn } from 'node:child_process';\nimport { a } from '../core/a';\n",
+  });
+  assert.equal(problems.length, 5, problems.join('\n'));
+  assert.ok(problems.some((p) => /src\/util\.ts: every file of src\//.test(p)));
+  assert.ok(problems.some((p) => /'execa'/.test(p)));
 });
 
 test("Node's process and file APIs are rejected in src/core, in every spelling", async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { streamingVerdicts } from '../../src/core/duck/streamingVerdicts';
+import { StreamingVerdictReader, streamingVerdicts } from '../../src/core/duck/streamingVerdicts';
 
 const full = JSON.stringify({
   summary: 'The loop skips the first value.',
@@ -25,4 +25,30 @@ test('complete verdicts appear as the text grows, in order, and never a half one
 test('braces and quotes inside strings do not confuse it; other objects are ignored', () => {
   assert.deepEqual(streamingVerdicts('{"x": "{\\"blockId\\": \\"b9\\", \\"correct\\": false}"}'), []);
   assert.deepEqual(streamingVerdicts('garbage { not json } {"blockId":"b1","correct":false,"why":"w"}').map((v) => v.blockId), ['b1']);
+});
+
+test('the reader keeps its place: any split into pieces gives the same verdicts as the whole', () => {
+  for (const size of [1, 2, 3, 5, 8, 13, 64]) {
+    const reader = new StreamingVerdictReader();
+    let last: ReturnType<StreamingVerdictReader['push']> = [];
+    for (let i = 0; i < full.length; i += size) last = reader.push(full.slice(i, i + size));
+    assert.deepEqual(last, streamingVerdicts(full), `pieces of ${size}`);
+  }
+});
+
+test('verdicts by number land on the blocks once the numbering is certain (block 0 seen); by id at once', () => {
+  const blocks = [
+    { id: 'b1', startLine: 2, endLine: 3 },
+    { id: 'b2', startLine: 4, endLine: 4 },
+  ];
+  const reader = new StreamingVerdictReader(blocks);
+  assert.deepEqual(reader.push('{"verdicts": [{"block": 1, "correct": false, "why": "x"}'), [], 'block 1 alone: from 0 or from 1?');
+  assert.deepEqual(
+    reader.push(', {"block": 0, "correct": true, "why": "y"}').map((v) => [v.blockId, v.correct]),
+    [
+      ['b2', false],
+      ['b1', true],
+    ],
+  );
+  assert.deepEqual(streamingVerdicts('{"block": "b2", "correct": true, "why": ""}', blocks).map((v) => v.blockId), ['b2']);
 });

@@ -155,6 +155,25 @@ describe('finder details', () => {
     assert.equal(first.reason, 'stack-frame');
   });
 
+  test('when only test helpers fit, they are the candidates, unsure: a frame in a helper, or what the failing statement calls', async () => {
+    const helperFiles = new InMemorySourceFiles([
+      ['/h/src/area.js', 'exports.area = (r) => Math.PI * r * r;\n'],
+      ['/h/test/helpers.js', 'function roundTo(x, digits) {\n  const f = 10 ** digits;\n  return Math.floor(x * f) / f;\n}\nmodule.exports = { roundTo };\n'],
+      ['/h/geometry.test.js', "const { roundTo } = require('./test/helpers');\nconst test = require('node:test');\ntest('rounds', () => {\n  assert.equal(roundTo(12.566, 2), 12.57);\n});\n"],
+      ['/h/mixed.test.js', "const { roundTo } = require('./test/helpers');\nconst { area } = require('./src/area');\ntest('area', () => {\n  assert.equal(roundTo(area(2), 2), 12.57);\n});\n"],
+    ]);
+    const helperFinder = new TargetFinder(helperFiles, parser, { roots: ['/h'] });
+    const byCall = await helperFinder.search({ file: '/h/geometry.test.js', line: 4 });
+    assert.deepEqual(byCall.candidates.map((c) => `${c.file}:${c.functionName}`), ['/h/test/helpers.js:roundTo']);
+    assert.equal(byCall.confidence, 'low');
+    const byFrame = await helperFinder.search({ stack: [{ file: '/h/test/helpers.js', line: 3 }, { file: '/h/geometry.test.js', line: 4 }] });
+    assert.deepEqual(byFrame.candidates.map((c) => `${c.functionName}:${c.reason}`), ['roundTo:stack-frame']);
+    assert.equal(byFrame.confidence, 'low');
+    // Code under test that fits comes first: the helper is not a candidate then.
+    const mixed = await helperFinder.search({ file: '/h/mixed.test.js', line: 4 });
+    assert.deepEqual(mixed.candidates.map((c) => c.functionName), ['area']);
+  });
+
   test('test-file conventions', () => {
     const roots = ['/ws'];
     for (const file of ['/ws/tests/helpers.py', '/ws/pkg/test_x.py', '/ws/pkg/x_test.py', '/ws/conftest.py', '/ws/src/a.test.ts', '/ws/src/a.spec.jsx', '/ws/src/__tests__/a.js', '/ws/src/a_test.js', '/ws/test-utils.js', '/ws/test.mjs']) {

@@ -4,23 +4,26 @@
 // sent once more. Pure orchestration over the ModelClient port: no editor, no file system.
 import { ModelError, type ChatMessage, type ModelClient } from '../modelClient';
 import type { Diagnosis, BlockVerdict } from './diagnosis';
-import { withoutListingLines } from './answerFormat';
-import { applyFix, type FixTarget, type LineRange } from './fixApplier';
+import type { SourceParser } from '../blocks/syntaxNode';
+import type { LineRange } from './fixApplier';
+import { applyFixInScope, type ScopedFixTarget } from './fixScope';
 import { buildPrompt, diagnosisJsonSchema, type PromptInput, type PromptOptions, type PromptStats, DEFAULT_MAX_TOKENS, DEFAULT_MAX_TRACE_TOKENS } from './prompt';
 import { parseReply } from './replyParser';
-import { streamingVerdicts } from './streamingVerdicts';
+import { StreamingVerdictReader } from './streamingVerdicts';
 
 export interface ExplainRequest {
   readonly model: ModelClient;
   readonly prompt: PromptInput;
   /** The whole file holding the target function, as it is now. */
   readonly fileText: string;
-  readonly target: FixTarget;
+  readonly target: ScopedFixTarget;
+  /** Parses the file before and after the fix: a fix must parse and change only the target. */
+  readonly parser: SourceParser;
   readonly promptOptions?: PromptOptions;
+  /** Replies above this many UTF-8 bytes are refused unread (`ducktrace.model.maxReplyBytes`). */
+  readonly maxReplyBytes?: number;
   /** What was tried before for this failure and why it did not work, told to the model. */
   readonly notes?: readonly string[];
-  /** Checks the fixed file (e.g. that it still parses); a message makes the fix unusable. */
-  readonly validate?: (newText: string) => Promise<string | undefined>;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ExplainEvent) => void;
 }
@@ -72,12 +75,17 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
   let modelName = model.description;
   let shrunk = false;
   let reasked = false;
+  // The blocks as the prompt showed them: verdicts by number or by line are mapped onto them.
+  const blocks = request.prompt.fn.blocks.map((b) => ({ id: b.id, startLine: b.range.start.line, endLine: b.range.end.line }));
 
+  // The client says when the answer stopped at its output-token limit: such an answer is refused.
+  let cutOff = false;
   const ask = async (): Promise<string> => {
     sent.push(...messages.filter((m) => !sent.includes(m)));
     onEvent?.({ type: 'prompt', messages, stats: built.stats });
     let text = '';
     let verdictCount = 0;
+    const verdictReader = new StreamingVerdictReader(blocks);
     const result = await model.chat({
       messages,
       schema: { name: 'diagnosis', schema: diagnosisJsonSchema as unknown as Record<string, unknown> },
@@ -85,18 +93,17 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
       onText: (delta) => {
         text += delta;
         onEvent?.({ type: 'text', text });
-        if (delta.includes('}')) {
-          const verdicts = streamingVerdicts(text);
-          if (verdicts.length > verdictCount) {
-            verdictCount = verdicts.length;
-            onEvent?.({ type: 'verdicts', verdicts });
-          }
+        const verdicts = verdictReader.push(delta);
+        if (verdicts.length > verdictCount) {
+          verdictCount = verdicts.length;
+          onEvent?.({ type: 'verdicts', verdicts });
         }
       },
     });
     tokens.input += result.usage?.inputTokens ?? 0;
     tokens.output += result.usage?.outputTokens ?? 0;
     modelName = result.model || modelName;
+    cutOff = result.truncated === true;
     return result.text;
   };
 
@@ -118,19 +125,16 @@ export async function explainAndFix(request: ExplainRequest): Promise<ExplainOut
       return { ok: false, kind: error.kind === 'cancelled' ? 'cancelled' : 'model', error: error.message, modelError: error, messages: sent };
     }
 
-    const parsed = parseReply(reply, { functionName: request.target.name, language: request.target.language, requireFix: true });
+    const parsed = parseReply(reply, { functionName: request.target.name, language: request.target.language, requireFix: true, blocks, maxReplyBytes: request.maxReplyBytes, cutOff });
     let problem: string | undefined;
     if (parsed.ok) {
       const { diagnosis } = parsed;
       onEvent?.({ type: 'verdicts', verdicts: diagnosis.verdicts });
       if (!diagnosis.fix) return { ok: true, diagnosis, outsideTarget: [], messages: sent, tokens, model: modelName };
-      // The prompt's marker and value lines, copied into the fix, are not the user's code.
-      const applied = applyFix(request.fileText, request.target, withoutListingLines(diagnosis.fix));
-      const invalid = applied.ok ? await request.validate?.(applied.text) : undefined;
-      if (applied.ok && !invalid) {
-        return { ok: true, diagnosis, newText: applied.text, outsideTarget: applied.outsideRanges, messages: sent, tokens, model: modelName };
-      }
-      const why = applied.ok ? `the fixed code does not parse (${invalid})` : applied.error;
+      // Without the prompt's marker and value lines, only the target, and still parsing: fixScope.ts.
+      const applied = await applyFixInScope(request.parser, request.fileText, request.target, diagnosis.fix);
+      if (applied.ok) return { ok: true, diagnosis, newText: applied.text, outsideTarget: applied.outsideRanges, messages: sent, tokens, model: modelName };
+      const why = applied.error;
       problem = `The fix could not be applied to the file: ${why}`;
       if (reasked) return { ok: true, diagnosis, fixError: why, outsideTarget: [], messages: sent, tokens, model: modelName };
     } else {

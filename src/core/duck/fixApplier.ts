@@ -4,11 +4,13 @@
 // ignoring indentation), never by the line numbers models get wrong. Edits that land outside the
 // target function are allowed in the same file and reported, so the editor can flag them.
 
+import { diffArrays } from 'diff';
 import type { SourceRange } from '../blocks/positions';
 import { eolOf, withEol } from '../patch/proposal';
 import type { Fix } from './diagnosis';
-import { familyOfLanguage, findDefinitions, isNameable, simpleNameOf, type CodeFamily, type Definition } from './definitions';
+import { familyOfLanguage, findDefinitions, guessFamily, isNameable, simpleNameOf, type CodeFamily, type Definition } from './definitions';
 import { parseSearchReplace, parseUnifiedDiff, type LineEdit } from './editFormats';
+import { defaultUnit, describeUnit, indentUnit, makeIndent, reindent, snippetUnit, unitWidth, visualWidth } from './indentation';
 
 export interface FixTarget {
   /** Qualified (`Cart.total`) or simple name of the target function. */
@@ -54,10 +56,6 @@ export function applyFix(fileText: string, target: FixTarget, fix: Fix): ApplyRe
 }
 
 type LinesResult = { ok: true; lines: string[]; outsideTarget: boolean; outsideRanges: LineRange[]; notes: string[] } | { ok: false; error: string };
-
-function guessFamily(text: string): CodeFamily {
-  return /^\s*(?:async\s+)?def\s+\w+\s*\(/m.test(text) ? 'python' : 'javascript';
-}
 
 // ---- whole function ----
 
@@ -170,81 +168,11 @@ function firstNonCommentLine(lines: readonly string[], def: Definition): number 
 
 /** Code whose first and last lines are fence markers (a JSON "code" field holding a fenced block). */
 function stripFence(code: string): string {
-  const lines = code.replace(/^\n+/, '').replace(/\s+$/, '').split('\n');
+  let start = 0;
+  while (code[start] === '\n') start++;
+  const lines = code.slice(start).trimEnd().split('\n');
   if (lines.length >= 2 && /^\s*(`{3,}|~{3,})[\w+#.-]*\s*$/.test(lines[0]) && /^\s*(`{3,}|~{3,})\s*$/.test(lines[lines.length - 1])) return lines.slice(1, -1).join('\n');
   return lines.join('\n');
-}
-
-// ---- indentation ----
-
-function defaultUnit(family: CodeFamily): string {
-  return family === 'python' ? '    ' : '  ';
-}
-
-function describeUnit(unit: string): string {
-  return unit === '\t' ? 'tabs' : `${unit.length} spaces`;
-}
-
-/** The indentation step of a block of code: the smallest indentation deeper than `base`. */
-function indentUnit(lines: readonly string[], base: string): string | undefined {
-  let best: string | undefined;
-  for (const line of lines) {
-    if (!line.trim()) continue;
-    const ws = /^[ \t]*/.exec(line)![0];
-    if (!ws.startsWith(base) || ws.length === base.length) continue;
-    const extra = ws.slice(base.length);
-    if (extra.startsWith('\t')) return '\t';
-    const spaces = /^ */.exec(extra)![0];
-    if (spaces.length >= 2 && (!best || spaces.length < best.length)) best = spaces;
-  }
-  return best;
-}
-
-function unitWidth(unit: string): number {
-  return unit === '\t' ? 4 : unit.length;
-}
-
-/** Moves code from base indentation `fromBase` to `toBase`, converting each level of `fromUnit` into `toUnit`. */
-function reindent(lines: readonly string[], fromBase: string, toBase: string, fromUnit: string, toUnit: string): string[] {
-  const baseWidth = visualWidth(fromBase, fromUnit);
-  return lines.map((line) => {
-    if (!line.trim()) return '';
-    const ws = /^[ \t]*/.exec(line)![0];
-    const rest = line.slice(ws.length);
-    const width = visualWidth(ws, fromUnit);
-    // Shallower than the definition itself: the inside of a multi-line string; leave it alone.
-    if (width < baseWidth) return line;
-    // Same style: keep the exact characters (alignment spaces included).
-    if (fromUnit === toUnit && ws.startsWith(fromBase)) return toBase + ws.slice(fromBase.length) + rest;
-    const extra = width - baseWidth;
-    const step = unitWidth(fromUnit);
-    return toBase + toUnit.repeat(Math.floor(extra / step)) + ' '.repeat(extra % step) + rest;
-  });
-}
-
-/** Columns of leading whitespace, a tab counting as one level of `unit`. */
-function visualWidth(ws: string, unit: string): number {
-  let w = 0;
-  for (const c of ws) w += c === '\t' ? unitWidth(unit) : 1;
-  return w;
-}
-
-function makeIndent(width: number, unit: string): string {
-  if (width <= 0) return '';
-  return unit === '\t' ? '\t'.repeat(Math.floor(width / 4)) + ' '.repeat(width % 4) : ' '.repeat(width);
-}
-
-/** The indentation step of a snippet with no known base: tabs, or the smallest step between depths. */
-function snippetUnit(lines: readonly string[]): string | undefined {
-  const indents = lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0]);
-  if (indents.some((ws) => ws.includes('\t'))) return '\t';
-  const widths = [...new Set(indents.map((ws) => ws.length))].sort((a, b) => a - b);
-  let best: number | undefined;
-  for (let i = 1; i < widths.length; i++) {
-    const d = widths[i] - widths[i - 1];
-    if (d >= 2 && (best === undefined || d < best)) best = d;
-  }
-  return best === undefined ? undefined : ' '.repeat(best);
 }
 
 // ---- diff and SEARCH/REPLACE ----
@@ -316,17 +244,21 @@ function baseName(path: string): string {
 
 /** Blank lines at both ends of the old text are padding, not content to match. */
 function trimBlankEnds(edit: LineEdit): LineEdit {
-  let oldLines = [...edit.oldLines];
-  let newLines = [...edit.newLines];
-  while (oldLines.length > 1 && !oldLines[oldLines.length - 1].trim()) {
-    oldLines = oldLines.slice(0, -1);
-    if (newLines.length && !newLines[newLines.length - 1].trim()) newLines = newLines.slice(0, -1);
+  const old = edit.oldLines;
+  const next = edit.newLines;
+  let oldStart = 0;
+  let oldEnd = old.length;
+  let newStart = 0;
+  let newEnd = next.length;
+  while (oldEnd - oldStart > 1 && !old[oldEnd - 1].trim()) {
+    oldEnd--;
+    if (newEnd > newStart && !next[newEnd - 1].trim()) newEnd--;
   }
-  while (oldLines.length > 1 && !oldLines[0].trim()) {
-    oldLines = oldLines.slice(1);
-    if (newLines.length && !newLines[0].trim()) newLines = newLines.slice(1);
+  while (oldEnd - oldStart > 1 && !old[oldStart].trim()) {
+    oldStart++;
+    if (newStart < newEnd && !next[newStart].trim()) newStart++;
   }
-  return { ...edit, oldLines, newLines };
+  return { ...edit, oldLines: old.slice(oldStart, oldEnd), newLines: next.slice(newStart, newEnd) };
 }
 
 /** The lines a placed edit really changes, ignoring the context lines it keeps at both ends. */
@@ -406,21 +338,22 @@ function matchIndentation(fileLines: readonly string[], oldLines: readonly strin
   return out;
 }
 
-/** A longest-common-subsequence alignment of two line lists (compared trimmed), in order; removals before additions. */
+/**
+ * Which old line each new line corresponds to (compared trimmed), in order; removals before
+ * additions. `diffArrays` (Myers' algorithm, from the `diff` package the proposals already use)
+ * instead of a hand-written n×m LCS table.
+ */
 function alignLines(a: readonly string[], b: readonly string[]): { old?: number; new?: number }[] {
-  const n = a.length;
-  const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i].trim() === b[j].trim() ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  }
   const out: { old?: number; new?: number }[] = [];
   let i = 0;
   let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i].trim() === b[j].trim()) out.push({ old: i++, new: j++ });
-    else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) out.push({ old: i++ });
-    else out.push({ new: j++ });
+  for (const change of diffArrays(a.map((l) => l.trim()), b.map((l) => l.trim()))) {
+    const count = change.value.length;
+    for (let k = 0; k < count; k++) {
+      if (change.removed) out.push({ old: i++ });
+      else if (change.added) out.push({ new: j++ });
+      else out.push({ old: i++, new: j++ });
+    }
   }
   return out;
 }

@@ -1,13 +1,14 @@
 // ducktrace_proposeFix, the part without an editor: an agent's fix of one function applied in
-// memory by the same fix applier as the duck's answers (whole function, unified diff or
-// search/replace edits, placed by their text), checked to still parse, and returned as the new file
-// text and its unified diff. Nothing is written here: the MCP server returns the diff, the editor
+// memory by the same fix applier and scope check as the duck's answers (whole function, unified
+// diff or search/replace edits, placed by their text; the file must still parse and nothing but the
+// function may change, besides new imports and helpers), and returned as the new file text and its
+// unified diff. Nothing is written here: the MCP server returns the diff, the editor
 // shows it as an inline proposal the user settles hunk by hunk.
 import { createTwoFilesPatch } from 'diff';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import type { Fix } from '../../core/duck/diagnosis';
-import { applyFix, type LineRange } from '../../core/duck/fixApplier';
-import { syntaxBreak } from '../duck/diagnoseFailure';
+import type { LineRange } from '../../core/duck/fixApplier';
+import { applyFixInScope } from '../../core/duck/fixScope';
 import type { AgentProject, LocatedFunction } from './agentProject';
 import type { ProposeFixInput } from './agentToolSpecs';
 import { AgentToolError, type ToolOutput } from './toolResult';
@@ -31,11 +32,9 @@ export async function prepareFix(project: AgentProject, input: ProposeFixInput, 
   const fix = fixOf(input);
   const located = await project.locate(input.target, undefined, files);
   const { target, fileText } = located;
-  const applied = applyFix(fileText, { name: target.functionName, range: target.range, language: target.language, file: target.file }, fix);
-  if (!applied.ok) throw new AgentToolError(`The fix does not apply to ${target.functionName} (${located.file}): ${applied.error}`);
+  const applied = await applyFixInScope(project.parser, fileText, { name: target.functionName, range: target.range, language: target.language, file: target.file }, fix);
+  if (!applied.ok) throw new AgentToolError(`The fix does not apply to ${target.functionName} (${located.file}): ${applied.error}. Nothing was proposed.`);
   if (applied.text === fileText) throw new AgentToolError(`The fix changes nothing in ${target.functionName} (${located.file}).`);
-  const broken = await syntaxBreak(project.parser, target.language, fileText, applied.text);
-  if (broken) throw new AgentToolError(`The fix would break ${located.file}: ${broken}. Nothing was proposed.`);
   // Without the "=====" banner line the diff library puts first: what `git apply` and `patch -p1` expect.
   const diff = createTwoFilesPatch(`a/${located.file}`, `b/${located.file}`, fileText, applied.text, undefined, undefined, { context: 3 }).replace(/^=+\n/, '');
   return { located, oldText: fileText, newText: applied.text, diff, outsideTarget: applied.outsideRanges, notes: applied.notes };

@@ -7,7 +7,7 @@ import { BlocksError } from '../../core/blocks/blocksError';
 import { blocksOfFunction } from '../../core/blocks/functionBlocks';
 import { languageForFile } from '../../core/blocks/languages';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
-import { applyFix } from '../../core/duck/fixApplier';
+import { applyFixInScope } from '../../core/duck/fixScope';
 import { parseReply } from '../../core/duck/replyParser';
 import { createProposal, hunkLines } from '../../core/patch/proposal';
 import { TreeSitterParser } from '../treeSitter';
@@ -71,16 +71,20 @@ export function createApplyReplyCommand(parser: () => SourceParser = () => new T
 
       let range;
       let qualifiedName: string;
+      let blocks;
+      const sourceParser = parser();
       try {
-        const found = await blocksOfFunction(source, language, parser(), { name: functionName });
+        const found = await blocksOfFunction(source, language, sourceParser, { name: functionName });
         range = found.function.range;
         qualifiedName = found.function.name;
+        // Verdicts by number or by line land on these, as they would after a prompt showing them.
+        blocks = found.blocks.map((b) => ({ id: b.id, startLine: b.range.start.line, endLine: b.range.end.line }));
       } catch (error) {
         if (!(error instanceof BlocksError)) throw error;
         return failWith(`${file}: ${error.message}`);
       }
 
-      const parsed = parseReply(reply, { functionName: qualifiedName, language, requireFix: parsedArgs.requireFix });
+      const parsed = parseReply(reply, { functionName: qualifiedName, language, requireFix: parsedArgs.requireFix, blocks });
       if (!parsed.ok) return failWith(`${parsedArgs.reply}: ${parsed.error}`);
       const { diagnosis } = parsed;
       const summary = { summary: diagnosis.summary, verdicts: diagnosis.verdicts, testIsWrong: diagnosis.testIsWrong ?? null, format: parsed.format };
@@ -91,7 +95,7 @@ export function createApplyReplyCommand(parser: () => SourceParser = () => new T
         else out.stdout(source);
         return 0;
       }
-      const applied = applyFix(source, { name: qualifiedName, range, language, file }, diagnosis.fix);
+      const applied = await applyFixInScope(sourceParser, source, { name: qualifiedName, range, language, file }, diagnosis.fix);
       if (!applied.ok) return failWith(`${parsedArgs.reply}: ${applied.error}`);
       for (const r of applied.outsideRanges) out.stderr(`ducktrace apply-reply: the fix also changes lines ${r.startLine}-${r.endLine}, outside ${qualifiedName}\n`);
       if (json) {

@@ -3,6 +3,7 @@
 // from the environment, and `--target FILE:FUNCTION`. Commands import this module, never
 // `commands.ts` (which lists them), so there is no import cycle.
 import { parseArgs } from 'node:util';
+import type { DiagnoseEvent } from '../duck/diagnoseFailure';
 import { frameworks, isFramework, type Framework } from '../../core/failures/testFailure';
 import { endpointFromEnv } from '../models/endpointFromEnv';
 import type { OpenAiEndpoint } from '../models/openAiCompatibleClient';
@@ -194,4 +195,16 @@ export function positiveNumber(flag: string, text: string | undefined, unit = 's
 export function frameworkOption(text: string | undefined): { framework: Framework | 'auto' } | string {
   if (text === undefined || text === 'auto') return { framework: 'auto' };
   return isFramework(text) ? { framework: text } : `--framework must be one of auto, ${frameworks.join(', ')} (not '${text}')`;
+}
+
+/**
+ * A progress line for the function the pipeline chose to blame, with the other candidates when
+ * the finder was unsure: the user can then name the right one with --target.
+ */
+export function describeChosenTarget(event: DiagnoseEvent, rel: (file: string) => string): string | undefined {
+  if (event.type !== 'target') return undefined;
+  const name = (t: { file: string; functionName: string }) => `${rel(t.file)}:${t.functionName}`;
+  if (event.confidence === 'high' || !event.alternatives.length) return `… the function to blame: ${name(event.target)}\n`;
+  const others = event.alternatives.slice(0, 4).map(name).join(', ');
+  return `… the function to blame, not for sure: ${name(event.target)} (also possible: ${others}${event.alternatives.length > 4 ? ', …' : ''}); name the right one with --target FILE:FUNCTION\n`;
 }

@@ -7,7 +7,7 @@
 // API key are redacted from everything sent. Writes nothing, and runs no proposed code.
 import { createTwoFilesPatch } from 'diff';
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { defaultNeverSend } from '../../core/duck/redaction';
 import type { Framework } from '../../core/failures/testFailure';
 import { matchesTest, selectorFile } from '../../core/failures/testSelectors';
@@ -17,6 +17,7 @@ import { OpenAiCompatibleClient } from '../models/openAiCompatibleClient';
 import { resolveTarget, type TargetSpec } from '../tracers/traceTarget';
 import {
   defineCommand,
+  describeChosenTarget,
   endpointFromEnv,
   endpointHelp,
   ExitCode,
@@ -120,6 +121,7 @@ export function createExplainCommand(deps: ExplainDependencies = {}): DefinedCom
       const progress = (text: string) => {
         if (!parsed.json) out.stderr(text);
       };
+      const rel = (f: string) => relative(parsed.cwd, f).split('\\').join('/') || f;
       const file = selectorFile(parsed.test);
       const ports = createFsLoopPorts({
         cwd: parsed.cwd,
@@ -135,6 +137,10 @@ export function createExplainCommand(deps: ExplainDependencies = {}): DefinedCom
         write: false,
         neverSend: [...defaultNeverSend, ...parsed.neverSend],
         secretValues: endpoint.apiKey ? [endpoint.apiKey] : [],
+        onDiagnose: (_failure, event) => {
+          const line = describeChosenTarget(event, rel);
+          if (line) progress(line);
+        },
       });
       const controller = new AbortController();
       const onSigint = () => controller.abort();

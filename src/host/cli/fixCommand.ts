@@ -17,6 +17,7 @@ import { chooseSandbox, sandboxModes, type SandboxMode } from '../process/sandbo
 import { resolveTarget, type TargetSpec } from '../tracers/traceTarget';
 import {
   defineCommand,
+  describeChosenTarget,
   endpointFromEnv,
   endpointHelp,
   ExitCode,
@@ -190,6 +191,10 @@ export function createFixCommand(deps: FixDependencies = {}): DefinedCommand<Fix
         neverSend: [...defaultNeverSend, ...parsed.neverSend],
         secretValues: endpoint.apiKey ? [endpoint.apiKey] : [],
         ...(fence.sandbox ? { sandbox: fence.sandbox } : {}),
+        onDiagnose: (_failure, event) => {
+          const line = describeChosenTarget(event, rel);
+          if (line) progress(line);
+        },
       };
       const ports = createFsLoopPorts(loopOptions);
       let finished = false;

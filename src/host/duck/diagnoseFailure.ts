@@ -11,17 +11,18 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { Block } from '../../core/blocks/basicBlocks';
 import { BlocksError } from '../../core/blocks/blocksError';
 import { blocksOfFunction } from '../../core/blocks/functionBlocks';
-import { languageForFile, type SourceLanguage } from '../../core/blocks/languages';
+import { languageForFile } from '../../core/blocks/languages';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
-import { firstSyntaxError, type SourceParser } from '../../core/blocks/syntaxNode';
+import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { matchesAnyGlob } from '../../core/glob';
-import { TargetFinder, type FailureLocation, type Target } from '../../core/blocks/targetFinder';
+import type { FailureLocation, Target, TargetConfidence } from '../../core/blocks/targetFinder';
 import { explainAndFix, type ExplainEvent, type ExplainOutcome } from '../../core/duck/explainAndFix';
 import type { PromptOptions, PromptTrace } from '../../core/duck/prompt';
 import { redactSecrets } from '../../core/duck/redaction';
 import type { FixProposal } from '../../core/loop/iterateUntilGreen';
 import { promptTokenBudget } from '../../core/modelBudget';
 import type { ModelClient, ModelError } from '../../core/modelClient';
+import { findTarget, type FindTargetRequest, type FoundTarget } from '../tracers/findTarget';
 import { promptContext } from './promptContext';
 
 /** A failing test (a TestFailure fits), or just a place (a file and line). */
@@ -39,7 +40,16 @@ export interface FailureToDiagnose extends FailureLocation {
 }
 
 export type DiagnoseEvent =
-  | { readonly type: 'target'; readonly target: Target; readonly blocks: readonly Block[]; readonly fileText: string }
+  | { readonly type: 'locating' }
+  | {
+      readonly type: 'target';
+      readonly target: Target;
+      readonly blocks: readonly Block[];
+      readonly fileText: string;
+      /** How sure the finder was ('high' for a named target); the other candidates, most likely first. */
+      readonly confidence: TargetConfidence;
+      readonly alternatives: readonly Target[];
+    }
   | { readonly type: 'tracing' }
   | { readonly type: 'traced'; readonly trace: PromptTrace | undefined; readonly error?: string }
   | ExplainEvent;
@@ -63,6 +73,16 @@ export interface DiagnoseRequest {
   /** Resolved lazily, after the target is known, so a missing model still shows the blocks. */
   readonly model: () => Promise<ModelClient>;
   readonly trace?: (target: Target, blocks: readonly Block[], signal: AbortSignal | undefined) => Promise<PromptTrace | undefined>;
+  /**
+   * How to find the function when the failure does not name it: one run of the failing test that
+   * says which workspace functions ran, made only when the code alone leaves the finder unsure
+   * (leave it out where no test may run), and who chooses among candidates when it stays unsure
+   * (the editor asks the user; without it the most likely candidate is taken).
+   */
+  readonly locate?: {
+    readonly run?: FindTargetRequest['run'];
+    readonly choose?: (found: FoundTarget) => Promise<Target | undefined>;
+  };
   /** What was tried before for this failure and why it did not work (Iterate Until Green). */
   readonly notes?: readonly string[];
   /** Files never to be sent to a model (globs); a target among them stops here with a message. */
@@ -70,6 +90,8 @@ export interface DiagnoseRequest {
   /** Values to hide from the prompt besides those found in the roots' .env files (e.g. the API key). */
   readonly secretValues?: readonly string[];
   readonly promptOptions?: PromptOptions;
+  /** Replies above this many UTF-8 bytes are refused unread (`ducktrace.model.maxReplyBytes`; default 1 MB). */
+  readonly maxReplyBytes?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: DiagnoseEvent) => void;
 }
@@ -79,7 +101,7 @@ export interface DiagnoseRequest {
  * the failure; `not-sent`: the function may not be sent (neverSend, outside the workspace);
  * `named-target`: the function the user named is not there; `model`: the model could not be asked.
  */
-export type DiagnoseStop = 'no-target' | 'not-sent' | 'named-target' | 'unreadable' | 'model';
+export type DiagnoseStop = 'no-target' | 'not-chosen' | 'not-sent' | 'named-target' | 'unreadable' | 'model';
 
 export type DiagnoseResult =
   | { readonly ok: false; readonly stage: 'target' | 'model'; readonly reason: DiagnoseStop; readonly error: string; readonly cause?: unknown; readonly target?: Target }
@@ -89,9 +111,9 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   const { failure, files, parser, signal, onEvent } = request;
   const located = await locateTarget(request);
   if (!located.ok) return located;
-  const { target, fileText, blocks } = located;
+  const { target, fileText, blocks, confidence, alternatives } = located;
   const neverSend = request.neverSend ?? [];
-  onEvent?.({ type: 'target', target, blocks, fileText });
+  onEvent?.({ type: 'target', target, blocks, fileText, confidence, alternatives });
 
   let trace: PromptTrace | undefined;
   if (request.trace && !signal?.aborted) {
@@ -127,19 +149,28 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     notes: request.notes?.map((n) => redactSecrets(n, redaction).text),
     // The prompt fits the chosen model's input limit, leaving room for the answer.
     promptOptions: { ...request.promptOptions, maxTokens: request.promptOptions?.maxTokens ?? promptTokenBudget(model), redaction },
-    // A fix cut off mid-function can still "apply": refuse code that breaks the file's syntax.
-    validate: (newText) => syntaxBreak(parser, target.language, fileText, newText),
+    // A fix must parse and change only the target (plus new imports and helpers): explainAndFix checks.
+    parser,
+    maxReplyBytes: request.maxReplyBytes,
     signal,
     onEvent,
   });
   return { ok: true, target, blocks, fileText, trace, outcome };
 }
 
-/** What the first stage needs: where to look, what was named, and what may not be sent. */
-export type LocateRequest = Pick<DiagnoseRequest, 'failure' | 'target' | 'roots' | 'files' | 'parser' | 'neverSend'>;
+/** What the first stage needs: where to look, what was named, how to find it, and what may not be sent. */
+export type LocateRequest = Pick<DiagnoseRequest, 'failure' | 'target' | 'roots' | 'files' | 'parser' | 'neverSend' | 'locate' | 'signal' | 'onEvent'>;
 
 export type LocatedTarget =
-  | { readonly ok: true; readonly target: Target; readonly fileText: string; readonly blocks: readonly Block[] }
+  | {
+      readonly ok: true;
+      readonly target: Target;
+      readonly fileText: string;
+      readonly blocks: readonly Block[];
+      /** How sure the finder was ('high' for a named target); the other candidates, most likely first. */
+      readonly confidence: TargetConfidence;
+      readonly alternatives: readonly Target[];
+    }
   | { readonly ok: false; readonly stage: 'target'; readonly reason: Exclude<DiagnoseStop, 'model'>; readonly error: string; readonly target?: Target };
 
 /**
@@ -148,23 +179,35 @@ export type LocatedTarget =
  * blocks. The agent tools (trace, suspicious blocks, a fix) start here too, without a model.
  */
 export async function locateTarget(request: LocateRequest): Promise<LocatedTarget> {
-  const { failure, files, parser } = request;
+  const { failure, files, parser, signal, onEvent } = request;
   let target: Target;
+  let confidence: TargetConfidence = 'high';
+  let alternatives: readonly Target[] = [];
   if (request.target) {
     const named = await namedTarget(request.target, request.roots, files, parser);
     if (typeof named === 'string') return { ok: false, stage: 'target', reason: 'named-target', error: named };
     target = named;
   } else {
-    const found = (await new TargetFinder(files, parser, { roots: request.roots }).find(failure))[0];
-    if (!found) {
+    onEvent?.({ type: 'locating' });
+    const run = request.locate?.run && { ...request.locate.run, signal };
+    const found = await findTarget({ failure, roots: request.roots, files, parser, ...(run ? { run } : {}) });
+    const first = found.candidates[0];
+    if (!first) {
       return {
         ok: false,
         stage: 'target',
         reason: 'no-target',
-        error: 'Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve (a failure of the environment, the platform or the runtime version looks like this).',
+        error: `Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve (a failure of the environment, the platform or the runtime version looks like this).${found.runProblem ? ` A run of the test did not help either: ${found.runProblem}.` : ''}`,
       };
     }
-    target = found;
+    confidence = found.confidence;
+    let chosen: Target | undefined = first;
+    if (found.confidence !== 'high' && found.candidates.length > 1 && request.locate?.choose) {
+      chosen = await request.locate.choose(found);
+      if (!chosen) return { ok: false, stage: 'target', reason: 'not-chosen', error: 'No function was chosen, so Ducktrace did not ask the model.' };
+    }
+    target = chosen;
+    alternatives = found.candidates.filter((c) => c !== chosen && !(c.file === chosen!.file && c.functionName === chosen!.functionName));
   }
   // Model output may only ever change the target file, inside the workspace: no symlink escapes.
   if (!(await insideRoots(target.file, request.roots))) {
@@ -177,28 +220,10 @@ export async function locateTarget(request: LocateRequest): Promise<LocatedTarge
   if (fileText === undefined) return { ok: false, stage: 'target', reason: 'unreadable', error: `Cannot read ${target.file}.`, target };
   try {
     const { blocks } = await blocksOfFunction(fileText, target.language, parser, { name: target.functionName });
-    return { ok: true, target, fileText, blocks };
+    return { ok: true, target, fileText, blocks, confidence, alternatives };
   } catch (err) {
     if (err instanceof BlocksError) return { ok: false, stage: 'target', reason: 'unreadable', error: `${target.file}: ${err.message}`, target };
     throw err;
-  }
-}
-
-/**
- * Why a fix may not be applied: the file parsed before and the new text does not (a fix cut off
- * mid-function can still "apply"). Undefined when the new text parses, or the file was broken already.
- */
-export async function syntaxBreak(parser: SourceParser, language: SourceLanguage, before: string, after: string): Promise<string | undefined> {
-  const old = await parser.parse(before, language);
-  const wasBroken = old.rootNode.hasError;
-  old.delete();
-  if (wasBroken) return undefined;
-  const tree = await parser.parse(after, language);
-  try {
-    const error = firstSyntaxError(tree.rootNode);
-    return error ? `syntax error at line ${error.startPosition.row + 1}` : undefined;
-  } finally {
-    tree.delete();
   }
 }
 
@@ -239,7 +264,7 @@ async function envFiles(files: SourceFiles, roots: readonly string[]): Promise<s
 /** The loop's view of a diagnosis: a fix to apply, a claim against the test, or why there is none. */
 export function fixProposalOf(result: DiagnoseResult): FixProposal {
   if (!result.ok) {
-    const reason = result.reason === 'model' ? 'model' : result.reason === 'no-target' || result.reason === 'named-target' ? 'no-target' : 'not-sent';
+    const reason = result.reason === 'model' ? 'model' : result.reason === 'no-target' || result.reason === 'named-target' || result.reason === 'not-chosen' ? 'no-target' : 'not-sent';
     return { ok: false, error: result.error, reason, ...(result.stage === 'model' ? { modelUnavailable: true } : {}) };
   }
   const { outcome } = result;

@@ -120,6 +120,8 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
         signal,
         neverSend: options.neverSend ?? defaultNeverSend,
         secretValues: options.secretValues,
+        // Unsure from the code alone, the finder may run the failing test once to see what ran.
+        ...(options.trace === false ? {} : { locate: { run: { cwd, test: traceSelector(failure, cwd), python, timeoutMs: Math.max(10_000, options.testTimeoutMs * 2), ...(sandbox() ? { sandbox: sandbox()! } : {}) } } }),
         trace: options.trace === false ? undefined : (target) => traceFor(target.file, target.functionName, failure, signal),
         onEvent: options.onDiagnose ? (e) => options.onDiagnose!(failure, e) : undefined,
       });

@@ -15,6 +15,7 @@ import { LineIndex } from '../../core/blocks/positions';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import type { RanFunction, Target } from '../../core/blocks/targetFinder';
 import { runProcessTreeOrThrow } from '../process/processTree';
+import { withWritable, type SandboxSpec } from '../process/sandbox';
 import { TreeSitterParser } from '../treeSitter';
 import { coverageFlushEnv, type JsRunner } from './js/jsPlan';
 import { jsRegisterModule, jsTracerDir, runJavaScriptTestUntraced } from './jsTracer';
@@ -39,6 +40,8 @@ export interface CalledFunctionsRequest {
   readonly env?: NodeJS.ProcessEnv;
   readonly signal?: AbortSignal;
   readonly parser?: SourceParser;
+  /** Runs the test fenced (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 export interface CalledFunctionsRun {
@@ -82,6 +85,7 @@ async function pythonCalls(request: CalledFunctionsRequest, dir: string, parser:
     timeoutMs: request.timeoutMs ?? 60_000,
     stopGraceMs: tracerStopGraceMs,
     signal: request.signal,
+    ...(request.sandbox ? { sandbox: withWritable(request.sandbox, dir)! } : {}),
   });
   let raw: RawCall[] = [];
   try {
@@ -109,7 +113,7 @@ async function javascriptCalls(request: CalledFunctionsRequest, dir: string, par
   const base = request.env?.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '';
   const env = { ...request.env, NODE_V8_COVERAGE: coverage, [coverageFlushEnv]: '1', NODE_OPTIONS: `${base} --require ${JSON.stringify(register)}`.trim() };
   const result = await runJavaScriptTestUntraced(
-    { cwd: request.cwd, test: request.test, env, signal: request.signal, ...(request.node ? { node: request.node } : {}), ...(request.framework ? { framework: request.framework } : {}) },
+    { cwd: request.cwd, test: request.test, env, signal: request.signal, ...(request.node ? { node: request.node } : {}), ...(request.framework ? { framework: request.framework } : {}), ...(request.sandbox ? { sandbox: withWritable(request.sandbox, dir)! } : {}) },
     request.timeoutMs ?? 60_000,
     // vitest ends its forks with SIGTERM and exits at once: they are still writing their coverage.
     5000,

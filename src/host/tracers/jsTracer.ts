@@ -81,7 +81,7 @@ export async function runJavaScriptTestUntraced(options: JsTestOptions, timeoutM
   const run = resolveJsRun(options);
   const loader = run.runner === 'node' && /\.[cm]?tsx?$/.test(parseJsTestId(options.cwd, options.test).file) ? (typeScriptLoaderArgs(options.cwd) ?? []) : [];
   const launch = await jsLaunch({ ...run, node: options.node ?? 'node', env: testEnv(options), loader });
-  const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs, signal: options.signal, lingerMs });
+  const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs, signal: options.signal, lingerMs, ...(options.sandbox ? { sandbox: options.sandbox } : {}) });
   return { ...result, launch };
 }
 

@@ -24,7 +24,7 @@ import { CommandIds } from '../commandIds';
 import { Disposable } from '../disposable';
 import type { ModelSelection } from '../models/modelSelection';
 import type { ProposalManager } from '../review/proposalManager';
-import { neverSendPatterns } from '../settings';
+import { modelSettings, neverSendPatterns } from '../settings';
 import type { ExplanationView } from './explanationView';
 
 /** What Explain and fix starts from: a failing test (a TestFailure fits), or a file and line. */
@@ -192,6 +192,7 @@ export class ExplainController extends Disposable {
         signal: controller.signal,
         notes: options.notes,
         neverSend: neverSendPatterns(),
+        maxReplyBytes: modelSettings().limits.maxReplyBytes,
         secretValues: [await this.models.storedApiKey()].filter((k): k is string => !!k),
         model: async () => {
           const model = await this.models.resolve();

@@ -76,8 +76,13 @@ export async function screenshot(name: string, timeoutMs = 20_000): Promise<void
 export async function runRegisteredTests(vscodeVersion: string, reportFile: string | undefined): Promise<void> {
   const results: TestResult[] = [];
   const filter = process.env.DUCKTRACE_TEST_FILTER;
+  // The runner outside watches this file: a test that has started may take its own time limit,
+  // so a busy machine is never mistaken for a hung extension host.
+  const progress = reportFile ? `${reportFile}.progress` : undefined;
+  if (progress) fs.mkdirSync(path.dirname(progress), { recursive: true });
   for (const c of cases) {
     if (filter && !c.name.includes(filter)) continue;
+    if (progress) fs.appendFileSync(progress, `${JSON.stringify({ started: c.name, timeoutMs: c.timeoutMs })}\n`);
     const started = Date.now();
     try {
       await withTimeout(Promise.resolve().then(c.fn), c.timeoutMs, `test "${c.name}"`);

@@ -76,19 +76,18 @@ function calcProject(): { dir: string; calcFile: string; testFile: string; ids: 
   return { dir, calcFile: path.join(dir, 'calc.js'), testFile, ids: ['add', 'mul', 'sub', 'add zero'].map((t) => `${testFile}::${t}`) };
 }
 
-// The bug is in the test's own helper: roundTo truncates. The failing statement calls roundTo
-// (outermost, so it is the target) around area (correct).
+// The bug is in the test's own helper: roundTo truncates. The failing statement calls only the
+// helper, so the helper is what the finder blames (code under test would come first).
 const geometry = lines("'use strict';", '', 'function area(r) {', '  return Math.PI * r * r;', '}', '', 'module.exports = { area };');
 const helpers = lines("'use strict';", '', '/** Rounds x to `digits` decimals. */', 'function roundTo(x, digits) {', '  const f = 10 ** digits;', '  return Math.floor(x * f) / f;', '}', '', 'module.exports = { roundTo };');
 const geometryTests = lines(
   "'use strict';",
   "const test = require('node:test');",
   "const assert = require('node:assert/strict');",
-  "const { area } = require('./geometry');",
   "const { roundTo } = require('./test/helpers');",
   '',
   "test('area of a circle of radius 2', () => {",
-  '  assert.equal(roundTo(area(2), 2), 12.57);',
+  '  assert.equal(roundTo(Math.PI * 4, 2), 12.57);',
   '});',
 );
 function helperProject(): { dir: string; helpersFile: string; testFile: string; ids: string[] } {
