@@ -10,6 +10,7 @@ import { estimateTokens } from '../../src/core/duck/tokens';
 import { AgentProject } from '../../src/host/agents/agentProject';
 import { blocksTool } from '../../src/host/agents/blocksTool';
 import { failingTests } from '../../src/host/agents/failingTestsTool';
+import { fixDiffTool } from '../../src/host/agents/fixTool';
 import { ProjectRoot } from '../../src/host/agents/projectRoot';
 import { toolOutputOf } from '../../src/host/agents/toolResult';
 import { traceTestTool } from '../../src/host/agents/traceTestTool';
@@ -97,6 +98,21 @@ describe('agent tools on a small pytest project', { timeout: 240_000 }, () => {
     assert.equal(answer.isError, true);
     assert.match(answer.text, /neverSend/);
     assert.doesNotMatch(answer.text, /return "x"/);
+  });
+
+  test('a fix is checked like the duck\'s: one that deletes another function or breaks the syntax is refused; a good one is a diff', async () => {
+    writeFileSync(join(dir, 'pair.py'), 'def first(x):\n    return x + 1\n\n\ndef second(x):\n    return x * 2\n');
+    const deletes = await toolOutputOf(() =>
+      fixDiffTool(project, { target: 'pair.py:first', edits: [{ search: '    return x + 1\n\n\ndef second(x):\n    return x * 2', replace: '    return x + 2' }] }),
+    );
+    assert.equal(deletes.isError, true);
+    assert.match(deletes.text, /delete the function `second`.*Nothing was proposed/s);
+    const broken = await toolOutputOf(() => fixDiffTool(project, { target: 'pair.py:first', code: 'def first(x):\n    return (x + 2\n' }));
+    assert.equal(broken.isError, true);
+    assert.match(broken.text, /does not parse/);
+    const good = await fixDiffTool(project, { target: 'pair.py:first', code: 'def first(x):\n    return x + 2\n' });
+    assert.match(good.text, /^-    return x \+ 1\n\+    return x \+ 2$/m);
+    assert.equal(good.data.written, false);
   });
 
   test('a test that passes is traced when the function is named, refused when not', async () => {
