@@ -1,13 +1,21 @@
 // The sources one target search parses, each parsed once and freed when the search ends.
 
 import { normalize } from 'node:path';
-import { listFunctions } from './functionFinder';
-import { readImports } from './imports';
-import { familyOf, languageForFile } from './languages';
+import { listFunctions, type FunctionInfo } from './functionFinder';
+import { readImports, type ImportBinding } from './imports';
+import { familyOf, languageForFile, type LanguageFamily, type SourceLanguage } from './languages';
 import { LineIndex } from './positions';
 import type { SourceFiles } from './sourceFiles';
-import type { ParsedSource } from './symbols';
-import type { SourceParser } from './syntaxNode';
+import type { SourceParser, SyntaxTree } from './syntaxNode';
+
+export interface ParsedSource {
+  readonly file: string;
+  readonly language: SourceLanguage;
+  readonly family: LanguageFamily;
+  readonly tree: SyntaxTree;
+  readonly functions: readonly FunctionInfo[];
+  readonly imports: readonly ImportBinding[];
+}
 
 export class ParsedSources {
   private readonly parsed = new Map<string, Promise<ParsedSource | undefined>>();

@@ -4,6 +4,7 @@
 // `commands.ts` (which lists them), so there is no import cycle.
 import { parseArgs } from 'node:util';
 import type { DiagnoseEvent } from '../duck/diagnoseFailure';
+import { defaultNeverSend } from '../../core/duck/redaction';
 import { frameworks, isFramework, type Framework } from '../../core/failures/testFailure';
 import { endpointFromEnv } from '../models/endpointFromEnv';
 import type { OpenAiEndpoint } from '../models/openAiCompatibleClient';
@@ -195,6 +196,31 @@ export function positiveNumber(flag: string, text: string | undefined, unit = 's
 export function frameworkOption(text: string | undefined): { framework: Framework | 'auto' } | string {
   if (text === undefined || text === 'auto') return { framework: 'auto' };
   return isFramework(text) ? { framework: text } : `--framework must be one of auto, ${frameworks.join(', ')} (not '${text}')`;
+}
+
+/** The options of the commands that run the project's tests and ask a model (explain, fix). */
+export const projectRunOptions = {
+  framework: { type: 'string', value: 'NAME', help: 'auto (default), pytest, node, jest or vitest' },
+  timeout: { type: 'string', value: 'SECONDS', help: 'per-test timeout (default 30)' },
+  python: { type: 'string', value: 'PATH', help: 'Python for pytest and the tracer (default: $DUCKTRACE_PYTHON or python3)' },
+  'never-send': { type: 'string', multiple: true, value: 'GLOB', help: `a file never sent to the model (repeatable), besides\n${defaultNeverSend.join(' ')}` },
+} as const satisfies CliOptions;
+
+export interface ProjectRunArgs {
+  readonly framework: Framework | 'auto';
+  readonly timeoutSeconds: number;
+  readonly python: string;
+  /** Globs never sent to the model, besides the default list. */
+  readonly neverSend: readonly string[];
+}
+
+/** The values of `projectRunOptions`, checked, or why not. */
+export function projectRunArgs(values: OptionValues<typeof projectRunOptions>, env: NodeJS.ProcessEnv): ProjectRunArgs | string {
+  const framework = frameworkOption(values.framework);
+  if (typeof framework !== 'object') return framework;
+  const timeoutSeconds = positiveNumber('--timeout', values.timeout) ?? 30;
+  if (typeof timeoutSeconds === 'string') return timeoutSeconds;
+  return { framework: framework.framework, timeoutSeconds, python: values.python ?? (env.DUCKTRACE_PYTHON || 'python3'), neverSend: values['never-send'] ?? [] };
 }
 
 /**

@@ -9,7 +9,6 @@ import { createTwoFilesPatch } from 'diff';
 import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { defaultNeverSend } from '../../core/duck/redaction';
-import type { Framework } from '../../core/failures/testFailure';
 import { matchesTest, selectorFile } from '../../core/failures/testSelectors';
 import type { ModelClient } from '../../core/modelClient';
 import { createFsLoopPorts } from '../loop/fsLoopPorts';
@@ -22,9 +21,10 @@ import {
   endpointHelp,
   ExitCode,
   failure,
-  frameworkOption,
+  projectRunArgs,
+  projectRunOptions,
+  type ProjectRunArgs,
   messageOf,
-  positiveNumber,
   targetHint,
   targetOption,
   type CliOptions,
@@ -36,15 +36,11 @@ import {
 
 const usage = 'explain --test TEST [--target FILE:FUNCTION] [--cwd DIR] [--json]';
 
-export interface ExplainArgs {
+export interface ExplainArgs extends ProjectRunArgs {
   readonly cwd: string;
   readonly test: string;
   readonly target?: TargetSpec;
   readonly json: boolean;
-  readonly framework: Framework | 'auto';
-  readonly timeoutSeconds: number;
-  readonly python: string;
-  readonly neverSend: readonly string[];
 }
 
 const options = {
@@ -52,29 +48,21 @@ const options = {
   target: { type: 'string', value: 'FILE:FUNCTION', help: 'the function to blame (default: found from the failure):\ngcd, Cart.total, outer.inner; or FILE:LINE' },
   cwd: { type: 'string', value: 'DIR', help: 'the project folder, where the test runs (default: the current folder)' },
   json: { type: 'boolean', help: 'print { test, target, summary, verdicts, testIsWrong, diff, fixError, tokens }' },
-  framework: { type: 'string', value: 'NAME', help: 'auto (default), pytest, node, jest or vitest' },
-  timeout: { type: 'string', value: 'SECONDS', help: 'per-test timeout (default 30)' },
-  python: { type: 'string', value: 'PATH', help: 'the Python interpreter (default: $DUCKTRACE_PYTHON or python3)' },
-  'never-send': { type: 'string', multiple: true, value: 'GLOB', help: `a file never sent to the model (repeatable), besides\n${defaultNeverSend.join(' ')}` },
+  ...projectRunOptions,
 } as const satisfies CliOptions;
 
 function checkExplainArgs({ values }: ParsedCommandLine<typeof options>, context: ParseContext): ExplainArgs | string {
   if (!values.test) return 'missing --test TEST';
   const target = targetOption(values.target);
   if (typeof target === 'string') return target;
-  const framework = frameworkOption(values.framework);
-  if (typeof framework !== 'object') return framework;
-  const timeoutSeconds = positiveNumber('--timeout', values.timeout) ?? 30;
-  if (typeof timeoutSeconds === 'string') return timeoutSeconds;
+  const run = projectRunArgs(values, context.env);
+  if (typeof run === 'string') return run;
   return {
     cwd: resolve(context.cwd, values.cwd ?? ''),
     test: values.test,
     ...(target ? { target } : {}),
     json: values.json === true,
-    framework: framework.framework,
-    timeoutSeconds,
-    python: values.python ?? (context.env.DUCKTRACE_PYTHON || 'python3'),
-    neverSend: values['never-send'] ?? [],
+    ...run,
   };
 }
 

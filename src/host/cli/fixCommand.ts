@@ -9,7 +9,6 @@ import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { defaultNeverSend } from '../../core/duck/redaction';
 import { iterateUntilGreen, type FixProposal, type IterationRecord, type LoopSummary } from '../../core/loop/iterateUntilGreen';
-import type { Framework } from '../../core/failures/testFailure';
 import type { ModelClient } from '../../core/modelClient';
 import { createFsLoopPorts, type FsLoopOptions } from '../loop/fsLoopPorts';
 import { OpenAiCompatibleClient } from '../models/openAiCompatibleClient';
@@ -22,10 +21,11 @@ import {
   endpointHelp,
   ExitCode,
   failure,
-  frameworkOption,
+  projectRunArgs,
+  projectRunOptions,
+  type ProjectRunArgs,
   messageOf,
   positiveInteger,
-  positiveNumber,
   targetHint,
   targetOption,
   type CliOptions,
@@ -38,20 +38,15 @@ import {
 
 const usage = 'fix --cwd DIR [--test TEST] [--target FILE:FUNCTION] [--max-iterations N] [--write] [--json]';
 
-export interface FixArgs {
+export interface FixArgs extends ProjectRunArgs {
   readonly cwd: string;
   readonly test?: string;
   readonly target?: TargetSpec;
   readonly maxIterations: number;
   readonly write: boolean;
   readonly json: boolean;
-  readonly framework: Framework | 'auto';
-  readonly timeoutSeconds: number;
-  readonly python: string;
   readonly allowTestEdits: boolean;
   readonly sandbox: SandboxMode;
-  /** Globs never sent to the model, besides the default list. */
-  readonly neverSend: readonly string[];
 }
 
 const options = {
@@ -61,12 +56,9 @@ const options = {
   'max-iterations': { type: 'string', value: 'N', help: 'at most N fixes tried (default 5); failures with no function to\nblame are reported and skipped without using one' },
   write: { type: 'boolean', help: 'apply fixes to the files (atomically; originals are checkpointed in\nthe temp folder until the loop ends) and rerun the tests on them' },
   json: { type: 'boolean', help: 'print { stop, iterations, fixed, stillFailing, diff, sandboxed }' },
-  framework: { type: 'string', value: 'NAME', help: 'auto (default), pytest, node, jest or vitest' },
-  timeout: { type: 'string', value: 'SECONDS', help: 'per-test timeout (default 30)' },
-  python: { type: 'string', value: 'PATH', help: 'Python for pytest and the tracer (default: $DUCKTRACE_PYTHON or python3)' },
+  ...projectRunOptions,
   'allow-test-edits': { type: 'boolean', help: 'let fixes edit test files (default: refused)' },
   sandbox: { type: 'string', value: 'MODE', help: "auto (default): with --write, test runs after a model's change run in\nbubblewrap (Linux): no network, writes only in DIR and a private TMPDIR;\noff: they run with your permissions" },
-  'never-send': { type: 'string', multiple: true, value: 'GLOB', help: `a file never sent to the model (repeatable), besides\n${defaultNeverSend.join(' ')}` },
 } as const satisfies CliOptions;
 
 export function parseFixArgs(args: readonly string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): FixArgs | string {
@@ -76,12 +68,10 @@ export function parseFixArgs(args: readonly string[], cwd = process.cwd(), env: 
 function checkFixArgs({ values }: ParsedCommandLine<typeof options>, context: ParseContext): FixArgs | string {
   if (!values.cwd) return 'missing --cwd DIR';
   if (values.test === '') return '--test needs a TEST';
-  const framework = frameworkOption(values.framework);
-  if (typeof framework !== 'object') return framework;
+  const run = projectRunArgs(values, context.env);
+  if (typeof run === 'string') return run;
   const maxIterations = positiveInteger('--max-iterations', values['max-iterations']) ?? 5;
   if (typeof maxIterations === 'string') return maxIterations;
-  const timeoutSeconds = positiveNumber('--timeout', values.timeout) ?? 30;
-  if (typeof timeoutSeconds === 'string') return timeoutSeconds;
   const target = targetOption(values.target);
   if (typeof target === 'string') return target;
   const sandbox = values.sandbox ?? 'auto';
@@ -93,12 +83,9 @@ function checkFixArgs({ values }: ParsedCommandLine<typeof options>, context: Pa
     maxIterations,
     write: values.write === true,
     json: values.json === true,
-    framework: framework.framework,
-    timeoutSeconds,
-    python: values.python ?? (context.env.DUCKTRACE_PYTHON || 'python3'),
+    ...run,
     allowTestEdits: values['allow-test-edits'] === true,
     sandbox: sandbox as SandboxMode,
-    neverSend: values['never-send'] ?? [],
   };
 }
 

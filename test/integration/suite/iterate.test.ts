@@ -90,8 +90,9 @@ suite('iterate until green', () => {
     try {
       await configure(server.baseURL, 'review');
       const summary = await iterate.run(p.ids);
-      assert.equal(summary?.stop, 'green', summary?.message);
-      assert.equal(summary?.iterations.length, 2);
+      const seen = `${summary?.message} ${JSON.stringify(summary?.iterations.map((r) => [r.testName, r.result, r.detail]))}`;
+      assert.equal(summary?.stop, 'green', seen);
+      assert.equal(summary?.iterations.length, 2, seen);
     } finally {
       sub.dispose();
       await reset();

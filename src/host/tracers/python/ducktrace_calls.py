@@ -18,6 +18,8 @@ import signal
 import sys
 import threading
 
+import ducktrace_entry
+
 _real_exit = os._exit
 _FOREIGN = ("site-packages", "dist-packages", "/.venv/", "/venv/", "/.tox/", "/node_modules/")
 
@@ -76,35 +78,25 @@ class Census:
             os.replace(tmp, self.out_path)
 
 
-_uninstall = [None]
+_installed = ducktrace_entry.Installed()
 
 
 def install(census):
-    if sys.version_info >= (3, 12):
+    tool = ducktrace_entry.claim_monitoring_tool("ducktrace-calls") if ducktrace_entry.monitoring_wanted() else None
+    if tool is not None:
         mon = sys.monitoring
-        tool = next((t for t in (4, 3, 2, 1, 5) if mon.get_tool(t) is None), None)
-        if tool is not None:
-            mon.use_tool_id(tool, "ducktrace-calls")
-            DISABLE = mon.DISABLE
+        DISABLE = mon.DISABLE
 
-            def on_start(code, offset):
-                try:
-                    if census.called(code):
-                        return None
-                except Exception:
-                    pass
-                return DISABLE
+        def on_start(code, offset):
+            try:
+                if census.called(code):
+                    return None
+            except Exception:
+                pass
+            return DISABLE
 
-            mon.register_callback(tool, mon.events.PY_START, on_start)
-            mon.set_events(tool, mon.events.PY_START)
-
-            def uninstall():
-                mon.set_events(tool, 0)
-                mon.register_callback(tool, mon.events.PY_START, None)
-                mon.free_tool_id(tool)
-
-            _uninstall[0] = uninstall
-            return
+        _installed.set(ducktrace_entry.start_monitoring(tool, {mon.events.PY_START: on_start}, mon.events.PY_START))
+        return
 
     def profile(frame, event, arg):
         if event == "call":
@@ -116,32 +108,22 @@ def install(census):
     sys.setprofile(profile)
     threading.setprofile(profile)
 
-    def uninstall():
+    def uninstall_profile():
         sys.setprofile(None)
         threading.setprofile(None)
 
-    _uninstall[0] = uninstall
+    _installed.set(uninstall_profile)
 
 
 def uninstall():
-    fn, _uninstall[0] = _uninstall[0], None
-    if fn is not None:
-        try:
-            fn()
-        except Exception:
-            pass
+    try:
+        _installed.uninstall()
+    except Exception:
+        pass
 
 
 def main(args):
-    if "--" not in args:
-        raise SystemExit(__doc__)
-    split = args.index("--")
-    options, command = args[:split], args[split + 1:]
-    opts = {}
-    i = 0
-    while i < len(options):
-        opts[options[i].lstrip("-")] = options[i + 1] if i + 1 < len(options) else ""
-        i += 2
+    opts, command = ducktrace_entry.split_command_line(args, __doc__)
     census = Census(opts.get("roots", "").split(os.pathsep), opts["out"])
 
     def exit_with_census(status):

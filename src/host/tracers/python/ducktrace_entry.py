@@ -1,4 +1,8 @@
-"""Ducktrace: trace only while the target function runs (the sys.settrace backend).
+"""Ducktrace: what the tracer, its coverage mode and the call census share to install themselves.
+
+The backend choice and the sys.monitoring plumbing (3.12+: claim a free tool id, register the
+callbacks, switch everything off again) are at the end of this file. The rest is the sys.settrace
+backend's trampoline: trace only while the target function runs.
 
 With sys.settrace, Python calls the global trace function on every call of every function, which
 makes call-heavy tests several times slower even when none of those calls is the target. When the
@@ -171,3 +175,73 @@ def _trampoline(code, index):
     if hasattr(code, "co_qualname"):
         changes["co_qualname"] = code.co_qualname
     return tramp.replace(**changes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Installing a backend: shared by ducktrace_tracer, ducktrace_spectra and ducktrace_calls
+
+
+def monitoring_wanted():
+    """sys.monitoring (3.12+), unless DUCKTRACE_TRACER_BACKEND=settrace asks for the older backend."""
+    return sys.version_info >= (3, 12) and os.environ.get("DUCKTRACE_TRACER_BACKEND") != "settrace"
+
+
+def claim_monitoring_tool(name):
+    """A free sys.monitoring tool id, claimed under `name`; None when all are taken (a debugger,
+    coverage)."""
+    mon = sys.monitoring
+    tool = next((t for t in (4, 3, 2, 1, 5) if mon.get_tool(t) is None), None)
+    if tool is not None:
+        mon.use_tool_id(tool, name)
+    return tool
+
+
+def start_monitoring(tool, callbacks, events, local_codes=()):
+    """Registers `callbacks` ({event: function}) and switches `events` on for every code object.
+    Returns the uninstall function: events off (the local events of the code objects in
+    `local_codes` too, read when it runs), callbacks removed, the tool id freed."""
+    mon = sys.monitoring
+    for event, fn in callbacks.items():
+        mon.register_callback(tool, event, fn)
+    mon.set_events(tool, events)
+
+    def uninstall():
+        mon.set_events(tool, 0)
+        for code in list(local_codes):
+            try:
+                mon.set_local_events(tool, code, 0)
+            except Exception:
+                pass
+        for event in callbacks:
+            mon.register_callback(tool, event, None)
+        mon.free_tool_id(tool)
+
+    return uninstall
+
+
+class Installed:
+    """Holds the uninstall function of whichever backend was installed; `uninstall` runs it once."""
+
+    def __init__(self):
+        self._fn = None
+
+    def set(self, fn):
+        self._fn = fn
+
+    def uninstall(self):
+        fn, self._fn = self._fn, None
+        if fn is not None:
+            fn()
+
+
+def split_command_line(args, usage):
+    """`--name VALUE ... -- COMMAND...` as ({name: value}, [COMMAND...]); exits with `usage` when
+    there is no `--`."""
+    if "--" not in args:
+        raise SystemExit(usage)
+    split = args.index("--")
+    options, command = args[:split], args[split + 1:]
+    opts = {}
+    for i in range(0, len(options), 2):
+        opts[options[i].lstrip("-")] = options[i + 1] if i + 1 < len(options) else ""
+    return opts, command

@@ -142,16 +142,15 @@ class Spectra:
             raise DucktraceTimeout("test exceeded %gs (ducktrace --test-timeout)" % self.test_timeout)
 
 
-_uninstall = None
+_installed = ducktrace_entry.Installed()
 
 
 def install_monitoring(sp):
-    mon = sys.monitoring
-    E = mon.events
-    tool = next((t for t in (4, 3, 2, 1, 5) if mon.get_tool(t) is None), None)
+    tool = ducktrace_entry.claim_monitoring_tool("ducktrace-spectra")
     if tool is None:
         return False
-    mon.use_tool_id(tool, "ducktrace-spectra")
+    mon = sys.monitoring
+    E = mon.events
     DISABLE = mon.DISABLE
     hit = sp.hit
 
@@ -169,23 +168,7 @@ def install_monitoring(sp):
         except Exception:
             pass
 
-    mon.register_callback(tool, E.PY_START, on_start)
-    mon.register_callback(tool, E.LINE, on_line)
-    mon.set_events(tool, E.PY_START)
-
-    def uninstall():
-        mon.set_events(tool, 0)
-        for code in sp.targets:
-            try:
-                mon.set_local_events(tool, code, 0)
-            except Exception:
-                pass
-        mon.register_callback(tool, E.PY_START, None)
-        mon.register_callback(tool, E.LINE, None)
-        mon.free_tool_id(tool)
-
-    global _uninstall
-    _uninstall = uninstall
+    _installed.set(ducktrace_entry.start_monitoring(tool, {E.PY_START: on_start, E.LINE: on_line}, E.PY_START, sp.targets))
     return True
 
 
@@ -208,8 +191,8 @@ def install_settrace(sp):
             pass
         return None
 
-    global _uninstall
-    _uninstall, backend = ducktrace_entry.install_settrace(sp.file, sp.is_target, global_trace)
+    uninstall_settrace, backend = ducktrace_entry.install_settrace(sp.file, sp.is_target, global_trace)
+    _installed.set(uninstall_settrace)
     if backend == "settrace":
 
         def ensure():
@@ -222,27 +205,17 @@ def install_settrace(sp):
 
 
 def install(sp):
-    if sys.version_info >= (3, 12) and os.environ.get("DUCKTRACE_TRACER_BACKEND") != "settrace":
-        if install_monitoring(sp):
-            return "monitoring"
+    if ducktrace_entry.monitoring_wanted() and install_monitoring(sp):
+        return "monitoring"
     return install_settrace(sp)
 
 
 def uninstall():
-    global _uninstall
-    if _uninstall is not None:
-        fn, _uninstall = _uninstall, None
-        fn()
+    _installed.uninstall()
 
 
 def main(args):
-    if "--" not in args:
-        raise SystemExit(__doc__)
-    split = args.index("--")
-    options, command = args[:split], args[split + 1:]
-    opts = {}
-    for i in range(0, len(options), 2):
-        opts[options[i].lstrip("-")] = options[i + 1] if i + 1 < len(options) else ""
+    opts, command = ducktrace_entry.split_command_line(args, __doc__)
     if not command or command[0] != "pytest":
         raise SystemExit("ducktrace spectra: only `-- pytest ARGS...` is supported")
     with open(opts["plan"], encoding="utf-8") as f:

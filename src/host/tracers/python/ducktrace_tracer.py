@@ -684,7 +684,7 @@ def _warn(message):
 # Backends
 
 _recorder = None
-_uninstall = None
+_installed = ducktrace_entry.Installed()
 _warned = [False]
 
 
@@ -695,16 +695,11 @@ def _guard_failed(e):
 
 
 def install_monitoring(rec):
-    mon = sys.monitoring
-    E = mon.events
-    tool = None
-    for candidate in (4, 3, 2, 1, 5):
-        if mon.get_tool(candidate) is None:
-            tool = candidate
-            break
+    tool = ducktrace_entry.claim_monitoring_tool("ducktrace")
     if tool is None:
         return False
-    mon.use_tool_id(tool, "ducktrace")
+    mon = sys.monitoring
+    E = mon.events
     targets = set()
     others = set()
     get_frame = sys._getframe
@@ -767,28 +762,9 @@ def install_monitoring(rec):
         except Exception as e:
             _guard_failed(e)
 
-    mon.register_callback(tool, E.PY_START, on_start)
-    mon.register_callback(tool, E.PY_RESUME, on_resume)
-    mon.register_callback(tool, E.LINE, on_line)
-    mon.register_callback(tool, E.PY_RETURN, on_return)
-    mon.register_callback(tool, E.PY_YIELD, on_yield)
-    mon.register_callback(tool, E.PY_UNWIND, on_unwind)
-    mon.register_callback(tool, E.EXCEPTION_HANDLED, on_handled)
-    mon.set_events(tool, E.PY_START | E.PY_UNWIND | E.EXCEPTION_HANDLED)
-
-    def uninstall_monitoring():
-        mon.set_events(tool, 0)
-        for code in targets:
-            try:
-                mon.set_local_events(tool, code, 0)
-            except Exception:
-                pass
-        for event in (E.PY_START, E.PY_RESUME, E.LINE, E.PY_RETURN, E.PY_YIELD, E.PY_UNWIND, E.EXCEPTION_HANDLED):
-            mon.register_callback(tool, event, None)
-        mon.free_tool_id(tool)
-
-    global _uninstall
-    _uninstall = uninstall_monitoring
+    callbacks = {E.PY_START: on_start, E.PY_RESUME: on_resume, E.LINE: on_line, E.PY_RETURN: on_return,
+                 E.PY_YIELD: on_yield, E.PY_UNWIND: on_unwind, E.EXCEPTION_HANDLED: on_handled}
+    _installed.set(ducktrace_entry.start_monitoring(tool, callbacks, E.PY_START | E.PY_UNWIND | E.EXCEPTION_HANDLED, targets))
     return True
 
 
@@ -819,8 +795,8 @@ def install_settrace(rec):
             _guard_failed(e)
         return None
 
-    global _uninstall
-    _uninstall, backend = ducktrace_entry.install_settrace(rec.file, rec.is_target, global_trace)
+    uninstall_settrace, backend = ducktrace_entry.install_settrace(rec.file, rec.is_target, global_trace)
+    _installed.set(uninstall_settrace)
     return backend
 
 
@@ -850,18 +826,14 @@ def _is_yield(frame):
 
 
 def uninstall():
-    global _uninstall
-    if _uninstall is not None:
-        fn, _uninstall = _uninstall, None
-        fn()
+    _installed.uninstall()
 
 
 def install(rec):
     global _recorder
     _recorder = rec
-    if sys.version_info >= (3, 12) and os.environ.get("DUCKTRACE_TRACER_BACKEND") != "settrace":
-        if install_monitoring(rec):
-            return "monitoring"
+    if ducktrace_entry.monitoring_wanted() and install_monitoring(rec):
+        return "monitoring"
     return install_settrace(rec)
 
 
@@ -953,15 +925,7 @@ def _keep_trace_on_early_end(rec, checkpoint_seconds):
 
 
 def main(args):
-    if "--" not in args:
-        raise SystemExit(__doc__)
-    split = args.index("--")
-    options, command = args[:split], args[split + 1:]
-    opts = {}
-    i = 0
-    while i < len(options):
-        opts[options[i].lstrip("-")] = options[i + 1] if i + 1 < len(options) else ""
-        i += 2
+    opts, command = ducktrace_entry.split_command_line(args, __doc__)
     with open(opts["plan"], encoding="utf-8") as f:
         plan = json.load(f)
     rec = Recorder(plan, opts["out"])
