@@ -7,15 +7,17 @@ import { join } from 'node:path';
 import { agentsBench } from './agentsBench';
 import { blocksBench } from './blocksBench';
 import { fixRateBench } from './fixRateBench';
+import { jsOverheadBench } from './jsOverheadBench';
 import { modelBudgetBench } from './modelBudgetBench';
 import { pipelineBench } from './pipelineBench';
 import { promptBench } from './promptBench';
 import { suspicionBench } from './suspicionBench';
+import { suspicionJsBench } from './suspicionJsBench';
 import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, tracingOverheadBench, pipelineBench, promptBench, fixRateBench, modelBudgetBench, agentsBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, suspicionJsBench, tracingOverheadBench, jsOverheadBench, pipelineBench, promptBench, fixRateBench, modelBudgetBench, agentsBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

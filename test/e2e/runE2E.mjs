@@ -7,6 +7,7 @@ import { ensureInstalled, installVsix, launchBrowser, repoRoot, startServer, tem
 import { zipEntries } from '../support/zipEntries.mjs';
 import { reloadDuringIterate } from './reloadDuringIterate.mjs';
 import { refusesFixDeletingAnotherFunction, showsVerdictsOfMarkdownFromZero } from './replyGuarantees.mjs';
+import { showSuspiciousBlocksOnJs } from './suspiciousBlocksJs.mjs';
 
 const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
 const vsix = join(repoRoot, `ducktrace-${version}.vsix`);
@@ -166,6 +167,10 @@ if (!only) {
       await action.click();
       await page.locator('.monaco-editor .view-line', { hasText: 'def apply_discount' }).first().waitFor({ timeout: 30_000 });
       await page.screenshot({ path: join(shots, 'explain-and-fix-target.png') });
+    });
+
+    await step('Show Suspicious Blocks on a JavaScript function (node:test): heat in the gutter, rank and reasons in the hover', async () => {
+      await showSuspiciousBlocksOnJs({ page, runCommand, shots });
     });
   } finally {
     await browser.close();

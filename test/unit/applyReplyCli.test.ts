@@ -1,4 +1,7 @@
-// `ducktrace apply-reply` from the built bundle (dist/cli.js, `npm run build`), on every reply fixture.
+// `ducktrace apply-reply` from the built bundle (dist/cli.js, `npm run build`), on two reply
+// fixtures of each outcome (unreadable, refused, applied, no fix): what the command adds to the
+// parser and the applier (arguments, exit codes, plain and JSON output). Every fixture goes through
+// the parser and the applier in process in replyFixtures.test.ts.
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -11,7 +14,22 @@ import { replyFixtures } from './support/replyFixtures';
 const cli = join(repoRoot, 'dist/cli.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'apply-reply', ...args], { encoding: 'utf8' });
 
-for (const { name, expected } of replyFixtures()) {
+type Fixture = ReturnType<typeof replyFixtures>[number];
+const outcomeOf = ({ expected }: Fixture) => (!expected.parse.ok ? 'unreadable' : expected.apply && !expected.apply.ok ? 'refused' : expected.apply?.ok ? 'applied' : 'no fix');
+const representative = (fixtures: readonly Fixture[]) => {
+  const taken = new Map<string, number>();
+  return fixtures.filter((f) => {
+    const n = taken.get(outcomeOf(f)) ?? 0;
+    taken.set(outcomeOf(f), n + 1);
+    return n < 2;
+  });
+};
+
+test('the representative fixtures cover every outcome', () => {
+  assert.deepEqual(new Set(representative(replyFixtures()).map(outcomeOf)), new Set(['unreadable', 'refused', 'applied', 'no fix']));
+});
+
+for (const { name, expected } of representative(replyFixtures())) {
   test(`apply-reply on ${name}`, () => {
     const file = fixturePath('replies', 'targets', expected.target);
     const args = ['--file', file, '--function', expected.function, '--reply', fixturePath('replies', `${name}.txt`), ...(expected.requireFix ? ['--require-fix'] : [])];

@@ -1,8 +1,10 @@
 // The JavaScript tracer's source rewrite and value rendering, without running a test: every
-// function of the block fixtures is instrumented and must still compile with the same lines; the
-// probes read only variables whose declaration has run; values render without running user code.
+// function of the block fixtures is instrumented (values and coverage modes) and must still compile
+// with the same lines; the source map takes every position back to the original; the probes read
+// only variables whose declaration has run; values render without running user code.
 
 import assert from 'node:assert/strict';
+import { SourceMap } from 'node:module';
 import { test } from 'node:test';
 import { transformSync } from 'esbuild';
 import { touchedSelfFields } from '../../src/core/trace/tracePlan';
@@ -14,28 +16,74 @@ function compiles(text: string, loader: 'js' | 'ts' | 'tsx'): void {
   transformSync(text, { loader });
 }
 
+/** The rewritten code without its source map comment (and the newline put before it when the source had none at its end). */
+const codeOf = (text: string, source: string) => text.replace(new RegExp(`${source.endsWith('\n') ? '' : '\n'}//# sourceMappingURL=data:application/json;charset=utf-8;base64,[A-Za-z0-9+/=]+$`), '');
+
 for (const fixture of ['constructs.js', 'constructs.ts', 'component.tsx']) {
-  test(`every function of blocks/${fixture} is instrumented: same lines, every block probed, still compiles`, async () => {
-    const parsed = await parseFixture('blocks', fixture);
-    try {
-      const lineCount = parsed.source.split('\n').length;
-      let count = 0;
-      for (const fn of parsed.functions) {
-        const blocks = parsed.blocks(fn.qualifiedName);
-        const text = parsed.source.slice(fn.node.startIndex, fn.node.endIndex);
-        const out = instrumentFunction(parsed.source, fn, blocks, touchedSelfFields(text, 'javascript'));
-        assert.equal(out.text.split('\n').length, lineCount, fn.qualifiedName);
-        assert.deepEqual(out.unprobed, [], fn.qualifiedName);
-        assert.equal(out.probes.length, blocks.length, fn.qualifiedName);
-        assert.doesNotThrow(() => compiles(out.text, fixture.endsWith('.tsx') ? 'tsx' : fixture.endsWith('.ts') ? 'ts' : 'js'), fn.qualifiedName);
-        count++;
+  for (const mode of ['values', 'coverage'] as const) {
+    test(`${mode}: every function of blocks/${fixture} is instrumented: same lines, every block probed, still compiles, mapped back`, async () => {
+      const parsed = await parseFixture('blocks', fixture);
+      try {
+        const original = parsed.source.split('\n');
+        let count = 0;
+        for (const fn of parsed.functions) {
+          const blocks = parsed.blocks(fn.qualifiedName);
+          const text = parsed.source.slice(fn.node.startIndex, fn.node.endIndex);
+          const out = instrumentFunction(parsed.source, fn, blocks, touchedSelfFields(text, 'javascript'), { mode, sourceName: fixture });
+          const code = codeOf(out.text, parsed.source);
+          assert.equal(code.split('\n').length, original.length, fn.qualifiedName);
+          assert.equal(out.text.split('\n').length, original.length, 'the source map sits on the last line');
+          assert.deepEqual(out.unprobed, [], fn.qualifiedName);
+          assert.equal(out.probes.length, blocks.length, fn.qualifiedName);
+          if (mode === 'coverage') assert.ok(out.probes.every((p) => p.slots.length === 0), 'coverage reads no values');
+          assert.doesNotThrow(() => compiles(out.text, fixture.endsWith('.tsx') ? 'tsx' : fixture.endsWith('.ts') ? 'ts' : 'js'), fn.qualifiedName);
+          assertMappedBack(original, code.split('\n'), out.map, fn.qualifiedName);
+          count++;
+        }
+        assert.ok(count > 5, `${count} functions`);
+      } finally {
+        parsed.tree.delete();
       }
-      assert.ok(count > 5, `${count} functions`);
-    } finally {
-      parsed.tree.delete();
-    }
-  });
+    });
+  }
 }
+
+/**
+ * Every mapping of a changed line points at the same character in the original, and the start of
+ * every word of the original line is mapped (the inserted text maps to nothing of its own).
+ */
+function assertMappedBack(original: readonly string[], rewritten: readonly string[], map: object, where: string): void {
+  const sourceMap = new SourceMap(map as ConstructorParameters<typeof SourceMap>[0]);
+  for (let line = 0; line < original.length; line++) {
+    if (original[line] === rewritten[line]) continue;
+    const mapped = new Set<number>();
+    for (let col = 0; col < rewritten[line]!.length; col++) {
+      const e = sourceMap.findEntry(line, col) as { generatedLine?: number; generatedColumn?: number; originalLine?: number; originalColumn?: number };
+      if (e.generatedLine !== line || e.generatedColumn !== col) continue;
+      assert.equal(e.originalLine, line, `${where}: line ${line + 1} maps to its own line`);
+      assert.equal(rewritten[line]![col], original[line]![e.originalColumn!], `${where}: ${line + 1}:${col + 1} maps to the same character at ${line + 1}:${e.originalColumn! + 1}`);
+      mapped.add(e.originalColumn!);
+    }
+    for (const word of original[line]!.matchAll(/[A-Za-z_$][\w$]*/g)) assert.ok(mapped.has(word.index!), `${where}: '${word[0]}' at ${line + 1}:${word.index! + 1} is mapped`);
+  }
+}
+
+test('coverage mode: each block is marked as it starts, headers before their condition, loops at each iteration too', async () => {
+  const source = 'function f(xs) {\n  let n = 0;\n  for (const x of xs) if (x > 0) n++;\n  while (n > 3) n--;\n  return n;\n}\n';
+  const parsed = await parseSource(source, 'javascript');
+  try {
+    const out = instrumentFunction(source, parsed.fn('f'), parsed.blocks('f'), [], { mode: 'coverage' });
+    const lines = codeOf(out.text, source).split('\n');
+    assert.match(lines[0]!, /^function f\(xs\) \{const __dtR=.*,__dtC=__dtR\.cov\(globalThis\);$/);
+    assert.equal(lines[1], '  __dtR.c(__dtC,0);let n = 0;');
+    assert.equal(lines[2], '  for (const x of (__dtR.c(__dtC,1),xs)) {__dtR.c(__dtC,1);if (__dtR.c(__dtC,2),x > 0) {__dtR.c(__dtC,3);n++;}}');
+    assert.equal(lines[3], '  while (__dtR.c(__dtC,4),n > 3) {__dtR.c(__dtC,5);n--;}');
+    assert.equal(lines[4], '  __dtR.c(__dtC,6);return n;');
+    assert.equal(lines[5], '}', 'no try/finally in coverage mode');
+  } finally {
+    parsed.tree.delete();
+  }
+});
 
 async function instrument(source: string, name: string) {
   const parsed = await parseSource(source, 'javascript');
@@ -73,13 +121,13 @@ test('probes never read a let/const in its temporal dead zone, and keep shadowin
   assert.deepEqual(byBlock.b4, ['a', 'b', 'd', 'e', 'rest', 'x', 'k']);
   assert.deepEqual(byBlock.b6, ['a', 'b', 'd', 'e', 'rest', 'x', 'late']);
   // The lines stay; the braceless parts get braces on their own line.
-  assert.equal(out.text.split('\n').length, source.split('\n').length);
+  assert.equal(codeOf(out.text, source).split('\n').length, source.split('\n').length);
 });
 
 test('a braceless body gets braces; a switch body reads its names through a guard', async () => {
   const source = 'function g(n) {\n  if (n) n--; else n++;\n  switch (n) { case 1: let z = 1; break; default: return z; }\n}';
   const out = await instrument(source, 'g');
-  const lines = out.text.split('\n');
+  const lines = codeOf(out.text, source).split('\n');
   assert.match(lines[1], /^  if \(__dtR\.h\(__dtC,\d+,\(__dtC\.b=\d+,\(n\)\),\[n\]\)\) \{__dtC\.b=\d+;n--;;__dtR\.s\(__dtC,\d+,\[n\]\);\} else \{__dtC\.b=\d+;n\+\+;;__dtR\.s\(__dtC,\d+,\[n\]\);\}$/);
   assert.match(lines[2], /return __dtR\.ret\(__dtC,\d+,\(z\),\[n,__dtR\.safe\(\(\)=>z\)\]\)/);
 });

@@ -66,3 +66,30 @@ test('a real run on the fixture: { blocks: [{ id, range, score, rank }] } best f
   assert.equal(await localizeCommand.run(['--cwd', cwd, '--target', 'clamp.py:clamp_sum', '--test-command', 'pytest -p no:hypothesispytest test_clamp.py -k "not spin"'], text.io), 0, text.out.stderr);
   assert.match(text.out.stdout, /^clamp_sum in .*clamp\.py: 1 failing and 2 passing tests reached it\n#1 +b7 +line 8 /);
 });
+
+test('JavaScript: the test files that mention the function run under node:test; --tests and --framework pick them', async () => {
+  const jsCwd = fixturePath('spectra', 'js');
+  assert.deepEqual(parseLocalizeArgs(['--target', 'a.js:f', '--tests', 'a.test.js', '--tests=b.test.js', '--framework', 'jest'], '/x'), {
+    cwd: '/x',
+    target: { file: 'a.js', function: 'f' },
+    json: false,
+    testFiles: ['a.test.js', 'b.test.js'],
+    framework: 'jest',
+  });
+  assert.match(String(parseLocalizeArgs(['--target', 'a.js:f', '--framework', 'mocha'])), /node, jest or vitest/);
+  assert.match(String(parseLocalizeArgs(['--target', 'a.js:f', '--tests', 'a.test.js', '--test-command', 'pytest'])), /do not go together/);
+
+  const { out, io } = capture();
+  const code = await localizeCommand.run(['--cwd', jsCwd, '--target', 'clamp.js:clampSum', '--tests', 'clamp.test.js', '--json'], io);
+  assert.equal(code, 0, out.stderr);
+  const json = JSON.parse(out.stdout);
+  assert.equal(json.failingTests, 1, 'first names fails without reaching clampSum: it does not count');
+  assert.equal(json.passingTests, 2);
+  assert.equal(json.blocks[0].id, 'b7');
+  assert.deepEqual(json.blocks[0].range.start, { line: 10, character: 4 });
+  assert.deepEqual(json.tests[`${jsCwd}/clamp.test.js::limits::over::over limit`], { outcome: 'failed', blocks: ['b1', 'b2', 'b3', 'b5', 'b6', 'b7', 'b8'] });
+
+  const none = capture();
+  assert.equal(await localizeCommand.run(['--cwd', jsCwd, '--target', 'clamp.js:clampSum', '--test-command', 'pytest x'], none.io), 1);
+  assert.match(none.out.stderr, /--test-command takes a pytest command/);
+});

@@ -221,3 +221,12 @@ test('a timeout is not raised evidence by default: where the alarm hit an endles
   assert.match(b2.reason, /1 test timed out here/);
   assert.deepEqual(order(rankSuspiciousBlocks(fn, [stopped], { raisedByTimeout: 0.1 })).slice(0, 2), ['b2', 'b3'], 'counted as raised, it would lead');
 });
+
+test('evidence whose weight is 0 is not given as a reason: the runaway loop is named only when it counts', () => {
+  const fn = graph(['straight', 'count = 0', ['b2']], ['loop-header', 'while n:', ['b3', 'b4']], ['straight', 'n ^= n - 1', ['b2']], ['return', 'return count', []]);
+  const stopped = spec('t1', 'failed', ['b1', 'b2', 'b3'], { raisedBlock: 'b3', recency: ['b3', 'b2', 'b1'], timedOut: true, message: 'DucktraceTimeout: test exceeded 2s' });
+  const header = (w: Parameters<typeof rankSuspiciousBlocks>[2]) => rankSuspiciousBlocks(fn, [stopped], w).blocks.find((b) => b.id === 'b2')!;
+  assert.equal(header({ runawayLoop: 0 }).evidence.runawayLoop, 1, 'the evidence is still recorded');
+  assert.doesNotMatch(header({ runawayLoop: 0 }).reason, /never left/);
+  assert.match(header({ runawayLoop: 0.1 }).reason, /the loop 1 failing test never left/);
+});

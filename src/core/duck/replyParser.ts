@@ -4,7 +4,6 @@
 // can be shown to the user or sent back to the model. Time is linear in the reply's length (no
 // backtracking regular expression runs over it), and replies over a size cap are refused unread.
 
-// @ts-expect-error TS1479: jsonrepair ships its types as ESM only; its CommonJS build (lib/cjs) is what esbuild bundles.
 import { jsonrepair } from 'jsonrepair';
 import { DEFAULT_MAX_REPLY_BYTES, formatBytes } from '../modelBudget';
 import type { BlockVerdict, Diagnosis, Fix } from './diagnosis';

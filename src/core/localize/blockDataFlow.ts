@@ -31,6 +31,9 @@ export function namesWritten(text: string): Set<string> {
   for (const m of code.matchAll(/^[ \t]*(?:(?:let|const|var)\s+)?([A-Za-z_$][\w$]*(?:\s*,\s*[A-Za-z_$][\w$]*)*)\s*(?:\[[^\]\n]*\]|\.[A-Za-z_$][\w$]*)*\s*(?:[-+*/%&|^@]|\*\*|\/\/|<<|>>)?=(?!=)/gm)) add(m[1]!);
   for (const m of code.matchAll(/\b([A-Za-z_$][\w$]*)\.(?:append|extend|insert|pop|popleft|appendleft|add|remove|discard|update|clear|sort|reverse|push|shift|unshift|splice|set|delete)\s*\(/g)) add(m[1]!);
   for (const m of code.matchAll(/^[ \t]*(?:async\s+)?for\s*\(?\s*(?:(?:let|const|var)\s+)?([\w$,\s()[\]]+?)\s+(?:in|of)\b/gm)) add(m[1]!);
+  // JavaScript: i++, --n, and a for header's own counter (`for (let i = 0; ...; i++)`).
+  for (const m of code.matchAll(/([A-Za-z_$][\w$]*)\s*(?:\+\+|--)|(?:\+\+|--)\s*([A-Za-z_$][\w$]*)/g)) add(m[1] ?? m[2]!);
+  for (const m of code.matchAll(/\bfor\s*\(\s*(?:(?:let|var)\s+)?([A-Za-z_$][\w$]*)\s*=(?!=)/g)) add(m[1]!);
   return out;
 }
 

@@ -62,3 +62,32 @@ export function guards(blocks: readonly Block[]): Map<string, string> {
   }
   return out;
 }
+
+/**
+ * The header of the innermost loop holding a block (itself when it is a loop header): a loop header
+ * that dominates the block and that the block leads back to.
+ */
+export function innermostLoopHeader(blocks: readonly Block[], blockId: string | undefined): string | undefined {
+  if (!blockId) return undefined;
+  const byId = new Map(blocks.map((b) => [b.id, b]));
+  const block = byId.get(blockId);
+  if (!block) return undefined;
+  if (block.kind === 'loop-header') return block.id;
+  const dom = dominators(blocks);
+  const reaches = (from: string, to: string): boolean => {
+    const seen = new Set<string>();
+    const stack = [...(byId.get(from)?.successors ?? [])];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (id === to) return true;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...(byId.get(id)?.successors ?? []));
+    }
+    return false;
+  };
+  const headers = [...dom.get(blockId)!].filter((id) => id !== blockId && byId.get(id)?.kind === 'loop-header' && reaches(blockId, id));
+  // The innermost: the one with the most dominators of its own.
+  headers.sort((x, y) => dom.get(y)!.size - dom.get(x)!.size);
+  return headers[0];
+}

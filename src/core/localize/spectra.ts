@@ -1,6 +1,10 @@
 // Block spectra: for each test that reached the target function, which of its blocks ran, and what
-// the failure looked like from inside the function. Built from the coverage tracer's per-line
-// records (`ducktrace_spectra.py`) with the plan's line -> block map; plain data for the scorer.
+// the failure looked like from inside the function. Built from the coverage tracers' records: per
+// line for Python (`ducktrace_spectra.py`, with the plan's line -> block map), per block for
+// JavaScript (jsCoverage.ts); plain data for the scorer.
+
+import type { Block } from '../blocks/basicBlocks';
+import { lastLineOf } from '../trace/tracePlan';
 
 export type SpectrumOutcome = 'passed' | 'failed' | 'skipped';
 
@@ -20,6 +24,8 @@ export interface TestSpectrum {
   /** The test was stopped by the per-test timeout (an endless loop, most likely). */
   readonly timedOut?: boolean;
   readonly message?: string;
+  /** The expected value, when the runner's report gives it apart from the message. */
+  readonly expected?: string;
 }
 
 /** One line of the coverage tracer's JSONL output. */
@@ -36,29 +42,76 @@ export interface RawSpectrumRecord {
 
 /** Converts one raw record to block terms; lines outside every block (the `def` line) are ignored. */
 export function spectrumOfRecord(record: RawSpectrumRecord, lineBlocks: Readonly<Record<string, string>>, blockOrder: readonly string[]): TestSpectrum {
-  const hits: Record<string, number> = {};
-  const last: Record<string, number> = {};
+  const counts: Record<string, [number, number]> = {};
   for (const [line, [count, seq]] of Object.entries(record.lines ?? {})) {
     const block = lineBlocks[line];
     if (!block) continue;
-    hits[block] = Math.max(hits[block] ?? 0, count);
-    last[block] = Math.max(last[block] ?? 0, seq);
+    const c = (counts[block] ??= [0, 0]);
+    c[0] = Math.max(c[0], count);
+    c[1] = Math.max(c[1], seq);
   }
-  const blocks = blockOrder.filter((id) => id in hits);
   const outcome: SpectrumOutcome = record.outcome === 'failed' || record.outcome === 'skipped' ? record.outcome : 'passed';
   const raisedBlock = record.raisedLine != null ? lineBlocks[String(record.raisedLine)] : undefined;
-  const lastBlock = record.lastLine != null ? lineBlocks[String(record.lastLine)] : undefined;
-  return {
+  return spectrumOfBlockCounts({
     testId: record.test,
     outcome,
-    blocks,
-    hits,
-    recency: [...blocks].sort((a, b) => last[b]! - last[a]!),
+    counts,
+    blockOrder,
     ...(raisedBlock ? { raisedBlock } : {}),
-    ...(lastBlock ? { lastBlock } : {}),
     ...(record.timedOut ? { timedOut: true } : {}),
     ...(record.message ? { message: record.message } : {}),
+  });
+}
+
+/** What a coverage tracer saw of one test, per block. */
+export interface BlockCounts {
+  readonly testId: string;
+  readonly outcome: SpectrumOutcome;
+  /** Block id -> [times it ran, the sequence number of its last run within the test]. */
+  readonly counts: Readonly<Record<string, readonly [number, number]>>;
+  readonly blockOrder: readonly string[];
+  readonly raisedBlock?: string;
+  readonly timedOut?: boolean;
+  readonly message?: string;
+  readonly expected?: string;
+}
+
+/** A test's spectrum from its per-block counts; the last block is the one that ran last. */
+export function spectrumOfBlockCounts(b: BlockCounts): TestSpectrum {
+  const blocks = b.blockOrder.filter((id) => (b.counts[id]?.[0] ?? 0) > 0);
+  const hits = Object.fromEntries(blocks.map((id) => [id, b.counts[id]![0]]));
+  const recency = [...blocks].sort((x, y) => b.counts[y]![1] - b.counts[x]![1]);
+  return {
+    testId: b.testId,
+    outcome: b.outcome,
+    blocks,
+    hits,
+    recency,
+    ...(b.raisedBlock ? { raisedBlock: b.raisedBlock } : {}),
+    ...(recency[0] ? { lastBlock: recency[0] } : {}),
+    ...(b.timedOut ? { timedOut: true } : {}),
+    ...(b.message ? { message: b.message } : {}),
+    ...(b.expected !== undefined ? { expected: b.expected } : {}),
   };
+}
+
+/**
+ * The block holding a 1-based line and column (a stack frame's position); without a column, or
+ * when the column falls between blocks, the first block on that line.
+ */
+export function blockAtPosition(blocks: readonly Block[], line: number, column?: number): Block | undefined {
+  const onLine = blocks.filter((b) => b.range.start.line <= line && line <= lastLineOf(b));
+  if (column !== undefined) {
+    const c = column - 1;
+    const inside = onLine.find((b) => {
+      const { start, end } = b.range;
+      const afterStart = line > start.line || c >= start.character;
+      const beforeEnd = line < end.line || c < end.character;
+      return afterStart && beforeEnd;
+    });
+    if (inside) return inside;
+  }
+  return onLine[0];
 }
 
 /** Parses the tracer's JSONL; a torn last line (the run was killed mid-write) is skipped. */

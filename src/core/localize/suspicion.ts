@@ -30,8 +30,9 @@
 import type { Block } from '../blocks/basicBlocks';
 import type { SourceRange } from '../blocks/positions';
 import { namesRead, namesWritten } from './blockDataFlow';
-import { guards } from './controlFlow';
+import { guards, innermostLoopHeader } from './controlFlow';
 import { reachingTests, type TestSpectrum } from './spectra';
+import type { BlockValueEvidence } from './valueEvidence';
 
 export interface SuspicionWeights {
   readonly raised: number;
@@ -45,9 +46,46 @@ export interface SuspicionWeights {
   readonly feedsResult: number;
   /** Kept below the smallest Ochiai difference that matters: it breaks ties, it does not overrule. */
   readonly recency: number;
+  /**
+   * The guard of a crash on a name that does not exist (NameError, ReferenceError "x is not
+   * defined"): the code at the crash is wrong, not the state it was reached in, so 0 by default.
+   */
+  readonly guardOfNameError: number;
+  /** The header of the loop a runaway test (endless loop) was stopped in: the loop that does not end. */
+  readonly runawayLoop: number;
+  /** Value evidence (valueEvidence.ts): a comparison met equal values, in failing more than in passing traced tests. */
+  readonly boundary: number;
+  /** Value evidence: after this block a returned variable first took a value the expected result excludes. */
+  readonly deviation: number;
+  /** Value evidence: the decision a runaway recursion stuck on a smallest input got past. */
+  readonly baseCase: number;
+  /** Value evidence: the block wrote other values than in a passing test from the same inputs. */
+  readonly sameInputs: number;
+  /** Value evidence: the failing call returned from this block while a variable held the expected value. */
+  readonly expectedAtHand: number;
 }
 
-export const defaultSuspicionWeights: SuspicionWeights = { raised: 0.1, raisedByTimeout: 0, guard: 0.3, feedsResult: 0.05, recency: 0.001 };
+export const defaultSuspicionWeights: SuspicionWeights = {
+  raised: 0.1,
+  raisedByTimeout: 0,
+  guard: 0.3,
+  feedsResult: 0.05,
+  recency: 0.001,
+  guardOfNameError: 0,
+  runawayLoop: 0,
+  boundary: 0.3,
+  deviation: 0,
+  baseCase: 0.3,
+  sameInputs: 0.3,
+  expectedAtHand: 0,
+};
+
+/** Value evidence for the ranking, and how many failing and passing tests were traced for it. */
+export interface ValueEvidenceInput {
+  readonly blocks: ReadonlyMap<string, BlockValueEvidence>;
+  readonly tracedFailing: number;
+  readonly tracedPassing: number;
+}
 
 export interface BlockEvidence {
   /** Failing / passing tests that ran the block. */
@@ -66,6 +104,12 @@ export interface BlockEvidence {
   readonly recency: number;
   /** Failing tests stopped by the timeout while this block was running. */
   readonly timedOut: number;
+  /** Failing tests that crashed on a missing name in a block this block guards. */
+  readonly guardOfNameError: number;
+  /** Failing runaway tests stopped inside the loop this block is the header of. */
+  readonly runawayLoop: number;
+  /** From the traced tests, when the ranking had any. */
+  readonly values?: BlockValueEvidence;
 }
 
 export interface SuspiciousBlock {
@@ -94,6 +138,7 @@ export function rankSuspiciousBlocks(
   blocks: readonly Block[],
   spectra: readonly TestSpectrum[],
   weights: Partial<SuspicionWeights> = {},
+  values?: ValueEvidenceInput,
 ): SuspicionSummary {
   const w = { ...defaultSuspicionWeights, ...weights };
   const tests = reachingTests(spectra);
@@ -103,7 +148,7 @@ export function rankSuspiciousBlocks(
   const written = new Map(blocks.map((b) => [b.id, namesWritten(b.text)]));
   const guardOf = guards(blocks);
 
-  const acc = new Map(blocks.map((b) => [b.id, { failed: 0, passed: 0, raised: 0, guard: 0, feedsResult: 0, names: new Set<string>(), recency: 0, timedOut: 0 }]));
+  const acc = new Map(blocks.map((b) => [b.id, { failed: 0, passed: 0, raised: 0, guard: 0, feedsResult: 0, names: new Set<string>(), recency: 0, timedOut: 0, guardOfNameError: 0, runawayLoop: 0 }]));
   for (const t of passing) for (const id of t.blocks) if (acc.has(id)) acc.get(id)!.passed++;
   for (const t of failing) {
     for (const id of t.blocks) if (acc.has(id)) acc.get(id)!.failed++;
@@ -111,12 +156,19 @@ export function rankSuspiciousBlocks(
       const a = acc.get(id);
       if (a) a.recency += 1 / (i + 1) / failing.length;
     });
+    if (t.timedOut) {
+      const header = innermostLoopHeader(blocks, t.raisedBlock ?? t.lastBlock);
+      if (header && acc.has(header)) acc.get(header)!.runawayLoop++;
+    }
     const raised = t.raisedBlock && acc.get(t.raisedBlock);
     if (raised) {
       raised.raised++;
       if (t.timedOut) raised.timedOut++;
       const guard = !isRunaway(t) && guardOf.get(t.raisedBlock!);
-      if (guard && acc.has(guard)) acc.get(guard)!.guard++;
+      if (guard && acc.has(guard)) {
+        if (isMissingName(t)) acc.get(guard)!.guardOfNameError++;
+        else acc.get(guard)!.guard++;
+      }
     } else if (t.lastBlock && textOf.has(t.lastBlock)) {
       const read = namesRead(textOf.get(t.lastBlock)!);
       for (const id of t.blocks) {
@@ -135,7 +187,16 @@ export function rankSuspiciousBlocks(
   const scored = blocks.map((block, order) => {
     const a = acc.get(block.id)!;
     const ochiai = a.failed === 0 ? 0 : a.failed / Math.sqrt(F * (a.failed + a.passed));
-    const score = a.failed === 0 ? 0 : ochiai + (w.raised * (a.raised - a.timedOut) + w.raisedByTimeout * a.timedOut + w.guard * a.guard + w.feedsResult * a.feedsResult + w.recency * a.recency * F) / F;
+    const v = values?.blocks.get(block.id);
+    const spectral =
+      w.raised * (a.raised - a.timedOut) +
+      w.raisedByTimeout * a.timedOut +
+      w.guard * a.guard +
+      w.guardOfNameError * a.guardOfNameError +
+      w.runawayLoop * a.runawayLoop +
+      w.feedsResult * a.feedsResult +
+      w.recency * a.recency * F;
+    const score = a.failed === 0 ? 0 : ochiai + spectral / F + (v && values ? valueScore(v, values, w) : 0);
     const evidence: BlockEvidence = {
       failed: a.failed,
       passed: a.passed,
@@ -146,6 +207,9 @@ export function rankSuspiciousBlocks(
       resultNames: [...a.names],
       recency: round(a.recency),
       timedOut: a.timedOut,
+      guardOfNameError: a.guardOfNameError,
+      runawayLoop: a.runawayLoop,
+      ...(v ? { values: v } : {}),
     };
     return { block, order, score, evidence };
   });
@@ -161,11 +225,24 @@ export function rankSuspiciousBlocks(
       score: round(s.score),
       rank,
       heat: best > 0 ? round(s.score / best) : 0,
-      reason: reasonFor(s.evidence, F, passing.length),
+      reason: reasonFor(s.evidence, F, passing.length, w),
       evidence: s.evidence,
     });
   });
   return { failingTests: F, passingTests: passing.length, blocks: ranked };
+}
+
+/** The value evidence's share of a block's score: each kind over the traced tests it was counted in. */
+function valueScore(v: BlockValueEvidence, values: ValueEvidenceInput, w: SuspicionWeights): number {
+  const failing = Math.max(1, values.tracedFailing);
+  const passing = values.tracedPassing;
+  const boundary = Math.max(0, v.boundaryFailed / failing - (passing ? v.boundaryPassed / passing : 0));
+  return w.boundary * boundary + (w.deviation * v.deviation + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand) / failing;
+}
+
+/** A crash on a name that does not exist: the code at the crash is wrong, whatever the state. */
+export function isMissingName(t: Pick<TestSpectrum, 'message'>): boolean {
+  return /^(NameError|UnboundLocalError)\b|^(ReferenceError: )?\S+ is not defined\b|^ReferenceError\b/.test(t.message ?? '');
 }
 
 /**
@@ -181,7 +258,7 @@ function plural(n: number, word: string): string {
 }
 
 /** One line a person reads in a hover: the counts first, then the extra evidence. */
-export function reasonFor(e: BlockEvidence, failing: number, passing: number): string {
+export function reasonFor(e: BlockEvidence, failing: number, passing: number, w: SuspicionWeights = defaultSuspicionWeights): string {
   if (failing === 0) return 'no failing test reached this function';
   if (e.failed === 0) return `not run by any of the ${plural(failing, 'failing test')}`;
   const parts = [
@@ -191,7 +268,15 @@ export function reasonFor(e: BlockEvidence, failing: number, passing: number): s
   if (e.timedOut) parts.push(`${plural(e.timedOut, 'test')} timed out here (endless loop?)`);
   if (e.raised > e.timedOut) parts.push(`the exception left the function here in ${plural(e.raised - e.timedOut, 'failing test')}`);
   if (e.guard) parts.push(`the last decision before the crash in ${plural(e.guard, 'failing test')}`);
+  // The value evidence and the optional kinds are named only when they count in the score.
+  if (e.runawayLoop && w.runawayLoop) parts.push(`the loop ${plural(e.runawayLoop, 'failing test')} never left`);
   if (e.feedsResult) parts.push(`writes ${e.resultNames.map((n) => `\`${n}\``).join(', ')}, which the wrong result is made of`);
+  const v = e.values;
+  if (v?.deviation && w.deviation) parts.push(`after it \`${v.deviationName}\` first took a value the expected result rules out`);
+  if (v?.boundaryFailed && w.boundary) parts.push(`\`${v.boundaryText}\` compared equal values in a failing test${v.boundaryPassed ? ' (in a passing one too)' : ''}, where < and <= differ`);
+  if (v?.baseCase && w.baseCase) parts.push('the runaway recursion got past this decision on its smallest input');
+  if (v?.sameInputs && w.sameInputs) parts.push('from the same inputs it wrote other values in a failing test than in a passing one');
+  if (v?.expectedAtHand && w.expectedAtHand) parts.push('the failing call returned from here while a variable held the expected value');
   return parts.join('; ');
 }
 

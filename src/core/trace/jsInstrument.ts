@@ -1,25 +1,36 @@
-// The JavaScript/TypeScript tracer's source rewrite: probe calls inserted at the end of every basic
-// block of one function, on the lines where the blocks end, so that stack traces, test locations and
-// coverage keep their line numbers (no line is ever added or removed). Inspector breakpoints would
-// cost ~1.5 ms per pause; a probe is a plain function call.
+// The JavaScript/TypeScript tracer's source rewrite: probe calls inserted into one function, on the
+// lines where its blocks are, so that stack traces, test locations and coverage keep their line
+// numbers (no line is ever added or removed), plus a source map (magic-string) that maps the
+// columns back too. Inspector breakpoints would cost ~1.5 ms per pause; a probe is a plain call.
 //
-// What the rewritten function does (R = the runtime, see runtimeLookup; C = this call's record):
+// Two modes. `values` (the tracer; R = the runtime, see runtimeLookup; C = this call's record):
 //   body      `{ const R=..., C=R.enter(this, [params]); try { ...body... } catch (e) { R.threw(C, e); throw e } finally { R.exit(C) } }`
+//   start     `C.b=k;stmt`                            the block is running (an exception is blamed on it)
 //   straight  `stmt;R.s(C, k, [vars])`               after the block's last statement
-//   if/while  `if (R.h(C, k, (cond), [vars]))`        the condition's value passes through
+//   if/while  `if (R.h(C, k, (C.b=k,cond), [vars]))` the condition's value passes through
 //   for-of    `for (const x of xs) {R.s(C, k, [vars]);...}`  one visit per iteration
 //   return    `return R.ret(C, k, (value), [vars])`   records the block and the value
 //   throw     `throw R.thr(C, k, (value), [vars])`
 //   break     `R.s(C, k, [vars]);break`
+// `coverage` (the suspicion ranking's spectra: which blocks each test ran, no values):
+//   body      `{ const R=..., C=R.cov(globalThis); ...body... }`  C is the running test's record
+//   start     `R.c(C, k);stmt`, `if (R.c(C, k),cond)`, `for (const x of (R.c(C, k),xs)) {R.c(C, k);...}`
 // A braceless body (`if (x) a++;`) gets braces on the same line. Variables are read in the probe's
-// own scope: only names whose declaration has run by then (parameters, `var`s and functions
-// declared earlier, `let`/`const`/`class` earlier in an enclosing block), never one in its temporal
-// dead zone; names of a `switch` body, where a `case` may skip a declaration, are read through a
-// guarded closure. `this` fields are read by the runtime from own data properties (no getters).
+// own scope (jsScopes.ts says which are readable where). `this` fields are read by the runtime from
+// own data properties (no getters).
+//
+// The edits are made outside in: an edit that opens something at an offset goes after the openers
+// made there before it, one that closes something goes before the closers made there before it
+// (magic-string's appendRight / prependLeft), so the later, inner edits nest inside the earlier ones.
+// Blocks are handled in source order (a loop header before its body), and in each the braces
+// before the probes; the function's entry and exit, outermost of all, are added last around
+// everything else.
 
+import MagicString from 'magic-string';
 import type { Block } from '../blocks/basicBlocks';
 import { LineIndex } from '../blocks/positions';
 import { childrenOf, codeChildrenOf, field, type SyntaxNode } from '../blocks/syntaxNode';
+import { classTypes, declarationsOf, enclosingClass, freeVariables, functionTypes, parametersOf, privateDataFields, visibleAt } from './jsScopes';
 
 /** One value a probe passes: a variable, `this` (its touched fields are read from it), or a private field. */
 export interface ProbeSlot {
@@ -29,12 +40,34 @@ export interface ProbeSlot {
 
 export interface Probe {
   readonly blockId: string;
+  /** Empty in coverage mode. */
   readonly slots: readonly ProbeSlot[];
 }
 
+/** `values`: every block's variables (the tracer); `coverage`: which blocks ran, nothing else. */
+export type InstrumentMode = 'values' | 'coverage';
+
+/** A version 3 source map, as JSON. */
+export interface SourceMapJson {
+  readonly version: number;
+  readonly file?: string;
+  readonly sources: readonly string[];
+  readonly names: readonly string[];
+  readonly mappings: string;
+}
+
+export interface InstrumentOptions {
+  readonly mode?: InstrumentMode;
+  /** The file's name as the source map names it (its base name; the map sits next to it). */
+  readonly sourceName?: string;
+}
+
 export interface InstrumentedFunction {
-  /** The whole file with the function rewritten; same number of lines as the original. */
+  /** The whole file with the function rewritten (same lines as the original), its source map inline at the end. */
   readonly text: string;
+  /** From the rewritten text's positions back to the original's. */
+  readonly map: SourceMapJson;
+  readonly mode: InstrumentMode;
   /** Indexed by the number each probe call passes. */
   readonly probes: readonly Probe[];
   /** Parameter names, in the order `enter` receives their values. */
@@ -56,224 +89,71 @@ export const probeNames = { runtime: '__dtR', call: '__dtC', error: '__dtE', glo
  */
 export const runtimeLookup = `Reflect.get(globalThis,'${probeNames.global}')??Reflect.get(Reflect.get(globalThis,'process'),'${probeNames.global}')()`;
 
-const functionTypes = new Set([
-  'function_declaration',
-  'function_expression',
-  'function',
-  'generator_function',
-  'generator_function_declaration',
-  'arrow_function',
-  'method_definition',
-]);
-const classTypes = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
 /** Where a statement may be followed by another one without braces. */
 const statementLists = new Set(['statement_block', 'program', 'switch_case', 'switch_default', 'class_static_block']);
+const headerTypes = new Set(['if_statement', 'while_statement', 'do_statement', 'for_statement', 'for_in_statement', 'switch_statement', 'with_statement', 'switch_case', 'switch_default', 'catch_clause']);
+const compoundStatements = new Set(['if_statement', 'while_statement', 'do_statement', 'for_statement', 'for_in_statement', 'switch_statement', 'try_statement', 'statement_block', 'labeled_statement', 'with_statement']);
 
-interface Insertion {
-  readonly offset: number;
-  /** Order at one offset: what closes a statement (0-9) comes before what opens the next (10-19). */
-  readonly rank: number;
-  readonly text: string;
-}
-
-interface Declaration {
-  readonly name: string;
-  /** The range the name is visible in. */
-  readonly scopeStart: number;
-  readonly scopeEnd: number;
-  /** Where the declaration has run: reading the name before this offset is a TDZ error (let/const/class). */
-  readonly readyAt: number;
-  readonly lexical: boolean;
-  /** Declared in a `switch` body: a case may have skipped it. */
-  readonly risky: boolean;
-}
-
-/** Names bound by a binding pattern: `a`, `{ b, c: [d] }`, `e = 1`, `...r`, TypeScript's `x?: T`. */
-export function patternNames(node: SyntaxNode | undefined): string[] {
-  if (!node) return [];
-  switch (node.type) {
-    case 'identifier':
-    case 'shorthand_property_identifier_pattern':
-      return [node.text];
-    case 'required_parameter':
-    case 'optional_parameter':
-      return patternNames(field(node, 'pattern'));
-    case 'assignment_pattern':
-    case 'object_assignment_pattern':
-      return patternNames(field(node, 'left'));
-    case 'pair_pattern':
-      return patternNames(field(node, 'value'));
-    case 'rest_pattern':
-    case 'object_pattern':
-    case 'array_pattern':
-      return codeChildrenOf(node).flatMap((c) => patternNames(c));
-    default:
-      return [];
+/** The text edits, made outside in (see the header). */
+class Edits {
+  readonly text: MagicString;
+  constructor(source: string) {
+    this.text = new MagicString(source);
   }
-}
-
-function parametersOf(fn: SyntaxNode): string[] {
-  const single = field(fn, 'parameter');
-  if (single) return patternNames(single);
-  const params = field(fn, 'parameters');
-  if (!params) return [];
-  return codeChildrenOf(params).flatMap((p) => (p.type === 'identifier' && p.text === 'this' ? [] : patternNames(p)));
-}
-
-/** Every binding the function body makes, outside nested functions and classes. */
-function declarationsOf(fn: SyntaxNode, body: SyntaxNode): Declaration[] {
-  const out: Declaration[] = [];
-  const fnScope = { start: fn.startIndex, end: fn.endIndex };
-  const visit = (node: SyntaxNode, scope: { start: number; end: number }, inSwitch: boolean) => {
-    for (const child of childrenOf(node)) {
-      const t = child.type;
-      if (t === 'function_declaration' || t === 'generator_function_declaration') {
-        const name = field(child, 'name')?.text;
-        if (name) out.push({ name, scopeStart: scope.start, scopeEnd: scope.end, readyAt: child.endIndex, lexical: false, risky: false });
-        continue;
-      }
-      if (classTypes.has(t)) {
-        const name = t === 'class' ? undefined : field(child, 'name')?.text;
-        if (name) out.push({ name, scopeStart: scope.start, scopeEnd: scope.end, readyAt: child.endIndex, lexical: true, risky: inSwitch });
-        continue;
-      }
-      if (functionTypes.has(t) || t === 'class') continue;
-      if (t === 'variable_declaration' || t === 'lexical_declaration') {
-        const lexical = t === 'lexical_declaration';
-        const s = lexical ? scope : fnScope;
-        for (const d of codeChildrenOf(child).filter((c) => c.type === 'variable_declarator')) {
-          for (const name of patternNames(field(d, 'name'))) {
-            out.push({ name, scopeStart: s.start, scopeEnd: s.end, readyAt: child.endIndex, lexical, risky: lexical && inSwitch });
-          }
-        }
-        // Initialisers may hold nested functions only: nothing more to bind here.
-        continue;
-      }
-      if (t === 'for_in_statement') {
-        const kind = field(child, 'kind')?.text;
-        const left = field(child, 'left');
-        const lexical = kind === 'let' || kind === 'const';
-        const s = kind === 'var' ? fnScope : { start: child.startIndex, end: child.endIndex };
-        if (kind) for (const name of patternNames(left)) out.push({ name, scopeStart: s.start, scopeEnd: s.end, readyAt: left?.endIndex ?? child.startIndex, lexical, risky: false });
-        visit(child, { start: child.startIndex, end: child.endIndex }, false);
-        continue;
-      }
-      if (t === 'for_statement') {
-        visit(child, { start: child.startIndex, end: child.endIndex }, false);
-        continue;
-      }
-      if (t === 'catch_clause') {
-        const param = field(child, 'parameter');
-        for (const name of patternNames(param)) out.push({ name, scopeStart: child.startIndex, scopeEnd: child.endIndex, readyAt: param?.endIndex ?? child.startIndex, lexical: true, risky: false });
-        visit(child, { start: child.startIndex, end: child.endIndex }, false);
-        continue;
-      }
-      if (t === 'statement_block' || t === 'switch_body') {
-        visit(child, { start: child.startIndex, end: child.endIndex }, t === 'switch_body' || (inSwitch && t !== 'statement_block'));
-        continue;
-      }
-      visit(child, scope, inSwitch);
-    }
-  };
-  visit(body.type === 'statement_block' ? body : fn, { start: body.startIndex, end: body.endIndex }, false);
-  return out;
-}
-
-/**
- * Variables of enclosing functions that the function reads (a closure's state): read through a
- * guarded closure, since the outer declaration may not have run when the function is called.
- */
-function freeVariables(fn: SyntaxNode, body: SyntaxNode, own: ReadonlySet<string>): string[] {
-  const outer = new Set<string>();
-  for (let node = fn.parent; node; node = node.parent) {
-    if (!functionTypes.has(node.type)) continue;
-    const outerBody = field(node, 'body');
-    if (!outerBody) continue;
-    for (const name of parametersOf(node)) outer.add(name);
-    for (const d of declarationsOf(node, outerBody)) outer.add(d.name);
+  /** Opens something at `at`, inside whatever was opened there before. */
+  open(at: number, text: string): void {
+    this.text.appendRight(at, text);
   }
-  const used: string[] = [];
-  const visit = (n: SyntaxNode) => {
-    for (const child of childrenOf(n)) {
-      if (child.type === 'identifier' && outer.has(child.text) && !own.has(child.text) && !used.includes(child.text)) used.push(child.text);
-      visit(child);
-    }
-  };
-  visit(body);
-  return used;
-}
-
-/** Variables that may be read at `offset`: parameters first, then locals in declaration order. */
-function visibleAt(offset: number, params: readonly string[], declarations: readonly Declaration[]): { name: string; risky: boolean }[] {
-  const innermost = new Map<string, Declaration>();
-  for (const d of declarations) {
-    if (offset < d.scopeStart || offset >= d.scopeEnd) continue;
-    const seen = innermost.get(d.name);
-    // A redeclared `var` is one binding; an inner `let` shadows an outer one.
-    if (!seen || d.scopeEnd - d.scopeStart < seen.scopeEnd - seen.scopeStart || (d.scopeStart === seen.scopeStart && d.readyAt <= offset && seen.readyAt > offset)) {
-      innermost.set(d.name, d);
-    }
+  /** Closes something at `at`, inside whatever was closed there before. */
+  close(at: number, text: string): void {
+    this.text.prependLeft(at, text);
   }
-  // A parameter stays readable unless a `let`/`const` of the same name shadows it here.
-  const out: { name: string; risky: boolean }[] = params.filter((p) => !innermost.get(p)?.lexical).map((name) => ({ name, risky: false }));
-  const ready = [...innermost.values()].filter((d) => d.readyAt <= offset).sort((a, b) => a.readyAt - b.readyAt);
-  for (const d of ready) if (!out.some((o) => o.name === d.name)) out.push({ name: d.name, risky: d.risky });
-  return out;
-}
-
-function enclosingClass(fn: SyntaxNode): SyntaxNode | undefined {
-  let node = fn.parent;
-  // A method's class is its grandparent (class_body -> class); an arrow in a field too.
-  while (node && !classTypes.has(node.type)) {
-    if (functionTypes.has(node.type) && node.type !== 'arrow_function') return undefined;
-    node = node.parent;
+  wrap(node: SyntaxNode, before: string, after: string): void {
+    this.open(node.startIndex, before);
+    this.close(node.endIndex, after);
   }
-  return node ?? undefined;
-}
-
-/** `#x` fields the class declares as data (not private methods or accessors, whose reads run code). */
-function privateDataFields(cls: SyntaxNode | undefined): Set<string> {
-  const names = new Set<string>();
-  const body = cls && field(cls, 'body');
-  if (!body) return names;
-  for (const member of codeChildrenOf(body)) {
-    if (member.type !== 'field_definition' && member.type !== 'public_field_definition') continue;
-    const name = field(member, 'property') ?? field(member, 'name');
-    if (name?.type === 'private_property_identifier') names.add(name.text);
+  /** The outermost opener at `at`, made after everything else: before all other text there. */
+  openOutermost(at: number, text: string): void {
+    this.text.prependLeft(at, text);
   }
-  return names;
+  /** The outermost closer at `at`, made after everything else: after all other closers there. */
+  closeOutermost(at: number, text: string): void {
+    this.text.appendLeft(at, text);
+  }
 }
 
 /**
  * Rewrites `fn` inside `source`. `blocks` are its basic blocks (`blocksOfFunction`), `selfFields`
  * the `this` fields it touches (`touchedSelfFields`).
  */
-export function instrumentFunction(source: string, fn: { node: SyntaxNode; body: SyntaxNode }, blocks: readonly Block[], selfFields: readonly string[]): InstrumentedFunction {
+export function instrumentFunction(
+  source: string,
+  fn: { node: SyntaxNode; body: SyntaxNode },
+  blocks: readonly Block[],
+  selfFields: readonly string[],
+  options: InstrumentOptions = {},
+): InstrumentedFunction {
+  const mode = options.mode ?? 'values';
   const { runtime: R, call: C, error: E } = probeNames;
   const lines = new LineIndex(source);
-  const node = fn.node;
-  const body = fn.body;
-  const insertions: Insertion[] = [];
-  const insert = (offset: number, rank: number, text: string) => insertions.push({ offset, rank, text });
+  const edits = new Edits(source);
+  const { node, body } = fn;
   const params = parametersOf(node);
   const declarations = declarationsOf(node, body);
   const cls = enclosingClass(node);
-  const isArrow = node.type === 'arrow_function';
   const isConstructor = node.type === 'method_definition' && field(node, 'name')?.text === 'constructor';
-  const derived = !!cls && childrenOf(cls).some((c) => c.type === 'class_heritage');
   // Before super() a derived constructor has no `this`: reading it would throw.
-  const thisUnsafe = isConstructor && derived;
+  const thisUnsafe = isConstructor && !!cls && childrenOf(cls).some((c) => c.type === 'class_heritage');
   const privateFields = privateDataFields(cls);
   const publicFields = selfFields.filter((f) => !f.startsWith('#'));
   const privates = selfFields.filter((f) => privateFields.has(f));
-  const thisArg = !isArrow && !isConstructor && (node.type === 'method_definition' || selfFields.length > 0);
+  const thisArg = mode === 'values' && node.type !== 'arrow_function' && !isConstructor && (node.type === 'method_definition' || selfFields.length > 0);
+  const free = freeVariables(node, body, new Set([...params, ...declarations.map((d) => d.name)]));
   const probes: Probe[] = [];
   const unprobed: string[] = [];
 
-  const free = freeVariables(node, body, new Set([...params, ...declarations.map((d) => d.name)]));
-  // Each block's probe number is fixed before its text is built: its start mark names it too.
-  let current = -1;
-  const varsAt = (offset: number, blockId: string): string => {
+  /** The variables a probe of block `index` reads at `offset`, as the call's array argument; records the probe's slots. */
+  const varsAt = (index: number, offset: number): string => {
     const slots: ProbeSlot[] = [];
     const values: string[] = [];
     for (const { name, risky } of visibleAt(offset, params, declarations)) {
@@ -292,57 +172,41 @@ export function instrumentFunction(source: string, fn: { node: SyntaxNode; body:
       slots.push({ name: `this.${f}`, kind: 'private' });
       values.push(`${R}.safe(()=>this.${f})`);
     }
-    probes[current] = { blockId, slots };
-    return `${current},[${values.join(',')}]`;
+    probes[index] = { blockId: probes[index]!.blockId, slots };
+    return `[${values.join(',')}]`;
   };
 
-  // Statements of this function (not of nested functions), by where they end and start.
-  const statements: SyntaxNode[] = [];
-  const compounds: SyntaxNode[] = [];
-  const collect = (n: SyntaxNode) => {
-    for (const child of childrenOf(n)) {
-      // `for (let i = 0; ...)`: the initializer is part of the header, not a statement of its own.
-      if (n.type === 'for_statement' && field(n, 'body')?.id !== child.id) continue;
-      if (isStatement(child)) statements.push(child);
-      if (functionTypes.has(child.type) || classTypes.has(child.type)) continue;
-      if (['if_statement', 'while_statement', 'do_statement', 'for_statement', 'for_in_statement', 'switch_statement', 'with_statement', 'switch_case', 'switch_default', 'catch_clause'].includes(child.type)) compounds.push(child);
-      collect(child);
-    }
-  };
-  collect(body);
-
+  const { statements, compounds } = statementsOf(body);
   const braced = new Set<number>();
   const braceIfNeeded = (stmt: SyntaxNode) => {
     if ((stmt.parent && statementLists.has(stmt.parent.type)) || braced.has(stmt.id)) return;
     braced.add(stmt.id);
-    insert(stmt.startIndex, 11, '{');
-    insert(stmt.endIndex, 1, '}');
+    edits.wrap(stmt, '{', '}');
   };
-  const wrapValue = (expr: SyntaxNode | undefined, fnName: string, k: () => string, fallbackAt: number) => {
-    if (expr) {
-      // `if (x)`: the parentheses are the statement's own and stay outside the call.
-      const own = expr.type === 'parenthesized_expression';
-      const args = k();
-      const comma = args.indexOf(',');
-      // A header marks itself as running: an exception in the condition is then attributed to it.
-      const mark = fnName === 'h' ? `${C}.b=${args.slice(0, comma)},` : '';
-      insert(expr.startIndex, 15, `${own ? '(' : ''}${R}.${fnName}(${C},${args.slice(0, comma)},${own ? `(${mark}` : `(${mark}`}`);
-      // The value is evaluated before the variables are read: `if ((m = re.exec(s)))` shows m.
-      insert(expr.endIndex, 0, `),${args.slice(comma + 1)})${own ? ')' : ''}`);
-    } else {
-      insert(fallbackAt, 15, ` ${R}.${fnName}(${C},${k().replace(',', ',void 0,')})`);
-    }
+  /** `R.fn(C, k, (value), vars)` around an expression; a header marks its block as running first. */
+  const wrapValue = (expr: SyntaxNode, fnName: 'h' | 'ret' | 'thr', index: number, vars: string) => {
+    // `if (x)`: the parentheses are the statement's own and stay outside the call.
+    const own = expr.type === 'parenthesized_expression';
+    const mark = fnName === 'h' ? `${C}.b=${index},` : '';
+    // The value is evaluated before the variables are read: `if ((m = re.exec(s)))` shows m.
+    edits.wrap(expr, `${own ? '(' : ''}${R}.${fnName}(${C},${index},(${mark}`, `),${vars})${own ? ')' : ''}`);
+  };
+  /** Coverage: the block is marked as it starts, before the expression is evaluated. */
+  const markBefore = (expr: SyntaxNode, index: number) => {
+    if (expr.type === 'parenthesized_expression') edits.open(expr.startIndex + 1, `${R}.c(${C},${index}),`);
+    else edits.wrap(expr, `(${R}.c(${C},${index}),`, ')');
   };
 
   const bodyIsBlock = body.type === 'statement_block';
   for (const block of blocks) {
-    current = probes.length;
+    const index = probes.length;
     probes.push({ blockId: block.id, slots: [] });
     const start = lines.offsetAt(block.range.start);
     const end = lines.offsetAt(block.range.end);
     if (!bodyIsBlock) {
       // An expression-bodied arrow: one 'return' block, the expression itself.
-      wrapValue(body, 'ret', () => varsAt(body.endIndex, block.id), body.endIndex);
+      if (mode === 'coverage') markBefore(body, index);
+      else wrapValue(body, 'ret', index, varsAt(index, body.endIndex));
       continue;
     }
     // The block marks itself as running when it starts: an exception before its probe still
@@ -353,55 +217,61 @@ export function instrumentFunction(source: string, fn: { node: SyntaxNode; body:
     if (first && !isDirective(first, body)) {
       braceIfNeeded(first);
       const entered = block.kind === 'handler' || block.kind === 'finally' || /^\s*(catch|finally)\b/.test(source.slice(start, first.startIndex));
-      insert(first.startIndex, 12, entered ? `${R}.m(${C},${current});` : `${C}.b=${current};`);
+      edits.open(first.startIndex, mode === 'coverage' ? `${R}.c(${C},${index});` : entered ? `${R}.m(${C},${index});` : `${C}.b=${index};`);
+      // Coverage needs nothing more than the mark.
+      if (mode === 'coverage') continue;
     }
     const stmt = lastStatementEndingAt(statements, start, end);
     if (stmt) {
-      const here = stmt.endIndex;
-      switch (stmt.type) {
-        case 'return_statement': {
-          const value = codeChildrenOf(stmt)[0];
-          wrapValue(value, 'ret', () => varsAt(here, block.id), childrenOf(stmt)[0].endIndex);
-          break;
-        }
-        case 'throw_statement':
-          wrapValue(codeChildrenOf(stmt)[0], 'thr', () => varsAt(here, block.id), childrenOf(stmt)[0].endIndex);
-          break;
-        case 'break_statement':
-        case 'continue_statement':
-          braceIfNeeded(stmt);
-          insert(stmt.startIndex, 13, `${R}.s(${C},${varsAt(stmt.startIndex, block.id)});`);
-          break;
-        default:
-          braceIfNeeded(stmt);
-          insert(here, 0, `;${R}.s(${C},${varsAt(here, block.id)});`);
-      }
+      // Coverage: a block of directives only is marked after them, where the call record exists.
+      if (mode === 'coverage') edits.close(stmt.endIndex, `;${R}.c(${C},${index});`);
+      else probeStatementEnd(stmt, index);
       continue;
     }
     const header = compounds.find((c) => headerEnd(c) === end && c.startIndex <= end);
-    if (header && probeHeader(header, block.id)) continue;
+    if (header && probeHeader(header, index)) continue;
     if (start === body.startIndex && end === body.endIndex) {
-      insert(body.startIndex + 1, 14, `${R}.s(${C},${varsAt(body.startIndex + 1, block.id)});`);
+      // A body with no statement: the probe is all there is.
+      edits.close(body.startIndex + 1, mode === 'coverage' ? `${R}.c(${C},${index});` : `${R}.s(${C},${index},${varsAt(index, body.startIndex + 1)});`);
       continue;
     }
     unprobed.push(block.id);
   }
 
-  function probeHeader(c: SyntaxNode, blockId: string): boolean {
+  function probeStatementEnd(stmt: SyntaxNode, index: number): void {
+    const here = stmt.endIndex;
+    switch (stmt.type) {
+      case 'return_statement':
+      case 'throw_statement': {
+        const fnName = stmt.type === 'return_statement' ? 'ret' : 'thr';
+        const value = codeChildrenOf(stmt)[0];
+        if (value) wrapValue(value, fnName, index, varsAt(index, here));
+        else edits.open(childrenOf(stmt)[0]!.endIndex, ` ${R}.${fnName}(${C},${index},void 0,${varsAt(index, here)})`);
+        return;
+      }
+      case 'break_statement':
+      case 'continue_statement':
+        braceIfNeeded(stmt);
+        edits.open(stmt.startIndex, `${R}.s(${C},${index},${varsAt(index, stmt.startIndex)});`);
+        return;
+      default:
+        braceIfNeeded(stmt);
+        edits.close(here, `;${R}.s(${C},${index},${varsAt(index, here)});`);
+    }
+  }
+
+  /** The probe of a header block (a condition, a loop's iteration, a case label, a handler). */
+  function probeHeader(c: SyntaxNode, index: number): boolean {
     switch (c.type) {
       case 'if_statement':
       case 'while_statement':
-      case 'do_statement': {
-        const cond = field(c, 'condition');
-        if (!cond) return false;
-        wrapValue(cond, 'h', () => varsAt(cond.endIndex, blockId), cond.endIndex);
-        return true;
-      }
+      case 'do_statement':
       case 'switch_statement':
       case 'with_statement': {
-        const value = field(c, c.type === 'switch_statement' ? 'value' : 'object');
+        const value = field(c, c.type === 'switch_statement' ? 'value' : c.type === 'with_statement' ? 'object' : 'condition');
         if (!value) return false;
-        wrapValue(value, 'h', () => varsAt(value.endIndex, blockId), value.endIndex);
+        if (mode === 'coverage') markBefore(value, index);
+        else wrapValue(value, 'h', index, varsAt(index, value.endIndex));
         return true;
       }
       case 'for_statement': {
@@ -409,79 +279,105 @@ export function instrumentFunction(source: string, fn: { node: SyntaxNode; body:
         const expr = conds.find((n) => n.isNamed && n.type !== 'empty_statement');
         const cond = expr?.type === 'expression_statement' ? codeChildrenOf(expr)[0] : expr;
         if (cond) {
-          wrapValue(cond, 'h', () => varsAt(cond.endIndex, blockId), cond.endIndex);
+          if (mode === 'coverage') markBefore(cond, index);
+          else wrapValue(cond, 'h', index, varsAt(index, cond.endIndex));
           return true;
         }
         // `for (init;;update)`: the missing condition is `true`.
         const semicolon = conds.find((n) => n.type === ';' || n.type === 'empty_statement');
         if (!semicolon) return false;
-        insert(semicolon.startIndex, 15, `${R}.h(${C},${varsAt(semicolon.startIndex, blockId).replace(',', ',true,')})`);
+        const at = semicolon.startIndex;
+        edits.open(at, mode === 'coverage' ? `(${R}.c(${C},${index}),true)` : `${R}.h(${C},${index},true,${varsAt(index, at)})`);
         return true;
       }
       case 'for_in_statement': {
         const loopBody = field(c, 'body');
         if (!loopBody) return false;
-        if (loopBody.type === 'statement_block') {
-          insert(loopBody.startIndex + 1, 12, `${R}.s(${C},${varsAt(loopBody.startIndex + 1, blockId)});`);
-        } else {
-          insert(loopBody.startIndex, 11, '{');
-          insert(loopBody.startIndex, 12, `${R}.s(${C},${varsAt(loopBody.startIndex, blockId)});`);
-          insert(loopBody.endIndex, 1, '}');
+        if (mode === 'coverage') {
+          // Marked where the loop starts (an empty iterable too) and at each iteration.
+          const iterable = field(c, 'right');
+          if (iterable) markBefore(iterable, index);
         }
+        const visit = (at: number) => (mode === 'coverage' ? `${R}.c(${C},${index});` : `${R}.s(${C},${index},${varsAt(index, at)});`);
+        if (loopBody.type === 'statement_block') edits.open(loopBody.startIndex + 1, visit(loopBody.startIndex + 1));
+        else edits.wrap(loopBody, `{${visit(loopBody.startIndex)}`, '}');
         return true;
       }
       case 'switch_case':
       case 'switch_default': {
         const colon = childrenOf(c).find((n) => n.type === ':');
         if (!colon) return false;
-        insert(colon.endIndex, 13, `${R}.s(${C},${varsAt(colon.endIndex, blockId)});`);
+        edits.open(colon.endIndex, mode === 'coverage' ? `${R}.c(${C},${index});` : `${R}.s(${C},${index},${varsAt(index, colon.endIndex)});`);
         return true;
       }
       case 'catch_clause': {
         const handlerBody = field(c, 'body');
         if (!handlerBody) return false;
-        insert(handlerBody.startIndex + 1, 14, `${R}.s(${C},${varsAt(handlerBody.startIndex + 1, blockId)});`);
+        const at = handlerBody.startIndex + 1;
+        edits.open(at, mode === 'coverage' ? `${R}.c(${C},${index});` : `${R}.s(${C},${index},${varsAt(index, at)});`);
         return true;
       }
     }
     return false;
   }
 
-  // Entry and exit around the whole body.
-  const thisValue = thisArg ? 'this' : 'void 0';
-  const enter = `const ${R}=${runtimeLookup},${C}=${R}.enter(${thisValue},[${params.join(',')}]);try{`;
-  const leave = `}catch(${E}){${R}.threw(${C},${E});throw ${E}}finally{${R}.exit(${C})}`;
+  // Entry and exit around the whole body, outermost of all.
+  const enter = mode === 'coverage' ? `const ${R}=${runtimeLookup},${C}=${R}.cov(globalThis);` : `const ${R}=${runtimeLookup},${C}=${R}.enter(${thisArg ? 'this' : 'void 0'},[${params.join(',')}]);try{`;
+  const leave = mode === 'coverage' ? '' : `}catch(${E}){${R}.threw(${C},${E});throw ${E}}finally{${R}.exit(${C})}`;
   if (bodyIsBlock) {
-    const directives = codeChildrenOf(body);
-    let open = body.startIndex + 1;
-    for (const d of directives) {
-      if (d.type !== 'expression_statement' || codeChildrenOf(d)[0]?.type !== 'string') break;
-      open = d.endIndex;
-    }
-    insert(open, -1, enter);
-    insert(body.endIndex - 1, 2, leave);
+    const directives = directivesOf(body);
+    const last = directives[directives.length - 1];
+    // After the prologue, so that 'use strict' stays a directive; `;` ends one written without.
+    edits.openOutermost(last ? last.endIndex : body.startIndex + 1, `${last ? ';' : ''}${enter}`);
+    if (leave) edits.closeOutermost(body.endIndex - 1, leave);
   } else {
-    insert(body.startIndex, -1, `{${enter}return `);
-    insert(body.endIndex, 2, `${leave}}`);
+    edits.openOutermost(body.startIndex, `{${enter}return `);
+    edits.closeOutermost(body.endIndex, `${leave}}`);
   }
 
-  const text = apply(source, insertions);
-  return { text, probes, params, thisArg, unprobed };
+  const sourceName = options.sourceName ?? 'source.js';
+  const map = edits.text.generateMap({ source: sourceName, hires: 'boundary' });
+  const code = edits.text.toString();
+  // The source map as a comment on the last line (never a line of its own when the text ends with a
+  // newline, so lines stay as they are): Node with source maps on, Babel (babel-jest) and Vite read it.
+  const text = `${code}${code.endsWith('\n') ? '' : '\n'}//# sourceMappingURL=${map.toUrl()}`;
+  return { text, map: { version: 3, sources: [sourceName], names: [...map.names], mappings: map.mappings }, mode, probes, params, thisArg, unprobed };
+}
+
+/** The statements of the function (not of nested functions), and the compound ones whose headers are blocks. */
+function statementsOf(body: SyntaxNode): { statements: SyntaxNode[]; compounds: SyntaxNode[] } {
+  const statements: SyntaxNode[] = [];
+  const compounds: SyntaxNode[] = [];
+  const collect = (n: SyntaxNode) => {
+    for (const child of childrenOf(n)) {
+      // `for (let i = 0; ...)`: the initializer is part of the header, not a statement of its own.
+      if (n.type === 'for_statement' && field(n, 'body')?.id !== child.id) continue;
+      if (isStatement(child)) statements.push(child);
+      if (functionTypes.has(child.type) || classTypes.has(child.type)) continue;
+      if (headerTypes.has(child.type)) compounds.push(child);
+      collect(child);
+    }
+  };
+  collect(body);
+  return { statements, compounds };
+}
+
+function directivesOf(body: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const d of codeChildrenOf(body)) {
+    if (d.type !== 'expression_statement' || codeChildrenOf(d)[0]?.type !== 'string') break;
+    out.push(d);
+  }
+  return out;
 }
 
 function isDirective(stmt: SyntaxNode, body: SyntaxNode): boolean {
-  for (const d of codeChildrenOf(body)) {
-    if (d.type !== 'expression_statement' || codeChildrenOf(d)[0]?.type !== 'string') return false;
-    if (d.id === stmt.id) return true;
-  }
-  return false;
+  return directivesOf(body).some((d) => d.id === stmt.id);
 }
 
 function isStatement(node: SyntaxNode): boolean {
   return (node.type.endsWith('_statement') && node.type !== 'labeled_statement') || node.type === 'lexical_declaration' || node.type === 'variable_declaration' || node.type === 'function_declaration' || node.type === 'generator_function_declaration' || node.type === 'class_declaration';
 }
-
-const compoundStatements = new Set(['if_statement', 'while_statement', 'do_statement', 'for_statement', 'for_in_statement', 'switch_statement', 'try_statement', 'statement_block', 'labeled_statement', 'with_statement']);
 
 /** The simple statement that ends a block: ends exactly at `end`, starts inside the block. */
 function lastStatementEndingAt(statements: readonly SyntaxNode[], start: number, end: number): SyntaxNode | undefined {
@@ -517,15 +413,4 @@ function headerEnd(c: SyntaxNode): number | undefined {
     if (!child.isExtra && child.type !== 'comment') end = child.endIndex;
   }
   return end;
-}
-
-function apply(source: string, insertions: Insertion[]): string {
-  const sorted = [...insertions].sort((a, b) => a.offset - b.offset || a.rank - b.rank);
-  let out = '';
-  let at = 0;
-  for (const ins of sorted) {
-    out += source.slice(at, ins.offset) + ins.text;
-    at = ins.offset;
-  }
-  return out + source.slice(at);
 }

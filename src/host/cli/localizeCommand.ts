@@ -1,12 +1,15 @@
-// `ducktrace localize --cwd DIR --target FILE:FUNCTION [--test-command CMD] [--json]`: runs the tests
-// that reach the function once under the coverage tracer and prints its blocks, most suspicious
-// first. Exits 0 with a ranking (a warning on stderr when no failing test reached the function),
+// `ducktrace localize --cwd DIR --target FILE:FUNCTION [--test-command CMD | --tests FILE...] [--no-values] [--json]`:
+// runs the tests that reach the function once under a coverage mode and prints its blocks, most
+// suspicious first. Exits 0 with a ranking (a warning on stderr when no failing test reached the function),
 // 1 when no test reached it or the run failed, 2 on usage errors.
 
 import { localize, type LocalizeRequest, type LocalizeResult } from '../localize/localize';
+import type { JsRunner } from '../tracers/js/jsPlan';
 import { defineCommand, ExitCode, failure, messageOf, positiveNumber, targetOption, type CliOptions, type DefinedCommand, type ParseContext, type ParsedCommandLine } from './cliSupport';
 
-const usage = 'localize --target FILE:FUNCTION [--cwd DIR] [--test-command CMD] [--json]';
+const jsRunners: readonly JsRunner[] = ['node', 'jest', 'vitest'];
+
+const usage = 'localize --target FILE:FUNCTION [--cwd DIR] [--test-command CMD | --tests FILE...] [--no-values] [--json]';
 
 interface LocalizeArgs extends LocalizeRequest {
   readonly json: boolean;
@@ -14,9 +17,12 @@ interface LocalizeArgs extends LocalizeRequest {
 
 const options = {
   target: { type: 'string', value: 'FILE:FUNCTION', help: 'the function: gcd, Cart.total, outer.inner; or FILE:LINE' },
-  cwd: { type: 'string', value: 'DIR', help: 'where pytest runs (default: the current folder)' },
-  'test-command': { type: 'string', value: 'CMD', help: "the pytest command selecting the tests, e.g. 'pytest tests/test_x.py'\n(default: the test files that mention the function or its module)" },
+  cwd: { type: 'string', value: 'DIR', help: 'where the tests are (default: the current folder)' },
+  'test-command': { type: 'string', value: 'CMD', help: "Python: the pytest command selecting the tests, e.g. 'pytest tests/test_x.py'\n(default: the test files that mention the function or its module)" },
+  tests: { type: 'string', multiple: true, value: 'FILE', help: 'JavaScript: a test file to run (repeatable)\n(default: the test files that mention the function or its module)' },
+  framework: { type: 'string', value: 'F', help: 'JavaScript: node, jest or vitest (default: detected per test file)' },
   json: { type: 'boolean', help: 'print { blocks: [{ id, range, score, rank, heat, reason }], tests, ... }' },
+  'no-values': { type: 'boolean', help: 'skip the traced runs of one failing and one passing test (value evidence)' },
   python: { type: 'string', value: 'PATH', help: 'the Python interpreter (default: python3)' },
   'test-timeout': { type: 'string', value: 'S', help: 'per-test limit in seconds; a test past it fails (default 10)' },
   timeout: { type: 'string', value: 'S', help: 'limit for the whole run in seconds (default 300)' },
@@ -38,14 +44,22 @@ function checkLocalizeArgs({ values }: ParsedCommandLine<typeof options>, contex
   if (typeof target === 'string') return target;
   const testCommand = values['test-command'];
   if (testCommand !== undefined && !testCommand.trim()) return '--test-command needs a command';
+  const testFiles = values.tests ?? [];
+  if (testFiles.some((f) => !f)) return '--tests needs a test FILE';
+  const framework = jsRunners.find((r) => r === values.framework);
+  if (values.framework !== undefined && !framework) return `--framework is node, jest or vitest, not '${values.framework}'`;
+  if (testCommand && testFiles.length) return '--test-command (pytest) and --tests (JavaScript) do not go together';
   return {
     cwd: dir,
     target,
     json: values.json === true,
     ...(testCommand ? { testCommand } : {}),
+    ...(testFiles.length ? { testFiles } : {}),
+    ...(framework ? { framework } : {}),
     ...(values.python ? { python: values.python } : {}),
     ...(testTimeoutSeconds ? { testTimeoutSeconds } : {}),
     ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+    ...(values['no-values'] ? { values: false } : {}),
   };
 }
 
@@ -58,6 +72,8 @@ export function localizeJson(result: LocalizeResult): object {
     passingTests: suspicion.passingTests,
     blocks: suspicion.blocks.map((b) => ({ id: b.id, range: b.range, score: b.score, rank: b.rank, heat: b.heat, reason: b.reason })),
     tests: Object.fromEntries(run.spectra.map((s) => [s.testId, { outcome: s.outcome, blocks: s.blocks }])),
+    traced: result.values?.tests.map((t) => t.testId) ?? [],
+    elapsedMs: { total: result.elapsedMs, coverage: run.elapsedMs, traced: result.values?.elapsedMs ?? 0 },
   };
 }
 
@@ -83,9 +99,12 @@ export function createLocalizeCommand(run: typeof localize = localize): DefinedC
     summary: "rank a function's blocks by how suspicious the tests that reach it make them",
     description: [
       'Runs the tests that reach the function once, recording which of its blocks each test ran',
-      '(no values), and ranks the blocks: Ochiai over passing and failing tests, plus the block the',
-      'exception left from, the blocks that computed a wrong result, and closeness to the failure.',
-      'Python (pytest) only for now. Files on disk are never modified.',
+      '(no values), then traces one failing and one passing test with values, and ranks the blocks:',
+      'Ochiai over passing and failing tests, plus the block the exception left from and the decision',
+      'before it, the blocks that computed a wrong result, comparisons that met equal values in the',
+      'failing test, the base case a runaway recursion got past, and closeness to the failure.',
+      'Python (pytest) and JavaScript/TypeScript (node:test, jest, vitest). Files on disk are never',
+      'modified.',
     ],
     options,
     footer: ['Exit status: 0 when the blocks were ranked, 1 when no test reached the function or the', 'tests could not be run, 2 on usage errors.'],
@@ -101,11 +120,12 @@ export function createLocalizeCommand(run: typeof localize = localize): DefinedC
       if (suspicion.failingTests + suspicion.passingTests === 0) {
         const tail = (testRun.stdout + testRun.stderr).trim().split('\n').slice(-15).join('\n');
         out.stderr(
-          `ducktrace localize: no test reached ${result.target.blocks.function.name} (pytest ${result.pytestArgs.join(' ')}; exit code ${testRun.exitCode ?? 'none'}${testRun.timedOut ? ', timed out' : ''})\n${tail}\n`,
+          `ducktrace localize: no test reached ${result.target.blocks.function.name} (${result.selection}; exit code ${testRun.exitCode ?? 'none'}${testRun.timedOut ? ', timed out' : ''}${testRun.problems?.length ? `; ${testRun.problems.join('; ')}` : ''})\n${tail}\n`,
         );
         return 1;
       }
       if (suspicion.failingTests === 0) out.stderr(`ducktrace localize: no failing test reached ${result.target.blocks.function.name}: nothing is suspicious\n`);
+      for (const problem of result.values?.problems ?? []) out.stderr(`ducktrace localize: ${problem} (ranked without its values)\n`);
       out.stdout(parsed.json ? JSON.stringify(localizeJson(result), null, 2) + '\n' : formatLocalize(result));
       return ExitCode.ok;
     },

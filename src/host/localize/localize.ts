@@ -1,25 +1,40 @@
-// `localize`: from FILE:FUNCTION to its blocks ranked by suspicion. One pytest run of the tests that
-// reach the function (the test files that mention it, or the given command) under the coverage
-// tracer, then the pure ranking of src/core/localize/suspicion.ts. Python only for now.
+// `localize`: from FILE:FUNCTION to its blocks ranked by suspicion. One run of the tests that reach
+// the function (the test files that mention it, or the given command) under a coverage mode: the
+// Python one (pythonSpectra.ts: pytest) or the JavaScript one (jsSpectra.ts: node's test runner,
+// jest, vitest), then the pure ranking of src/core/localize/suspicion.ts.
 
+import { relative, resolve } from 'node:path';
 import type { SuspicionSummary, SuspicionWeights } from '../../core/localize/suspicion';
 import { rankSuspiciousBlocks } from '../../core/localize/suspicion';
+import { valueEvidence } from '../../core/localize/valueEvidence';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
+import type { JsRunner } from '../tracers/js/jsPlan';
 import { resolveTarget, type ResolvedTarget, type TargetSpec } from '../tracers/traceTarget';
-import { parsePytestCommand, pythonTestFilesReaching, runPythonSpectra, type SpectraRun } from './pythonSpectra';
+import { jsTestFilesReaching, runJsSpectra } from './jsSpectra';
+import { parsePytestCommand, pythonTestFilesReaching, runPythonSpectra } from './pythonSpectra';
+import type { SpectraRun } from './spectraRun';
+import { evidenceTraceBudget, traceForEvidence, type ValueTraces } from './valueTraces';
 
 export interface LocalizeRequest {
   readonly cwd: string;
   readonly target: TargetSpec;
-  /** A pytest command selecting the tests; default: the test files that mention the function. */
+  /** Python: a pytest command selecting the tests; default: the test files that mention the function. */
   readonly testCommand?: string;
+  /** JavaScript: the test files to run; default: the test files that mention the function or its module. */
+  readonly testFiles?: readonly string[];
+  /** JavaScript: the runner; detected per test file when absent. */
+  readonly framework?: JsRunner;
   readonly python?: string;
+  /** JavaScript: the node binary (default `node` from PATH). */
+  readonly node?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** Per-test limit in seconds (default 10). */
   readonly testTimeoutSeconds?: number;
   /** Whole-run limit (default 5 minutes). */
   readonly timeoutMs?: number;
   readonly weights?: Partial<SuspicionWeights>;
+  /** Trace one failing and one passing test for the value evidence (default true). */
+  readonly values?: boolean;
   readonly parser?: SourceParser;
   /** Cancels the run: the process tree is killed. */
   readonly signal?: AbortSignal;
@@ -29,13 +44,37 @@ export interface LocalizeResult {
   readonly target: ResolvedTarget;
   readonly suspicion: SuspicionSummary;
   readonly run: SpectraRun;
-  /** pytest's test selection as run. */
-  readonly pytestArgs: readonly string[];
+  /** The tests as selected, in words (`pytest test_x.py`, `2 test files`), for messages. */
+  readonly selection: string;
+  /** The traced runs for the value evidence, when there were any. */
+  readonly values?: ValueTraces;
+  /** The whole ranking: the coverage run, the traced runs and the scoring. */
+  readonly elapsedMs: number;
 }
 
 export async function localize(request: LocalizeRequest): Promise<LocalizeResult> {
-  const target = await resolveTarget(request.cwd, request.target, {}, request.parser);
-  if (target.language !== 'python') throw new Error(`localize: only Python functions for now (${request.target.file} is ${target.language})`);
+  const started = Date.now();
+  const target = await resolveTarget(request.cwd, request.target, evidenceTraceBudget, request.parser);
+  const { run, selection, pytestFlags } = target.language === 'python' ? await pythonRun(target, request) : { ...(await javaScriptRun(target, request)), pytestFlags: undefined };
+  const values =
+    request.values === false
+      ? undefined
+      : await traceForEvidence(target, run.spectra, {
+          cwd: request.cwd,
+          ...(request.python ? { python: request.python } : {}),
+          ...(pytestFlags ? { pytestFlags } : {}),
+          ...(request.framework ? { framework: request.framework } : {}),
+          ...(request.node ? { node: request.node } : {}),
+          ...(request.env ? { env: request.env } : {}),
+        });
+  const evidence = values?.tests.length
+    ? { blocks: valueEvidence(target.blocks.blocks, values.tests), tracedFailing: values.tests.filter((t) => t.outcome === 'failed').length, tracedPassing: values.tests.filter((t) => t.outcome === 'passed').length }
+    : undefined;
+  const suspicion = rankSuspiciousBlocks(target.blocks.blocks, run.spectra, request.weights, evidence);
+  return { target, suspicion, run, selection, ...(values ? { values } : {}), elapsedMs: Date.now() - started };
+}
+
+async function pythonRun(target: ResolvedTarget, request: LocalizeRequest): Promise<{ run: SpectraRun; selection: string; pytestFlags: string[] }> {
   let python = request.python;
   let pytestArgs: string[];
   if (request.testCommand) {
@@ -57,6 +96,34 @@ export async function localize(request: LocalizeRequest): Promise<LocalizeResult
     timeoutMs: request.timeoutMs,
     ...(request.signal ? { signal: request.signal } : {}),
   });
-  const suspicion = rankSuspiciousBlocks(target.blocks.blocks, run.spectra, request.weights);
-  return { target, suspicion, run, pytestArgs };
+  return { run, selection: `pytest ${pytestArgs.join(' ')}`, pytestFlags: pytestOptions(pytestArgs) };
+}
+
+/** A pytest command's options without its selection (files, node ids, -k and -m): the traced runs select one test themselves. */
+export function pytestOptions(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-k' || a === '-m') i++;
+    else if (a === '-p' || a === '-o' || a === '-c' || a === '--rootdir') out.push(a, ...(args[i + 1] !== undefined ? [args[++i]!] : []));
+    else if (a.startsWith('-') && a !== '--continue-on-collection-errors') out.push(a);
+  }
+  return out;
+}
+
+async function javaScriptRun(target: ResolvedTarget, request: LocalizeRequest): Promise<{ run: SpectraRun; selection: string }> {
+  if (request.testCommand) throw new Error('localize: --test-command takes a pytest command; for JavaScript and TypeScript name the test files (--tests FILE...)');
+  const testFiles = request.testFiles?.length ? request.testFiles : await jsTestFilesReaching(request.cwd, target.file, target.blocks.function.name);
+  if (!testFiles.length) throw new Error(`localize: no test file under ${request.cwd} mentions ${target.blocks.function.name} or its module; name the test files (--tests FILE...)`);
+  const run = await runJsSpectra(target, {
+    cwd: request.cwd,
+    testFiles,
+    ...(request.framework ? { framework: request.framework } : {}),
+    ...(request.node ? { node: request.node } : {}),
+    ...(request.env ? { env: request.env } : {}),
+    ...(request.testTimeoutSeconds ? { testTimeoutSeconds: request.testTimeoutSeconds } : {}),
+    ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+    ...(request.parser ? { parser: request.parser } : {}),
+  });
+  return { run, selection: testFiles.map((f) => relative(request.cwd, resolve(request.cwd, f)) || f).join(' ') };
 }

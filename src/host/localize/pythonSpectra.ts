@@ -6,7 +6,8 @@
 import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join, relative } from 'node:path';
-import { parseSpectraJsonl, spectrumOfRecord, type RawSpectrumRecord, type TestSpectrum } from '../../core/localize/spectra';
+import { parseSpectraJsonl, spectrumOfRecord } from '../../core/localize/spectra';
+import type { SpectraRun } from './spectraRun';
 import { runProcessTreeOrThrow } from '../process/processTree';
 import { pythonTracerDir } from '../tracers/pythonTracer';
 import type { ResolvedTarget } from '../tracers/traceTarget';
@@ -33,17 +34,7 @@ export interface PythonSpectraOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface SpectraRun {
-  readonly spectra: TestSpectrum[];
-  /** The tracer's per-line records, for line-level comparisons (benchmarks). */
-  readonly records: RawSpectrumRecord[];
-  readonly exitCode: number | null;
-  readonly timedOut: boolean;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly elapsedMs: number;
-  readonly command: readonly string[];
-}
+export type { SpectraRun } from './spectraRun';
 
 export async function runPythonSpectra(target: ResolvedTarget, options: PythonSpectraOptions): Promise<SpectraRun> {
   const dir = await mkdtemp(join(tmpdir(), 'ducktrace-spectra-'));

@@ -11,11 +11,11 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { listFunctions } from '../../core/blocks/functionFinder';
 import { LineIndex } from '../../core/blocks/positions';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
-import { instrumentFunction } from '../../core/trace/jsInstrument';
+import { instrumentFunction, type InstrumentMode } from '../../core/trace/jsInstrument';
 import { applyTraceBudget, settleRunEnd, type RawTrace } from '../../core/trace/traceBudget';
 import { TreeSitterParser } from '../treeSitter';
 import { planEnv, sourceHash, type JsRunner, type JsTracePlan } from './js/jsPlan';
@@ -99,7 +99,7 @@ export function typeScriptLoaderArgs(cwd: string): string[] | undefined {
 let sharedParser: SourceParser | undefined;
 
 /** The target's file with the function instrumented, and what the runtime needs to read the probes. */
-export async function instrumentTarget(target: ResolvedTarget, parser: SourceParser = (sharedParser ??= new TreeSitterParser())): Promise<Omit<JsTracePlan, 'outDir'> & { unprobed: readonly string[] }> {
+export async function instrumentTarget(target: ResolvedTarget, parser: SourceParser = (sharedParser ??= new TreeSitterParser()), mode: InstrumentMode = 'values'): Promise<Omit<JsTracePlan, 'outDir'> & { unprobed: readonly string[] }> {
   const tree = await parser.parse(target.source, target.language);
   try {
     const lines = new LineIndex(target.source);
@@ -108,11 +108,13 @@ export async function instrumentTarget(target: ResolvedTarget, parser: SourcePar
       (f) => f.range.start.line === start.line && f.range.start.character === start.character && f.range.end.line === end.line && f.range.end.character === end.character,
     );
     if (!fn) throw new Error(`${target.file}: ${target.blocks.function.name} not found again`);
-    const out = instrumentFunction(target.source, fn, target.blocks.blocks, target.plan.selfFields);
+    const out = instrumentFunction(target.source, fn, target.blocks.blocks, target.plan.selfFields, { mode, sourceName: basename(target.file) });
     return {
       file: target.file,
       sourceHash: sourceHash(target.source),
       instrumented: out.text,
+      map: out.map,
+      mode,
       probes: out.probes,
       params: out.params,
       thisArg: out.thisArg,

@@ -1,12 +1,15 @@
-// "Ducktrace: Show Suspicious Blocks": ranks the blocks of the function at the cursor from the
-// tests that reach it (which blocks failing and passing tests ran) and marks them as a heat map in
-// the gutter and the overview ruler, with the score, rank and reason in the hover. No model needed.
+// "Ducktrace: Show Suspicious Blocks": ranks the blocks of the function at the cursor (Python,
+// JavaScript, TypeScript) from the tests that reach it (which blocks failing and passing tests
+// ran) and marks them as a heat map in the gutter and the overview ruler, with the score, rank and
+// reason in the hover. No model needed.
 import * as vscode from 'vscode';
 import type { SuspicionSummary, SuspiciousBlock } from '../../core/localize/suspicion';
 import { localize } from '../../host/localize/localize';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { Disposable } from '../disposable';
 import { pythonInterpreter } from '../testing/pythonInterpreter';
+
+const rankedLanguages = new Set(['python', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact']);
 
 const levels = [
   { min: 0.75, color: 'ducktrace.suspicionHigh', icon: 'heat-high.svg', label: 'high' },
@@ -51,8 +54,8 @@ export class SuspicionView extends Disposable {
       void vscode.window.showWarningMessage('Ducktrace runs no tests in an untrusted workspace.');
       return undefined;
     }
-    if (!editor || editor.document.languageId !== 'python') {
-      void vscode.window.showInformationMessage('Ducktrace ranks suspicious blocks of Python functions for now: put the cursor in one.');
+    if (!editor || !rankedLanguages.has(editor.document.languageId)) {
+      void vscode.window.showInformationMessage('Ducktrace ranks suspicious blocks of Python, JavaScript and TypeScript functions: put the cursor in one.');
       return undefined;
     }
     const folder = vscode.workspace.getWorkspaceFolder(editor.document.uri);
@@ -65,7 +68,13 @@ export class SuspicionView extends Disposable {
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Ducktrace: running the tests that reach this function…' },
-        async () => localize({ cwd: folder.uri.fsPath, target: { file: editor.document.uri.fsPath, function: String(line) }, python: await pythonInterpreter(folder.uri), parser: this.parser }),
+        async () =>
+          localize({
+            cwd: folder.uri.fsPath,
+            target: { file: editor.document.uri.fsPath, function: String(line) },
+            ...(editor.document.languageId === 'python' ? { python: await pythonInterpreter(folder.uri) } : {}),
+            parser: this.parser,
+          }),
       );
       const { suspicion } = result;
       this.shown = { uri: editor.document.uri.toString(), summary: suspicion, functionName: result.target.blocks.function.name };
@@ -74,7 +83,7 @@ export class SuspicionView extends Disposable {
       const msg =
         suspicion.failingTests === 0
           ? `Ducktrace: no failing test reaches ${result.target.blocks.function.name} (${suspicion.passingTests} passing), so no block is suspicious.`
-          : `Ducktrace: ${result.target.blocks.function.name} — most suspicious ${top?.id} (lines ${top?.range.start.line}–${top?.range.end.line}), from ${suspicion.failingTests} failing and ${suspicion.passingTests} passing test(s).`;
+          : `Ducktrace: ${result.target.blocks.function.name} — most suspicious ${top?.id} (${top && top.range.start.line !== top.range.end.line ? `lines ${top.range.start.line}–${top.range.end.line}` : `line ${top?.range.start.line}`}), from ${suspicion.failingTests} failing and ${suspicion.passingTests} passing test(s).`;
       this.log.info(msg);
       vscode.window.setStatusBarMessage(msg, 8000);
       return suspicion;

@@ -2,7 +2,7 @@
 // variable naming it, and how the target's text is recognised.
 
 import { createHash } from 'node:crypto';
-import type { Probe } from '../../../core/trace/jsInstrument';
+import type { InstrumentMode, Probe, SourceMapJson } from '../../../core/trace/jsInstrument';
 import type { TraceBudget } from '../../../core/trace/traceModel';
 
 export const planEnv = 'DUCKTRACE_JS_PLAN';
@@ -35,6 +35,12 @@ export interface JsTracePlan {
    * vitest: swapped by a Vite plugin in the main process; the preload only installs the recorder.
    */
   readonly runner?: JsRunner;
+  /** values (default): the tracer's Recorder; coverage: which blocks each test ran (jsCoverage.ts). */
+  readonly mode?: InstrumentMode;
+  /** The instrumented text's source map (also inline in it), for a transform that takes one (Vite). */
+  readonly map?: SourceMapJson;
+  /** Coverage: a test that starts more blocks of the target than this fails as an endless loop. */
+  readonly maxBlocksPerTest?: number;
 }
 
 /** A byte order mark is not part of the text Node compiles. */

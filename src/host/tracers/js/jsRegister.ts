@@ -12,15 +12,18 @@
 // - jest: when jest's runtime reads the file (fs.readFileSync, as text or bytes), so the user's own
 //   transform (babel-jest, ts-jest) compiles the instrumented source;
 // - vitest: not here; a Vite plugin does it in the main process (jsVitestConfig.ts).
-// Without DUCKTRACE_JS_PLAN it does nothing, except for the call census (DUCKTRACE_JS_COVERAGE_FLUSH):
+// With a coverage plan (mode 'coverage') the recorder is jsCoverage.ts's: which blocks each test ran,
+// the running test read from the runner (node's through hooks installed here). Without
+// DUCKTRACE_JS_PLAN it does nothing, except for the call census (DUCKTRACE_JS_COVERAGE_FLUSH):
 // then it only makes sure V8's coverage is written when a runner ends its worker with SIGTERM.
 
 import fs, { readFileSync, realpathSync } from 'node:fs';
 import v8 from 'node:v8';
 import Module from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
+import { CoverageRecorder, followNodeTests } from './jsCoverage';
 import { coverageFlushEnv, planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
 import { Recorder } from './jsRuntime';
 
@@ -35,19 +38,29 @@ function realpath(file: string): string {
 function install(planFile: string): void {
   const plan = JSON.parse(readFileSync(planFile, 'utf8')) as JsTracePlan;
   const target = realpath(plan.file);
-  const recorder = new Recorder(plan, (reason) => {
-    try {
-      process.stderr.write(`\nducktrace: stopped the program after ${reason === 'steps' ? `${plan.budget.maxExecutedSteps} executed steps` : 'Ducktrace asked it to stop (time limit)'}\n`);
-    } catch {
-      // the stream may be gone
-    }
-    if (!isMainThread) stopChannel?.postMessage('written');
-    process.exit(stoppedExitCode);
-  });
+  const runner = plan.runner ?? 'node';
+  const recorder =
+    plan.mode === 'coverage'
+      ? new CoverageRecorder(plan, () => {
+          if (!isMainThread) stopChannel?.postMessage('written');
+          process.exit(stoppedExitCode);
+        })
+      : new Recorder(plan, (reason) => {
+          try {
+            process.stderr.write(`\nducktrace: stopped the program after ${reason === 'steps' ? `${plan.budget.maxExecutedSteps} executed steps` : 'Ducktrace asked it to stop (time limit)'}\n`);
+          } catch {
+            // the stream may be gone
+          }
+          if (!isMainThread) stopChannel?.postMessage('written');
+          process.exit(stoppedExitCode);
+        });
+  if (recorder instanceof CoverageRecorder && runner === 'node') followNodeTests(recorder);
+  // Stack traces through the instrumented file point at the user's columns too (its source map is
+  // inline); jest and vitest map stacks themselves.
+  if (runner === 'node') process.setSourceMapsEnabled(true);
   (globalThis as Record<string, unknown>).__ducktrace = recorder;
   Object.defineProperty(process, '__ducktrace', { value: () => recorder, configurable: true, writable: true, enumerable: false });
 
-  const runner = plan.runner ?? 'node';
   const isTarget = (path: unknown) => typeof path === 'string' && (path === plan.file || path === target);
   if (runner === 'node') {
     type Compile = (this: unknown, content: string, filename: string) => unknown;
@@ -77,8 +90,9 @@ function install(planFile: string): void {
     fs.readFileSync = patched as typeof fs.readFileSync;
   }
 
+  // The loader hooks run on a thread of their own: started only for a file Node loads as an ES module.
   const register = (Module as unknown as { register?: (specifier: string, options: unknown) => void }).register;
-  if (runner === 'node' && register) register(pathToFileURL(join(__dirname, 'ducktrace_js_hooks.mjs')).href, { data: { planFile } });
+  if (runner === 'node' && register && loadsAsEsModule(target)) register(pathToFileURL(join(__dirname, 'ducktrace_js_hooks.mjs')).href, { data: { planFile } });
 
   process.on('exit', (code) => {
     try {
@@ -90,6 +104,30 @@ function install(planFile: string): void {
   stopOnHostSignal(recorder);
 }
 
+/** Node loads the file as an ES module: `.mjs`/`.mts`, or `.js`/`.ts` under a package.json with "type": "module". */
+export function loadsAsEsModule(file: string): boolean {
+  if (/\.m[jt]s$/.test(file)) return true;
+  if (/\.c[jt]s$/.test(file)) return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module';
+    } catch {
+      // no package.json here (or not JSON): the next one up decides
+    }
+    if (dirname(dir) === dir) return false;
+  }
+}
+
+/**
+ * `node --test`'s own process, which only starts one process per test file (they load this module
+ * again, with NODE_TEST_CONTEXT set): nothing to install there. Node 22's `--test-isolation=none`
+ * runs the tests in it, though.
+ */
+function isNodeTestParent(): boolean {
+  const args = process.execArgv;
+  return args.includes('--test') && !process.env.NODE_TEST_CONTEXT && !args.some((a) => /^--(experimental-)?test-isolation=none$/.test(a));
+}
+
 /** Worker threads get no signals: the main thread passes the host's stop on over this channel. */
 let stopChannel: BroadcastChannel | undefined;
 
@@ -99,7 +137,7 @@ let stopChannel: BroadcastChannel | undefined;
  * (124); vitest's worker threads hear it from their process's main thread. Elsewhere (node's test
  * runner parent, vitest's main process) the signal does what it would have done.
  */
-function stopOnHostSignal(recorder: Recorder): void {
+function stopOnHostSignal(recorder: Recorder | CoverageRecorder): void {
   try {
     stopChannel = new BroadcastChannel('ducktrace-stop');
     stopChannel.unref();
@@ -162,7 +200,7 @@ function flushCoverageOnExit(): void {
 if (process.env[coverageFlushEnv] && process.env.NODE_V8_COVERAGE) flushCoverageOnExit();
 
 const planFile = process.env[planEnv];
-if (planFile) {
+if (planFile && !isNodeTestParent()) {
   try {
     install(planFile);
   } catch (e) {

@@ -16,7 +16,7 @@ type ConfigExport = UserConfig | Promise<UserConfig> | ((env: unknown) => UserCo
 
 interface TransformResult {
   readonly code: string;
-  readonly map: null;
+  readonly map: JsTracePlan['map'] | null;
 }
 
 function realpath(file: string): string {
@@ -37,7 +37,7 @@ interface ResolveContext {
  * setup file lives in Ducktrace's temporary folder), so both get the same vitest.
  */
 export function ducktracePlugin(planFile: string, setupFile: string, projectDir: string) {
-  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as Pick<JsTracePlan, 'file' | 'sourceHash' | 'instrumented'>;
+  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as Pick<JsTracePlan, 'file' | 'sourceHash' | 'instrumented' | 'map'>;
   const targets = new Set([plan.file, realpath(plan.file)]);
   const setups = new Set([setupFile, realpath(setupFile)]);
   return {
@@ -50,8 +50,8 @@ export function ducktracePlugin(planFile: string, setupFile: string, projectDir:
     transform(code: string, id: string): TransformResult | undefined {
       const file = id.replace(/[?#].*$/, '');
       if (!targets.has(file) || sourceHash(code) !== plan.sourceHash) return undefined;
-      // Lines are kept, so positions in stacks and the test's own locations stay right.
-      return { code: plan.instrumented, map: null };
+      // Lines are kept, and the source map maps the columns back: positions in stacks stay right.
+      return { code: plan.instrumented, map: plan.map ?? null };
     },
   };
 }

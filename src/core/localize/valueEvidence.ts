@@ -1,0 +1,301 @@
+// Evidence from the values a traced run recorded (the tracer's Trace of a failing test, and of a
+// passing one where the ranking traced one too), for the suspicion ranking. Each kind is counted per
+// block and weighed separately in suspicion.ts, so that the benchmark can take each one out:
+//   - boundary: a comparison of a branch's condition compared two equal values, the one place where
+//     `<` and `<=` (or `>` and `>=`) decide differently; counted in failing and in passing traced
+//     tests (more in failing ones is the evidence);
+//   - deviation: the first block after which a variable the function returns took a value that the
+//     test's expected result excludes (an element the expected list or text does not have, more
+//     elements than it, or an accumulator past it that only moves away from it);
+//   - base case: a runaway recursion that made progress and then called itself again with the same
+//     arguments on a smallest input (a sequence of at most one element): the decision that should
+//     have stopped it there, not the call, is at fault;
+//   - expected at hand: when the function returned, a variable (or an element of a list) held the
+//     expected value, yet the return handed back something else: the return picked the wrong thing
+//     (only for a distinctive expected value: not 0, 1, true, false, null or an empty one);
+//   - same inputs, other outputs: a block that, given the same values of the variables it reads,
+//     wrote different values in a failing and in a passing traced test: what it computes depends on
+//     something the variables do not show (shared state, aliasing, a mutable default).
+// Pure; values are read back from their renderings (traceValues.ts), unknown ones are skipped.
+
+import type { Block } from '../blocks/basicBlocks';
+import type { Trace, TraceCall, TraceVars } from '../trace/traceModel';
+import { namesRead, namesWritten } from './blockDataFlow';
+import { comparisonsIn, conditionOf, evaluate, parsePlain, plainEqual, plainOf, type Comparison, type Plain } from './traceValues';
+
+/** A test traced with values, for evidence. */
+export interface TracedTest {
+  readonly testId: string;
+  readonly outcome: 'passed' | 'failed';
+  readonly trace: Trace;
+  /** The expected result as the failure states it (a rendered literal), when it does. */
+  readonly expected?: string;
+  /** The failure's message (runaway recursion is read from it). */
+  readonly message?: string;
+}
+
+export interface BlockValueEvidence {
+  /** Traced failing / passing tests in which a comparison of this condition met equal values. */
+  readonly boundaryFailed: number;
+  readonly boundaryPassed: number;
+  /** The comparison, for the reason: `weight < j`. */
+  readonly boundaryText?: string;
+  /** Traced failing tests in which the returned variable first left the expected result after this block. */
+  readonly deviation: number;
+  readonly deviationName?: string;
+  /** Traced failing tests whose runaway recursion this decision let through on a smallest input. */
+  readonly baseCase: number;
+  /** Traced failing tests in which this block wrote other values than in a passing one from the same inputs. */
+  readonly sameInputs: number;
+  /** Traced failing tests that returned from this block with the expected value in a variable. */
+  readonly expectedAtHand: number;
+}
+
+const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 };
+
+/** Per block, the value evidence of the traced tests (absent blocks have none). */
+export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTest[]): Map<string, BlockValueEvidence> {
+  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; baseCase: number; sameInputs: number; expectedAtHand: number }>();
+  const at = (id: string) => {
+    let e = out.get(id);
+    if (!e) out.set(id, (e = { ...emptyEvidence }));
+    return e;
+  };
+  const comparisons = new Map<string, Comparison[]>();
+  for (const b of blocks) {
+    // Branches only: every `<` loop ends at its bound, in passing tests as in failing ones (tried:
+    // loop headers too, or only where the loop went on at equality; both lost on the benchmarks).
+    if (b.kind !== 'branch') continue;
+    const condition = conditionOf(firstLine(b.text));
+    const found = condition ? comparisonsIn(condition) : [];
+    if (found.length) comparisons.set(b.id, found);
+  }
+  for (const t of tests) {
+    for (const [id, text] of boundaryHits(t.trace, comparisons)) {
+      const e = at(id);
+      if (t.outcome === 'failed') e.boundaryFailed++;
+      else e.boundaryPassed++;
+      e.boundaryText ??= text;
+    }
+    if (t.outcome !== 'failed') continue;
+    const dev = t.expected !== undefined ? deviation(blocks, t.trace, t.expected) : undefined;
+    if (dev) {
+      const e = at(dev.blockId);
+      e.deviation++;
+      e.deviationName ??= dev.name;
+    }
+    const returnedWrong = t.expected !== undefined ? expectedAtHand(blocks, t.trace, t.expected) : undefined;
+    if (returnedWrong) at(returnedWrong).expectedAtHand++;
+    const stuck = baseCaseOf(blocks, t);
+    if (stuck) at(stuck).baseCase++;
+  }
+  const passing = tests.filter((t) => t.outcome === 'passed');
+  if (passing.length) {
+    const seen = blockIo(blocks, passing);
+    for (const t of tests.filter((x) => x.outcome === 'failed')) {
+      for (const id of differingOutputs(blocks, t, seen)) at(id).sameInputs++;
+    }
+  }
+  return out;
+}
+
+/** Per block, the outputs it wrote for each of its inputs (rendered), in the given tests. */
+function blockIo(blocks: readonly Block[], tests: readonly TracedTest[]): Map<string, Map<string, Set<string>>> {
+  const io = new Map<string, Map<string, Set<string>>>();
+  for (const t of tests) {
+    for (const [id, input, output] of blockSteps(blocks, t.trace)) {
+      const byInput = io.get(id) ?? new Map<string, Set<string>>();
+      io.set(id, byInput);
+      const outputs = byInput.get(input) ?? new Set<string>();
+      byInput.set(input, outputs);
+      outputs.add(output);
+    }
+  }
+  return io;
+}
+
+/** Blocks of the test that wrote, from inputs a passing test gave them too, outputs it never did. */
+function differingOutputs(blocks: readonly Block[], t: TracedTest, passing: Map<string, Map<string, Set<string>>>): Set<string> {
+  const found = new Set<string>();
+  for (const [id, input, output] of blockSteps(blocks, t.trace)) {
+    const outputs = passing.get(id)?.get(input);
+    if (outputs && !outputs.has(output)) found.add(id);
+  }
+  return found;
+}
+
+/**
+ * Each step as [block, the values of the names it reads before it, the values of the names it
+ * writes after it], for blocks that read and write only recorded variables (rendered in full).
+ */
+function* blockSteps(blocks: readonly Block[], trace: Trace): Generator<[string, string, string]> {
+  const io = new Map(blocks.map((b) => [b.id, { reads: [...namesRead(b.text)], writes: [...namesWritten(b.text)] }]));
+  const full = (v: TraceVars[string] | undefined) => !!v && !v.text.includes('…');
+  for (const call of trace.calls) {
+    let before: TraceVars = call.args;
+    for (const step of call.steps) {
+      const names = io.get(step.blockId);
+      // The variables it reads that existed before it (a name it declares itself is an output).
+      const reads = names?.reads.filter((n) => n in before) ?? [];
+      if (names?.writes.length && reads.every((n) => full(before[n])) && names.writes.every((n) => full(step.vars[n]))) {
+        const input = reads.map((n) => `${n}=${before[n]!.text}`).join('\u0000');
+        const output = names.writes.map((n) => `${n}=${step.vars[n]!.text}`).join('\u0000');
+        yield [step.blockId, input, output];
+      }
+      before = step.vars;
+    }
+  }
+}
+
+function firstLine(text: string): string {
+  // A header block is its header; Python's `else:` merged into a block starts a line earlier.
+  return text.split('\n').find((l) => /\b(if|elif|while|for)\b/.test(l)) ?? text;
+}
+
+/** Blocks (with the comparison's text) whose condition met equal values somewhere in the trace. */
+function boundaryHits(trace: Trace, comparisons: ReadonlyMap<string, Comparison[]>): Map<string, string> {
+  const hits = new Map<string, string>();
+  for (const call of trace.calls) {
+    for (const step of call.steps) {
+      const list = comparisons.get(step.blockId);
+      if (!list || hits.has(step.blockId)) continue;
+      for (const c of list) {
+        const l = evaluate(c.left, step.vars);
+        const r = evaluate(c.right, step.vars);
+        if (typeof l === 'number' && typeof r === 'number' && l === r) {
+          hits.set(step.blockId, c.text);
+          break;
+        }
+      }
+    }
+  }
+  return hits;
+}
+
+/** The call of the test whose result is not the expected one: the last top-level call that returned something else. */
+function failingCall(trace: Trace, expected: Plain): TraceCall | undefined {
+  const top = trace.calls.filter((c) => c.depth === 0 && c.returned && !c.threw);
+  for (let i = top.length - 1; i >= 0; i--) {
+    const returned = plainOf(top[i]!.returned);
+    if (returned !== undefined && !plainEqual(returned, expected)) return top[i];
+  }
+  return undefined;
+}
+
+/** The return block of the failing call when, as it returned, a variable held the (distinctive) expected value. */
+function expectedAtHand(blocks: readonly Block[], trace: Trace, expectedText: string): string | undefined {
+  const expected = parsePlain(expectedText);
+  if (expected === undefined || !distinctive(expected)) return undefined;
+  const call = failingCall(trace, expected);
+  const last = call?.steps[call.steps.length - 1];
+  if (!last || blocks.find((b) => b.id === last.blockId)?.kind !== 'return') return undefined;
+  for (const value of Object.values(last.vars)) {
+    const plain = plainOf(value);
+    if (plain === undefined) continue;
+    if (plainEqual(plain, expected) || (Array.isArray(plain) && !Array.isArray(expected) && plain.some((x) => plainEqual(x, expected)))) return last.blockId;
+  }
+  return undefined;
+}
+
+/** A value unlikely to be held by chance: not 0, 1, -1, a boolean, null, or empty. */
+function distinctive(v: Plain): boolean {
+  if (v === null || typeof v === 'boolean') return false;
+  if (typeof v === 'number') return Math.abs(v) > 1;
+  if (typeof v === 'string' || Array.isArray(v)) return v.length > 0;
+  return Object.keys(v).length > 0;
+}
+
+/** The first step after which a returned variable took a value the expected result excludes. */
+function deviation(blocks: readonly Block[], trace: Trace, expectedText: string): { blockId: string; name: string } | undefined {
+  const expected = parsePlain(expectedText);
+  if (expected === undefined) return undefined;
+  const call = failingCall(trace, expected);
+  const last = call?.steps[call.steps.length - 1];
+  const lastBlock = last && blocks.find((b) => b.id === last.blockId);
+  // What a return hands back (a generator's yields are not one value).
+  if (!call || !lastBlock || lastBlock.kind !== 'return') return undefined;
+  const writes = new Map(blocks.map((b) => [b.id, namesWritten(b.text)]));
+  const names = [...namesRead(lastBlock.text)].filter((n) => n in last.vars);
+  let best: { index: number; blockId: string; name: string } | undefined;
+  for (const name of names) {
+    const found = firstExcluded(call, name, expected, (blockId) => writes.get(blockId)?.has(name) ?? false);
+    if (found !== undefined && (!best || found < best.index)) best = { index: found, blockId: call.steps[found]!.blockId, name };
+  }
+  return best && { blockId: best.blockId, name: best.name };
+}
+
+/** Index of the first step, of a block that writes `name`, after which its value is one the expected result excludes. */
+function firstExcluded(call: TraceCall, name: string, expected: Plain, writes: (blockId: string) => boolean): number | undefined {
+  let previous: Plain | undefined;
+  let direction = 0;
+  for (let i = 0; i < call.steps.length; i++) {
+    if (!writes(call.steps[i]!.blockId)) continue;
+    const value = readVar(call.steps[i]!.vars, name);
+    if (value === undefined) continue;
+    if (typeof value === 'number' && typeof expected === 'number' && typeof previous === 'number' && value !== previous) {
+      const d = Math.sign(value - previous);
+      // An accumulator that has only moved one way and is now past the expected value.
+      direction = direction === 0 ? d : direction === d ? d : 2;
+      if (direction !== 2 && (direction > 0 ? value > expected : value < expected)) return i;
+    } else if (excludes(expected, value)) return i;
+    previous = value;
+  }
+  return undefined;
+}
+
+function readVar(vars: TraceVars, name: string): Plain | undefined {
+  return plainOf(vars[name]);
+}
+
+/** The expected list or text has no room for this (partial) value: an element it lacks, or more elements. */
+function excludes(expected: Plain, value: Plain): boolean {
+  const seq = (v: Plain): readonly Plain[] | undefined => (Array.isArray(v) ? v : typeof v === 'string' ? [...v] : undefined);
+  const e = seq(expected);
+  const v = seq(value);
+  if (!e || !v || Array.isArray(expected) !== Array.isArray(value)) return false;
+  if (v.length > e.length) return true;
+  const left = [...e];
+  for (const x of v) {
+    const i = left.findIndex((y) => plainEqual(x, y));
+    if (i < 0) return true;
+    left.splice(i, 1);
+  }
+  return false;
+}
+
+const runawayRecursion = /RecursionError|Maximum call stack size exceeded/;
+
+/**
+ * A runaway recursion stuck on a smallest input after making progress: the first decision (branch)
+ * the stuck call took, which should have ended it there.
+ */
+function baseCaseOf(blocks: readonly Block[], t: TracedTest): string | undefined {
+  if (!runawayRecursion.test(t.message ?? '')) return undefined;
+  // Calls come in the order they started: a call's parent is the last call one level up before it.
+  const open: TraceCall[] = [];
+  let progressed = false;
+  for (const call of t.trace.calls) {
+    open.length = Math.max(0, call.depth);
+    const parent = call.depth > 0 ? open[call.depth - 1] : undefined;
+    open[call.depth] = call;
+    if (!parent) continue;
+    const keys = Object.keys(parent.args);
+    const same = keys.length > 0 && keys.every((k) => plainEqual(plainOf(parent.args[k]), plainOf(call.args[k])));
+    if (!same) {
+      progressed = true;
+      continue;
+    }
+    if (!progressed || !smallest(call.args)) return undefined;
+    const kinds = new Map(blocks.map((x) => [x.id, x.kind]));
+    return call.steps.find((s) => kinds.get(s.blockId) === 'branch')?.blockId;
+  }
+  return undefined;
+}
+
+/** Some sequence argument has at most one element (the smallest input a divide-and-conquer base case must stop). */
+function smallest(args: TraceVars): boolean {
+  return Object.values(args).some((v) => {
+    const p = plainOf(v);
+    return (Array.isArray(p) || typeof p === 'string') && p.length <= 1;
+  });
+}

@@ -1,0 +1,329 @@
+// Block spectra of a JavaScript or TypeScript function: one run per runner and project of the test
+// files that reach it, with the function rewritten in coverage mode (src/core/trace/jsInstrument.ts;
+// the runtime is src/host/tracers/js/jsCoverage.ts), swapped in as the tracer swaps its text in
+// (jsRegister.ts, the Vite plugin). The runner writes its own report (node: Ducktrace's reporter;
+// jest and vitest: their JSON), which gives each test's outcome and failure; the coverage runtime
+// gives the blocks each test ran. The two are joined on the test's file and full name. Nothing on
+// disk is modified; jest's transform cache and Vite's cache go to a temporary folder.
+
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { Block } from '../../core/blocks/basicBlocks';
+import type { SourceParser } from '../../core/blocks/syntaxNode';
+import { parseJestJson } from '../../core/failures/jestReport';
+import { parseNodeTestEvents } from '../../core/failures/nodeTestReport';
+import { v8Frames } from '../../core/failures/frames';
+import type { StackFrame } from '../../core/failures/stackFrames';
+import { testIdOf, type TestCaseResult } from '../../core/failures/testFailure';
+import { blockAtPosition, spectrumOfBlockCounts, type RawSpectrumRecord, type TestSpectrum } from '../../core/localize/spectra';
+import { lastLineOf } from '../../core/trace/tracePlan';
+import { escapeRegExp } from '../runners/adapter';
+import { runProcessTree } from '../process/processTree';
+import type { JsSpectrumLine } from '../tracers/js/jsCoverage';
+import { planEnv, type JsRunner, type JsTracePlan } from '../tracers/js/jsPlan';
+import { instrumentTarget, jsRegisterModule, jsTracerDir, typeScriptLoaderArgs } from '../tracers/jsTracer';
+import { detectJsRunner, jsProjectDir, runnerEntry, writeVitestConfig } from '../tracers/jsTestLaunch';
+import type { ResolvedTarget } from '../tracers/traceTarget';
+import type { SpectraRun } from './spectraRun';
+
+export interface JsSpectraOptions {
+  /** Where the files are named from; each runner runs in its test files' project folder. */
+  readonly cwd: string;
+  /** The test files to run (absolute, or relative to cwd). */
+  readonly testFiles: readonly string[];
+  /** The runner for every file; detected per file (its imports, then its project) when absent. */
+  readonly framework?: JsRunner;
+  /** The node binary (default `node` from PATH). */
+  readonly node?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** The runner's per-test timeout (default 10 s); endless loops in the function stop at maxBlocksPerTest. */
+  readonly testTimeoutSeconds?: number;
+  /** Blocks of the function one test may start before it fails as an endless loop (default 5,000,000). */
+  readonly maxBlocksPerTest?: number;
+  /** The whole run's limit (default 5 minutes). */
+  readonly timeoutMs?: number;
+  readonly parser?: SourceParser;
+}
+
+interface Group {
+  readonly runner: JsRunner;
+  readonly project: string;
+  readonly files: string[];
+}
+
+export async function runJsSpectra(target: ResolvedTarget, options: JsSpectraOptions): Promise<SpectraRun> {
+  const started = Date.now();
+  const instrumented = await instrumentTarget(target, options.parser, 'coverage');
+  const dir = await mkdtemp(join(tmpdir(), 'ducktrace-jsspectra-'));
+  const tracerDir = jsTracerDir();
+  const out = { stdout: '', stderr: '', exitCode: 0 as number | null, timedOut: false, commands: [] as string[], problems: [] as string[] };
+  const results: TestCaseResult[] = [];
+  try {
+    const groups = groupByRunner(options);
+    for (const [i, group] of groups.entries()) {
+      const runDir = join(dir, `run${i}`);
+      await mkdir(runDir);
+      const { unprobed: _unprobed, ...rest } = instrumented;
+      const plan: JsTracePlan = { ...rest, outDir: dir, runner: group.runner, ...(options.maxBlocksPerTest ? { maxBlocksPerTest: options.maxBlocksPerTest } : {}) };
+      const planFile = join(runDir, 'plan.json');
+      await writeFile(planFile, JSON.stringify(plan));
+      const launch = await coverageLaunch(group, target, options, { runDir, planFile, tracerDir, spectraDir: dir });
+      out.commands.push([launch.command, ...launch.args].join(' '));
+      const remaining = (options.timeoutMs ?? 300_000) - (Date.now() - started);
+      const result = await runProcessTree(launch.command, launch.args, { cwd: group.project, env: launch.env, timeoutMs: Math.max(1000, remaining), ...(launch.isIdle ? { isIdle: launch.isIdle } : {}) });
+      if (result.idleKilled) out.problems.push(`a test under ${group.runner} ran past ${options.testTimeoutSeconds ?? 10} s outside the function (it loops or waits forever?): the run was stopped there, the tests after it are not counted`);
+      out.stdout += result.stdout;
+      out.stderr += result.stderr;
+      if (result.exitCode !== 0) out.exitCode = result.exitCode;
+      if (result.timedOut || result.idleKilled) out.timedOut = true;
+      if (result.startError) out.problems.push(`${group.runner} could not be started: ${result.startError}`);
+      const report = existsSync(launch.report) ? await readFile(launch.report, 'utf8') : '';
+      if (!report) {
+        out.problems.push(`${group.runner} wrote no report${result.timedOut ? ` (the run was stopped after ${Math.round(remaining / 1000)} s)` : ` (exit code ${result.exitCode})`}`);
+        continue;
+      }
+      try {
+        results.push(...(group.runner === 'node' ? parseNodeTestEvents(report, group.project) : parseJestJson(report, group.runner, group.project)));
+      } catch (e) {
+        out.problems.push(`${group.runner}'s report could not be read: ${String(e)}`);
+      }
+    }
+    const lines = await readSpectrumLines(dir);
+    const { spectra, records } = await joinSpectra(target, results, lines);
+    return {
+      spectra,
+      records,
+      exitCode: out.exitCode,
+      timedOut: out.timedOut,
+      stdout: out.stdout,
+      stderr: out.stderr,
+      elapsedMs: Date.now() - started,
+      command: out.commands,
+      ...(out.problems.length ? { problems: out.problems } : {}),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function groupByRunner(options: JsSpectraOptions): Group[] {
+  const groups = new Map<string, Group>();
+  for (const given of options.testFiles) {
+    const file = resolve(options.cwd, given);
+    const project = jsProjectDir(resolve(options.cwd), file);
+    const runner = options.framework ?? detectJsRunner(project, file);
+    const key = `${runner}\0${project}`;
+    const group = groups.get(key) ?? { runner, project, files: [] };
+    group.files.push(file);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+interface CoverageLaunch {
+  readonly command: string;
+  readonly args: string[];
+  readonly env: NodeJS.ProcessEnv;
+  /** Where the runner writes its report. */
+  readonly report: string;
+  /** True once the run has made no progress for the per-test limit: its process tree is then killed. */
+  readonly isIdle?: () => boolean;
+}
+
+/** Idle when none of the files (or the files of the folders) grew for `limitMs`. */
+function noProgressFor(limitMs: number, paths: readonly string[]): () => boolean {
+  let size = -1;
+  let since = Date.now();
+  const sizeOf = (p: string): number => {
+    try {
+      const st = statSync(p);
+      return st.isDirectory() ? readdirSync(p).reduce((n, f) => n + sizeOf(join(p, f)), 0) : st.size;
+    } catch {
+      return 0;
+    }
+  };
+  return () => {
+    const now = paths.reduce((n, p) => n + sizeOf(p), 0);
+    if (now !== size) {
+      size = now;
+      since = Date.now();
+    }
+    return Date.now() - since > limitMs;
+  };
+}
+
+/** The runner's command for the group's files, with the coverage runtime loaded and a report written. */
+async function coverageLaunch(group: Group, target: ResolvedTarget, options: JsSpectraOptions, where: { runDir: string; planFile: string; tracerDir: string; spectraDir: string }): Promise<CoverageLaunch> {
+  const node = options.node ?? 'node';
+  const register = join(where.tracerDir, jsRegisterModule);
+  const timeoutMs = Math.round((options.testTimeoutSeconds ?? 10) * 1000);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, [planEnv]: where.planFile, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' };
+  // Set when Ducktrace itself runs under `node --test`: a child `node --test` would report to it.
+  delete env.NODE_TEST_CONTEXT;
+  if (group.runner === 'node') {
+    const report = join(where.runDir, 'node-report.jsonl');
+    const typeScript = target.language !== 'javascript' || group.files.some((f) => /\.[cm]?tsx?$/.test(f));
+    const loader = typeScript ? typeScriptLoaderArgs(group.project) : [];
+    if (!loader) throw new Error(`${target.file}: TypeScript under node's test runner needs the project's own tsx (Ducktrace adds --import tsx), and tsx is not installed in ${group.project}`);
+    const args = [
+      '--test',
+      '--require',
+      register,
+      ...loader,
+      `--test-reporter=${join(where.tracerDir, 'nodeTestReporter.js')}`,
+      `--test-reporter-destination=${report}`,
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      ...group.files,
+    ];
+    // Not --test-timeout: node applies it to each file's process as a whole too. A test runs past
+    // the limit when no test has ended for that long (each one's afterEach writes a record) and it
+    // has not been running the function either (a long one writes its record every 2^20 blocks).
+    return { command: node, args, env, report, isIdle: noProgressFor(timeoutMs, [report, where.spectraDir]) };
+  }
+  const entry = runnerEntry(group.project, group.runner);
+  if (group.runner === 'jest') {
+    const report = join(where.runDir, 'jest.json');
+    const args = [
+      '--require',
+      register,
+      entry,
+      '--ci',
+      '--json',
+      '--testLocationInResults',
+      `--outputFile=${report}`,
+      `--cacheDirectory=${join(where.runDir, 'jest-cache')}`,
+      `--testTimeout=${timeoutMs}`,
+      ...group.files.map((f) => `^${escapeRegExp(f)}$`),
+    ];
+    return { command: node, args, env, report };
+  }
+  const report = join(where.runDir, 'vitest.json');
+  const config = await writeVitestConfig(group.project, where.runDir, where.planFile, where.tracerDir);
+  const args = [entry, 'run', '--config', config, '--reporter=json', `--outputFile=${report}`, `--testTimeout=${timeoutMs}`, ...group.files.map((f) => relative(group.project, f).split('\\').join('/'))];
+  const nodeOptions = `${env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(register)}`.trim();
+  return { command: node, args, env: { ...env, NODE_OPTIONS: nodeOptions }, report };
+}
+
+/** Every record the coverage runtime wrote, the last one per test (records are cumulative). */
+async function readSpectrumLines(dir: string): Promise<Map<string, JsSpectrumLine>> {
+  const out = new Map<string, JsSpectrumLine>();
+  for (const name of (await readdir(dir)).filter((f) => /^spectra-\d+-\d+\.jsonl$/.test(f)).sort()) {
+    for (const line of (await readFile(join(dir, name), 'utf8')).split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const record = JSON.parse(line) as JsSpectrumLine;
+        if (typeof record.test === 'string' && typeof record.file === 'string') out.set(testKey(record.file, record.test), record);
+      } catch {
+        // a line torn by a killed process
+      }
+    }
+  }
+  return out;
+}
+
+const testKey = (file: string, fullName: string) => `${file}\0${fullName}`;
+
+async function realOrSame(file: string): Promise<string> {
+  try {
+    return await realpath(file);
+  } catch {
+    return file;
+  }
+}
+
+/** The runner's results joined with the blocks each test ran; the block an exception left from, from its stack. */
+async function joinSpectra(target: ResolvedTarget, results: readonly TestCaseResult[], lines: ReadonlyMap<string, JsSpectrumLine>): Promise<{ spectra: TestSpectrum[]; records: RawSpectrumRecord[] }> {
+  const blocks = target.blocks.blocks;
+  const blockOrder = blocks.map((b) => b.id);
+  const targetFile = await realOrSame(target.file);
+  const { start, end } = target.blocks.function.range;
+  const spectra: TestSpectrum[] = [];
+  const records: RawSpectrumRecord[] = [];
+  const raisedIn = async (frames: readonly StackFrame[]): Promise<Block | undefined> => {
+    // The innermost frame in the function: where the exception left it.
+    for (const frame of frames) {
+      if (frame.line < start.line || frame.line > end.line || (await realOrSame(frame.file)) !== targetFile) continue;
+      return blockAtPosition(blocks, frame.line, frame.column);
+    }
+    return undefined;
+  };
+  const add = (testId: string, outcome: TestCaseResult['outcome'], line: JsSpectrumLine | undefined, raisedBlock: Block | undefined, message: string | undefined, expected?: string) => {
+    const counts = line?.blocks ?? {};
+    const timedOut = line?.timedOut || /^DucktraceRunaway\b|Ducktrace stopped this test/.test(message ?? '');
+    const extra = { ...(timedOut ? { timedOut: true } : {}), ...(message ? { message } : {}) };
+    spectra.push(spectrumOfBlockCounts({ testId, outcome, counts, blockOrder, ...(raisedBlock ? { raisedBlock: raisedBlock.id } : {}), ...extra, ...(expected !== undefined ? { expected } : {}) }));
+    records.push({ test: testId, outcome, lines: linesOf(blocks, counts), ...(raisedBlock ? { raisedLine: raisedBlock.range.start.line } : {}), ...extra });
+  };
+  const joined = new Set<string>();
+  for (const r of results) {
+    if (r.fileLevel) continue;
+    const key = testKey(await realOrSame(r.file), [...r.suitePath, r.name].join(' > '));
+    joined.add(key);
+    add(r.testId, r.outcome, lines.get(key), await raisedIn(r.failure?.stack ?? []), r.failure?.message, r.failure?.expected);
+  }
+  // Tests the report does not have (node killed a test file's process that never finished): the
+  // outcome their afterEach hook saw.
+  for (const [key, line] of lines) {
+    if (joined.has(key) || !line.outcome) continue;
+    const frames = line.error ? v8Frames(line.error.stack, dirname(line.file)) : [];
+    add(testIdOf(line.file, line.test.split(' > ').slice(0, -1), line.test.split(' > ').pop()!), line.outcome, line, await raisedIn(frames), line.error?.message);
+  }
+  return { spectra, records };
+}
+
+/** Line -> [times, last]: a line ran when a block holding it ran (for line-level baselines). */
+function linesOf(blocks: readonly Block[], counts: Readonly<Record<string, readonly [number, number]>>): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const b of blocks) {
+    const c = counts[b.id];
+    if (!c) continue;
+    for (let line = b.range.start.line; line <= lastLineOf(b); line++) {
+      const seen = (out[String(line)] ??= [0, 0]);
+      seen[0] = Math.max(seen[0], c[0]);
+      seen[1] = Math.max(seen[1], c[1]);
+    }
+  }
+  return out;
+}
+
+const skippedDirs = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', '__pycache__']);
+const testFileName = /\.(test|spec)\.[cm]?[jt]sx?$|^test\.[cm]?[jt]sx?$|[-_]test\.[cm]?[jt]sx?$/;
+const testDir = /(^|[\\/])(__tests__|tests?)[\\/]/;
+
+/**
+ * The JavaScript/TypeScript test files under `cwd` that mention the target's module (its file's
+ * name) or function by name: the tests that can reach it, as absolute paths. Empty when none does.
+ */
+export async function jsTestFilesReaching(folder: string, targetFile: string, functionName: string, maxFiles = 5000): Promise<string[]> {
+  const cwd = resolve(folder);
+  const moduleName = basename(targetFile).replace(/\.[cm]?[jt]sx?$/, '');
+  const simpleName = functionName.slice(functionName.lastIndexOf('.') + 1);
+  const words = [moduleName, simpleName].filter((w) => /^[\w$]+$/.test(w) && w !== 'default' && w !== '<anonymous>').map((w) => new RegExp(`(^|[^\\w$])${escapeRegExp(w)}($|[^\\w$])`));
+  const target = await realOrSame(resolve(cwd, targetFile));
+  const found: string[] = [];
+  let seen = 0;
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (seen++ > maxFiles) return;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.') && !skippedDirs.has(entry.name)) await walk(path);
+      } else if (/\.[cm]?[jt]sx?$/.test(entry.name) && (testFileName.test(entry.name) || testDir.test(relative(cwd, path)))) {
+        if ((await realOrSame(path)) === target) continue;
+        const text = await readFile(path, 'utf8').catch(() => '');
+        if (words.some((w) => w.test(text))) found.push(path);
+      }
+    }
+  };
+  await walk(cwd);
+  return found;
+}

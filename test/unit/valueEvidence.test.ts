@@ -1,0 +1,171 @@
+// The ranking's value evidence: rendered values read back, the conditions' comparisons evaluated
+// over a step's variables, the expected value out of the failure, and each evidence kind on
+// hand-made traces (boundary, deviation, base case, same inputs) and on real runs: the tier discount of issue 17
+// (pytest, `quantity > min_q` should be `>=`) and a JavaScript boundary under node:test.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Block, BlockKind } from '../../src/core/blocks/basicBlocks';
+import { expectedValueOf } from '../../src/core/localize/expectedValue';
+import { rankSuspiciousBlocks } from '../../src/core/localize/suspicion';
+import { comparisonsIn, conditionOf, evaluate, parsePlain, plainEqual } from '../../src/core/localize/traceValues';
+import { valueEvidence, type TracedTest } from '../../src/core/localize/valueEvidence';
+import type { Trace, TraceCall, TraceValue } from '../../src/core/trace/traceModel';
+import { localize } from '../../src/host/localize/localize';
+import { fixturePath, parser } from './support/fixtures';
+
+const v = (type: string, text: string, length?: number): TraceValue => (length === undefined ? { type, text } : { type, text, length });
+
+test('rendered values read back: Python and JavaScript renderings; a value cut short is unknown', () => {
+  assert.deepEqual(parsePlain("[1, 'a', (2, 3), None, True]"), [1, 'a', [2, 3], null, true]);
+  assert.deepEqual(parsePlain("{'k': [1.5, -2], 'n': null}"), { k: [1.5, -2], n: null });
+  assert.deepEqual(parsePlain('{a: 1, b: [false]}'), { a: 1, b: [false] });
+  assert.equal(parsePlain("'it\\'s'"), "it's");
+  assert.equal(parsePlain('-inf'), -Infinity);
+  assert.equal(parsePlain('Point {x: 1}'), undefined);
+  assert.ok(plainEqual(parsePlain('(1, 2)'), parsePlain('[1, 2]')));
+  assert.equal(evaluate(comparisonsIn('len(xs) > 0')[0]!.left, { xs: v('list', '[0, 1, 2, 3, 4, 5, …(94 more), 99]', 100) }), 100, 'the length of a cut list is known');
+  assert.equal(evaluate(comparisonsIn('xs[1] > 0')[0]!.left, { xs: v('list', '[0, 1, …(98 more)]', 100) }), undefined, 'its elements are not');
+});
+
+test('conditions: the comparison out of a header, its sides evaluated over the variables', () => {
+  assert.equal(conditionOf('while lo <= hi:'), 'lo <= hi');
+  assert.equal(conditionOf('elif x <= arr[mid]:'), 'x <= arr[mid]');
+  assert.equal(conditionOf('if (s.length > maxlen) {'), '(s.length > maxlen)');
+  assert.equal(conditionOf('for (let i = 0; i < string.length - 1; i++)'), 'i < string.length - 1');
+  assert.equal(conditionOf('for x in xs:'), undefined);
+  const [c] = comparisonsIn('i < string.length - 1 && ok');
+  assert.equal(c!.text, 'i < string.length - 1');
+  const vars = { i: v('number', '5'), string: v('string', "'asdfgh'", 6) };
+  assert.equal(evaluate(c!.left, vars), 5);
+  assert.equal(evaluate(c!.right, vars), 5);
+  assert.deepEqual(
+    comparisonsIn('abs(x - approx) > epsilon or not done').map((x) => x.text),
+    ['abs(x - approx) > epsilon'],
+  );
+  assert.deepEqual(comparisonsIn('p > s || (p == s && a < b)').map((x) => x.text), ['a < b'], 'equality handled on its own is no boundary');
+  assert.deepEqual(comparisonsIn('f(x) > 1'), [], 'a call other than len/abs is not read');
+});
+
+test('the expected value: from the report, pytest, unittest, vitest and node assert.ok messages', () => {
+  assert.equal(expectedValueOf({ message: 'whatever', expected: '[1, 2]' }), '[1, 2]');
+  assert.equal(expectedValueOf({ message: 'AssertionError: assert 18 == 19\n + where 18 = f()' }), '19');
+  assert.equal(expectedValueOf({ message: 'AssertionError: 4 != 5' }), '5');
+  assert.equal(expectedValueOf({ message: "expected 'C' to be 'B' // Object.is equality" }), "'B'");
+  assert.equal(expectedValueOf({ message: "The expression evaluated to a falsy value:\n\n  assert.ok(intToMiniRoman(19) === 'xix')\n" }), "'xix'");
+  assert.equal(expectedValueOf({ message: 'The expression evaluated to a falsy value:\n\n  assert.ok(f([1, 2]) == 3)\n' }), '3');
+  assert.equal(expectedValueOf({ message: 'boom' }), undefined);
+});
+
+/** Blocks one line each from line 2: [kind, text, successors]. */
+function graph(...specs: [BlockKind, string, string[]][]): Block[] {
+  return specs.map(([kind, text, successors], i) => ({
+    id: `b${i + 1}`,
+    kind,
+    range: { start: { line: i + 2, character: 4 }, end: { line: i + 2, character: 4 + text.length } },
+    text,
+    successors,
+  }));
+}
+
+const traceOf = (...calls: TraceCall[]): Trace => ({ target: { file: 'f.py', function: 'f', language: 'python' }, calls, truncated: false, stats: { steps: 0, bytes: 0, elapsedMs: 0 } });
+const call = (args: TraceCall['args'], steps: [string, TraceCall['steps'][number]['vars']][], extra: Partial<TraceCall> = {}): TraceCall => ({
+  args,
+  depth: 0,
+  steps: steps.map(([blockId, vars], i) => ({ blockId, iteration: i + 1, vars })),
+  executedSteps: steps.length,
+  ...extra,
+});
+
+/** `best = 0; for min_q, rate in tiers: if quantity > min_q: best = max(best, rate); return best` */
+const tiers = () =>
+  graph(['straight', 'best = 0', ['b2']], ['loop-header', 'for min_q, rate in tiers:', ['b3', 'b5']], ['branch', 'if quantity > min_q:', ['b4', 'b2']], ['straight', 'best = max(best, rate)', ['b2']], ['return', 'return best', []]);
+
+test('boundary: a branch that compared equal values in the failing test and not in the passing one', () => {
+  const q = (n: number) => ({ quantity: v('int', String(n)) });
+  const failing: TracedTest = {
+    testId: 'at', outcome: 'failed', expected: '0.1',
+    trace: traceOf(call(q(50), [['b1', q(50)], ['b2', { ...q(50), min_q: v('int', '10') }], ['b3', { ...q(50), min_q: v('int', '10') }], ['b4', q(50)], ['b2', { ...q(50), min_q: v('int', '50') }], ['b3', { ...q(50), min_q: v('int', '50') }], ['b5', q(50)]])),
+  };
+  const passing: TracedTest = { testId: 'small', outcome: 'passed', trace: traceOf(call(q(3), [['b1', q(3)], ['b2', { ...q(3), min_q: v('int', '10') }], ['b3', { ...q(3), min_q: v('int', '10') }], ['b5', q(3)]])) };
+  const evidence = valueEvidence(tiers(), [failing, passing]);
+  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 });
+  const blocks = tiers();
+  const spectra = [
+    { testId: 'at', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b3', 'b4', 'b5'], recency: ['b5', 'b2', 'b3', 'b4', 'b1'] },
+    { testId: 'big', outcome: 'passed' as const, blocks: ['b1', 'b2', 'b3', 'b4', 'b5'], recency: ['b5', 'b2', 'b3', 'b4', 'b1'] },
+  ];
+  const input = { blocks: evidence, tracedFailing: 1, tracedPassing: 1 };
+  assert.equal(rankSuspiciousBlocks(blocks, spectra, {}, input).blocks[0]!.id, 'b3');
+  assert.match(rankSuspiciousBlocks(blocks, spectra, {}, input).blocks[0]!.reason, /`quantity > min_q` compared equal values in a failing test, where < and <= differ/);
+  assert.notEqual(rankSuspiciousBlocks(blocks, spectra, { boundary: 0 }, input).blocks[0]!.id, 'b3', 'the ablation: without it Ochiai cannot tell');
+  const both = valueEvidence(tiers(), [failing, { ...passing, trace: failing.trace }]);
+  assert.equal(both.get('b3')!.boundaryPassed, 1);
+  assert.notEqual(rankSuspiciousBlocks(blocks, spectra, {}, { blocks: both, tracedFailing: 1, tracedPassing: 1 }).blocks[0]!.id, 'b3', 'equal values in the passing test too: no evidence');
+});
+
+test('deviation: the first block after which the returned list holds what the expected one does not', () => {
+  const blocks = graph(['straight', 'out = []', ['b2']], ['loop-header', 'for i, count in enumerate(arr):', ['b3', 'b4']], ['straight', 'out.extend([i] * count)', ['b2']], ['return', 'return out', []]);
+  const list = (text: string) => v('list', text);
+  const failing: TracedTest = {
+    testId: 't', outcome: 'failed', expected: '[0, 1, 1]',
+    trace: traceOf(call({ arr: list('[1, 2]') }, [['b1', { out: list('[]') }], ['b2', { out: list('[]') }], ['b3', { out: list('[0]') }], ['b2', { out: list('[0]') }], ['b3', { out: list('[0, 1, 1]') }], ['b2', { out: list('[0, 1, 1]') }], ['b3', { out: list('[0, 1, 1, 2, 2]') }], ['b4', { out: list('[0, 1, 1, 2, 2]') }]], { returned: list('[0, 1, 1, 2, 2]') })),
+  };
+  const evidence = valueEvidence(blocks, [failing]);
+  assert.equal(evidence.get('b3')!.deviation, 1);
+  assert.equal(evidence.get('b3')!.deviationName, 'out');
+  // A generator's yields are not one result; a test that states no expected value gives none.
+  assert.equal(valueEvidence(blocks, [{ ...failing, expected: undefined }]).get('b3'), undefined);
+});
+
+test('base case: a runaway recursion that made progress and then repeats itself on one element blames its first decision', () => {
+  const blocks = graph(['branch', 'if len(arr) == 0:', ['b2', 'b3']], ['return', 'return arr', []], ['return', 'middle = len(arr) // 2; return merge(mergesort(arr[:middle]), mergesort(arr[middle:]))', []]);
+  const arr = (text: string) => ({ arr: v('list', text) });
+  const steps = (text: string): [string, TraceCall['steps'][number]['vars']][] => [['b1', arr(text)]];
+  const calls = [call(arr('[2, 1]'), steps('[2, 1]')), { ...call(arr('[2]'), steps('[2]')), depth: 1 }, { ...call(arr('[]'), [['b1', arr('[]')], ['b2', arr('[]')]]), depth: 2 }, { ...call(arr('[2]'), steps('[2]')), depth: 2 }];
+  const runaway: TracedTest = { testId: 't', outcome: 'failed', message: 'RecursionError: maximum recursion depth exceeded', trace: traceOf(...calls) };
+  assert.equal(valueEvidence(blocks, [runaway]).get('b1')!.baseCase, 1);
+  // No progress at all (the call never shrinks its input): the call is at fault, not the base case.
+  const stuck = [call(arr('[2, 1]'), steps('[2, 1]')), { ...call(arr('[2, 1]'), steps('[2, 1]')), depth: 1 }];
+  assert.equal(valueEvidence(blocks, [{ ...runaway, trace: traceOf(...stuck) }]).get('b1'), undefined);
+});
+
+test('same inputs, other outputs: a block that reads state the variables do not show', () => {
+  const blocks = graph(['straight', 'y = x * scale', ['b2']], ['return', 'return y', []]);
+  const run = (y: string) => traceOf(call({ x: v('int', '2') }, [['b1', { x: v('int', '2'), y: v('int', y) }], ['b2', { x: v('int', '2'), y: v('int', y) }]], { returned: v('int', y) }));
+  const evidence = valueEvidence(blocks, [
+    { testId: 'f', outcome: 'failed', trace: run('6') },
+    { testId: 'p', outcome: 'passed', trace: run('4') },
+  ]);
+  assert.equal(evidence.get('b1')!.sameInputs, 1);
+  assert.equal(evidence.get('b2'), undefined, 'a block that writes nothing');
+  const same = valueEvidence(blocks, [
+    { testId: 'f', outcome: 'failed', trace: run('4') },
+    { testId: 'p', outcome: 'passed', trace: run('4') },
+  ]);
+  assert.equal(same.get('b1'), undefined, 'the same outputs: nothing to say');
+});
+
+test('the tier discount of issue 17 (pytest): the boundary comparison comes first (the coverage alone ranks `best` first)', async () => {
+  const cwd = fixturePath('spectra', 'python');
+  const request = { cwd, target: { file: 'tiers.py', function: 'tier_discount' }, testCommand: 'pytest -p no:hypothesispytest test_tiers.py', parser };
+  const result = await localize(request);
+  assert.equal(result.suspicion.failingTests, 1);
+  assert.equal(result.suspicion.passingTests, 3);
+  assert.deepEqual(result.values?.tests.map((t) => [t.testId, t.outcome]), [
+    ['test_tiers.py::test_exactly_at_a_tier', 'failed'],
+    ['test_tiers.py::test_small_order', 'passed'],
+  ]);
+  const first = result.suspicion.blocks[0]!;
+  assert.equal(first.range.start.line, 5, `the comparison, not ${first.id}: ${first.reason}`);
+  assert.match(first.reason, /`quantity > min_q` compared equal values/);
+  const withoutValues = await localize({ ...request, values: false });
+  assert.notEqual(withoutValues.suspicion.blocks[0]!.range.start.line, 5, 'the coverage alone cannot tell');
+});
+
+test('JavaScript under node:test: the boundary score of grade(80) puts the comparison first', async () => {
+  const result = await localize({ cwd: fixturePath('spectra', 'js'), target: { file: 'grades.mjs', function: 'grade' }, parser });
+  const first = result.suspicion.blocks[0]!;
+  assert.match(first.reason, /`score > min` compared equal values/);
+  assert.equal(first.range.start.line, 5);
+});
