@@ -82,6 +82,21 @@ const builds = [
     outfile: join(root, 'dist/nodeTestReporter.js'),
     footer: { js: 'module.exports = module.exports.default;' },
   }),
+  // Ducktrace's progress reporters, loaded by the user's jest and vitest (through a small module
+  // written per run that names the report file): what finished and what runs, line by line.
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: [join(root, 'src/host/runners/jestProgressReporter.ts')],
+    outfile: join(root, 'dist/ducktraceJestReporter.js'),
+  }),
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    format: 'esm',
+    entryPoints: [join(root, 'src/host/runners/vitestProgressReporter.ts')],
+    outfile: join(root, 'dist/ducktraceVitestReporter.mjs'),
+  }),
   // The JavaScript tracer, loaded into the traced test process: `--require` of the register module,
   // which registers the ES module loader hooks next to it.
   esbuild.build({
@@ -105,13 +120,22 @@ const builds = [
     entryPoints: [join(root, 'src/host/tracers/js/jsVitestConfig.ts')],
     outfile: join(root, 'dist/ducktrace_vitest.mjs'),
   }),
+  // The Ducktrace view's page script (a browser, not Node): one file, loaded by the webview.
+  esbuild.build({
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: [join(root, 'src/webview/explanationView.ts')],
+    outfile: join(root, 'dist/explanationView.js'),
+  }),
 ];
 
 if (withTests) {
   rmSync(join(root, 'out'), { recursive: true, force: true });
   // Unit tests and the sources they import, file by file, so `node --test` sees one file per test.
   const sources = [
-    ...filesUnder(join(root, 'src'), (p) => p.endsWith('.ts') && !p.includes(`${join('src', 'vscode')}`)),
+    ...filesUnder(join(root, 'src'), (p) => p.endsWith('.ts') && !p.includes(`${join('src', 'vscode')}`) && !p.includes(`${join('src', 'webview')}`)),
     ...filesUnder(join(root, 'test/unit'), (p) => p.endsWith('.ts')),
     ...filesUnder(join(root, 'test/support'), (p) => p.endsWith('.ts')),
     ...filesUnder(join(root, 'test/fuzz'), (p) => p.endsWith('.ts')),

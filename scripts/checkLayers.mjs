@@ -1,7 +1,9 @@
 // The layering rule of ARCHITECTURE.md, enforced as an allowlist. Every file of src/ sits in a
-// layer folder (core, host, vscode) or is one of the two entry points. src/core imports only core
-// files and the pure packages below (no file system, processes, network or editor); src/host imports
-// core, host and Node or npm packages, never `vscode`; src/vscode imports anything. extension.ts
+// layer folder (core, host, vscode, webview) or is one of the two entry points. src/core imports only
+// core files and the pure packages below (no file system, processes, network or editor); src/host
+// imports core, host and Node or npm packages, never `vscode`; src/vscode imports anything but
+// src/webview (it loads the page's built script); src/webview (the Ducktrace view's page, run in the
+// browser) imports only src/core and itself, no packages. extension.ts
 // (the editor's entry) may import every layer; cli.ts (the CLI's entry) all but the editor layer.
 // Run by `npm test` (and `npm run lint`); import cycles are ESLint's (eslint.config.mjs).
 import ts from 'typescript';
@@ -11,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 
 /** What src/core may import from outside itself: computations only, the same on every OS and host. */
 const CORE_PACKAGES = ['diff', 'picomatch', 'jsonrepair', 'magic-string', 'shell-quote', 'node:path', 'node:util'];
-const LAYERS = ['core', 'host', 'vscode'];
+const LAYERS = ['core', 'host', 'vscode', 'webview'];
 const ENTRY_POINTS = { 'extension.ts': ['core', 'host', 'vscode'], 'cli.ts': ['core', 'host'] };
-const MAY_IMPORT = { core: ['core'], host: ['core', 'host'], vscode: ['core', 'host', 'vscode'] };
+const MAY_IMPORT = { core: ['core'], host: ['core', 'host'], vscode: ['core', 'host', 'vscode'], webview: ['core', 'webview'] };
 
 function layerOf(srcRoot, file) {
   const rel = relative(srcRoot, file).split(sep);
@@ -35,7 +37,7 @@ export function checkLayers(srcRoot) {
     const name = relative(srcRoot, file);
     const allowed = layer === 'root' ? ENTRY_POINTS[name] : LAYERS.includes(layer) ? MAY_IMPORT[layer] : undefined;
     if (!allowed) {
-      problems.push(`src/${name}: every file of src/ sits in src/core, src/host or src/vscode (or is src/extension.ts or src/cli.ts)`);
+      problems.push(`src/${name}: every file of src/ sits in src/core, src/host, src/vscode or src/webview (or is src/extension.ts or src/cli.ts)`);
       return;
     }
     const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
@@ -52,6 +54,8 @@ export function checkLayers(srcRoot) {
           continue;
         }
         if (!allowed.includes(target)) problems.push(`${where}: src/${layer === 'root' ? name : layer} must not import src/${target}`);
+      } else if (layer === 'webview') {
+        problems.push(`${where}: src/webview runs in the browser and imports only src/core (found '${spec}')`);
       } else if (spec === 'vscode') {
         if (!allowed.includes('vscode')) problems.push(`${where}: 'vscode' may only be imported in src/vscode/ and src/extension.ts`);
       } else if (layer === 'core' && !CORE_PACKAGES.includes(spec)) {

@@ -1,6 +1,10 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 
-/** Owns child disposables and disposes them in reverse order of registration. */
+/**
+ * Owns child disposables and disposes them in reverse order of registration. A child that throws
+ * does not keep the others alive: every child is disposed, then the error is rethrown (several
+ * errors as one AggregateError).
+ */
 export abstract class Disposable implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
@@ -11,9 +15,28 @@ export abstract class Disposable implements vscode.Disposable {
     return d;
   }
 
+  /** Whether dispose() has been called (late callbacks check it before touching the editor). */
+  protected get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    while (this.disposables.length) this.disposables.pop()?.dispose();
+    disposeAll(this.disposables.splice(0).reverse());
   }
+}
+
+/** Disposes each in order; one that throws does not stop the rest. Rethrows what was thrown. */
+export function disposeAll(items: readonly vscode.Disposable[]): void {
+  const errors: unknown[] = [];
+  for (const d of items) {
+    try {
+      d.dispose();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} disposables threw while being disposed`);
 }

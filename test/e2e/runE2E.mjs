@@ -5,49 +5,35 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { ensureInstalled, installVsix, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 import { zipEntries } from '../support/zipEntries.mjs';
+import { diagnosticQuickFix } from './diagnosticQuickFix.mjs';
+import { ducktraceViewShowsThePresent } from './ducktraceView.mjs';
+import { firstRunWithoutModel } from './firstRun.mjs';
+import { iterateJavaScriptReview } from './iterateJavaScript.mjs';
+import { multiHunkReview } from './multiHunk.mjs';
+import { traceFailingTestAtCursor } from './traceFailingTest.mjs';
 import { reloadDuringIterate } from './reloadDuringIterate.mjs';
 import { refusesFixDeletingAnotherFunction, showsVerdictsOfMarkdownFromZero } from './replyGuarantees.mjs';
 import { showSuspiciousBlocksOnJs } from './suspiciousBlocksJs.mjs';
+import { runCommand as paletteCommand, vsixPath } from './workbench.mjs';
 
-const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
-const vsix = join(repoRoot, `ducktrace-${version}.vsix`);
+// `--only TEXT` (repeatable), or DUCKTRACE_E2E_FILTER='TEXT': run the packaging checks and the
+// steps whose name contains TEXT (the shared sample workbench starts only when one of its steps is named).
+const only = [
+  ...process.argv.flatMap((a, i, all) => (a === '--only' && all[i + 1] ? [all[i + 1]] : [])),
+  ...(process.env.DUCKTRACE_E2E_FILTER ? [process.env.DUCKTRACE_E2E_FILTER] : []),
+];
+const vsix = vsixPath();
 const shots = join(repoRoot, 'test-results/e2e');
 mkdirSync(shots, { recursive: true });
 ensureInstalled();
 
-/** Runs a command from the command palette, retrying while the workbench is still loading. */
-async function runCommand(page, title) {
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 15_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    try {
-      await row.waitFor({ timeout: 5_000 });
-      await page.keyboard.press('Enter');
-      return;
-    } catch (err) {
-      if (attempt === 4) {
-        await page.screenshot({ path: join(shots, 'command-palette-failure.png') });
-        throw new Error(`"${title}" never showed in the command palette: ${err.message}`);
-      }
-    }
-  }
-}
+const runCommand = (page, title) => paletteCommand(page, title, shots);
 
 const work = tempDir('e2e');
 const userDataDir = join(work, 'user-data');
 const results = [];
-/**
- * `DUCKTRACE_E2E_FILTER='part of a step name'` runs only the matching steps that bring their own
- * server (the fault and reply scenarios), after installing the .vsix; the shared workbench's steps
- * are skipped.
- */
-const only = process.env.DUCKTRACE_E2E_FILTER;
 async function step(name, fn, { always = false } = {}) {
-  if (only && !always && !name.includes(only)) return;
+  if (only.length && !always && !only.some((o) => name.includes(o)) && !name.startsWith('the .vsix')) return;
   const started = Date.now();
   try {
     await fn();
@@ -77,7 +63,7 @@ await step('the .vsix holds exactly the allowlisted files', () => {
   const unexpected = files.filter((f) => !allowed(f));
   if (unexpected.length) throw new Error(`unexpected files in the .vsix: ${unexpected.join(', ')}`);
   // Everything the extension loads or hands to a test process at run time.
-  const runtime = ['dist/extension.js', 'dist/cli.js', 'dist/web-tree-sitter.wasm', 'dist/nodeTestReporter.js', 'dist/ducktrace_pytest.py', 'dist/ducktrace_tracer.py', 'dist/ducktrace_spectra.py', 'dist/ducktrace_calls.py', 'dist/ducktrace_entry.py', 'dist/ducktrace_js_register.js', 'dist/ducktrace_js_hooks.mjs', 'dist/ducktrace_vitest.mjs'];
+  const runtime = ['dist/extension.js', 'dist/cli.js', 'dist/web-tree-sitter.wasm', 'dist/nodeTestReporter.js', 'dist/ducktraceJestReporter.js', 'dist/ducktraceVitestReporter.mjs', 'dist/ducktrace_pytest.py', 'dist/ducktrace_tracer.py', 'dist/ducktrace_spectra.py', 'dist/ducktrace_calls.py', 'dist/ducktrace_entry.py', 'dist/ducktrace_js_register.js', 'dist/ducktrace_js_hooks.mjs', 'dist/ducktrace_vitest.mjs'];
   for (const required of [...runtime, 'grammars/tree-sitter-python.wasm', 'grammars/tree-sitter-javascript.wasm', 'grammars/tree-sitter-typescript.wasm', 'grammars/tree-sitter-tsx.wasm', 'media/icon.png', 'package.json']) {
     if (!files.includes(required)) throw new Error(`${required} is missing from the .vsix (has: ${files.join(', ')})`);
   }
@@ -99,7 +85,8 @@ await step(
   { always: true },
 );
 
-if (!only) {
+const sampleWorkspaceSteps = !only.length || only.some((o) => 'the workbench opens the sample workspace Ducktrace Show Log installed Testing view Show Suspicious Blocks on a JavaScript function (node:test)'.includes(o));
+if (sampleWorkspaceSteps) {
   const server = await startServer({ userDataDir, extensionsDir, logFile: join(shots, 'server.log') });
   const browser = await launchBrowser();
   try {
@@ -178,7 +165,25 @@ if (!only) {
   }
 }
 
-// Each with its own server, user data and workspace (test/e2e/reloadDuringIterate.mjs).
+// Each with its own server, user data and workspace.
+await step('issue 15.2: the Quick Fix "Explain and fix with Ducktrace" is offered on an error inside a function, not outside; with no test reaching it the function is explained and fixed from its blocks and the error, saying no values were recorded', () =>
+  diagnosticQuickFix({ extensionsDir, shots }),
+);
+await step('issue 15.3: the Ducktrace view shows the present: rendered markdown, "now passes" after Accept (and the CodeLens of the passing test goes), Revert All retires the loop summary, a new session on top with the loop below', () =>
+  ducktraceViewShowsThePresent({ extensionsDir, shots }),
+);
+await step('issue 15.4: first run with no model: said before the traced run, in a toast that names Ducktrace once; after choosing a model the request continues without Retry', () =>
+  firstRunWithoutModel({ extensionsDir, shots }),
+);
+await step('issue 15.5: Trace Failing Test with the cursor in one of two failing tests traces it without asking; inline values show what each block changed; the trace table scrolls sideways', () =>
+  traceFailingTestAtCursor({ extensionsDir, shots }),
+);
+await step('issue 15.9 and 15.6: a three-hunk proposal: Accept, Reject, Accept with the CodeLenses, then Undo: the file is exactly as expected; the terminal panel stays, no Comments panel', () =>
+  multiHunkReview({ extensionsDir, shots }),
+);
+await step('issue 15.1: Iterate Until Green on a JavaScript project in review mode, each proposal accepted with its CodeLens: every accepted change is saved before the rerun, the applied CodeLens goes, the report is green and node --test agrees', () =>
+  iterateJavaScriptReview({ extensionsDir, shots }),
+);
 await step('fault: window reload in the middle of Iterate Until Green ("Developer: Reload Window"): the recovery notification offers the checkpoint, Restore gives back the exact bytes, the old extension host is gone', () =>
   reloadDuringIterate({ runCommand, launchBrowser, extensionsDir, shots, how: 'command', choice: 'Restore' }),
 );

@@ -22,7 +22,7 @@
 //   { body: 'text', contentType: 'text/html' } answer 200 with this body and content type
 //   { delayMs: 200, ... }                   wait before answering (and between stream chunks)
 // When the script runs out, the last step repeats. Every request is recorded in `requests` (with
-// `at`, when it arrived).
+// `at`, when it arrived, and `abandoned`, set when the client closed it before the answer ended).
 // `routes` ([{ when: 'text', ...step }]) answer by content instead: the first route whose `when`
 // occurs in the request's messages wins (each route once unless `repeat: true`), before the script.
 // `unsupportedParams` (e.g. ['max_tokens']) makes every request carrying one of them fail with 400
@@ -62,7 +62,12 @@ export async function startScriptedModelServer({ steps = [], routes = [], model 
     } catch {
       return json(res, 400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
     }
-    requests.push({ body, headers: req.headers, path: url.pathname, query: Object.fromEntries(url.searchParams), at: Date.now() });
+    const entry = { body, headers: req.headers, path: url.pathname, query: Object.fromEntries(url.searchParams), at: Date.now(), abandoned: false };
+    requests.push(entry);
+    // The client went away before the answer was complete (it cancelled, or gave up).
+    res.on('close', () => {
+      if (!res.writableFinished) entry.abandoned = true;
+    });
     const unsupported = unsupportedParams.find((p) => body[p] !== undefined);
     if (unsupported) {
       const instead = unsupported === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens';

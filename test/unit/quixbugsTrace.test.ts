@@ -21,7 +21,8 @@ const skip = existsSync(bugLinesFile) ? false : `QuixBugs not found at ${quixbug
 
 function hashPrograms(): Map<string, string> {
   const dir = join(quixbugs, 'python_programs');
-  return new Map(readdirSync(dir).map((name) => [name, createHash('sha256').update(readFileSync(join(dir, name))).digest('hex')]));
+  // The programs only: a __pycache__ folder there is Python's, from whoever imported them first.
+  return new Map(readdirSync(dir).filter((name) => name.endsWith('.py')).map((name) => [name, createHash('sha256').update(readFileSync(join(dir, name))).digest('hex')]));
 }
 
 /** Hypothesis's pytest plugin takes over a second to import; QuixBugs does not use it. */

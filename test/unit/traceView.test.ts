@@ -130,6 +130,10 @@ test('inline text puts what the block changed first', () => {
   assert.equal(inlineText({ price: num(80), discounted: num(0) }, {}, { price: num(80) }), 'discounted = 0, price = 80');
   assert.equal(inlineText({ a: num(1), b: num(2) }, {}, { a: num(1), b: num(2) }), 'a = 1, b = 2');
   assert.equal(inlineText({ a: num(1) }, {}, { a: { type: 'float', text: '1' } }), 'a = 1');
+  // Trace Failing Test draws only what the block changed; the hover has the rest.
+  assert.equal(inlineText({ price: num(80), percent: num(10), discounted: num(0) }, { changedOnly: true }, { price: num(80), percent: num(10) }), 'discounted = 0');
+  assert.equal(inlineText({ a: num(1), b: num(2) }, { changedOnly: true }, { a: num(1), b: num(2) }), '');
+  assert.equal(inlineText({ a: num(1) }, { changedOnly: true }), 'a = 1', 'without a before, everything');
 });
 
 test('clip', () => {

@@ -39,7 +39,7 @@ export function detectFrameworks(facts: ProjectFacts): Framework[] {
   const jest = configFile(names, 'jest.config') || pkg?.jest !== undefined || 'jest' in deps || /\bjest\b/.test(scripts);
   if (vitest) found.push('vitest');
   if (jest) found.push('jest');
-  const node = /\bnode\b[^\n]*--test\b/.test(scripts) || (pkg !== undefined && !vitest && !jest && facts.hasNodeTestImports);
+  const node = /\b(node|tsx)\b[^\n]*--test\b/.test(scripts) || (pkg !== undefined && !vitest && !jest && facts.hasNodeTestImports);
   if (node) found.push('node');
   return found;
 }

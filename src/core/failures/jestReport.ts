@@ -1,11 +1,12 @@
 // jest (`--json --testLocationInResults`) and vitest (`--reporter=json --includeTaskLocation`)
 // write the same JSON shape; jest adds `failureDetails` with the matcher's expected and actual,
 // vitest only says them in the message.
+import { stripVTControlCharacters } from 'node:util';
 import { chaiExpectedActual, showValue, type ExpectedActual } from './assertionValues';
 import { v8Frames } from './frames';
 import { capText, testIdOf, type TestCaseResult, type TestFailure } from './testFailure';
 
-interface AssertionResult {
+export interface AssertionResult {
   ancestorTitles?: string[];
   title?: string;
   fullName?: string;
@@ -16,20 +17,20 @@ interface AssertionResult {
   location?: { line?: number; column?: number } | null;
 }
 
-interface FileResult {
+export interface FileResult {
   name?: string;
   status?: string;
   message?: string;
   assertionResults?: AssertionResult[];
 }
 
-interface JestJson {
+export interface JestJson {
   testResults?: FileResult[];
 }
 
 /** What jest and vitest add in front of an error message. */
 function messageOf(failureText: string): string {
-  const lines = failureText.split(/\r?\n/);
+  const lines = stripVTControlCharacters(failureText).split(/\r?\n/);
   const firstAt = lines.findIndex((l) => /^\s+at /.test(l));
   const head = (firstAt < 0 ? lines : lines.slice(0, firstAt)).join('\n').trim();
   return head.replace(/^(Error|AssertionError): /, '');
@@ -38,18 +39,37 @@ function messageOf(failureText: string): string {
 function expectedActual(framework: 'jest' | 'vitest', a: AssertionResult, text: string): ExpectedActual | undefined {
   const matcher = a.failureDetails?.find((d) => d && d.matcherResult && ('expected' in d.matcherResult || 'actual' in d.matcherResult))?.matcherResult;
   if (matcher) return { expected: showValue(matcher.expected), actual: showValue(matcher.actual) };
-  return framework === 'vitest' ? chaiExpectedActual(text) : undefined;
+  return framework === 'vitest' ? chaiExpectedActual(text) : jestMessageValues(text);
+}
+
+/** jest's and vitest's own per-test timeout messages (jest 22: "Timeout - Async callback was not invoked"). */
+export function isRunnerTimeout(message: string): boolean {
+  return /^(thrown: )?"?Exceeded timeout of \d+ ?ms for a (test|hook)|^Timeout - Async callback was not invoked|^Test timed out in \d+ ?ms/im.test(message);
+}
+
+/**
+ * Expected and received values as jest's message prints them when the report has no matcher
+ * details (jest 22): `Expected: 2` / `Received: 1`, or `Expected value to be:` with the value on
+ * the next line. Only one-line values are taken.
+ */
+export function jestMessageValues(message: string): ExpectedActual | undefined {
+  const m = /^[ \t]*Expected[^:\n]*:[ \t]*(?:\n[ \t]+)?(\S.*)\n(?:[ \t]*\n)*[ \t]*Received[^:\n]*:[ \t]*(?:\n[ \t]+)?(\S.*)$/m.exec(message);
+  return m ? { expected: m[1].trim(), actual: m[2].trim() } : undefined;
 }
 
 export function parseJestJson(json: string, framework: 'jest' | 'vitest', cwd: string): TestCaseResult[] {
-  const report = JSON.parse(json) as JestJson;
+  return parseJestReport(JSON.parse(json) as JestJson, framework, cwd);
+}
+
+/** The report as an object: from the runner's JSON file, or rebuilt from the progress lines of a run Ducktrace had to stop. */
+export function parseJestReport(report: JestJson, framework: 'jest' | 'vitest', cwd: string): TestCaseResult[] {
   const results: TestCaseResult[] = [];
   for (const fileResult of report.testResults ?? []) {
     const file = fileResult.name ?? '';
     const tests = fileResult.assertionResults ?? [];
     if (tests.length === 0 && fileResult.status === 'failed') {
       // The file did not load (syntax error, missing import): one failure for the whole file.
-      const text = fileResult.message ?? 'the test file failed to run';
+      const text = stripVTControlCharacters(fileResult.message || 'the test file failed to run');
       const testId = testIdOf(file, [], '(file)');
       const message = messageOf(text.replace(/^\s*● Test suite failed to run\s*/, '')).split('\n')[0];
       const frames = v8Frames(text, cwd);
@@ -68,13 +88,14 @@ export function parseJestJson(json: string, framework: 'jest' | 'vitest', cwd: s
       continue;
     }
     for (const a of tests) {
-      const suitePath = a.ancestorTitles ?? [];
+      // vitest 1 puts a file's tests in an unnamed root suite: no suite of the user's.
+      const suitePath = (a.ancestorTitles ?? []).filter((t, i) => !(framework === 'vitest' && i === 0 && t === ''));
       const name = a.title ?? a.fullName ?? '';
       const testId = testIdOf(file, suitePath, name);
       const line = a.location?.line ?? undefined;
       const status = a.status ?? '';
       const outcome = status === 'passed' ? 'passed' : status === 'failed' ? 'failed' : 'skipped';
-      const text = (a.failureMessages ?? []).join('\n\n');
+      const text = stripVTControlCharacters((a.failureMessages ?? []).join('\n\n'));
       let failure: TestFailure | undefined;
       if (outcome === 'failed') {
         const message = messageOf(a.failureMessages?.[0] ?? 'failed');
@@ -86,8 +107,9 @@ export function parseJestJson(json: string, framework: 'jest' | 'vitest', cwd: s
           name,
           message,
           ...(expectedActual(framework, a, message) ?? {}),
-          stack: v8Frames(a.failureMessages?.[0] ?? '', cwd),
+          stack: v8Frames(stripVTControlCharacters(a.failureMessages?.[0] ?? ''), cwd),
           output: capText(text),
+          ...(isRunnerTimeout(message) ? { timedOut: true } : {}),
         };
       }
       results.push({

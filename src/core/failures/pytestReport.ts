@@ -73,6 +73,7 @@ function toResult(raw: RawResult, paths: PytestPaths): TestCaseResult {
       ...(values ?? {}),
       stack: framesOf(raw.longrepr, cwd),
       output,
+      ...(/^Timeout: /.test(message) ? { timedOut: true } : {}),
     };
   }
   return {

@@ -2,12 +2,15 @@
 // failures in the HUMAN output the runners print there (pytest's failures and short summary,
 // node's spec reporter, jest's and vitest's default reporters). Only the text is known, so the
 // records are built the way the report parsers build them (same test ids), with what the text says.
+import { stripVTControlCharacters } from 'node:util';
 import { chaiExpectedActual, pythonExpectedActual } from './assertionValues';
+import { segmentWords } from './commandLine';
+import { baseName as base, passThrough } from './testCommand';
 import { pythonFrames, userFrames, v8Frames } from './frames';
 import { resolvePath } from './paths';
 import { splitNodeId } from './pytestReport';
 import type { StackFrame } from './stackFrames';
-import { capText, testIdOf, type Framework, type TestCaseResult, type TestFailure } from './testFailure';
+import { capText, testIdOf, type DiscoveredTest, type Framework, type TestCaseResult, type TestFailure } from './testFailure';
 
 // ---- the terminal's text ----
 
@@ -16,15 +19,10 @@ import { capText, testIdOf, type Framework, type TestCaseResult, type TestFailur
  * links) removed, CRLF made LF, and a line rewritten after a bare CR keeps only its last version.
  */
 export function stripAnsi(text: string): string {
-  const plain = text
-    // OSC ... BEL or ST (window titles, hyperlinks, shell integration marks).
-    .replace(/\x1b\][\s\S]*?(?:\x07|\x1b\\)/g, '')
-    // CSI sequences (colours, cursor, erase).
-    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
-    // The 8-bit CSI and the remaining two-character escapes.
-    .replace(/\x9b[0-?]*[ -/]*[@-~]/g, '')
-    .replace(/\x1b[@-Z\\-_]/g, '')
-    .replace(/\x1b/g, '');
+  // OSC strings (window titles, hyperlinks, VS Code's shell integration marks) carry free text up to
+  // BEL or ST, which stripVTControlCharacters does not take whole; the rest (CSI colours, cursor
+  // moves, charset switches) is Node's own.
+  const plain = stripVTControlCharacters(text.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '')).replace(/\x1b/g, '');
   return plain
     .split(/\r?\n/)
     .map((line) => {
@@ -43,81 +41,24 @@ export interface TestCommand {
   readonly framework: Framework;
 }
 
-/** The npm script a command line runs (`npm test`, `npm run test`, `yarn test`, `pnpm t`), if any. */
-export function npmScriptOf(commandLine: string): string | undefined {
-  for (const words of segments(commandLine)) {
-    const [tool, ...rest] = words;
-    if (!tool || !/^(npm|pnpm|yarn|bun)$/.test(tool)) continue;
-    const args = rest.filter((a) => !a.startsWith('-'));
-    if (args[0] === 'test' || args[0] === 't' || args[0] === 'tst') return 'test';
-    if ((args[0] === 'run' || args[0] === 'run-script') && args[1]) return args[1];
-    if (tool === 'yarn' && args[0] && !['add', 'install', 'remove', 'upgrade', 'dlx', 'exec'].includes(args[0])) return args[0];
-  }
-  return undefined;
-}
+// Which command lines run tests lives with the project's own test command (testCommand.ts).
+export { npmScriptOf, recogniseTestCommand } from './testCommand';
 
-/**
- * The test framework a command line (or an npm script's text) runs, or undefined when it is not a
- * test run this module can read. `npmScript` answers the text of a package.json script by name.
- */
-export function recogniseTestCommand(commandLine: string, npmScript?: (name: string) => string | undefined): TestCommand | undefined {
-  for (const words of segments(commandLine)) {
-    const framework = frameworkOfWords(words);
-    if (framework) return { framework };
-  }
-  const script = npmScriptOf(commandLine);
-  if (script && npmScript) {
-    const text = npmScript(script);
-    // A script that runs a script (`"test": "npm run unit"`) is followed once.
-    if (text !== undefined) return recogniseTestCommand(text, (name) => (name === script ? undefined : npmScript(name)));
-  }
-  return undefined;
-}
-
-/** Command segments split at `&&`, `||`, `;` and `|`, each as words without env assignments. */
+/** The words of each command of a command line (shell-quote: quotes respected), without env assignments and wrappers. */
 function segments(commandLine: string): string[][] {
-  return commandLine
-    .split(/&&|\|\||;|\|/)
-    .map((segment) => {
-      const words = segment.trim().split(/\s+/).filter(Boolean).map(unquote);
-      while (words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) words.shift();
-      while (words.length && ['time', 'exec', 'env', 'command', 'sudo'].includes(words[0])) words.shift();
-      return words;
+  return segmentWords(commandLine)
+    .map((words) => {
+      const w = [...words];
+      for (;;) {
+        if (w.length && passThrough.has(base(w[0]))) w.shift();
+        else if (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w.shift(); // `env A=1 jest`, `cross-env A=1 jest`
+        else break;
+      }
+      return w;
     })
     .filter((w) => w.length > 0);
 }
 
-function unquote(word: string): string {
-  return word.replace(/^(['"])(.*)\1$/, '$2');
-}
-
-function base(word: string): string {
-  return word.split(/[\\/]/).pop() ?? word;
-}
-
-function frameworkOfWords(words: readonly string[]): Framework | undefined {
-  let w = [...words];
-  // Runners in front of the tool: npx, pnpm exec, yarn, uv run, poetry run, pipenv run, hatch run.
-  for (;;) {
-    const head = base(w[0] ?? '');
-    if (head === 'npx' || head === 'bunx') w = w.slice(1).filter((x, i) => i > 0 || !x.startsWith('-'));
-    else if (['pnpm', 'yarn', 'bun'].includes(head) && ['exec', 'dlx', 'x'].includes(w[1] ?? '')) w = w.slice(2);
-    else if (['uv', 'poetry', 'pipenv', 'hatch', 'pdm', 'rye'].includes(head) && w[1] === 'run') w = w.slice(2);
-    else if (head === 'yarn' && ['jest', 'vitest', 'pytest'].includes(w[1] ?? '')) w = w.slice(1);
-    else break;
-    while (w.length && w[0].startsWith('-')) w = w.slice(1);
-  }
-  const tool = base(w[0] ?? '');
-  if (/^(pytest|py\.test)(\.exe)?$/.test(tool)) return 'pytest';
-  if (/^python[\d.]*(\.exe)?$|^py$/.test(tool)) {
-    const m = w.indexOf('-m');
-    return m > 0 && (w[m + 1] === 'pytest' || w[m + 1] === 'py.test') ? 'pytest' : undefined;
-  }
-  if (tool === 'jest' || tool === 'jest.js') return 'jest';
-  if (tool === 'vitest' || tool === 'vitest.mjs') return 'vitest';
-  if (/^node(\.exe)?$/.test(tool) && w.slice(1).some((a) => a === '--test')) return 'node';
-  return undefined;
-}
 
 /** Test files a command line names (`pytest tests/test_a.py::test_x`, `node --test a.test.js`). */
 export function testFilesInCommand(commandLine: string): string[] {
@@ -141,19 +82,34 @@ export interface TerminalRun {
   readonly files: string[];
 }
 
-/** Parses a runner's human output. `cwd` is where the command ran: the output's paths are relative to it. */
-export function parseTerminalOutput(framework: Framework, rawText: string, cwd: string): TerminalRun {
+/** A test known before the run (the Testing view's discovery): where a name the output prints without its file lives. */
+export type KnownTest = Pick<DiscoveredTest, 'file' | 'suitePath' | 'name'>;
+
+/**
+ * Parses a runner's human output: its failures, and the passed (and skipped) tests it lists —
+ * pytest's `-v` lines, node's spec tree, jest's test tree (a single file, or `--verbose`),
+ * vitest's test lines. `cwd` is where the command ran: the output's paths are relative to it.
+ * node's tree and vitest's default lines do not say a passed test's file (vitest not its suites
+ * either): `known` tests resolve them when exactly one matches; the others are left out.
+ */
+export function parseTerminalOutput(framework: Framework, rawText: string, cwd: string, known: readonly KnownTest[] = []): TerminalRun {
   const text = stripAnsi(rawText);
   switch (framework) {
     case 'pytest':
       return parsePytestTerminal(text, cwd);
     case 'node':
-      return parseNodeSpecTerminal(text, cwd);
+      return parseNodeSpecTerminal(text, cwd, known);
     case 'jest':
       return parseJestTerminal(text, cwd);
     case 'vitest':
-      return parseVitestTerminal(text, cwd);
+      return parseVitestTerminal(text, cwd, known);
   }
+}
+
+/** The one known test with this name (and suites, and file, where given); undefined when none or several. */
+function uniqueKnown(known: readonly KnownTest[], name: string, suitePath?: readonly string[], file?: string): KnownTest | undefined {
+  const found = known.filter((k) => k.name === name && (!suitePath || k.suitePath.join('\u0000') === suitePath.join('\u0000')) && (!file || k.file === file));
+  return found.length === 1 ? found[0] : undefined;
 }
 
 function failed(framework: Framework, file: string, suitePath: string[], name: string, fields: Omit<TestFailure, 'testId' | 'framework' | 'file' | 'name' | 'line'> & { line?: number }, extra: { fileLevel?: boolean; nodeId?: string } = {}): TestCaseResult {
@@ -175,8 +131,8 @@ function failed(framework: Framework, file: string, suitePath: string[], name: s
   };
 }
 
-function passed(framework: Framework, file: string, suitePath: string[], name: string): TestCaseResult {
-  return { testId: testIdOf(file, suitePath, name), framework, file, name, suitePath, outcome: 'passed', output: '' };
+function passed(framework: Framework, file: string, suitePath: readonly string[], name: string, outcome: 'passed' | 'skipped' = 'passed'): TestCaseResult {
+  return { testId: testIdOf(file, suitePath, name), framework, file, name, suitePath: [...suitePath], outcome, output: '' };
 }
 
 function dedent(lines: readonly string[]): string[] {
@@ -306,10 +262,11 @@ interface NodeTreeEntry {
   readonly name: string;
   readonly suitePath: string[];
   readonly ok: boolean;
+  readonly skipped: boolean;
   readonly body: string[];
 }
 
-function parseNodeSpecTerminal(text: string, cwd: string): TerminalRun {
+function parseNodeSpecTerminal(text: string, cwd: string, known: readonly KnownTest[]): TerminalRun {
   const lines = text.split('\n');
   // The "failing tests:" summary (Node 20.x late, 22+) starts at this line; the tree is above it.
   const summaryAt = lines.findIndex((l) => /^✖ failing tests:\s*$/.test(l));
@@ -331,9 +288,10 @@ function parseNodeSpecTerminal(text: string, cwd: string): TerminalRun {
       open.pop(); // a suite's own result line, after its tests
       continue;
     }
+    const skipped = mark === '﹣' || /# (SKIP|TODO)\b/.test(treeLines[i]);
     const body: string[] = [];
     while (i + 1 < treeLines.length && (!treeLines[i + 1].trim() || indentOf(treeLines[i + 1]) > indent) && !nodeResultLine.test(treeLines[i + 1])) body.push(treeLines[++i]);
-    tree.push({ name, suitePath: open.filter((o) => o.indent < indent).map((o) => o.name), ok: mark !== '✖', body: dedent(body) });
+    tree.push({ name, suitePath: open.filter((o) => o.indent < indent).map((o) => o.name), ok: mark !== '✖', skipped, body: dedent(body) });
   }
   // Locations come from the summary (`test at test/cart.test.js:8:5`, relative to the cwd).
   const located: { file: string; line: number; name: string }[] = [];
@@ -379,6 +337,11 @@ function parseNodeSpecTerminal(text: string, cwd: string): TerminalRun {
     const values = nodeInspectValues(bodyText);
     results.push(failed('node', file, entry.suitePath, entry.name, { ...(loc ? { line: loc.line } : {}), message, ...(values ?? {}), stack, output: bodyText }));
   }
+  // Passed and skipped tests: the tree does not say their file; a known test of that name does.
+  for (const entry of tree.filter((e) => e.ok)) {
+    const match = uniqueKnown(known, entry.name, entry.suitePath);
+    if (match) results.push(passed('node', match.file, entry.suitePath, entry.name, entry.skipped ? 'skipped' : 'passed'));
+  }
   return { results: uniqueByTestId(results), files: [...files] };
 }
 
@@ -405,6 +368,8 @@ function parseJestTerminal(text: string, cwd: string): TerminalRun {
     if (header) {
       file = resolvePath(cwd, header[2].trim());
       files.add(file);
+      // The test tree under the header (one file, or --verbose): suites as plain lines, tests marked.
+      i = jestTree(lines, i + 1, file, results) - 1;
       continue;
     }
     if (/^(Summary of all failing tests|Test Suites:)/.test(lines[i])) continue;
@@ -441,16 +406,67 @@ function parseJestTerminal(text: string, cwd: string): TerminalRun {
   return { results: uniqueByTestId(results), files: [...files] };
 }
 
+/**
+ * jest's tree of one file's tests: `✓ name (2 ms)`, `✕ name`, `○ skipped name`, `✎ todo name`,
+ * suites as unmarked lines, nesting by indentation. Adds the passed and skipped tests (the failed
+ * ones come with their details from the `●` sections); returns the index after the tree.
+ */
+function jestTree(lines: readonly string[], start: number, file: string, results: TestCaseResult[]): number {
+  const open: { name: string; indent: number }[] = [];
+  let i = start;
+  for (; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line.trim()) break;
+    if (/^\S/.test(line) || /^\s*● /.test(line)) break;
+    const indent = indentOf(line);
+    while (open.length && open[open.length - 1].indent >= indent) open.pop();
+    const test = /^\s*([✓✕√×○✎]) (?:(skipped|todo) )?(.+?)(?: \(\d+(?:\.\d+)? m?s\))?$/.exec(line);
+    if (!test) {
+      open.push({ name: line.trim(), indent });
+      continue;
+    }
+    const [, mark, word, name] = test;
+    const suitePath = open.map((o) => o.name);
+    if (mark === '✓' || mark === '√') results.push(passed('jest', file, suitePath, name));
+    else if (mark === '○' || mark === '✎' || word) results.push(passed('jest', file, suitePath, name, 'skipped'));
+  }
+  return i;
+}
+
 // ---- vitest ----
 
-function parseVitestTerminal(text: string, cwd: string): TerminalRun {
+function parseVitestTerminal(text: string, cwd: string, known: readonly KnownTest[]): TerminalRun {
   const lines = text.split('\n');
   const results: TestCaseResult[] = [];
   const files = new Set<string>();
+  const listed: { file: string; name: string; outcome: 'passed' | 'skipped' }[] = [];
+  let current: string | undefined;
   for (const line of lines) {
     // The per-file lines: ` ✓ cart.test.js (5 tests) 3ms`, ` ❯ cart.test.js (5 tests | 3 failed) 28ms`.
     const m = /^\s*[✓❯×✗>√] (\S+) \(\d+ tests?\b/.exec(line);
-    if (m) files.add(resolvePath(cwd, m[1]));
+    if (m) {
+      current = resolvePath(cwd, m[1]);
+      files.add(current);
+      continue;
+    }
+    // The verbose reporter names each test in full: ` ✓ cart.test.js > cart > subtotal > is zero 1ms`.
+    const full = /^\s*([✓√↓]) (\S+\.[cm]?[jt]sx?) > (.+?)(?: \d+(?:\.\d+)?m?s)?(?: \[skipped\])?$/.exec(line);
+    if (full) {
+      const parts = full[3].split(' > ');
+      const name = parts.pop() ?? full[3];
+      const file = resolvePath(cwd, full[2]);
+      files.add(file);
+      results.push(passed('vitest', file, parts, name, full[1] === '↓' ? 'skipped' : 'passed'));
+      continue;
+    }
+    // Under a file's line, its tests by name alone (suites are not printed).
+    const test = /^\s{3,}([✓√↓]) (.+?)(?: \d+(?:\.\d+)?m?s)?(?: \[skipped\])?$/.exec(line);
+    if (test && current) listed.push({ file: current, name: test[2], outcome: test[1] === '↓' ? 'skipped' : 'passed' });
+    else if (!/^\s{3,}[×✗] /.test(line)) current = /^\s*$/.test(line) ? current : undefined;
+  }
+  for (const t of listed) {
+    const match = uniqueKnown(known, t.name, undefined, t.file);
+    if (match) results.push(passed('vitest', t.file, match.suitePath, t.name, t.outcome));
   }
   for (let i = 0; i < lines.length; i++) {
     // Several ` FAIL ` lines in a row share the error below them (vitest groups equal errors).

@@ -27,6 +27,26 @@ export interface TestFailure {
   readonly stack: Frame[];
   /** What the test printed, and the runner's full failure text, capped. */
   readonly output: string;
+  /** The test did not finish within the per-test timeout (it hung or looped): still a failure to debug. */
+  readonly timedOut?: boolean;
+  /** The same test in a plain run of the project's own command; absent when not checked. */
+  readonly plainRun?: PlainRunCheck;
+}
+
+/**
+ * A failing test rerun the way the project runs it (its own runner invocation from package.json,
+ * the environment untouched, no Ducktrace timeouts or plugins), with the files as they were:
+ * - `failed`: it fails there too: a failure of the code, worth debugging;
+ * - `passed`: it fails only under Ducktrace's run (an environment or flag difference): nothing for
+ *   the model to fix;
+ * - `unknown`: the plain run could not tell (it could not start, or did not report this test).
+ */
+export interface PlainRunCheck {
+  readonly outcome: 'failed' | 'passed' | 'unknown';
+  /** The command of the plain run, as shown to the user. */
+  readonly command: string;
+  /** Why `unknown`, or the plain run's own failure message when it differs. */
+  readonly detail?: string;
 }
 
 export type TestOutcome = 'passed' | 'failed' | 'skipped';

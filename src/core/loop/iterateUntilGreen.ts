@@ -295,7 +295,13 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
       record({ ...base, file: proposal.file, result: 'no-progress', detail: 'The proposed code is identical to the current code.', before, after: before });
       continue;
     }
-    const after = await ports.review(proposal.file, proposal.newText, signal);
+    let after: string;
+    try {
+      after = await ports.review(proposal.file, proposal.newText, signal);
+    } catch (err) {
+      // e.g. the accepted change could not be saved: rerunning would test the old file.
+      return finish('error', run, messageOf(err));
+    }
     if (after === before) {
       note(failure.testId, 'The user rejected the previous proposal.');
       givenUp.set(failure.testId, 'You rejected the proposed fix.');

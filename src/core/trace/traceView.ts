@@ -91,6 +91,8 @@ export interface InlineOptions {
   readonly maxChars?: number;
   /** Characters of one value (default 40). */
   readonly maxValueChars?: number;
+  /** Only the variables the block changed (needs `before`); the rest are left to the hover. */
+  readonly changedOnly?: boolean;
 }
 
 /**
@@ -103,7 +105,7 @@ export function inlineText(vars: TraceVars, options: InlineOptions = {}, before?
   const maxValue = options.maxValueChars ?? 40;
   const entries = Object.entries(vars);
   const changed = (name: string, value: TraceValue) => before !== undefined && (before[name]?.text !== value.text || before[name]?.type !== value.type);
-  const ordered = [...entries.filter(([n, v]) => changed(n, v)), ...entries.filter(([n, v]) => !changed(n, v))];
+  const ordered = [...entries.filter(([n, v]) => changed(n, v)), ...(options.changedOnly && before !== undefined ? [] : entries.filter(([n, v]) => !changed(n, v)))];
   const text = ordered
     .map(([name, value]) => `${name} = ${clip(value.text, maxValue)}`)
     .join(', ');

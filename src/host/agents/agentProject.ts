@@ -113,7 +113,7 @@ export class AgentProject {
     const scope = scopeFile ? this.root.relative(scopeFile) : '.';
     const isDir = scopeFile ? (await stat(scopeFile)).isDirectory() : true;
     const inScope = (file: string) => !scopeFile || file === scopeFile || (isDir && file.startsWith(scopeFile + sep));
-    const projects = findTestProjects(this.root.path, this.options.framework ?? 'auto');
+    const projects = await findTestProjects(this.root.path, this.options.framework ?? 'auto', signal ? { signal } : {});
     if (!projects.length) {
       throw new AgentToolError(`No tests found in ${this.root.path}: Ducktrace looked for pytest, node:test, jest and vitest (test files, pytest.ini/conftest.py/pyproject.toml, package.json scripts and config files).`);
     }

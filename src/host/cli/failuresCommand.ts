@@ -6,7 +6,7 @@ import { failuresOf, type Framework, type TestFailure } from '../../core/failure
 import { runFolder } from '../runners/testService';
 import { defineCommand, ExitCode, failure, frameworkOption, positiveNumber, type CliOptions, type DefinedCommand } from './cliSupport';
 
-const usage = 'failures [--cwd DIR] [--framework auto|pytest|node|jest|vitest] [--json]';
+const usage = 'failures [--cwd DIR] [--framework auto|pytest|node|jest|vitest] [--json] [--no-plain-check]';
 
 export interface FailuresArgs {
   readonly cwd: string;
@@ -14,6 +14,8 @@ export interface FailuresArgs {
   readonly json: boolean;
   readonly timeoutSeconds: number;
   readonly python: string;
+  /** Rerun the failing tests the plain way (the project's own command) and say which fail only under Ducktrace. */
+  readonly plainCheck: boolean;
 }
 
 const options = {
@@ -22,6 +24,7 @@ const options = {
   json: { type: 'boolean', help: 'print a JSON array of TestFailure records' },
   timeout: { type: 'string', value: 'SECONDS', help: 'per-test timeout (default 30); a hung test is stopped and the rest still run' },
   python: { type: 'string', value: 'PATH', help: 'the Python interpreter for pytest (default: $DUCKTRACE_PYTHON or python3)' },
+  'no-plain-check': { type: 'boolean', help: 'do not rerun the failing tests the way the project runs them (its own\ncommand, untouched environment) to tell which fail only under Ducktrace' },
 } as const satisfies CliOptions;
 
 export function parseFailuresArgs(args: readonly string[], cwd = process.cwd()): FailuresArgs | string {
@@ -32,6 +35,10 @@ export function formatFailure(f: TestFailure): string {
   const lines = [`FAILED ${f.name}  (${f.framework}, ${f.file}:${f.line})`, ...f.message.split('\n').slice(0, 6).map((l) => `    ${l}`)];
   if (f.expected !== undefined) lines.push(`    expected: ${f.expected.split('\n')[0]}`, `    actual:   ${(f.actual ?? '').split('\n')[0]}`);
   for (const fr of f.stack.slice(0, 8)) lines.push(`    at ${fr.function ?? '<module>'} (${fr.file}:${fr.line}${fr.column ? `:${fr.column}` : ''})`);
+  if (f.plainRun) {
+    const said = { failed: 'fails there too', passed: 'PASSES there: this failure happens only under Ducktrace\'s run', unknown: 'could not tell' }[f.plainRun.outcome];
+    lines.push(`    plain run of the project's own command: ${said}${f.plainRun.detail ? ` (${f.plainRun.detail})` : ''}`);
+  }
   return lines.join('\n');
 }
 
@@ -51,7 +58,7 @@ export const failuresCommand: DefinedCommand<FailuresArgs> = defineCommand({
     if (typeof framework !== 'object') return framework;
     const timeoutSeconds = positiveNumber('--timeout', values.timeout) ?? 30;
     if (typeof timeoutSeconds === 'string') return timeoutSeconds;
-    return { cwd: resolve(context.cwd, values.cwd ?? ''), framework: framework.framework, json: values.json === true, timeoutSeconds, python: values.python ?? (context.env.DUCKTRACE_PYTHON || 'python3') };
+    return { cwd: resolve(context.cwd, values.cwd ?? ''), framework: framework.framework, json: values.json === true, timeoutSeconds, python: values.python ?? (context.env.DUCKTRACE_PYTHON || 'python3'), plainCheck: values['no-plain-check'] !== true };
   },
   async execute(parsed, out) {
     if (!existsSync(parsed.cwd) || !statSync(parsed.cwd).isDirectory()) return failure(out, 'failures', `no such folder: ${parsed.cwd}`);
@@ -59,6 +66,7 @@ export const failuresCommand: DefinedCommand<FailuresArgs> = defineCommand({
       helpersDir: __dirname,
       python: parsed.python,
       testTimeoutMs: parsed.timeoutSeconds * 1000,
+      plainCheck: parsed.plainCheck,
     });
     if (projects.length === 0) return failure(out, 'failures', `no test framework found in ${parsed.cwd} (looked for pytest, node --test, jest and vitest; use --framework to choose one)`);
     for (const report of reports) for (const p of report.problems) out.stderr(`ducktrace failures (${report.framework} in ${report.cwd}): ${p}\n`);

@@ -37,6 +37,12 @@ export interface FailureToDiagnose extends FailureLocation {
   readonly output?: string;
   /** The test's own source; found in the test file (with its suites and helpers) when absent. */
   readonly testSource?: string;
+  /**
+   * Not a failing test but an error the editor reports (a diagnostic) at `stack[0]`: the function
+   * there is the target, and its message is what the model explains. `file`/`line` stay unset
+   * (they name a test file, and there is no test).
+   */
+  readonly diagnostic?: { readonly message: string; readonly line: number; readonly source?: string };
 }
 
 export type DiagnoseEvent =
@@ -70,7 +76,10 @@ export interface DiagnoseRequest {
   readonly roots: readonly string[];
   readonly files: SourceFiles;
   readonly parser: SourceParser;
-  /** Resolved lazily, after the target is known, so a missing model still shows the blocks. */
+  /**
+   * Resolved once the target is known (so a missing model still shows the blocks) and before the
+   * traced run (so a missing model is said at once, not after the test ran).
+   */
   readonly model: () => Promise<ModelClient>;
   readonly trace?: (target: Target, blocks: readonly Block[], signal: AbortSignal | undefined) => Promise<PromptTrace | undefined>;
   /**
@@ -115,6 +124,13 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
   const neverSend = request.neverSend ?? [];
   onEvent?.({ type: 'target', target, blocks, fileText, confidence, alternatives });
 
+  let model: ModelClient;
+  try {
+    model = await request.model();
+  } catch (err) {
+    return { ok: false, stage: 'model', reason: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
+  }
+
   let trace: PromptTrace | undefined;
   if (request.trace && !signal?.aborted) {
     onEvent?.({ type: 'tracing' });
@@ -126,15 +142,12 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
       onEvent?.({ type: 'traced', trace: undefined, error: err instanceof Error ? err.message : String(err) });
     }
   }
-
-  let model: ModelClient;
-  try {
-    model = await request.model();
-  } catch (err) {
-    return { ok: false, stage: 'model', reason: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
-  }
   // The test as written, the failure without runner chatter, the function from its decorators on.
-  const context = await promptContext({ failure, target, fileText, files, parser, roots: request.roots, neverSend });
+  // A diagnostic stands in for the test: its message is the failure, and there is no test source.
+  const described = failure.diagnostic
+    ? { ...failure, name: `no test: an error the editor reports at line ${failure.diagnostic.line}`, message: `${failure.diagnostic.source ? `${failure.diagnostic.source}: ` : ''}${failure.diagnostic.message}` }
+    : failure;
+  const context = await promptContext({ failure: described, target, fileText, files, parser, roots: request.roots, neverSend });
   const redaction = { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction };
   const outcome = await explainAndFix({
     model,
@@ -197,7 +210,9 @@ export async function locateTarget(request: LocateRequest): Promise<LocatedTarge
         ok: false,
         stage: 'target',
         reason: 'no-target',
-        error: `Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve (a failure of the environment, the platform or the runtime version looks like this).${found.runProblem ? ` A run of the test did not help either: ${found.runProblem}.` : ''}`,
+        error: failure.diagnostic
+          ? `Ducktrace found no function of this workspace at line ${failure.diagnostic.line}: it explains errors inside functions.`
+          : `Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve (a failure of the environment, the platform or the runtime version looks like this).${found.runProblem ? ` A run of the test did not help either: ${found.runProblem}.` : ''}`,
       };
     }
     confidence = found.confidence;

@@ -21,7 +21,7 @@ import type { TraceBudget } from '../../core/trace/traceModel';
 import { diagnoseFailure, fixProposalOf, type DiagnoseEvent, type DiagnoseResult, type NamedTarget } from '../duck/diagnoseFailure';
 import { NodeSourceFiles } from '../nodeSourceFiles';
 import type { SandboxSpec } from '../process/sandbox';
-import { findTestProjects } from '../runners/projects';
+import { findTestProjects, type TestProject } from '../runners/projects';
 import { runFolder, runProject, type RunOptions } from '../runners/testService';
 import { toPromptTrace } from '../../core/trace/promptTrace';
 import { traceTest } from '../tracers/traceTest';
@@ -166,11 +166,11 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
 }
 
 /** The projects holding one test file, each running only that file. */
-async function runOneFile(cwd: string, framework: Framework | 'auto', file: string, options: RunOptions): Promise<{ projects: ReturnType<typeof findTestProjects>; reports: TestRunReport[] }> {
+async function runOneFile(cwd: string, framework: Framework | 'auto', file: string, options: RunOptions): Promise<{ projects: TestProject[]; reports: TestRunReport[] }> {
   const abs = resolve(cwd, file);
   // The innermost project holding the file runs it (a monorepo root would run it from the wrong folder).
   const python = /\.py$/.test(abs);
-  const holding = findTestProjects(cwd, framework).filter((p) => isWithin(abs, p.root) && (p.testFiles.includes(abs) || (p.framework === 'pytest') === python));
+  const holding = (await findTestProjects(cwd, framework, { signal: options.signal, sandbox: options.sandbox })).filter((p) => isWithin(abs, p.root) && (p.testFiles.includes(abs) || (p.framework === 'pytest') === python));
   const deepest = Math.max(...holding.map((p) => p.root.length));
   const projects = holding.filter((p) => p.root.length === deepest);
   const reports: TestRunReport[] = [];

@@ -1,9 +1,11 @@
 // Runs a command in its own process group, so that a timeout, an idle watch or a cancel ends
 // everything it started (a runner's workers, a program stuck in an endless loop, a grandchild it
-// left behind): spawn detached, then signal the group with process.kill(-pid). The one place where
-// Ducktrace starts test runners and tracers.
+// left behind): spawn detached, then signal the group with process.kill(-pid). Windows has no
+// process groups: there `tree-kill` ends the tree (taskkill /T). The one place where Ducktrace
+// starts test runners and tracers.
 
 import { spawn } from 'node:child_process';
+import treeKill from 'tree-kill';
 import { openSandbox, type SandboxSpec } from './sandbox';
 
 export interface ProcessTreeOptions {
@@ -45,9 +47,17 @@ export interface ProcessTreeResult {
   readonly elapsedMs: number;
 }
 
-/** Signals the process group of `pid` (the process alone if it has none). */
-export function killProcessTree(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
+/**
+ * Signals the process group of `pid` (the process alone if it has none). On Windows, where
+ * children are not in a group of their own, the whole tree of `pid` is ended with tree-kill.
+ */
+export function killProcessTree(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL', platform: NodeJS.Platform = process.platform): void {
   if (!pid) return;
+  if (platform === 'win32') {
+    // taskkill /T /F: Windows has no signals to choose from; a tree that is already gone is fine.
+    treeKill(pid, signal, () => undefined);
+    return;
+  }
   try {
     process.kill(-pid, signal);
   } catch {

@@ -16,6 +16,14 @@ export interface RunnerContext {
   readonly onOutput?: (text: string) => void;
   /** Scratch folder for reports (created by the caller, removed by the caller). */
   readonly tempDir: string;
+  /** The project's test files as its own command or config finds them (see testFiles.ts). */
+  readonly testFiles?: readonly string[];
+  /**
+   * A plain run: the project's own runner invocation with the environment untouched, and nothing
+   * of Ducktrace's (no per-test timeout flags, no plugin); only what reads the results is added.
+   * A run that makes no progress is still stopped.
+   */
+  readonly plain?: boolean;
   /** Runs the runner fenced (bubblewrap), allowed to write the project and `tempDir`: after a model's change. */
   readonly sandbox?: SandboxSpec;
 }

@@ -60,6 +60,13 @@ export default async function* ducktraceReporter(source: AsyncIterable<ReporterE
         }) + '\n';
         break;
       }
+      // Progress (Node 20+): a test taken up for running, and a test that ended, in the order they
+      // happen (test:pass/test:fail wait for earlier tests to be reported). When a test hangs and
+      // Ducktrace stops the run, these say which one it was.
+      case 'test:dequeue':
+      case 'test:complete':
+        yield JSON.stringify({ type, name: data.name, nesting: data.nesting, file: data.file, line: data.line, column: data.column }) + '\n';
+        break;
       case 'test:stdout':
       case 'test:stderr':
         yield JSON.stringify({ type, file: data.file, message: show(data.message) }) + '\n';

@@ -1,9 +1,11 @@
 // Finds the test projects in a folder: the Python project (pytest also runs unittest-style tests)
-// and every package.json folder (monorepos), each with the frameworks it uses and its test files.
+// and every package.json folder (monorepos), each with the frameworks it uses and its test files
+// as the project's own command or runner config finds them (testFiles.ts).
 import { existsSync, readFileSync, readdirSync, type Dirent } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { detectFrameworks, isTestFileFor, type PackageJsonFacts } from '../../core/failures/detectFramework';
 import type { Framework } from '../../core/failures/testFailure';
+import { nodeTestFiles, runnerTestFiles, type ListingRun } from './testFiles';
 
 export interface TestProject {
   readonly root: string;
@@ -14,6 +16,8 @@ export interface TestProject {
    * left to find test files itself, would run them here too, so the run names this project's files.
    */
   readonly hasNestedProjects?: boolean;
+  /** Troubles finding the test files (the runner could not list them; its defaults were used). */
+  readonly problems?: readonly string[];
 }
 
 /** Folders of installed, generated or cached files: never searched for tests or sources. */
@@ -70,8 +74,12 @@ function readIfExists(file: string): string {
 
 const isInside = (dir: string, file: string) => file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
-/** Projects in `folder`; `override` forces one framework (the `ducktrace.tests.framework` setting). */
-export function findTestProjects(folder: string, override: Framework | 'auto' = 'auto'): TestProject[] {
+/**
+ * Projects in `folder`; `override` forces one framework (the `ducktrace.tests.framework` setting).
+ * `run`: how jest or vitest are started when they are asked for their files (they load the
+ * project's config: fenced after a model's change, like the test runs).
+ */
+export async function findTestProjects(folder: string, override: Framework | 'auto' = 'auto', run: ListingRun = {}): Promise<TestProject[]> {
   const tree = walk(folder);
   const projects: TestProject[] = [];
   const rel = (f: string) => relative(folder, f);
@@ -101,10 +109,13 @@ export function findTestProjects(folder: string, override: Framework | 'auto' = 
     const frameworks = override === 'auto' ? detectFrameworks({ fileNames, ...(packageJson ? { packageJson } : {}), hasPythonTests: false, hasNodeTestImports: nodeImports }) : [override];
     for (const framework of frameworks) {
       if (framework === 'pytest') continue;
-      const testFiles = jsCandidates.filter((f) => isTestFileFor(framework, relative(dir, f)));
+      // What the project's command or config selects, limited to the files this package owns.
+      const owns = new Set(jsCandidates);
+      const listing = framework === 'node' ? { files: nodeTestFiles(dir, jsCandidates), problems: [] } : await runnerTestFiles(framework, dir, jsCandidates, run);
+      const testFiles = listing.files.filter((f) => owns.has(f));
       if (framework === 'node' && override === 'auto' && testFiles.length === 0) continue;
       const hasNestedProjects = packageDirs.some((d) => d !== dir && isInside(dir, d + sep));
-      projects.push({ root: dir, framework, testFiles, ...(hasNestedProjects ? { hasNestedProjects } : {}) });
+      projects.push({ root: dir, framework, testFiles, ...(hasNestedProjects ? { hasNestedProjects } : {}), ...(listing.problems.length ? { problems: listing.problems } : {}) });
     }
   }
   return projects;

@@ -7,19 +7,26 @@ import { existsSync, readFileSync, statSync, openSync, readSync, closeSync } fro
 import { delimiter, join } from 'node:path';
 import { discoveredFromEvents, hungResult, parsePytestEvents, parsePytestJunit, resultsFromEvents, splitNodeId } from '../../core/failures/pytestReport';
 import { resolvePath } from '../../core/failures/paths';
+import { parseTerminalOutput, stripAnsi } from '../../core/failures/terminalOutput';
 import type { TestCaseResult, TestRunReport } from '../../core/failures/testFailure';
 import type { Discovery, FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { runProcessTree, type ProcessTreeResult } from '../process/processTree';
 
 const maxReruns = 50;
 
+/**
+ * The user's environment plus the one thing pytest needs to load Ducktrace's plugin: its folder
+ * on PYTHONPATH. Nothing else (no colour switches); `-u` keeps the output flowing instead of
+ * PYTHONUNBUFFERED, which the tests would see. A plain run adds nothing at all.
+ */
 function env(ctx: RunnerContext): NodeJS.ProcessEnv {
+  if (ctx.plain) return { ...process.env };
   const pythonPath = [ctx.helpersDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
-  return { ...process.env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1', NO_COLOR: '1', PY_COLORS: '0' };
+  return { ...process.env, PYTHONPATH: pythonPath };
 }
 
 function baseArgs(eventsFile: string): string[] {
-  return ['-m', 'pytest', '-p', 'ducktrace_pytest', `--ducktrace-events=${eventsFile}`, '-p', 'no:cacheprovider'];
+  return ['-u', '-m', 'pytest', '-p', 'ducktrace_pytest', `--ducktrace-events=${eventsFile}`, '-p', 'no:cacheprovider'];
 }
 
 /** Watches the events file: idle when a test started and nothing was written for too long. */
@@ -85,6 +92,7 @@ export const pytestAdapter: FrameworkAdapter = {
   },
 
   async run(ctx: RunnerContext, selection: RunSelection): Promise<TestRunReport> {
+    if (ctx.plain) return plainPytestRun(ctx, selection);
     const problems: string[] = [];
     const results: TestCaseResult[] = [];
     let targets = targetsOf(selection);
@@ -153,6 +161,44 @@ export const pytestAdapter: FrameworkAdapter = {
     return { framework: 'pytest', cwd: ctx.cwd, results: dedupe(results), problems, ...(timedOut ? { timedOut } : {}) };
   },
 };
+
+/**
+ * pytest as the project runs it: no plugin, nothing added to the environment; JUnit XML to read
+ * the results (`-v` output when a test that never finishes gets the run stopped, since the XML is
+ * written at the end).
+ */
+async function plainPytestRun(ctx: RunnerContext, selection: RunSelection): Promise<TestRunReport> {
+  const xmlFile = join(ctx.tempDir, `junit-plain-${Date.now()}.xml`);
+  const args = ['-u', '-m', 'pytest', '-p', 'no:cacheprovider', `--junitxml=${xmlFile}`, '-o', 'junit_family=xunit1', '--tb=short', '-v', ...targetsOf(selection)];
+  ctx.onOutput?.(`$ ${ctx.python} ${args.join(' ')}\r\n`);
+  let output = '';
+  let grown = Date.now();
+  const limit = ctx.testTimeoutMs * 2 + 5_000;
+  const result = await runProcessTree(ctx.python, args, {
+    cwd: ctx.cwd,
+    env: env(ctx),
+    timeoutMs: 0,
+    isIdle: () => Date.now() - grown > limit,
+    onOutput: (t: string) => {
+      output += t;
+      grown = Date.now();
+    },
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
+  });
+  if (result.cancelled) return { framework: 'pytest', cwd: ctx.cwd, results: [], problems: [], cancelled: true };
+  // The report's paths are relative to pytest's rootdir, which its header names.
+  const rootdir = /^rootdir: (.+?)(?:, \w+: .*)?$/m.exec(stripAnsi(output))?.[1]?.trim() || ctx.cwd;
+  if (!result.idleKilled && existsSync(xmlFile)) {
+    try {
+      return { framework: 'pytest', cwd: ctx.cwd, results: parsePytestJunit(readFileSync(xmlFile, 'utf8'), { rootdir, cwd: ctx.cwd }), problems: [] };
+    } catch {
+      // read the output instead
+    }
+  }
+  const results = parseTerminalOutput('pytest', output, ctx.cwd).results;
+  return { framework: 'pytest', cwd: ctx.cwd, results, problems: result.idleKilled || results.length ? [] : [couldNotRun(ctx, result)], ...(result.idleKilled ? { timedOut: true } : {}) };
+}
 
 function absoluteNodeId(rootdir: string, nodeId: string): string {
   const { file } = splitNodeId(nodeId);

@@ -1,56 +1,12 @@
 // Runs the tests of a folder with whichever frameworks it uses, one adapter per framework.
 // Shared by the CLI and the editor.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Framework, TestRunReport } from '../../core/failures/testFailure';
-import { withWritable, type SandboxSpec } from '../process/sandbox';
-import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
-import { jestAdapter } from './jestAdapter';
-import { nodeTestAdapter } from './nodeTestAdapter';
+import type { RunSelection } from './adapter';
+import { adapters, contextFor, withTempDir, type RunOptions } from './adapterRegistry';
+import { checkPlainRun } from './plainRun';
 import { findTestProjects, type TestProject } from './projects';
-import { pytestAdapter } from './pytestAdapter';
-import { vitestAdapter } from './vitestAdapter';
 
-export const adapters: Record<Framework, FrameworkAdapter> = {
-  pytest: pytestAdapter,
-  node: nodeTestAdapter,
-  jest: jestAdapter,
-  vitest: vitestAdapter,
-};
-
-export interface RunOptions {
-  readonly helpersDir: string;
-  readonly python: string;
-  readonly testTimeoutMs: number;
-  readonly signal?: AbortSignal;
-  readonly onOutput?: (text: string) => void;
-  /** Runs fenced (bubblewrap) after a model's change; each run's report folder is added as writable. */
-  readonly sandbox?: SandboxSpec;
-}
-
-/** A scratch folder for reports, removed afterwards. */
-export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-run-'));
-  try {
-    return await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-export function contextFor(project: Pick<TestProject, 'root'>, options: RunOptions, tempDir: string): RunnerContext {
-  return {
-    cwd: project.root,
-    helpersDir: options.helpersDir,
-    python: options.python,
-    testTimeoutMs: options.testTimeoutMs,
-    tempDir,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
-    ...(options.sandbox ? { sandbox: withWritable(options.sandbox, tempDir) } : {}),
-  };
-}
+export { adapters, contextFor, withTempDir, type RunOptions } from './adapterRegistry';
 
 /**
  * What a run of the whole project really selects. A JavaScript runner started in a monorepo root
@@ -65,7 +21,9 @@ export function projectSelection(project: TestProject, selection: RunSelection):
 export async function runProject(project: TestProject, options: RunOptions, selection: RunSelection = {}): Promise<TestRunReport> {
   const effective = projectSelection(project, selection);
   if (!effective) return { framework: project.framework, cwd: project.root, results: [], problems: [] };
-  return withTempDir((dir) => adapters[project.framework].run(contextFor(project, options, dir), effective));
+  let report = await withTempDir((dir) => adapters[project.framework].run(contextFor(project, options, dir), effective));
+  if (options.plainCheck) report = await checkPlainRun(project, report, options);
+  return project.problems?.length ? { ...report, problems: [...project.problems, ...report.problems] } : report;
 }
 
 export interface FolderRun {
@@ -74,7 +32,7 @@ export interface FolderRun {
 }
 
 export async function runFolder(folder: string, framework: Framework | 'auto', options: RunOptions): Promise<FolderRun> {
-  const projects = findTestProjects(folder, framework);
+  const projects = await findTestProjects(folder, framework, { signal: options.signal, sandbox: options.sandbox });
   const reports: TestRunReport[] = [];
   for (const project of projects) {
     if (options.signal?.aborted) break;

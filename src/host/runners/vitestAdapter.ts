@@ -1,30 +1,17 @@
-// vitest (4.x on Node 20), from the project's own node_modules/.bin:
-// `run --reporter=json --includeTaskLocation` into a file.
-import { join } from 'node:path';
+// vitest (1 to 4), from the project's own node_modules/.bin, as the project's package.json runs
+// it: `vitest run` with its config flags, the default, JSON and Ducktrace's progress reporters
+// (see runJestLike), `--includeTaskLocation` from 3 (older ones refuse it: lines come from reading the test file).
 import type { TestRunReport } from '../../core/failures/testFailure';
 import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { runJestLike } from './jestAdapter';
-import { filesOf, findBin, namePattern, staticDiscovery } from './jsRunners';
+import { staticDiscovery } from './jsRunners';
 
 export const vitestAdapter: FrameworkAdapter = {
   framework: 'vitest',
   async discover(_ctx, files) {
     return staticDiscovery('vitest', files);
   },
-  async run(ctx: RunnerContext, selection: RunSelection): Promise<TestRunReport> {
-    const bin = findBin(ctx.cwd, 'vitest');
-    if (!bin) return { framework: 'vitest', cwd: ctx.cwd, results: [], problems: [`vitest is not installed in ${ctx.cwd} (no node_modules/.bin/vitest). Run npm install there.`] };
-    const report = join(ctx.tempDir, `vitest-${Date.now()}.json`);
-    const pattern = namePattern(selection);
-    const args = [
-      'run',
-      '--reporter=json',
-      '--includeTaskLocation',
-      `--outputFile=${report}`,
-      `--testTimeout=${ctx.testTimeoutMs}`,
-      ...(pattern ? ['-t', pattern] : []),
-      ...filesOf(selection),
-    ];
-    return runJestLike('vitest', bin, args, report, ctx);
+  run(ctx: RunnerContext, selection: RunSelection): Promise<TestRunReport> {
+    return runJestLike('vitest', ctx, selection);
   },
 };

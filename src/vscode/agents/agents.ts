@@ -5,10 +5,10 @@ import * as vscode from 'vscode';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { productVersion } from '../../core/product';
 import { Disposable } from '../disposable';
-import type { TraceProvider } from '../explain/explainController';
 import type { ModelSelection } from '../models/modelSelection';
 import type { ProposalManager } from '../review/proposalManager';
 import type { FailureStore } from '../testing/failureStore';
+import type { TraceLauncher } from '../trace/traceLauncher';
 import { AgentProjects } from './agentProjects';
 import { DucktraceChat } from './chatParticipant';
 import { LanguageModelTools } from './languageModelTools';
@@ -20,7 +20,7 @@ export interface AgentsDependencies {
   readonly models: ModelSelection;
   readonly failures: FailureStore;
   readonly proposals: ProposalManager;
-  readonly traceProvider: TraceProvider;
+  readonly tracer: TraceLauncher;
   readonly log: vscode.LogOutputChannel;
 }
 
@@ -38,7 +38,7 @@ export class Agents extends Disposable {
     this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('ducktrace') && this.projects.forget()));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.projects.forget()));
     this.tools = this.register(new LanguageModelTools(this.projects, deps.proposals, deps.log));
-    this.chat = this.register(new DucktraceChat(this.projects, deps.failures, deps.proposals, deps.models, deps.parser, deps.traceProvider, deps.log, vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.png')));
+    this.chat = this.register(new DucktraceChat(this.projects, deps.failures, deps.proposals, deps.models, deps.parser, deps.tracer, deps.log, vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.png')));
     this.mcp = this.register(new McpServerRegistration(vscode.Uri.joinPath(dist, 'cli.js').fsPath, productVersion, deps.log));
   }
 }

@@ -8,16 +8,17 @@ import * as vscode from 'vscode';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import type { BlockVerdict } from '../../core/duck/diagnosis';
 import type { TestFailure } from '../../core/failures/testFailure';
+import { toPromptTrace } from '../../core/trace/promptTrace';
 import { AgentToolError, errorOutput } from '../../host/agents/toolResult';
 import { traceTestTool } from '../../host/agents/traceTestTool';
 import { diagnoseFailure } from '../../host/duck/diagnoseFailure';
 import { CommandIds } from '../commandIds';
-import type { TraceProvider } from '../explain/explainController';
 import { LanguageModelApiClient } from '../models/languageModelApiClient';
 import type { ModelSelection } from '../models/modelSelection';
 import type { ProposalManager } from '../review/proposalManager';
 import { modelSettings, neverSendPatterns } from '../settings';
 import type { FailureStore } from '../testing/failureStore';
+import { locateRun, type TraceLauncher } from '../trace/traceLauncher';
 import type { AgentProjects } from './agentProjects';
 
 export const chatParticipantId = 'ducktrace.chat';
@@ -44,7 +45,7 @@ export class DucktraceChat implements vscode.Disposable {
     private readonly proposals: ProposalManager,
     private readonly models: ModelSelection,
     private readonly parser: SourceParser,
-    private readonly traceProvider: TraceProvider,
+    private readonly tracer: TraceLauncher,
     private readonly log: vscode.LogOutputChannel,
     iconPath?: vscode.Uri,
   ) {
@@ -125,8 +126,11 @@ export class DucktraceChat implements vscode.Disposable {
       }
     };
     stream.progress(`Finding the function ${failure.name} fails in…`);
+    // Unsure from the code alone, the finder may run the failing test once to see what ran.
+    const run = await locateRun(failure);
     const result = await diagnoseFailure({
       failure,
+      locate: run ? { run } : {},
       roots,
       files: this.projects.editorFiles,
       parser: this.parser,
@@ -134,7 +138,7 @@ export class DucktraceChat implements vscode.Disposable {
       neverSend: neverSendPatterns(),
       secretValues: [await this.models.storedApiKey()].filter((k): k is string => !!k),
       model: () => Promise.resolve(new LanguageModelApiClient(model, modelSettings().limits)),
-      trace: (target, blocks, s) => this.traceProvider(failure, target, blocks, s ?? signal),
+      trace: async (target, _blocks, s) => toPromptTrace((await this.tracer.trace(failure, target, { signal: s ?? signal })).run.trace),
       onEvent: (e) => {
         switch (e.type) {
           case 'target': {

@@ -7,6 +7,7 @@ import { BlocksError } from '../../core/blocks/blocksError';
 import { blocksOfFunction, type FunctionBlocks } from '../../core/blocks/functionBlocks';
 import { languageForFile, type SourceLanguage } from '../../core/blocks/languages';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
+import { DocumentDecorations } from '../decorations/documentDecorations';
 import { Disposable } from '../disposable';
 
 const languageIds: Record<string, SourceLanguage> = {
@@ -22,9 +23,8 @@ export function sourceLanguageOf(doc: vscode.TextDocument): SourceLanguage | und
 }
 
 export class BlocksView extends Disposable {
-  private readonly even: vscode.TextEditorDecorationType;
-  private readonly odd: vscode.TextEditorDecorationType;
-  private shown: { uri: string; result: FunctionBlocks } | undefined;
+  private readonly decorations: DocumentDecorations<'even' | 'odd'>;
+  private shown: FunctionBlocks | undefined;
 
   constructor(private readonly parser: SourceParser) {
     super();
@@ -34,17 +34,13 @@ export class BlocksView extends Disposable {
       overviewRulerColor: new vscode.ThemeColor(color),
       overviewRulerLane: vscode.OverviewRulerLane.Right,
     });
-    this.even = this.register(vscode.window.createTextEditorDecorationType(style('ducktrace.blockBackgroundEven')));
-    this.odd = this.register(vscode.window.createTextEditorDecorationType(style('ducktrace.blockBackgroundOdd')));
-    this.register(vscode.workspace.onDidChangeTextDocument((e) => {
-      if (this.shown?.uri === e.document.uri.toString() && e.contentChanges.length) this.clear();
-    }));
-    this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.paint()));
+    this.decorations = this.register(new DocumentDecorations({ even: style('ducktrace.blockBackgroundEven'), odd: style('ducktrace.blockBackgroundOdd') }));
+    this.register(this.decorations.onDidClear(() => (this.shown = undefined)));
   }
 
   /** The blocks on screen now (for tests). */
   get current(): FunctionBlocks | undefined {
-    return this.shown?.result;
+    return this.shown;
   }
 
   async showAtCursor(editor = vscode.window.activeTextEditor): Promise<FunctionBlocks | undefined> {
@@ -59,8 +55,11 @@ export class BlocksView extends Disposable {
     }
     try {
       const result = await blocksOfFunction(editor.document.getText(), language, this.parser, { line: editor.selection.active.line + 1 });
-      this.shown = { uri: editor.document.uri.toString(), result };
-      this.paint();
+      this.shown = result;
+      const even: vscode.DecorationOptions[] = [];
+      const odd: vscode.DecorationOptions[] = [];
+      result.blocks.forEach((b, i) => (i % 2 === 0 ? even : odd).push(decoration(b, result)));
+      this.decorations.show(editor.document.uri, { even, odd });
       vscode.window.setStatusBarMessage(`Ducktrace: ${result.function.name} has ${result.blocks.length} basic block${result.blocks.length === 1 ? '' : 's'}`, 5000);
       return result;
     } catch (err) {
@@ -73,18 +72,7 @@ export class BlocksView extends Disposable {
 
   clear(): void {
     this.shown = undefined;
-    this.paint();
-  }
-
-  private paint(): void {
-    for (const editor of vscode.window.visibleTextEditors) {
-      const mine = this.shown && editor.document.uri.toString() === this.shown.uri ? this.shown.result : undefined;
-      const even: vscode.DecorationOptions[] = [];
-      const odd: vscode.DecorationOptions[] = [];
-      mine?.blocks.forEach((b, i) => (i % 2 === 0 ? even : odd).push(decoration(b, mine)));
-      editor.setDecorations(this.even, even);
-      editor.setDecorations(this.odd, odd);
-    }
+    this.decorations.clear();
   }
 }
 

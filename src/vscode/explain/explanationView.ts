@@ -1,22 +1,18 @@
 // The Ducktrace view's explanation panel: a webview with a strict content security policy (no
-// remote loads, only its own nonce'd script and stylesheet) that renders an ExplanationState.
+// remote loads, only its own nonce'd script and stylesheet) that renders an ExplanationState. The
+// page script is src/webview/explanationView.ts, built to dist/explanationView.js.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { emptyState, type ExplanationState } from '../../core/explanationState';
+import { emptyState, type ExplanationState } from '../../core/view/explanationState';
+import { isViewMessage, type HostMessage, type ViewMessage } from '../../core/view/viewProtocol';
 import { Disposable } from '../disposable';
-
-export type ViewMessage =
-  | { type: 'ready' | 'cancel' | 'retry' | 'showPrompt' | 'revertAll' | 'explainTraced' }
-  | { type: 'accept' | 'reject'; hunkId: string }
-  | { type: 'open'; file: string; line: number }
-  | { type: 'action'; action: string };
 
 export class ExplanationView extends Disposable implements vscode.WebviewViewProvider {
   static readonly viewId = 'ducktrace.explanation';
   private view: vscode.WebviewView | undefined;
   private state: ExplanationState = emptyState();
   private readonly messages = this.register(new vscode.EventEmitter<ViewMessage>());
-  /** Messages from the view's buttons. */
+  /** Messages from the view's buttons (checked: anything else the page sends is dropped). */
   readonly onMessage = this.messages.event;
   private pending: NodeJS.Timeout | undefined;
 
@@ -28,9 +24,10 @@ export class ExplanationView extends Disposable implements vscode.WebviewViewPro
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [media] };
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [media, dist] };
     const nonce = randomBytes(16).toString('base64');
-    const script = view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'explanationView.js'));
+    const script = view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'explanationView.js'));
     const style = view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'explanationView.css'));
     const csp = `default-src 'none'; style-src ${view.webview.cspSource}; img-src ${view.webview.cspSource}; script-src 'nonce-${nonce}';`;
     view.webview.html = `<!DOCTYPE html>
@@ -40,14 +37,18 @@ export class ExplanationView extends Disposable implements vscode.WebviewViewPro
 <link rel="stylesheet" href="${style}"><title>Ducktrace</title></head>
 <body><main id="root" aria-label="Ducktrace explanation"></main>
 <script nonce="${nonce}" src="${script}"></script></body></html>`;
-    view.webview.onDidReceiveMessage((m: ViewMessage) => {
-      if (m?.type === 'ready') this.post();
-      else if (m && typeof m.type === 'string') this.messages.fire(m);
+    const sub = view.webview.onDidReceiveMessage((m: unknown) => {
+      if (!isViewMessage(m)) return;
+      if (m.type === 'ready') this.post();
+      else this.messages.fire(m);
     });
-    view.onDidDispose(() => (this.view = undefined));
+    view.onDidDispose(() => {
+      sub.dispose();
+      if (this.view === view) this.view = undefined;
+    });
   }
 
-  /** The state the view shows now (for tests and for the pipeline to update). */
+  /** The state the view shows now (for tests). */
   get current(): ExplanationState {
     return this.state;
   }
@@ -62,12 +63,24 @@ export class ExplanationView extends Disposable implements vscode.WebviewViewPro
     }, 50);
   }
 
+  /**
+   * Shows the view without taking the focus from the editor (a blurred editor, for one, skips
+   * its CodeLens refreshes). The first time, the view has to be opened: the focus goes back to
+   * the editor that had it.
+   */
   async reveal(): Promise<void> {
+    if (this.view) {
+      this.view.show(true);
+      return;
+    }
+    const editor = vscode.window.activeTextEditor;
     await vscode.commands.executeCommand(`${ExplanationView.viewId}.focus`);
+    if (editor) await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, preserveFocus: false, preview: false });
   }
 
   private post(): void {
-    void this.view?.webview.postMessage({ type: 'state', state: this.state });
+    const message: HostMessage = { type: 'state', state: this.state };
+    void this.view?.webview.postMessage(message);
   }
 
   override dispose(): void {

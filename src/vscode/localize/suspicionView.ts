@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { SuspicionSummary, SuspiciousBlock } from '../../core/localize/suspicion';
 import { localize } from '../../host/localize/localize';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
+import { DocumentDecorations } from '../decorations/documentDecorations';
 import { Disposable } from '../disposable';
 import { pythonInterpreter } from '../testing/pythonInterpreter';
 
@@ -18,8 +19,8 @@ const levels = [
 ] as const;
 
 export class SuspicionView extends Disposable {
-  private readonly types: vscode.TextEditorDecorationType[];
-  private shown: { uri: string; summary: SuspicionSummary; functionName: string } | undefined;
+  private readonly decorations: DocumentDecorations<(typeof levels)[number]['label']>;
+  private shown: { summary: SuspicionSummary; functionName: string } | undefined;
 
   constructor(
     extensionUri: vscode.Uri,
@@ -27,22 +28,16 @@ export class SuspicionView extends Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this.types = levels.map((l) =>
-      this.register(
-        vscode.window.createTextEditorDecorationType({
-          isWholeLine: true,
-          backgroundColor: new vscode.ThemeColor(l.color),
-          overviewRulerColor: new vscode.ThemeColor(l.color),
-          overviewRulerLane: vscode.OverviewRulerLane.Left,
-          gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', l.icon),
-          gutterIconSize: 'contain',
-        }),
-      ),
-    );
-    this.register(vscode.workspace.onDidChangeTextDocument((e) => {
-      if (this.shown?.uri === e.document.uri.toString() && e.contentChanges.length) this.clear();
-    }));
-    this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.paint()));
+    const style = (l: (typeof levels)[number]): vscode.DecorationRenderOptions => ({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor(l.color),
+      overviewRulerColor: new vscode.ThemeColor(l.color),
+      overviewRulerLane: vscode.OverviewRulerLane.Left,
+      gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', l.icon),
+      gutterIconSize: 'contain',
+    });
+    this.decorations = this.register(new DocumentDecorations({ high: style(levels[0]), medium: style(levels[1]), low: style(levels[2]) }));
+    this.register(this.decorations.onDidClear(() => (this.shown = undefined)));
   }
 
   get current(): SuspicionSummary | undefined {
@@ -77,8 +72,8 @@ export class SuspicionView extends Disposable {
           }),
       );
       const { suspicion } = result;
-      this.shown = { uri: editor.document.uri.toString(), summary: suspicion, functionName: result.target.blocks.function.name };
-      this.paint();
+      this.shown = { summary: suspicion, functionName: result.target.blocks.function.name };
+      this.paint(editor.document.uri, suspicion);
       const top = suspicion.blocks[0];
       const msg =
         suspicion.failingTests === 0
@@ -97,19 +92,16 @@ export class SuspicionView extends Disposable {
 
   clear(): void {
     this.shown = undefined;
-    this.paint();
+    this.decorations.clear();
   }
 
-  private paint(): void {
-    for (const editor of vscode.window.visibleTextEditors) {
-      const mine = this.shown && editor.document.uri.toString() === this.shown.uri ? this.shown : undefined;
-      const buckets: vscode.DecorationOptions[][] = levels.map(() => []);
-      for (const block of mine?.summary.blocks ?? []) {
-        const level = levels.findIndex((l) => block.heat >= l.min);
-        if (level >= 0) buckets[level]!.push(decoration(block, mine!.summary, levels[level]!.label));
-      }
-      this.types.forEach((t, i) => editor.setDecorations(t, buckets[i]!));
+  private paint(uri: vscode.Uri, summary: SuspicionSummary): void {
+    const buckets: Record<(typeof levels)[number]['label'], vscode.DecorationOptions[]> = { high: [], medium: [], low: [] };
+    for (const block of summary.blocks) {
+      const level = levels.find((l) => block.heat >= l.min);
+      if (level) buckets[level.label].push(decoration(block, summary, level.label));
     }
+    this.decorations.show(uri, buckets);
   }
 }
 

@@ -4,15 +4,18 @@
 // undo step; originals are checkpointed in the extension's storage until the loop ends.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { createTwoFilesPatch } from 'diff';
+import type { RerunView } from '../../core/view/explanationState';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import type { TestCaseResult } from '../../core/failures/testFailure';
-import { describeOutcome, describePhase, iterateUntilGreen, revertAll, testRunOf, type FixProposal, type LoopPorts, type LoopSummary, type TestRun } from '../../core/loop/iterateUntilGreen';
+import { describeOutcome, describePhase, iterateUntilGreen, revertAll, testRunOf, type FixProposal, type IterationRecord, type LoopPorts, type LoopSummary, type TestRun } from '../../core/loop/iterateUntilGreen';
 import { fixProposalOf } from '../../host/duck/diagnoseFailure';
 import { chooseSandbox, type SandboxSpec } from '../../host/process/sandbox';
 import { runFolder } from '../../host/runners/testService';
 import { Disposable } from '../disposable';
 import type { ExplainController } from '../explain/explainController';
-import type { ProposalManager } from '../review/proposalManager';
+import type { ExplanationPresenter } from '../explain/explanationPresenter';
+import { saveDocument, type ProposalManager } from '../review/proposalManager';
 import { loopSettings, sandboxMode, testSettings } from '../settings';
 import { pythonInterpreter } from '../testing/pythonInterpreter';
 import type { DucktraceTestController } from '../testing/testController';
@@ -24,12 +27,14 @@ export class IterateUntilGreen extends Disposable {
   private running: vscode.CancellationTokenSource | undefined;
   /** The last finished loop, for "Revert all Ducktrace changes". */
   lastSummary: LoopSummary | undefined;
+  private readonly reverted = new WeakSet<LoopSummary>();
   private readonly finished = this.register(new vscode.EventEmitter<LoopSummary>());
   readonly onDidFinish = this.finished.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly explain: ExplainController,
+    private readonly presenter: ExplanationPresenter,
     private readonly proposals: ProposalManager,
     private readonly tests: DucktraceTestController,
     private readonly checkpoints: Checkpoints,
@@ -74,18 +79,21 @@ export class IterateUntilGreen extends Disposable {
           const controller = new AbortController();
           cancel.token.onCancellationRequested(() => controller.abort());
           const ports = this.ports(folders, settings.mode);
-          this.explain.startLoop(settings.mode);
-          return iterateUntilGreen(
+          this.presenter.loopEvent({ type: 'loop-start', mode: settings.mode });
+          const summary = await iterateUntilGreen(
             {
               ...ports,
               onEvent: (e) => {
                 if (e.type === 'phase') {
                   const text = describePhase(e, settings.maxIterations);
                   progress.report({ message: text });
-                  this.explain.setLoopStatus(text);
+                  this.presenter.loopEvent({ type: 'loop-status', status: text });
                 } else {
                   this.log.info(`Iteration ${e.record.iteration} (${e.record.testName}): ${e.record.result}: ${e.record.detail}`);
-                  this.explain.recordIteration(e.record);
+                  // The iteration's session says what the rerun after its change showed.
+                  const rerun = rerunOf(e.record);
+                  if (rerun && this.presenter.sessionState.test?.name === e.record.testName) this.presenter.dispatch({ type: 'rerun', rerun });
+                  this.presenter.loopEvent({ type: 'loop-iteration', entry: timelineEntry(e.record) });
                 }
               },
             },
@@ -97,6 +105,13 @@ export class IterateUntilGreen extends Disposable {
               inScope: onlyTests ? (id) => onlyTests.includes(id) : undefined,
             },
           );
+          // The report must describe the files as they are: a last change (a revert) after the
+          // last run gets one more run.
+          if (!this.lastRun && summary.originals.size && !controller.signal.aborted && !this.disposing) {
+            progress.report({ message: 'Checking the tests once more after the last change…' });
+            await ports.runTests(controller.signal).catch((err: unknown) => this.log.warn(`The final test run failed: ${String(err)}`));
+          }
+          return summary;
         },
       );
       // The extension is shutting down (window reload, extension host exit): the checkpoints stay
@@ -104,7 +119,8 @@ export class IterateUntilGreen extends Disposable {
       if (this.disposing) return summary;
       await this.checkpoints.clear();
       this.lastSummary = summary;
-      this.explain.recordSummary(summary);
+      this.presenter.loopEvent({ type: 'loop-summary', summary: summaryView(summary, this.lastRun) });
+      void this.presenter.reveal();
       this.finished.fire(summary);
       this.log.info(`Iterate Until Green stopped (${summary.stop}): ${summary.message}`);
       void this.announce(summary);
@@ -135,7 +151,15 @@ export class IterateUntilGreen extends Disposable {
       void vscode.window.showInformationMessage('Ducktrace has no changes to revert.');
       return [];
     }
+    // A second Revert All (a stale button, the old toast) would write the originals over whatever
+    // was done since: once is all.
+    if (this.reverted.has(summary)) {
+      void vscode.window.showInformationMessage('Ducktrace already reverted the changes of that Iterate Until Green.');
+      return [];
+    }
+    this.reverted.add(summary);
     const restored = await revertAll(summary.originals, (file, text) => writeWholeFile(file, text));
+    if (summary === this.lastSummary) this.presenter.loopEvent({ type: 'loop-reverted', files: restored.map((f) => vscode.workspace.asRelativePath(f)) });
     this.log.info(`Reverted ${restored.length} file(s): ${restored.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}`);
     void vscode.window.showInformationMessage(`Ducktrace restored ${restored.length} file(s) to their contents before Iterate Until Green.`);
     return restored;
@@ -148,6 +172,9 @@ export class IterateUntilGreen extends Disposable {
     if (pick === 'Revert All Ducktrace Changes') await this.revertAll(summary);
     else if (pick === 'Show Details') await vscode.commands.executeCommand('ducktrace.explanation.focus');
   }
+
+  /** The loop's last test run, in words: the summary is made from it. */
+  private lastRun: string | undefined;
 
   /** Said once per window: runs after a model's change are not fenced here. */
   private sandboxNoticeShown = false;
@@ -165,6 +192,8 @@ export class IterateUntilGreen extends Disposable {
 
   private ports(folders: readonly vscode.WorkspaceFolder[], mode: 'review' | 'auto'): LoopPorts {
     const roots = folders.map((f) => f.uri.fsPath);
+    const touched = new Set<string>();
+    this.lastRun = undefined;
     const fence = this.sandboxFor(roots);
     // Once a model's change is in a file (auto: written; review: accepted), every run executes code
     // the model wrote: test runs and traces are fenced from then on.
@@ -172,6 +201,10 @@ export class IterateUntilGreen extends Disposable {
     const sandbox = () => (modelChanged ? fence : undefined);
     return {
       runTests: async (sig) => {
+        // The tests run the files on disk: every file the loop changed must be saved first.
+        for (const file of touched) {
+          if (!(await saveDocument(vscode.Uri.file(file)))) throw new Error(`Ducktrace could not save ${vscode.workspace.asRelativePath(file)}, so the tests would run on the old file.`);
+        }
         const results: TestCaseResult[] = [];
         const fenced = sandbox();
         for (const folder of folders) {
@@ -188,6 +221,7 @@ export class IterateUntilGreen extends Disposable {
         if (sig.aborted) throw new Error('cancelled');
         this.tests.reportExternal(results, fenced ? 'Ducktrace: Iterate Until Green (sandboxed)' : 'Ducktrace: Iterate Until Green');
         const run: TestRun = testRunOf(results);
+        this.lastRun = `The last test run, after the last change: ${run.passed.length} passed, ${run.failures.length} failed.`;
         return run;
       },
       propose: async (failure, notes, sig): Promise<FixProposal> => {
@@ -200,8 +234,14 @@ export class IterateUntilGreen extends Disposable {
         const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
         return doc.getText();
       },
-      writeFile: (file, text) => writeWholeFile(file, text),
+      writeFile: (file, text) => {
+        // A revert: the last run no longer describes the files on disk.
+        touched.add(file);
+        this.lastRun = undefined;
+        return writeWholeFile(file, text);
+      },
       review: async (file, newText, sig) => {
+        touched.add(file);
         const before = (await vscode.workspace.openTextDocument(vscode.Uri.file(file))).getText();
         if (mode === 'auto') {
           modelChanged = true;
@@ -222,30 +262,29 @@ export class IterateUntilGreen extends Disposable {
     };
   }
 
-  /** Shows the fix inline and waits until every hunk is settled (or the loop is cancelled). */
+  /**
+   * Shows the fix inline and waits until every hunk is settled and the file is saved (or the loop
+   * is cancelled). The proposal's manager owns the save; the text returned is on disk.
+   */
   private async reviewInline(file: string, newText: string, signal: AbortSignal): Promise<string> {
     const uri = vscode.Uri.file(file);
-    const reviewed = await this.proposals.propose(uri, newText, { title: 'Iterate Until Green', afterSettled: undefined });
+    const reviewed = await this.proposals.propose(uri, newText, { title: 'Iterate Until Green', save: 'always' });
     if (!reviewed) return (await vscode.workspace.openTextDocument(uri)).getText();
+    this.presenter.dispatch({ type: 'proposed', file: vscode.workspace.asRelativePath(uri) });
     await vscode.window.showTextDocument(uri, { preview: false });
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        sub.dispose();
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        // A cancelled loop leaves nothing half-applied: the open hunks are rejected.
-        void this.proposals.rejectAll(uri).then(done, done);
-      };
-      const sub = this.proposals.onDidChange(() => {
-        if (this.proposals.get(uri) !== reviewed) done();
-      });
-      signal.addEventListener('abort', onAbort);
-      if (this.proposals.get(uri) !== reviewed) done();
-    });
+    // A cancelled loop leaves nothing half-applied: the open hunks are rejected.
+    const onAbort = () => void this.proposals.rejectAll(uri);
+    signal.addEventListener('abort', onAbort);
+    if (signal.aborted) onAbort();
+    let settled;
+    try {
+      settled = await reviewed.settled;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    this.presenter.dispatch({ type: 'settled', acceptedAny: settled.acceptedAny });
     const doc = await vscode.workspace.openTextDocument(uri);
-    if (doc.isDirty) await doc.save();
+    if (settled.acceptedAny && !settled.saved) throw new Error(`Ducktrace could not save ${vscode.workspace.asRelativePath(uri)}; the loop stopped so that the tests do not run on the old file. The accepted changes are in the editor, unsaved.`);
     return doc.getText();
   }
 
@@ -280,7 +319,6 @@ export class IterateUntilGreen extends Disposable {
   }
 }
 
-/** Replaces a file's whole text as one edit (one undo step) and saves it. */
 /** Puts a checkpoint's original back: through the editor (one undo step), or recreated on disk when the file is gone. */
 export async function restoreFile(file: string, text: string): Promise<void> {
   const uri = vscode.Uri.file(file);
@@ -293,6 +331,7 @@ export async function restoreFile(file: string, text: string): Promise<void> {
   await writeWholeFile(file, text);
 }
 
+/** Replaces a file's whole text as one edit (one undo step) and saves it (the file on disk holds it after). */
 export async function writeWholeFile(file: string, text: string): Promise<void> {
   const uri = vscode.Uri.file(file);
   const doc = await vscode.workspace.openTextDocument(uri);
@@ -305,5 +344,36 @@ export async function writeWholeFile(file: string, text: string): Promise<void> 
     edit.set(uri, edits);
     if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`Could not edit ${path.basename(file)}.`);
   }
-  if (doc.isDirty && !(await doc.save())) throw new Error(`Could not save ${path.basename(file)}.`);
+  if (!(await saveDocument(uri))) throw new Error(`Could not save ${path.basename(file)}.`);
+}
+
+function timelineEntry(r: IterationRecord) {
+  const name = r.file ? vscode.workspace.asRelativePath(r.file) : '';
+  const diff = r.file && r.before !== undefined && r.after !== undefined && r.before !== r.after ? createTwoFilesPatch(name, name, r.before, r.after, 'before', 'after', { context: 2 }) : undefined;
+  return { iteration: r.iteration, test: r.testName, result: r.result, detail: r.detail, ...(r.summary ? { summary: r.summary } : {}), ...(diff ? { diff } : {}) };
+}
+
+function summaryView(s: LoopSummary, finalRun: string | undefined) {
+  return {
+    stop: s.stop,
+    message: s.message,
+    fixed: s.fixed,
+    stillFailing: s.stillFailing.map((f) => ({ name: f.name, why: f.why })),
+    changedFiles: [...s.originals.keys()].map((f) => vscode.workspace.asRelativePath(f)),
+    ...(finalRun ? { finalRun } : {}),
+  };
+}
+
+/** What the tests said about an iteration's own test after its change, for the view. */
+function rerunOf(r: IterationRecord): RerunView | undefined {
+  switch (r.result) {
+    case 'fixed':
+      return { state: 'passed' };
+    case 'progress':
+    case 'no-progress':
+    case 'reverted':
+      return r.before !== r.after || r.result === 'reverted' ? { state: 'failed', message: r.detail } : undefined;
+    default:
+      return undefined;
+  }
 }

@@ -50,22 +50,28 @@ export class ModelSelection {
     throw new ModelError('notFound', 'Ducktrace needs a model to explain failures: pick one of VS Code\'s language models or set up an OpenAI-compatible endpoint (OpenAI, Azure, Ollama, LM Studio, vLLM, llama.cpp).', undefined, 'Choose Model');
   }
 
-  /** Shows a model error with the action that fixes it. */
-  async report(error: ModelError): Promise<void> {
+  /**
+   * Shows a model error with the action that fixes it. Resolves with the action once the user has
+   * completed it (a model chosen, a key stored), so the interrupted request can continue.
+   */
+  async report(error: ModelError): Promise<'Set API Key' | 'Choose Model' | undefined> {
     this.log.warn(`Model error (${error.kind}${error.status ? `, ${error.status}` : ''}): ${error.message}`);
     const actions = error.nextAction === 'Set API Key' ? ['Set API Key', 'Choose Model'] : error.nextAction === 'Choose Model' ? ['Choose Model'] : error.nextAction === 'Open Settings' ? ['Open Settings'] : [];
-    const pick = await vscode.window.showErrorMessage(`Ducktrace: ${error.message}`, ...actions);
-    if (pick === 'Set API Key') await vscode.commands.executeCommand(CommandIds.setApiKey);
-    else if (pick === 'Choose Model') await vscode.commands.executeCommand(CommandIds.chooseModel);
-    else if (pick === 'Open Settings') {
+    // VS Code names the extension beside the toast; a message that starts with it is not prefixed again.
+    const text = /^Ducktrace\b/.test(error.message) ? error.message : `Ducktrace: ${error.message}`;
+    const pick = await vscode.window.showErrorMessage(text, ...actions);
+    if (pick === 'Set API Key') return (await vscode.commands.executeCommand<boolean>(CommandIds.setApiKey)) ? pick : undefined;
+    if (pick === 'Choose Model') return (await vscode.commands.executeCommand<boolean>(CommandIds.chooseModel)) ? pick : undefined;
+    if (pick === 'Open Settings') {
       // A limit that passed is changed under ducktrace.model; an endpoint that cannot be reached under ducktrace.openai.
       const section = error.kind === 'timeout' || error.kind === 'tooLarge' ? 'ducktrace.model' : 'ducktrace.openai';
       await vscode.commands.executeCommand('workbench.action.openSettings', section);
     }
+    return undefined;
   }
 
-  /** "Ducktrace: Choose Model": VS Code's models, or an OpenAI-compatible endpoint. */
-  async choose(): Promise<void> {
+  /** "Ducktrace: Choose Model": VS Code's models, or an OpenAI-compatible endpoint. True when one was chosen. */
+  async choose(): Promise<boolean> {
     type Item = vscode.QuickPickItem & { modelId?: string; endpoint?: true };
     const models = await this.languageModels();
     const current = modelSettings();
@@ -80,13 +86,13 @@ export class ModelSelection {
       },
     ];
     const pick = await vscode.window.showQuickPick(items, { title: 'Ducktrace: Choose Model', placeHolder: models.length ? 'Pick the model that explains failing tests' : 'No VS Code language model is available; set up an endpoint' });
-    if (!pick) return;
+    if (!pick) return false;
     const config = vscode.workspace.getConfiguration('ducktrace');
     if (pick.modelId) {
       await config.update('model.provider', 'languageModelApi', vscode.ConfigurationTarget.Global);
       await config.update('model.languageModel', pick.modelId, vscode.ConfigurationTarget.Global);
       this.log.info(`Model: ${pick.label} (Language Model API)`);
-      return;
+      return true;
     }
     const baseUrl = await vscode.window.showInputBox({
       title: 'OpenAI-compatible endpoint: base URL',
@@ -94,9 +100,9 @@ export class ModelSelection {
       prompt: 'Usually ends in /v1, e.g. https://api.openai.com/v1, http://localhost:11434/v1 (Ollama), http://localhost:1234/v1 (LM Studio). For Azure, the resource endpoint.',
       validateInput: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'Enter an http:// or https:// URL'),
     });
-    if (!baseUrl) return;
+    if (!baseUrl) return false;
     const model = await vscode.window.showInputBox({ title: 'OpenAI-compatible endpoint: model', value: current.openai.model, prompt: 'The model name the server knows (Azure: the deployment name)', validateInput: (v) => (v.trim() ? undefined : 'Enter a model name') });
-    if (!model) return;
+    if (!model) return false;
     await config.update('openai.baseUrl', baseUrl.trim(), vscode.ConfigurationTarget.Global);
     await config.update('openai.model', model.trim(), vscode.ConfigurationTarget.Global);
     await config.update('model.provider', 'openaiCompatible', vscode.ConfigurationTarget.Global);
@@ -105,6 +111,7 @@ export class ModelSelection {
       const next = await vscode.window.showInformationMessage('Does this endpoint need an API key? Local servers such as Ollama and LM Studio usually do not.', 'Set API Key', 'No Key Needed');
       if (next === 'Set API Key') await this.setApiKey();
     }
+    return true;
   }
 
   /** The stored key, so prompts can be checked never to contain it. */
@@ -112,17 +119,19 @@ export class ModelSelection {
     return this.secrets.get(apiKeySecret);
   }
 
-  async setApiKey(): Promise<void> {
+  /** True when a key was stored. */
+  async setApiKey(): Promise<boolean> {
     const key = await vscode.window.showInputBox({ title: 'Ducktrace: API key for the OpenAI-compatible endpoint', password: true, ignoreFocusOut: true, prompt: 'Stored in VS Code\'s secret storage; never written to settings or logs.' });
-    if (key === undefined) return;
+    if (key === undefined) return false;
     if (key.trim() === '') {
       await this.secrets.delete(apiKeySecret);
       void vscode.window.showInformationMessage('Ducktrace: API key removed.');
-      return;
+      return false;
     }
     await this.secrets.store(apiKeySecret, key.trim());
     this.log.info('API key stored in secret storage.');
     void vscode.window.showInformationMessage('Ducktrace: API key saved in VS Code\'s secret storage.');
+    return true;
   }
 
   async clearApiKey(): Promise<void> {

@@ -1,11 +1,16 @@
-// Draws pending proposals where the code is, without writing into the buffer:
+// Draws pending proposals where the code is, without writing into the buffer and without touching
+// the workbench's panels:
 // - lines to be removed: whole-line decorations in the diff editor's "removed" colours, struck
 //   through, with a "−" gutter mark (so nothing is carried by colour alone);
-// - lines to be added: a read-only comment thread (a zone between the lines, a public API) right
-//   under the hunk, showing the proposed code with syntax highlighting;
+// - the proposed code: written after the lines it replaces (src/core/patch/proposalNotes.ts), on
+//   the "inserted" background, and whole in the hover with syntax highlighting. (Comment threads
+//   would draw it between the lines, but VS Code opens its Comments panel for every thread that
+//   appears, replacing whatever panel the user had open: a proposal is not a review comment.)
 // - per hunk a CodeLens row: Accept, Reject, Side by Side (or, when stale, Ask Again / Dismiss).
 import * as vscode from 'vscode';
 import { hunkLines, openHunks, proposedText, type Hunk } from '../../core/patch/proposal';
+import { hunkEdit } from '../../core/patch/hunkEdit';
+import { proposalNotes } from '../../core/patch/proposalNotes';
 import { CommandIds } from '../commandIds';
 import { Disposable } from '../disposable';
 import type { HunkRef, ProposalManager, ReviewedProposal } from './proposalManager';
@@ -15,10 +20,8 @@ const contextKey = 'ducktrace.proposalVisible';
 
 export class InlineDiff extends Disposable implements vscode.CodeLensProvider {
   private readonly removed: vscode.TextEditorDecorationType;
+  private readonly proposed: vscode.TextEditorDecorationType;
   private readonly staleMark: vscode.TextEditorDecorationType;
-  private readonly comments = this.register(vscode.comments.createCommentController('ducktrace.review', 'Ducktrace proposals'));
-  private readonly threads = new Map<string, vscode.CommentThread>(); // by hunk id
-  private readonly threadHunks = new WeakMap<vscode.CommentThread, HunkRef>();
   private readonly lensesChanged = this.register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private readonly proposedChanged = this.register(new vscode.EventEmitter<vscode.Uri>());
@@ -47,7 +50,17 @@ export class InlineDiff extends Disposable implements vscode.CodeLensProvider {
         after: { contentText: '  ⚠ edited since Ducktrace proposed a change here', color: new vscode.ThemeColor('editorWarning.foreground') },
       }),
     );
-    this.comments.options = { placeHolder: 'Proposed code (read-only)', prompt: 'Proposed code' };
+    this.proposed = this.register(
+      vscode.window.createTextEditorDecorationType({
+        after: {
+          color: new vscode.ThemeColor('editor.foreground'),
+          backgroundColor: new vscode.ThemeColor('diffEditor.insertedTextBackground'),
+          margin: '0 0 0 2em',
+          fontStyle: 'normal',
+          textDecoration: 'none',
+        },
+      }),
+    );
     this.register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this));
     this.register(vscode.languages.registerCodeLensProvider({ scheme: 'untitled' }, this));
     this.register(
@@ -60,11 +73,6 @@ export class InlineDiff extends Disposable implements vscode.CodeLensProvider {
     this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()));
     this.register(vscode.window.onDidChangeActiveTextEditor(() => this.updateContext()));
     this.register(vscode.window.onDidChangeTextEditorSelection(() => this.updateContext()));
-  }
-
-  /** The hunk ref a comment-thread action was invoked on. */
-  hunkOfThread(thread: vscode.CommentThread): HunkRef | undefined {
-    return this.threadHunks.get(thread);
   }
 
   /** The virtual document with every pending hunk applied, for the side-by-side diff. */
@@ -80,7 +88,11 @@ export class InlineDiff extends Disposable implements vscode.CodeLensProvider {
     const lenses: vscode.CodeLens[] = [];
     hunks.forEach((hunk, i) => {
       const { startLine, oldLineCount, newLineCount } = hunkLines(text, hunk);
-      const at = new vscode.Range(startLine, 0, startLine, 0);
+      // The lens spans the text the hunk replaces: the editor drops it the moment an edit
+      // replaces that text (its decoration collapses), without waiting for the next refresh,
+      // which VS Code skips while the editor is not focused.
+      const edit = hunkEdit(text, hunk);
+      const at = edit.end > edit.start ? new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end)) : new vscode.Range(startLine, 0, startLine, 0);
       const ref: HunkRef = { uri: document.uri, hunkId: hunk.id };
       const label = `Ducktrace ${i + 1}/${hunks.length}: ${describe(oldLineCount, newLineCount)}`;
       if (hunk.state === 'stale') {
@@ -104,75 +116,49 @@ export class InlineDiff extends Disposable implements vscode.CodeLensProvider {
   }
 
   private renderAll(): void {
-    const live = new Set<string>();
-    for (const editor of vscode.window.visibleTextEditors) {
-      const reviewed = this.manager.get(editor.document.uri);
-      this.renderDecorations(editor, reviewed);
-    }
-    for (const reviewed of this.manager.all()) {
-      for (const hunk of openHunks(reviewed.proposal)) {
-        live.add(hunk.id);
-        this.renderThread(reviewed, hunk);
-      }
-    }
-    for (const [id, thread] of this.threads) {
-      if (!live.has(id)) {
-        thread.dispose();
-        this.threads.delete(id);
-      }
-    }
+    for (const editor of vscode.window.visibleTextEditors) this.renderDecorations(editor, this.manager.get(editor.document.uri));
+  }
+
+  /** What is drawn for the pending hunks of a document (for tests): the proposed code per line. */
+  notesFor(uri: vscode.Uri): { line: number; text: string }[] {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const reviewed = this.manager.get(uri);
+    if (!doc || !reviewed) return [];
+    return openHunks(reviewed.proposal)
+      .filter((h) => h.state === 'pending')
+      .flatMap((h) => {
+        const first = lineRange(doc, h).start.line;
+        return proposalNotes(h.oldText, h.newText).map((n) => ({ line: Math.max(0, first + n.line), text: n.text }));
+      });
   }
 
   private renderDecorations(editor: vscode.TextEditor, reviewed: ReviewedProposal | undefined): void {
     const removed: vscode.DecorationOptions[] = [];
+    const proposed: vscode.DecorationOptions[] = [];
     const stale: vscode.DecorationOptions[] = [];
     if (reviewed) {
       const doc = editor.document;
-      for (const hunk of openHunks(reviewed.proposal)) {
+      const hunks = openHunks(reviewed.proposal);
+      hunks.forEach((hunk, i) => {
         const range = lineRange(doc, hunk);
-        if (hunk.state === 'stale') stale.push({ range: new vscode.Range(range.start, range.start), hoverMessage: 'Ducktrace made this proposal for code that has been edited since. Ask again, or dismiss it.' });
-        else if (hunk.end > hunk.start) removed.push({ range, hoverMessage: new vscode.MarkdownString('**Ducktrace proposes removing** these lines (see the proposed code below).') });
-      }
+        if (hunk.state === 'stale') {
+          stale.push({ range: new vscode.Range(range.start, range.start), hoverMessage: 'Ducktrace made this proposal for code that has been edited since. Ask again, or dismiss it.' });
+          return;
+        }
+        const hover = proposalHover(hunk, doc.languageId, i + 1, hunks.length);
+        if (hunk.end > hunk.start) removed.push({ range, hoverMessage: hover });
+        for (const note of proposalNotes(hunk.oldText, hunk.newText)) {
+          const line = Math.max(0, range.start.line + note.line);
+          if (line >= doc.lineCount) continue;
+          // Far right: the editor clamps the column to the line's end, where the text is drawn.
+          const at = new vscode.Position(line, 100_000);
+          proposed.push({ range: new vscode.Range(at, at), hoverMessage: hover, renderOptions: { after: { contentText: note.text } } });
+        }
+      });
     }
     editor.setDecorations(this.removed, removed);
+    editor.setDecorations(this.proposed, proposed);
     editor.setDecorations(this.staleMark, stale);
-  }
-
-  private renderThread(reviewed: ReviewedProposal, hunk: Hunk): void {
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === reviewed.uri.toString());
-    if (!doc) return; // shown again when the file is opened
-    const range = lineRange(doc, hunk);
-    // The zone shows under its anchor line: under the replaced lines, or above an insertion point.
-    const anchorLine = hunk.end > hunk.start ? range.end.line : Math.max(0, range.start.line - 1);
-    const anchor = new vscode.Range(anchorLine, 0, anchorLine, 0);
-    const languageId = doc.languageId;
-    const hunks = openHunks(reviewed.proposal);
-    const index = hunks.indexOf(hunk) + 1;
-    const added = hunk.newText.replace(/\r?\n$/, '');
-    const body = new vscode.MarkdownString(
-      hunk.state === 'stale'
-        ? `⚠ **Stale**: this code was edited after the proposal was made, so it will not be applied blindly.\n\n`
-        : hunk.newText === ''
-          ? '_Removes the struck-through lines above; adds nothing._'
-          : '',
-    );
-    if (hunk.newText !== '') body.appendCodeblock(added, languageId);
-    const label = `${hunk.state === 'stale' ? 'Stale: ' : ''}Proposed ${index}/${hunks.length}: ${describe(hunkLines(doc.getText(), hunk).oldLineCount, hunkLines(doc.getText(), hunk).newLineCount)}`;
-    const comment: vscode.Comment = { body, mode: vscode.CommentMode.Preview, author: { name: 'Ducktrace' }, contextValue: 'ducktraceHunk' };
-    let thread = this.threads.get(hunk.id);
-    if (!thread || thread.uri.toString() !== doc.uri.toString()) {
-      thread?.dispose();
-      thread = this.comments.createCommentThread(doc.uri, anchor, [comment]);
-      thread.canReply = false;
-      thread.collapsibleState = vscode.CommentThreadCollapsibleState.Expanded;
-      this.threads.set(hunk.id, thread);
-      this.threadHunks.set(thread, { uri: reviewed.uri, hunkId: hunk.id });
-    } else {
-      thread.range = anchor;
-      thread.comments = [comment];
-    }
-    thread.label = label;
-    thread.contextValue = hunk.state === 'stale' ? 'ducktraceHunkStale' : 'ducktraceHunkPending';
   }
 
   private updateContext(): void {
@@ -190,8 +176,6 @@ export class InlineDiff extends Disposable implements vscode.CodeLensProvider {
   }
 
   override dispose(): void {
-    for (const thread of this.threads.values()) thread.dispose();
-    this.threads.clear();
     void vscode.commands.executeCommand('setContext', contextKey, false);
     super.dispose();
   }
@@ -205,6 +189,14 @@ export function lineRange(doc: vscode.TextDocument, hunk: Hunk): vscode.Range {
   // Whole-line hunks end at the start of the next line; the last covered line is the one before.
   const lastLine = end.character === 0 && end.line > start.line ? end.line - 1 : end.line;
   return new vscode.Range(start.line, 0, lastLine, doc.lineAt(lastLine).text.length);
+}
+
+/** The hunk's proposed code in full, for the hover. */
+function proposalHover(hunk: Hunk, languageId: string, index: number, count: number): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(`**Ducktrace proposes** (change ${index} of ${count}): ${hunk.newText === '' ? 'removing the struck-through lines.' : hunk.end > hunk.start ? 'replacing the struck-through lines with' : 'inserting'}\n\n`);
+  if (hunk.newText !== '') md.appendCodeblock(hunk.newText.replace(/\r?\n$/, ''), languageId);
+  md.appendMarkdown('\n\nAccept or Reject it in the line above (CodeLens), or open it side by side.');
+  return md;
 }
 
 function describe(oldLines: number, newLines: number): string {

@@ -13,6 +13,7 @@ import {
   type Hunk,
   type Proposal,
 } from '../../core/patch/proposal';
+import { hunkEdit } from '../../core/patch/hunkEdit';
 import { Disposable } from '../disposable';
 import { reviewSettings } from '../settings';
 
@@ -21,8 +22,21 @@ export interface ReviewOptions {
   readonly title?: string;
   /** Offered on stale hunks: asks the model again for this file. Absent: "Ask again" is not offered. */
   readonly askAgain?: () => Promise<void> | void;
-  /** Runs after the last hunk is settled, once the file is saved (when the setting asks for it). */
-  readonly afterSettled?: (proposal: ReviewedProposal) => Promise<void> | void;
+  /**
+   * Save the file once every hunk is settled and one was accepted: always (Iterate Until Green
+   * reruns the tests on the file on disk), or as `ducktrace.review.saveAndRerun` says (default).
+   */
+  readonly save?: 'always' | 'setting';
+}
+
+/** How a proposal ended. */
+export interface SettledProposal {
+  /** Whether any hunk was accepted (the file changed). */
+  readonly acceptedAny: boolean;
+  /** The file on disk holds the accepted changes (false: not saved, or saving failed). */
+  readonly saved: boolean;
+  /** Set when the proposal was dropped without the user settling it (file deleted, replaced). */
+  readonly cancelled?: string;
 }
 
 export interface ReviewedProposal {
@@ -31,6 +45,12 @@ export interface ReviewedProposal {
   readonly options: ReviewOptions;
   /** Whether any hunk was accepted (the file changed). */
   acceptedAny: boolean;
+  /**
+   * Resolves once every hunk is settled AND the save that follows has finished (or the proposal
+   * was cancelled). Whoever waits on it sees the file on disk as the user left it: the save
+   * belongs to the manager alone, so no second save races it.
+   */
+  readonly settled: Promise<SettledProposal>;
 }
 
 export interface HunkRef {
@@ -40,6 +60,7 @@ export interface HunkRef {
 
 export class ProposalManager extends Disposable {
   private readonly byUri = new Map<string, ReviewedProposal>();
+  private readonly resolvers = new WeakMap<ReviewedProposal, (s: SettledProposal) => void>();
   private readonly changed = this.register(new vscode.EventEmitter<vscode.Uri | undefined>());
   /** Fires with the file whose proposal changed (undefined: several). */
   readonly onDidChange = this.changed.event;
@@ -50,9 +71,40 @@ export class ProposalManager extends Disposable {
     this.register(vscode.workspace.onDidOpenTextDocument((doc) => this.onDocumentOpened(doc)));
     this.register(vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((f) => this.cancelUnder(f, 'was deleted'))));
     this.register(vscode.workspace.onDidRenameFiles((e) => e.files.forEach((f) => this.cancelUnder(f.oldUri, `was renamed to ${vscode.workspace.asRelativePath(f.newUri)}`))));
-    // Deletions made outside VS Code (a terminal, git) reach us only through a watcher.
-    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/*', true, true, false));
-    this.register(watcher.onDidDelete((uri) => this.cancelUnder(uri, 'was deleted')));
+    this.register(this.changed.event(() => this.watchProposals()));
+  }
+
+  /**
+   * Deletions made outside VS Code (a terminal, git) reach us only through file watchers: one per
+   * file with a proposal, made with it and dropped with it. No proposal, no watcher.
+   */
+  private readonly watchers = new Map<string, vscode.FileSystemWatcher>();
+
+  private watchProposals(): void {
+    const wanted = new Map([...this.byUri.values()].filter((r) => r.uri.scheme === 'file').map((r) => [r.uri.toString(), r.uri]));
+    for (const [key, watcher] of this.watchers) {
+      if (!wanted.has(key)) {
+        watcher.dispose();
+        this.watchers.delete(key);
+      }
+    }
+    for (const [key, uri] of wanted) {
+      if (this.watchers.has(key)) continue;
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.split('/').pop()!), true, true, false);
+      watcher.onDidDelete((deleted) => this.cancelUnder(deleted, 'was deleted'));
+      this.watchers.set(key, watcher);
+    }
+  }
+
+  /** How many file watchers run now: one per file with a pending proposal. */
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  override dispose(): void {
+    for (const w of this.watchers.values()) w.dispose();
+    this.watchers.clear();
+    super.dispose();
   }
 
   /**
@@ -66,7 +118,11 @@ export class ProposalManager extends Disposable {
       void vscode.window.showInformationMessage(`Ducktrace: the proposed change to ${vscode.workspace.asRelativePath(uri)} is identical to the file; nothing to review.`);
       return undefined;
     }
-    const reviewed: ReviewedProposal = { uri, proposal, options, acceptedAny: false };
+    let resolve!: (s: SettledProposal) => void;
+    const settled = new Promise<SettledProposal>((r) => (resolve = r));
+    const reviewed: ReviewedProposal = { uri, proposal, options, acceptedAny: false, settled };
+    this.resolvers.set(reviewed, resolve);
+    this.cancel(uri, undefined, 'replaced by a newer proposal');
     this.byUri.set(uri.toString(), reviewed);
     this.log.info(`Proposal ${proposal.id} for ${vscode.workspace.asRelativePath(uri)}: ${proposal.hunks.length} hunk(s)${options.title ? ` (${options.title})` : ''}`);
     this.changed.fire(uri);
@@ -100,12 +156,11 @@ export class ProposalManager extends Disposable {
       });
       return false;
     }
-    const range = new vscode.Range(doc.positionAt(hunk.start), doc.positionAt(hunk.end));
-    const edit = new vscode.WorkspaceEdit();
-    edit.replace(ref.uri, range, hunk.newText);
+    const edit = hunkEdit(doc.getText(), hunk);
+    const range = new vscode.Range(doc.positionAt(edit.start), doc.positionAt(edit.end));
     // Settled before the edit lands, so our own change event does not mark it stale.
     markSettled(reviewed.proposal, hunk.id, 'accepted');
-    const applied = await vscode.workspace.applyEdit(edit);
+    const applied = await replaceAsOneStep(doc, range, edit.text);
     if (!applied) {
       hunk.state = 'pending';
       this.changed.fire(ref.uri);
@@ -146,11 +201,12 @@ export class ProposalManager extends Disposable {
     await this.afterDecision(reviewed);
   }
 
-  /** Removes a proposal without touching the file. */
-  cancel(uri: vscode.Uri, reason?: string): void {
+  /** Removes a proposal without touching the file. `reason` is shown to the user; `why` only settles it. */
+  cancel(uri: vscode.Uri, reason?: string, why = reason ?? 'cancelled'): void {
     const reviewed = this.get(uri);
     if (!reviewed) return;
     this.byUri.delete(uri.toString());
+    this.resolvers.get(reviewed)?.({ acceptedAny: reviewed.acceptedAny, saved: false, cancelled: why });
     this.changed.fire(uri);
     if (reason) {
       this.log.info(`Cancelled ${reviewed.proposal.id}: ${reason}`);
@@ -165,13 +221,18 @@ export class ProposalManager extends Disposable {
     }
     this.byUri.delete(reviewed.uri.toString());
     this.changed.fire(reviewed.uri);
-    if (!reviewSettings(reviewed.uri).saveAndRerun || !reviewed.acceptedAny) return;
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === reviewed.uri.toString());
-    if (doc?.isDirty && !(await doc.save())) {
-      void vscode.window.showWarningMessage(`Ducktrace could not save ${vscode.workspace.asRelativePath(reviewed.uri)}; the accepted changes are in the editor, unsaved.`);
+    const resolve = this.resolvers.get(reviewed);
+    const wantSave = reviewed.options.save === 'always' || reviewSettings(reviewed.uri).saveAndRerun;
+    if (!reviewed.acceptedAny || !wantSave) {
+      resolve?.({ acceptedAny: reviewed.acceptedAny, saved: false });
       return;
     }
-    await reviewed.options.afterSettled?.(reviewed);
+    const saved = await saveDocument(reviewed.uri);
+    if (!saved) {
+      this.log.warn(`Could not save ${reviewed.uri.fsPath} after its proposal was settled.`);
+      void vscode.window.showWarningMessage(`Ducktrace could not save ${vscode.workspace.asRelativePath(reviewed.uri)}; the accepted changes are in the editor, unsaved.`);
+    }
+    resolve?.({ acceptedAny: true, saved });
   }
 
   private onDocumentChanged(e: vscode.TextDocumentChangeEvent): void {
@@ -203,4 +264,47 @@ export class ProposalManager extends Disposable {
       }
     }
   }
+}
+
+/**
+ * Saves the document and resolves once the file on disk holds its text. A save that VS Code turns
+ * down while another one is still running is tried again after that one finished.
+ */
+export async function saveDocument(uri: vscode.Uri): Promise<boolean> {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (!doc) return true;
+  for (let attempt = 0; attempt < 4 && doc.isDirty; attempt++) {
+    if (attempt) await new Promise((r) => setTimeout(r, 150 * attempt));
+    if (await doc.save()) break;
+  }
+  if (doc.isDirty) return false;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt) await new Promise((r) => setTimeout(r, 200));
+    try {
+      const onDisk = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      // A file in another encoding cannot be compared as text: VS Code said it saved it.
+      if (onDisk === doc.getText() || onDisk.includes('\uFFFD')) return true;
+    } catch {
+      // not readable yet
+    }
+  }
+  return false;
+}
+
+/**
+ * Replaces a range as one undo step. Through the document's editor when one is visible: its edit
+ * replaces the range as given, so the hunk's CodeLens (which spans that range) goes with it at
+ * once; a workspace edit is applied as a smaller diff, which leaves the CodeLens until the editor
+ * next asks for CodeLenses (not while it is unfocused).
+ */
+async function replaceAsOneStep(doc: vscode.TextDocument, range: vscode.Range, text: string): Promise<boolean> {
+  const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+  if (editor) {
+    const version = doc.version;
+    if (await editor.edit((b) => b.replace(range, text), { undoStopBefore: true, undoStopAfter: true })) return true;
+    if (doc.version !== version) return false; // something else changed it meanwhile: not blindly again
+  }
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, range, text);
+  return vscode.workspace.applyEdit(edit);
 }

@@ -1,4 +1,4 @@
-// The review commands: per hunk (from a CodeLens, a comment thread, the view or the cursor) and
+// The review commands: per hunk (from a CodeLens, the Proposals view or the cursor) and
 // per file (Accept All, Reject All, Next/Previous Hunk, Side by Side).
 import * as vscode from 'vscode';
 import { hunkLines, openHunks } from '../../core/patch/proposal';
@@ -8,14 +8,10 @@ import { lineRange } from './inlineDiff';
 import type { HunkRef, ProposalManager } from './proposalManager';
 
 export function registerReviewCommands(manager: ProposalManager, inline: InlineDiff): vscode.Disposable[] {
-  /** Turns whatever a menu passed (a HunkRef, a comment thread, a tree item, nothing) into a hunk. */
+  /** Turns whatever a menu passed (a HunkRef, a tree item, nothing) into a hunk. */
   const resolveHunk = (arg: unknown): HunkRef | undefined => {
     if (isHunkRef(arg)) return arg;
     if (arg && typeof arg === 'object' && 'ref' in arg && isHunkRef((arg as { ref: unknown }).ref)) return (arg as { ref: HunkRef }).ref;
-    if (arg && typeof arg === 'object' && 'uri' in arg && 'range' in arg) {
-      const fromThread = inline.hunkOfThread(arg as vscode.CommentThread);
-      if (fromThread) return fromThread;
-    }
     return hunkAtCursor(manager);
   };
   const resolveUri = (arg: unknown): vscode.Uri | undefined => {

@@ -1,8 +1,12 @@
 // The "Ducktrace" test controller: discovers the tests of every workspace folder with each
-// framework's own collection (or by reading JS test files), runs them through the host adapters,
-// and reports each result on its item, failures with message, expected/actual, location and stack.
+// framework's own collection (or by reading JS test files), then file by file as test files are
+// opened, saved, created or deleted; runs them through the host adapters, or under the debugger
+// (Debug profile); and reports each result on its item, failures with message, expected/actual,
+// location and stack. Items are found by test id in a map, not by walking the tree.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { testIdOf, type DiscoveredTest, type Framework, type TestCaseResult, type TestFailure, type TestRunReport } from '../../core/failures/testFailure';
+import { isConventionalTestFile } from '../../core/blocks/targetFinder';
+import { testIdOf, type DiscoveredTest, type Framework, type TestCaseResult, type TestRunReport } from '../../core/failures/testFailure';
 import type { RunSelection } from '../../host/runners/adapter';
 import { findTestProjects, type TestProject } from '../../host/runners/projects';
 import { adapters, contextFor, runProject, withTempDir, type RunOptions } from '../../host/runners/testService';
@@ -10,6 +14,20 @@ import { Disposable } from '../disposable';
 import { testSettings } from '../settings';
 import type { FailureStore } from './failureStore';
 import { pythonInterpreter } from './pythonInterpreter';
+import { debugTests } from './testDebugging';
+import { toTestMessage } from './testMessage';
+
+/** Files whose change can change which projects and frameworks there are: a full rediscovery. */
+const projectFiles = /(^|[\\/])(pytest\.ini|conftest\.py|pyproject\.toml|setup\.cfg|tox\.ini|package\.json|(jest|vitest|vite)\.config\.[cm]?[jt]s)$/;
+
+export interface TestGroup {
+  readonly project: TestProject;
+  readonly selection: { files: Set<string>; tests: Meta[]; all: boolean };
+  /** The requested items of this project. */
+  readonly items: vscode.TestItem[];
+  /** Their test items (leaves), without the excluded ones. */
+  readonly leaves: vscode.TestItem[];
+}
 
 type Meta =
   | { kind: 'project'; project: TestProject }
@@ -18,11 +36,13 @@ type Meta =
   | { kind: 'test'; project: TestProject; test: Pick<DiscoveredTest, 'file' | 'suitePath' | 'name' | 'nodeId'> };
 
 const frameworkLabels: Record<Framework, string> = { pytest: 'pytest', node: 'node --test', jest: 'jest', vitest: 'vitest' };
-export const failureMessageContext = 'ducktraceFailure';
 
 export class DucktraceTestController extends Disposable {
   readonly controller = this.register(vscode.tests.createTestController('ducktrace', 'Ducktrace'));
   private readonly meta = new WeakMap<vscode.TestItem, Meta>();
+  /** Every file, suite and test item by its test id (the item id without the framework prefix). */
+  private readonly byTestId = new Map<string, vscode.TestItem>();
+  private readonly fileTimers = new Map<string, NodeJS.Timeout>();
   private refreshing: Promise<void> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly refreshed = new vscode.EventEmitter<void>();
@@ -35,7 +55,7 @@ export class DucktraceTestController extends Disposable {
   readonly outcomes = new Map<string, { state: 'passed' | 'failed' | 'errored' | 'skipped'; message?: vscode.TestMessage }>();
 
   constructor(
-    private readonly helpersDir: string,
+    readonly helpersDir: string,
     private readonly store: FailureStore,
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -47,12 +67,89 @@ export class DucktraceTestController extends Disposable {
     };
     this.controller.refreshHandler = () => this.refresh();
     this.register(this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (request, token) => this.run(request, token), true));
-    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/{test_*.py,*_test.py,conftest.py,pytest.ini,pyproject.toml,package.json,*.{test,spec}.{js,mjs,cjs,ts,mts,cts,jsx,tsx}}'));
-    for (const event of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) this.register(event(() => this.scheduleRefresh()));
+    this.register(this.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (request, token) => this.debug(request, token), true));
+    // File by file as the user works (no file watcher over the workspace): a test file's tests are
+    // rediscovered when it is opened or saved; project files rediscover everything.
+    this.register(vscode.workspace.onDidOpenTextDocument((d) => this.fileTouched(d.uri)));
+    this.register(vscode.workspace.onDidSaveTextDocument((d) => this.fileTouched(d.uri)));
+    this.register(vscode.workspace.onDidCreateFiles((e) => e.files.forEach((f) => this.fileTouched(f))));
+    this.register(vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((f) => this.fileGone(f))));
+    this.register(vscode.workspace.onDidRenameFiles((e) => e.files.forEach((f) => (this.fileGone(f.oldUri), this.fileTouched(f.newUri)))));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleRefresh()));
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleRefresh()));
     this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('ducktrace.tests') && this.scheduleRefresh()));
   }
+
+  private fileTouched(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(uri) || /[\\/]node_modules[\\/]/.test(uri.fsPath)) return;
+    if (projectFiles.test(uri.fsPath)) return this.scheduleRefresh();
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    if (!isConventionalTestFile(uri.fsPath, roots) || !/\.([cm]?[jt]sx?|py)$/.test(uri.fsPath)) return;
+    const file = uri.fsPath;
+    clearTimeout(this.fileTimers.get(file));
+    this.fileTimers.set(
+      file,
+      setTimeout(() => {
+        this.fileTimers.delete(file);
+        void this.discoverFile(file).catch((err: unknown) => this.log.warn(`Discovering the tests of ${file} failed: ${String(err)}`));
+      }, 300),
+    );
+  }
+
+  /** A test file (or a folder of them) is gone: its items go too. */
+  private fileGone(uri: vscode.Uri): void {
+    const gone = uri.fsPath;
+    const under = (file: string) => file === gone || file.startsWith(gone + path.sep);
+    this.controller.items.forEach((project) => {
+      project.children.forEach((fileItem) => {
+        const meta = this.meta.get(fileItem);
+        if (meta?.kind === 'file' && under(meta.file)) this.removeFileItem(project, fileItem, meta.file);
+      });
+    });
+  }
+
+  private removeFileItem(project: vscode.TestItem, fileItem: vscode.TestItem, file: string): void {
+    project.children.delete(fileItem.id);
+    for (const id of [...this.byTestId.keys()]) if (id === file || id.startsWith(`${file}::`)) this.byTestId.delete(id);
+  }
+
+  /** Rediscovers one test file's tests under its project, without touching the rest of the tree. */
+  async discoverFile(file: string): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    if (this.refreshing) await this.refreshing;
+    const language = file.endsWith('.py') ? 'python' : 'javascript';
+    let projectItem: vscode.TestItem | undefined;
+    let project: TestProject | undefined;
+    this.controller.items.forEach((item) => {
+      const meta = this.meta.get(item);
+      if (meta?.kind !== 'project' || (meta.project.framework === 'pytest') !== (language === 'python')) return;
+      const root = meta.project.root;
+      if (!(file === root || file.startsWith(root.endsWith(path.sep) ? root : root + path.sep))) return;
+      if (!project || root.length > project.root.length) {
+        projectItem = item;
+        project = meta.project;
+      }
+    });
+    if (!projectItem || !project) {
+      // A test file of no known project: maybe a new project; look again from the top.
+      this.scheduleRefresh();
+      return;
+    }
+    const options = await this.runOptions(vscode.Uri.file(project.root));
+    const found = project;
+    const discovery = await withTempDir((dir) => adapters[found.framework].discover(contextFor(found, options, dir), [file]));
+    const mine = discovery.tests.filter((t) => t.file === file);
+    const fileItem = projectItem.children.get(`${project.framework}|${file}`);
+    if (fileItem) this.removeFileItem(projectItem, fileItem, file);
+    for (const t of mine) this.ensureTestItem(projectItem, project, t);
+    if (discovery.problems.length) this.log.warn(`Discovering ${file}: ${discovery.problems.join('\n')}`);
+    this.log.info(`Discovered ${mine.length} ${project.framework} test(s) in ${vscode.workspace.asRelativePath(file)}`);
+    this.fileDiscovered.fire(file);
+  }
+
+  private readonly fileDiscovered = this.register(new vscode.EventEmitter<string>());
+  /** Fires after one file's tests were rediscovered (integration tests wait on it). */
+  readonly onDidDiscoverFile = this.fileDiscovered.event;
 
   private scheduleRefresh(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
@@ -83,7 +180,7 @@ export class DucktraceTestController extends Disposable {
       const settings = testSettings(folder.uri);
       let projects: TestProject[] = [];
       try {
-        projects = findTestProjects(folder.uri.fsPath, settings.framework);
+        projects = await findTestProjects(folder.uri.fsPath, settings.framework);
       } catch (err) {
         this.log.error(`Could not look for tests in ${folder.uri.fsPath}: ${String(err)}`);
       }
@@ -94,6 +191,7 @@ export class DucktraceTestController extends Disposable {
     // Failures of tests that discovery no longer finds (deleted files, renamed tests) are stale.
     const known = new Set<string>();
     for (const root of roots) for (const leaf of this.leaves(root)) known.add(leaf.id.slice(leaf.id.indexOf('|') + 1));
+    for (const id of [...this.byTestId.keys()]) if (!this.byTestId.get(id)?.parent || !roots.includes(this.projectItemOf(this.byTestId.get(id)!))) this.byTestId.delete(id);
     this.store.retain(known);
   }
 
@@ -130,6 +228,7 @@ export class DucktraceTestController extends Disposable {
       parent.children.add(item);
     }
     this.meta.set(item, meta);
+    this.byTestId.set(id.slice(id.indexOf('|') + 1), item);
     return item;
   }
 
@@ -162,35 +261,47 @@ export class DucktraceTestController extends Disposable {
     return p;
   }
 
-  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Ducktrace runs no tests in an untrusted workspace.');
-      return;
-    }
-    if (this.controller.items.size === 0) await this.refresh();
+  /**
+   * The request's items by project: whole projects, files, and single tests (its leaves, without
+   * the excluded ones). Run and Debug read the same selection.
+   */
+  groupsOf(request: vscode.TestRunRequest): Map<vscode.TestItem, TestGroup> {
     const requested: vscode.TestItem[] = [];
     if (request.include) requested.push(...request.include);
     else this.controller.items.forEach((i) => requested.push(i));
     const excluded = new Set(request.exclude ?? []);
-    const groups = new Map<vscode.TestItem, { selection: { files: Set<string>; tests: Meta[]; all: boolean }; items: vscode.TestItem[] }>();
+    const groups = new Map<vscode.TestItem, TestGroup>();
     for (const item of requested) {
       if (excluded.has(item)) continue;
       const projectItem = this.projectItemOf(item);
-      const group = groups.get(projectItem) ?? { selection: { files: new Set<string>(), tests: [], all: false }, items: [] };
+      const project = (this.meta.get(projectItem) as { project: TestProject } | undefined)?.project;
+      if (!project) continue;
+      const group = groups.get(projectItem) ?? { project, selection: { files: new Set<string>(), tests: [], all: false }, items: [], leaves: [] };
       groups.set(projectItem, group);
       const meta = this.meta.get(item);
       group.items.push(item);
       if (!meta || meta.kind === 'project') group.selection.all = true;
       else if (meta.kind === 'file') group.selection.files.add(meta.file);
       else for (const leaf of this.leaves(item)) if (!excluded.has(leaf)) group.selection.tests.push(this.meta.get(leaf)!);
+      for (const leaf of this.leaves(item)) if (!excluded.has(leaf) && this.meta.get(leaf)?.kind === 'test') group.leaves.push(leaf);
     }
+    return groups;
+  }
+
+  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Ducktrace runs no tests in an untrusted workspace.');
+      return;
+    }
+    if (this.controller.items.size === 0) await this.refresh();
+    const groups = this.groupsOf(request);
     const run = this.controller.createTestRun(request);
     const abort = new AbortController();
     const cancel = token.onCancellationRequested(() => abort.abort());
     try {
       for (const [projectItem, group] of groups) {
         if (abort.signal.aborted) break;
-        const project = (this.meta.get(projectItem) as { project: TestProject }).project;
+        const { project } = group;
         for (const item of group.items) for (const leaf of this.leaves(item)) run.started(leaf);
         const selection: RunSelection = group.selection.all
           ? {}
@@ -221,13 +332,13 @@ export class DucktraceTestController extends Disposable {
     if (report.cancelled) run.appendOutput('\r\nRun cancelled; Ducktrace stopped the test process.\r\n');
     for (const result of report.results) {
       const item = this.ensureTestItem(projectItem, project, { ...result, ...(result.fileLevel ? { fileLevel: true } : {}) });
-      this.report(run, item, result);
+      this.reportResult(run, item, result);
     }
     this.store.update(report.results);
     this.log.info(`${project.framework} in ${project.root}: ${report.results.length} results, ${report.results.filter((r) => r.failure).length} failed`);
   }
 
-  private report(run: vscode.TestRun, item: vscode.TestItem, result: TestCaseResult): void {
+  private reportResult(run: vscode.TestRun, item: vscode.TestItem, result: TestCaseResult): void {
     if (result.output && !result.failure) run.appendOutput(result.output.replace(/\r?\n/g, '\r\n') + '\r\n', undefined, item);
     if (result.outcome === 'passed') {
       run.passed(item, result.durationMs);
@@ -243,16 +354,48 @@ export class DucktraceTestController extends Disposable {
     }
   }
 
+  /**
+   * Reruns one test (by its id) in the Testing view and says how it went: what Explain and Fix
+   * shows once its change is settled.
+   */
+  async runTest(testId: string): Promise<{ state: 'passed' | 'failed' | 'not-run'; message?: string }> {
+    const item = this.itemFor(testId);
+    if (!item) return { state: 'not-run', message: 'the test is not in the Testing view' };
+    const cancel = new vscode.CancellationTokenSource();
+    let result: TestCaseResult | undefined;
+    const sub = this.onDidRun((report) => (result = report.results.find((r) => r.testId === testId) ?? result));
+    try {
+      await this.run(new vscode.TestRunRequest([item]), cancel.token);
+    } finally {
+      sub.dispose();
+      cancel.dispose();
+    }
+    if (!result) return { state: 'not-run', message: 'the run did not report the test' };
+    if (result.outcome === 'passed') return { state: 'passed' };
+    return { state: 'failed', message: result.failure?.message.split('\n')[0] ?? result.outcome };
+  }
+
   /** The item of a test id (as in a TestFailure), if discovered or run. */
   itemFor(testId: string): vscode.TestItem | undefined {
-    let found: vscode.TestItem | undefined;
-    const visit = (item: vscode.TestItem) => {
-      if (found) return;
-      if (item.id.endsWith(`|${testId}`)) found = item;
-      item.children.forEach(visit);
-    };
-    this.controller.items.forEach(visit);
-    return found;
+    return this.byTestId.get(testId);
+  }
+
+  /** Debug profile: one project's chosen tests under the debugger that fits them, then their outcomes. */
+  debug(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    return debugTests(this, request, token);
+  }
+
+  /** Shows a report of tests that ran (a debug session) on their items, as a run does. */
+  report(run: vscode.TestRun, projectItem: vscode.TestItem, report: TestRunReport): void {
+    const project = (this.meta.get(projectItem) as { project: TestProject }).project;
+    this.applyReport(run, projectItem, project, report);
+    this.ran.fire(report);
+  }
+
+  /** The test (leaf) items of the request that a run would start. */
+  testOf(item: vscode.TestItem): Pick<DiscoveredTest, 'file' | 'suitePath' | 'name' | 'nodeId'> | undefined {
+    const m = this.meta.get(item);
+    return m?.kind === 'test' ? m.test : undefined;
   }
 
   /** Shows failures that came from elsewhere (the terminal) as a run of their own. */
@@ -266,23 +409,9 @@ export class DucktraceTestController extends Disposable {
         return m?.kind === 'project' && m.project.framework === result.framework && result.file.startsWith(m.project.root);
       });
       const item = projectItem ? this.ensureTestItem(projectItem, (this.meta.get(projectItem) as { project: TestProject }).project, result) : undefined;
-      if (item) this.report(run, item, result);
+      if (item) this.reportResult(run, item, result);
     }
     this.store.update(results);
     run.end();
   }
-}
-
-export function toTestMessage(failure: TestFailure): vscode.TestMessage {
-  const message =
-    failure.expected !== undefined && failure.actual !== undefined
-      ? vscode.TestMessage.diff(failure.message, failure.expected, failure.actual)
-      : new vscode.TestMessage(failure.message);
-  const inTest = failure.stack.find((f) => f.file === failure.file);
-  const where = inTest ?? failure.stack[0];
-  if (where) message.location = new vscode.Location(vscode.Uri.file(where.file), new vscode.Position(Math.max(0, where.line - 1), Math.max(0, (where.column ?? 1) - 1)));
-  else if (failure.line) message.location = new vscode.Location(vscode.Uri.file(failure.file), new vscode.Position(failure.line - 1, 0));
-  message.stackTrace = failure.stack.map((f) => new vscode.TestMessageStackFrame(f.function ?? '<module>', vscode.Uri.file(f.file), new vscode.Position(Math.max(0, f.line - 1), Math.max(0, (f.column ?? 1) - 1))));
-  message.contextValue = failureMessageContext;
-  return message;
 }

@@ -3,7 +3,6 @@
 // iteration. A CodeLens above the function steps through calls and iterations; a hover on a
 // block's last line shows every value in full with the call's arguments and result. Any edit of
 // the file clears it (the values describe the old text), and so does "Ducktrace: Clear Trace".
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Block } from '../../core/blocks/basicBlocks';
@@ -24,12 +23,11 @@ import {
   varsBefore,
   type TraceSelection,
 } from '../../core/trace/traceView';
-import { traceSelector } from '../../core/failures/testSelectors';
 import { NodeSourceFiles } from '../../host/nodeSourceFiles';
-import { traceTest } from '../../host/tracers/traceTest';
 import { CommandIds } from '../commandIds';
+import { DocumentDecorations } from '../decorations/documentDecorations';
 import { Disposable } from '../disposable';
-import { pythonInterpreter } from '../testing/pythonInterpreter';
+import type { TraceLauncher } from './traceLauncher';
 
 /** What the command needs of a test: a TestFailure fits; a passing test described the same way too. */
 export type TracedTest = Pick<TestFailure, 'testId' | 'framework' | 'file' | 'line' | 'name' | 'stack'>;
@@ -39,7 +37,10 @@ export interface InlineValueLine {
   readonly blockId: string;
   /** 1-based line the text is drawn after: the block's last line. */
   readonly line: number;
-  /** The text after the line, without the leading marker: `total = 7, i = 3`, or `not run in this call`. */
+  /**
+   * The text after the line, without the leading marker: what the block changed (`total = 7`),
+   * `no change`, or `not run in this call`. Every value is in the hover.
+   */
   readonly text: string;
   readonly ran: boolean;
 }
@@ -73,33 +74,38 @@ const traceableLanguages = [
   { language: 'typescriptreact', scheme: 'file' },
 ];
 
+export interface InlineValuesDependencies {
+  readonly parser: SourceParser;
+  readonly tracer: TraceLauncher;
+  /** Turns a command argument (Testing view item, test id, failure) into a test; asks when there is none. */
+  readonly resolve: (arg: unknown) => Promise<TracedTest | undefined>;
+  /** Told whenever the trace on screen or its chosen call changes (the Ducktrace view's table). */
+  readonly onDidShow: (shown: ShownTrace | undefined) => void;
+  readonly log: vscode.LogOutputChannel;
+}
+
 export class InlineValues extends Disposable implements vscode.CodeLensProvider, vscode.HoverProvider {
-  private readonly valueDecoration: vscode.TextEditorDecorationType;
-  private readonly notRunDecoration: vscode.TextEditorDecorationType;
+  private readonly decorations: DocumentDecorations<'value' | 'quiet'>;
   private readonly lensesChanged = this.register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private state: State | undefined;
   private busy = false;
-  /** Told whenever the trace on screen or its chosen call changes (the Ducktrace view's table). */
-  onDidShow: ((shown: ShownTrace | undefined) => void) | undefined;
+  private readonly parser: SourceParser;
+  private readonly log: vscode.LogOutputChannel;
 
-  constructor(
-    private readonly parser: SourceParser,
-    /** Turns a command argument (Testing view item, test id, failure) into a test; asks when there is none. */
-    private readonly resolve: (arg: unknown) => Promise<TracedTest | undefined>,
-    private readonly log: vscode.LogOutputChannel,
-  ) {
+  constructor(private readonly deps: InlineValuesDependencies) {
     super();
+    this.parser = deps.parser;
+    this.log = deps.log;
     // The debugger's own inline-value colours: the same look as values shown while debugging.
     const after = { color: new vscode.ThemeColor('editor.inlineValuesForeground'), backgroundColor: new vscode.ThemeColor('editor.inlineValuesBackground'), margin: '0 0 0 1.5em' };
-    this.valueDecoration = this.register(vscode.window.createTextEditorDecorationType({ after, rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }));
-    this.notRunDecoration = this.register(vscode.window.createTextEditorDecorationType({ after: { ...after, fontStyle: 'italic', backgroundColor: undefined } }));
+    this.decorations = this.register(
+      new DocumentDecorations({ value: { after, rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }, quiet: { after: { ...after, fontStyle: 'italic', backgroundColor: undefined } } }),
+    );
+    // An edit clears the values (they describe the old text), and with them the lens and the table.
+    this.register(this.decorations.onDidClear(() => this.clear()));
     this.register(vscode.languages.registerCodeLensProvider(traceableLanguages, this));
     this.register(vscode.languages.registerHoverProvider(traceableLanguages, this));
-    this.register(vscode.workspace.onDidChangeTextDocument((e) => {
-      if (this.state?.uri === e.document.uri.toString() && e.contentChanges.length) this.clear();
-    }));
-    this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.paint()));
     this.register(vscode.commands.registerCommand(CommandIds.traceFailingTest, (arg: unknown) => this.run(arg)));
     this.register(vscode.commands.registerCommand(CommandIds.clearTrace, () => this.clear()));
     this.register(vscode.commands.registerCommand(CommandIds.tracePreviousCall, () => this.step('call', -1)));
@@ -133,7 +139,7 @@ export class InlineValues extends Disposable implements vscode.CodeLensProvider,
       });
       return undefined;
     }
-    const test = await this.resolve(arg);
+    const test = await this.deps.resolve(arg);
     if (!test) {
       if (arg !== undefined) void vscode.window.showInformationMessage('Ducktrace has no recorded failure for this test: run it first, or pick a failing test.');
       return undefined;
@@ -183,17 +189,9 @@ export class InlineValues extends Disposable implements vscode.CodeLensProvider,
     const text = await files.read(target.file);
     if (text === undefined) throw new Error(`cannot read ${target.file}`);
     const { blocks } = await blocksOfFunction(text, target.language, this.parser, { name: target.functionName });
-
-    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(target.file)) ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(test.file));
-    if (!folder) throw new Error(`${target.file} is outside the workspace folders`);
-    const { cwd, selector } = testSelector(test, target, folder.uri.fsPath);
     progress.report({ message: `running ${test.name} with ${target.functionName} traced` });
-    const started = Date.now();
-    const python = target.language === 'python' ? await pythonInterpreter(folder.uri) : undefined;
-    const framework = test.framework === 'pytest' ? undefined : test.framework;
-    const run = await traceTest({ cwd, test: selector, target: { file: target.file, function: target.functionName }, python, ...(framework ? { framework } : {}) });
+    const { run } = await this.deps.tracer.trace(test, target);
     const { trace } = run;
-    this.log.info(`Trace failing test: ${target.functionName} in ${selector}: ${trace.calls.length} call(s), ${trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
     if (trace.calls.length === 0) {
       void vscode.window.showWarningMessage(`${test.name} never called ${target.functionName}${run.timedOut ? ' before the time limit' : ''}: there are no values to show.`);
       return undefined;
@@ -224,22 +222,22 @@ export class InlineValues extends Disposable implements vscode.CodeLensProvider,
     void vscode.commands.executeCommand('setContext', 'ducktrace.traceVisible', this.state !== undefined);
     this.paint();
     this.lensesChanged.fire();
-    this.onDidShow?.(this.current);
+    this.deps.onDidShow(this.current);
   }
 
   private paint(): void {
-    for (const editor of vscode.window.visibleTextEditors) {
-      const s = this.state && editor.document.uri.toString() === this.state.uri ? this.state : undefined;
-      const values: vscode.DecorationOptions[] = [];
-      const notRun: vscode.DecorationOptions[] = [];
-      for (const v of s ? valueLines(s) : []) {
-        if (v.line - 1 >= editor.document.lineCount) continue;
-        const end = editor.document.lineAt(v.line - 1).range.end;
-        (v.ran ? values : notRun).push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: `▸ ${v.text}` } } });
-      }
-      editor.setDecorations(this.valueDecoration, values);
-      editor.setDecorations(this.notRunDecoration, notRun);
+    const s = this.state;
+    if (!s) return this.decorations.clear();
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === s.uri);
+    const value: vscode.DecorationOptions[] = [];
+    const quiet: vscode.DecorationOptions[] = [];
+    for (const v of valueLines(s)) {
+      if (doc && v.line - 1 >= doc.lineCount) continue;
+      // Far to the right: the editor clamps the column to the line's end.
+      const end = new vscode.Position(v.line - 1, 100_000);
+      (v.ran && v.text !== noChange ? value : quiet).push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: `▸ ${v.text}` } } });
     }
+    this.decorations.show(vscode.Uri.parse(s.uri), { value, quiet });
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
@@ -281,20 +279,10 @@ function valueLines(s: State): InlineValueLine[] {
   const lines: InlineValueLine[] = [];
   for (const block of s.blocks) {
     const step = steps.get(block.id);
-    if (step) lines.push({ blockId: block.id, line: block.range.end.line, text: inlineText(step.vars, {}, call && varsBefore(call, step)), ran: true });
+    if (step) lines.push({ blockId: block.id, line: block.range.end.line, text: inlineText(step.vars, { changedOnly: true }, call && varsBefore(call, step)) || noChange, ran: true });
     else if (notRun.has(block.id)) lines.push({ blockId: block.id, line: block.range.end.line, text: 'not run in this call', ran: false });
   }
   return lines;
 }
 
-/**
- * Where to run the test and how the tracer's `--test` names it: pytest's node id relative to the
- * workspace folder; for node:test `FILE::NAME` from the test file's package folder.
- */
-export function testSelector(test: TracedTest, target: Target, folder: string): { cwd: string; selector: string } {
-  if (target.language === 'python') return { cwd: folder, selector: traceSelector({ ...test, framework: 'pytest' }, folder) };
-  let cwd = path.dirname(test.file);
-  while (!fs.existsSync(path.join(cwd, 'package.json')) && cwd !== folder && path.dirname(cwd) !== cwd) cwd = path.dirname(cwd);
-  // jest and vitest select by the full name (suites and test); node's runner by the test's own name.
-  return { cwd, selector: traceSelector({ ...test, framework: test.framework === 'jest' || test.framework === 'vitest' ? test.framework : 'node' }, cwd) };
-}
+const noChange = 'no change';

@@ -90,7 +90,7 @@ suite('faults', () => {
       extensionUri: vscode.extensions.getExtension('ducktrace.ducktrace')!.extensionUri,
       workspaceState: { get: (k: string) => state.get(k), update: async (k: string, v: unknown) => void state.set(k, v), keys: () => [...state.keys()] },
     } as unknown as vscode.ExtensionContext;
-    const loop = new IterateUntilGreen(context, ducktrace.explain, ducktrace.proposals, ducktrace.tests, checkpoints, ducktrace.log);
+    const loop = new IterateUntilGreen(context, ducktrace.explain, ducktrace.presenter, ducktrace.proposals, ducktrace.tests, checkpoints, ducktrace.log);
     const p = project();
     try {
       await configure(server.baseURL, 'auto');

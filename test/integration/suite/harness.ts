@@ -75,13 +75,14 @@ export async function screenshot(name: string, timeoutMs = 20_000): Promise<void
 /** Runs every registered test in order; writes the report; rejects when any failed. */
 export async function runRegisteredTests(vscodeVersion: string, reportFile: string | undefined): Promise<void> {
   const results: TestResult[] = [];
-  const filter = process.env.DUCKTRACE_TEST_FILTER;
+  // DUCKTRACE_TEST_FILTER: a part of a test title, or several separated by '|'.
+  const filters = (process.env.DUCKTRACE_TEST_FILTER ?? '').split('|').filter(Boolean);
   // The runner outside watches this file: a test that has started may take its own time limit,
   // so a busy machine is never mistaken for a hung extension host.
   const progress = reportFile ? `${reportFile}.progress` : undefined;
   if (progress) fs.mkdirSync(path.dirname(progress), { recursive: true });
   for (const c of cases) {
-    if (filter && !c.name.includes(filter)) continue;
+    if (filters.length && !filters.some((f) => c.name.includes(f))) continue;
     if (progress) fs.appendFileSync(progress, `${JSON.stringify({ started: c.name, timeoutMs: c.timeoutMs })}\n`);
     const started = Date.now();
     try {

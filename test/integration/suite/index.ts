@@ -18,6 +18,7 @@ import './testing.test';
 import './terminal.test';
 import './traceValues.test';
 import './vitest.test';
+import './editorFlows.test';
 
 export function run(): Promise<void> {
   return runRegisteredTests(vscode.version, process.env.DUCKTRACE_TEST_REPORT);

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, suite, test } from './harness';
-import { api, configure, removeProjects, reset, workspace } from './loopSupport';
+import { api, assertReportMatchesRun, configure, removeProjects, reset, workspace } from './loopSupport';
 // @ts-expect-error plain JavaScript test helper without types
 import { startScriptedModelServer } from '../../support/scriptedModelServer.mjs';
 
@@ -62,6 +62,7 @@ suite('iterate until green', () => {
       const summary = await iterate.run(p.ids);
       assert.ok(summary, 'the loop ran');
       assert.equal(summary.stop, 'green', `${summary.message} ${JSON.stringify(summary.iterations.map((r) => [r.testName, r.result, r.detail]))}`);
+      await assertReportMatchesRun(summary, p.dir, p.ids);
       assert.equal(summary.iterations.length, 2);
       assert.deepEqual([...summary.fixed].sort(), [p.ids[0], p.ids[1]]);
       assert.equal(fs.readFileSync(p.calcFile, 'utf8'), calc.replace('return a - b', 'return a + b').replace('return a + b\n\n\ndef sub', 'return a * b\n\n\ndef sub'));
@@ -93,6 +94,7 @@ suite('iterate until green', () => {
       const seen = `${summary?.message} ${JSON.stringify(summary?.iterations.map((r) => [r.testName, r.result, r.detail]))}`;
       assert.equal(summary?.stop, 'green', seen);
       assert.equal(summary?.iterations.length, 2, seen);
+      await assertReportMatchesRun(summary!, p.dir, p.ids);
     } finally {
       sub.dispose();
       await reset();

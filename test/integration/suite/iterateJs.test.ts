@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot, suite, test } from './harness';
-import { api, configure, removeProjects, reset, workspace } from './loopSupport';
+import { api, assertReportMatchesRun, configure, removeProjects, reset, workspace } from './loopSupport';
 import type { LoopSummary } from '../../../src/core/loop/iterateUntilGreen';
 // @ts-expect-error plain JavaScript test helper without types
 import { startScriptedModelServer } from '../../support/scriptedModelServer.mjs';
@@ -125,6 +125,7 @@ suite('iterate until green (JavaScript)', () => {
       const summary = await running;
       assert.ok(summary, 'the loop ran');
       assert.equal(summary.stop, 'green', described(summary));
+      await assertReportMatchesRun(summary, p.dir, p.ids);
       assert.equal(summary.iterations.length, 2, described(summary));
       assert.deepEqual(summary.iterations.map((r) => [r.testName, r.result]).sort(), [['add', 'fixed'], ['mul', 'fixed']]);
       assert.deepEqual([...summary.fixed].sort(), [p.ids[0], p.ids[1]].sort());
@@ -161,6 +162,7 @@ suite('iterate until green (JavaScript)', () => {
       const summary = await iterate.run(p.ids);
       assert.ok(summary, 'the loop ran');
       assert.equal(summary.stop, 'green', described(summary));
+      await assertReportMatchesRun(summary, p.dir, p.ids);
       assert.equal(summary.iterations.length, 2, described(summary));
       assert.ok(shown >= 2, `both fixes were shown for review (${shown})`);
       assert.equal(fs.readFileSync(p.calcFile, 'utf8'), fixedCalc);

@@ -145,7 +145,7 @@ suite('testing', () => {
     assert.ok(failure);
     const result = await vscode.commands.executeCommand<ExplainResult | undefined>(CommandIds.explainAndFix, failure.testId);
     assert.ok(result);
-    assert.equal(result.failure.testId, failure.testId);
+    assert.equal(result.failure?.testId, failure.testId);
     assert.deepEqual(result.workspaceFrames.map((f) => [path.basename(f.file), f.line]), [['test_pricing.py', 9]]);
     assert.equal(result.target?.functionName, 'apply_discount');
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file('pricing.py'));
@@ -154,7 +154,7 @@ suite('testing', () => {
     const item = a.tests.itemFor(failure.testId);
     assert.ok(item);
     const viaItem = await vscode.commands.executeCommand<ExplainResult | undefined>(CommandIds.explainAndFix, item);
-    assert.equal(viaItem?.failure.testId, failure.testId);
+    assert.equal(viaItem?.failure?.testId, failure.testId);
     const viaMessage = await vscode.commands.executeCommand<ExplainResult | undefined>(CommandIds.explainAndFix, { test: item, message: new vscode.TestMessage('x') });
     assert.equal(viaMessage?.target?.functionName, 'apply_discount');
     const js = a.failures.all().find((f) => f.framework === 'node');

@@ -21,7 +21,7 @@ test('a package inside another runs its tests once, from its own folder', { time
     mkdirSync(join(dir, 'sub'));
     writeFileSync(join(dir, 'sub', 'package.json'), pkg);
     writeFileSync(join(dir, 'sub', 'sub.test.js'), testFile('sub test'));
-    const projects = findTestProjects(dir);
+    const projects = await findTestProjects(dir);
     assert.deepEqual(projects.map((p) => [p.root, p.framework, p.testFiles, !!p.hasNestedProjects]).sort(), [
       [dir, 'node', [join(dir, 'root.test.js')], true],
       [join(dir, 'sub'), 'node', [join(dir, 'sub', 'sub.test.js')], false],

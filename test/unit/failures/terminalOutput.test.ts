@@ -166,7 +166,9 @@ test('node --test: without the summary (older Node 20), files come from the stac
 test('jest: the default reporter', () => {
   const { results, files } = parseTerminalOutput('jest', terminal('jest'), '/project');
   assert.deepEqual(files, ['/project/cart.test.js']);
-  assert.deepEqual(results.map((r) => r.testId), ['/project/cart.test.js::cart::subtotal::adds every line', '/project/cart.test.js::cart::tax of toys', '/project/cart.test.js::cart::objects compare deeply']);
+  assert.deepEqual(results.filter((r) => r.failure).map((r) => r.testId), ['/project/cart.test.js::cart::subtotal::adds every line', '/project/cart.test.js::cart::tax of toys', '/project/cart.test.js::cart::objects compare deeply']);
+  // The tree of a single file's run lists the others too.
+  assert.deepEqual(results.filter((r) => !r.failure).map((r) => `${r.outcome} ${r.testId}`), ['skipped /project/cart.test.js::cart::later', 'passed /project/cart.test.js::cart::subtotal::is zero for an empty cart']);
   const adds = byName(results, 'adds every line').failure!;
   assert.equal(adds.message, 'expect(received).toBe(expected) // Object.is equality\n\nExpected: 11\nReceived: 6');
   assert.deepEqual([adds.expected, adds.actual], ['11', '6']);
@@ -231,4 +233,22 @@ test('a terminal run clears the known failures it ran again without failing', ()
   // Filtered runs clear only the tests they name.
   assert.deepEqual(ids(terminalRunResults('pytest', green, 'pytest -k one', '/ws', 0, [a, b])), []);
   assert.deepEqual(ids(terminalRunResults('pytest', green, 'pytest test_a.py::test_one', '/ws', 0, [a, b])), ['passed /ws/test_a.py::test_one']);
+});
+
+test('passed tests where the output lists them: node\'s tree and vitest\'s lines through the known tests, jest\'s tree and vitest\'s verbose lines by themselves', () => {
+  const known = [
+    { file: '/project/test/cart.test.js', suitePath: ['cart', 'subtotal'], name: 'is zero for an empty cart' },
+    { file: '/project/cart.test.js', suitePath: ['cart', 'subtotal'], name: 'is zero for an empty cart' },
+    { file: '/project/other.test.js', suitePath: [], name: 'twice' },
+    { file: '/project/again.test.js', suitePath: [], name: 'twice' },
+  ];
+  const node = parseTerminalOutput('node', terminal('node'), '/project', known.slice(0, 1)).results.filter((r) => !r.failure);
+  assert.deepEqual(node.map((r) => `${r.outcome} ${r.testId}`), ['passed /project/test/cart.test.js::cart::subtotal::is zero for an empty cart']);
+  assert.deepEqual(parseTerminalOutput('node', '\u2714 twice (1ms)\n', '/project', known).results, [], 'a name two known tests have stays out');
+  const vitest = parseTerminalOutput('vitest', terminal('vitest'), '/project', known).results.filter((r) => !r.failure);
+  assert.deepEqual(vitest.map((r) => `${r.outcome} ${r.testId}`), ['passed /project/cart.test.js::cart::subtotal::is zero for an empty cart']);
+  const verbose = ' \u2713 src/a.test.ts > math > adds 2ms\n \u2193 src/a.test.ts > math > later [skipped]\n';
+  assert.deepEqual(parseTerminalOutput('vitest', verbose, '/p').results.map((r) => `${r.outcome} ${r.testId}`), ['passed /p/src/a.test.ts::math::adds', 'skipped /p/src/a.test.ts::math::later']);
+  const jestVerbose = 'PASS src/a.test.js\n  math\n    \u2713 adds (3 ms)\n    nested\n      \u2713 deep\n  \u2713 top\n\nPASS src/b.test.js\n';
+  assert.deepEqual(parseTerminalOutput('jest', jestVerbose, '/p').results.map((r) => r.testId), ['/p/src/a.test.js::math::adds', '/p/src/a.test.js::math::nested::deep', '/p/src/a.test.js::top']);
 });
