@@ -4,6 +4,7 @@
 // missing, e.g. ../shared/bench/quixbugs on a machine without it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentsBench } from './agentsBench';
 import { blocksBench } from './blocksBench';
 import { explainLatencyBench } from './explainLatencyBench';
 import { fixRateBench } from './fixRateBench';
@@ -17,7 +18,7 @@ import { tracingOverheadBench } from './tracingOverheadBench';
 import type { BenchSection, Figure } from './benchTypes';
 
 const repoRoot = join(__dirname, '../..');
-const sections: BenchSection[] = [blocksBench, suspicionBench, suspicionJsBench, tracingOverheadBench, jsOverheadBench, explainLatencyBench, pipelineBench, promptBench, fixRateBench, modelBudgetBench];
+const sections: BenchSection[] = [blocksBench, suspicionBench, suspicionJsBench, tracingOverheadBench, jsOverheadBench, explainLatencyBench, pipelineBench, promptBench, fixRateBench, modelBudgetBench, agentsBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CommandIds } from './commandIds';
 import { Disposable } from './disposable';
 import { productVersion } from '../core/product';
+import { Agents } from './agents/agents';
 import { treeSitterPathsIn, TreeSitterParser } from '../host/treeSitter';
 import { BlocksView } from './blocks/blocksView';
 import { ExplainController } from './explain/explainController';
@@ -58,6 +59,8 @@ export interface DucktraceApi {
   readonly traceValues: InlineValues;
   /** Iterate Until Green's checkpoints of the originals (where they live, what is pending). */
   readonly checkpoints: Checkpoints;
+  /** Language model tools, the @ducktrace chat participant, the MCP server definition. */
+  readonly agents: Agents;
 }
 
 /**
@@ -79,6 +82,7 @@ class Ducktrace extends Disposable {
   readonly suspicion: SuspicionView;
   readonly traceValues: InlineValues;
   readonly checkpoints: Checkpoints;
+  readonly agents: Agents;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -148,6 +152,9 @@ class Ducktrace extends Disposable {
     command(CommandIds.revertAllChanges, () => this.iterate.revertAll());
     command(CommandIds.forgetTestEditPermission, () => this.iterate.forgetTestEditPermission());
 
+    // For coding agents: the language model tools, @ducktrace in the Chat view, the MCP server.
+    this.agents = this.register(new Agents({ extensionUri: context.extensionUri, parser, models, failures, proposals, tracer, log }));
+
     this.register(
       routeViewMessages(
         this.explanation,
@@ -198,7 +205,7 @@ let instance: Ducktrace | undefined;
 export function activate(context: vscode.ExtensionContext): DucktraceApi {
   instance = new Ducktrace(context);
   context.subscriptions.push(instance);
-  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, presenter: instance.presenter, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix, iterate: instance.iterate, suspicion: instance.suspicion, traceValues: instance.traceValues, checkpoints: instance.checkpoints };
+  return { log: instance.log, version: productVersion, proposals: instance.proposals, models: instance.models, explanation: instance.explanation, presenter: instance.presenter, blocks: instance.blocks, explain: instance.explain, tests: instance.tests, failures: instance.failures, explainAndFix: instance.explainAndFix, iterate: instance.iterate, suspicion: instance.suspicion, traceValues: instance.traceValues, checkpoints: instance.checkpoints, agents: instance.agents };
 }
 
 export function deactivate(): void {

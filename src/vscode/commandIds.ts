@@ -27,6 +27,7 @@ export const CommandIds = {
   traceNextCall: 'ducktrace.traceNextCall',
   tracePreviousIteration: 'ducktrace.tracePreviousIteration',
   traceNextIteration: 'ducktrace.traceNextIteration',
+  proposeChatFix: 'ducktrace.proposeChatFix',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

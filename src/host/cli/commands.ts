@@ -7,8 +7,9 @@ import { explainCommand } from './explainCommand';
 import { failuresCommand } from './failuresCommand';
 import { fixCommand } from './fixCommand';
 import { localizeCommand } from './localizeCommand';
+import { mcpCommand } from './mcpCommand';
 import { traceCommand } from './traceCommand';
 
 export type { CliCommand, CliOutput } from './cliSupport';
 
-export const cliCommands: readonly CliCommand[] = [blocksCommand, traceCommand, failuresCommand, applyReplyCommand, explainCommand, localizeCommand, fixCommand];
+export const cliCommands: readonly CliCommand[] = [blocksCommand, traceCommand, failuresCommand, applyReplyCommand, explainCommand, localizeCommand, fixCommand, mcpCommand];

@@ -1,9 +1,10 @@
 // From one failing test to the model's diagnosis and the fixed file text: find the function to
 // debug (or take the one the user named), cut it into blocks, trace it (when a tracer is given),
 // and ask the duck. Every entry point goes through here (the editor's Explain and Fix and Iterate
-// Until Green, the CLI's `explain` and `fix`), each with its own ports (files from buffers or
-// disk, a model, a tracer) and its own way of showing progress, so the guarantees hold for all of
-// them: the target lies inside the workspace, never-send files are not sent, the workspace's .env
+// Until Green, the CLI's `explain` and `fix`, the @ducktrace chat participant; the agent tools
+// share its first stage, `locateTarget`), each with its own ports (files from buffers or disk, a
+// model, a tracer) and its own way of showing progress, so the guarantees hold for all of them:
+// the target lies inside the workspace, never-send files are not sent, the workspace's .env
 // values and the given secrets are redacted from everything sent, and a fix must still parse.
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
@@ -132,53 +133,10 @@ export type DiagnoseResult =
 
 export async function diagnoseFailure(request: DiagnoseRequest): Promise<DiagnoseResult> {
   const { failure, files, parser, signal, onEvent } = request;
-  let target: Target;
-  let confidence: TargetConfidence = 'high';
-  let alternatives: readonly Target[] = [];
-  if (request.target) {
-    const named = await namedTarget(request.target, request.roots, files, parser);
-    if (typeof named === 'string') return { ok: false, stage: 'target', reason: 'named-target', error: named };
-    target = named;
-  } else {
-    onEvent?.({ type: 'locating' });
-    const run = request.locate?.run && { ...request.locate.run, signal };
-    const searched = await findTarget({ failure, roots: request.roots, files, parser, ...(run ? { run } : {}) });
-    const skipped = (c: Target) => (request.skip ?? []).some((s) => s.file === c.file && s.functionName === c.functionName);
-    const found = { ...searched, candidates: searched.candidates.filter((c) => !skipped(c)) };
-    const first = found.candidates[0];
-    if (!first && found.candidates.length < searched.candidates.length) {
-      return { ok: false, stage: 'target', reason: 'no-target', error: `The model found every function Ducktrace could blame for this failure correct (${searched.candidates.map((c) => c.functionName).join(', ')}).` };
-    }
-    if (!first) {
-      return {
-        ok: false,
-        stage: 'target',
-        reason: 'no-target',
-        error: failure.diagnostic
-          ? `Ducktrace found no function of this workspace at line ${failure.diagnostic.line}: it explains errors inside functions.`
-          : `Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve (a failure of the environment, the platform or the runtime version looks like this).${found.runProblem ? ` A run of the test did not help either: ${found.runProblem}.` : ''}`,
-      };
-    }
-    confidence = found.confidence;
-    let chosen: Target | undefined = first;
-    if (found.confidence !== 'high' && found.candidates.length > 1 && request.locate?.choose) {
-      chosen = await request.locate.choose(found);
-      if (!chosen) return { ok: false, stage: 'target', reason: 'not-chosen', error: 'No function was chosen, so Ducktrace did not ask the model.' };
-    }
-    target = chosen;
-    alternatives = found.candidates.filter((c) => c !== chosen && !(c.file === chosen!.file && c.functionName === chosen!.functionName));
-  }
-  // Model output may only ever change the target file, inside the workspace: no symlink escapes.
-  if (!(await insideRoots(target.file, request.roots))) {
-    return { ok: false, stage: 'target', reason: 'not-sent', error: `${target.file} resolves to a place outside the workspace (a symbolic link?), so Ducktrace will not propose changes to it.`, target };
-  }
+  const located = await locateTarget(request);
+  if (!located.ok) return located;
+  const { target, fileText, blocks, confidence, alternatives } = located;
   const neverSend = request.neverSend ?? [];
-  if (matchesAnyGlob(target.file, neverSend)) {
-    return { ok: false, stage: 'target', reason: 'not-sent', error: `${target.file} matches a neverSend pattern (ducktrace.privacy.neverSend), so Ducktrace does not send it to a model.`, target };
-  }
-  const fileText = await files.read(target.file);
-  if (fileText === undefined) return { ok: false, stage: 'target', reason: 'unreadable', error: `Cannot read ${target.file}.`, target };
-  const { blocks } = await blocksOfFunction(fileText, target.language, parser, { name: target.functionName });
   onEvent?.({ type: 'target', target, blocks, fileText, confidence, alternatives });
 
   let model: ModelClient;
@@ -226,6 +184,83 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     onEvent,
   });
   return { ok: true, target, blocks, fileText, trace, outcome, alternatives };
+}
+
+/** What the first stage needs: where to look, what was named, how to find it, and what may not be sent. */
+export type LocateRequest = Pick<DiagnoseRequest, 'failure' | 'target' | 'roots' | 'files' | 'parser' | 'neverSend' | 'locate' | 'skip' | 'signal' | 'onEvent'>;
+
+export type LocatedTarget =
+  | {
+      readonly ok: true;
+      readonly target: Target;
+      readonly fileText: string;
+      readonly blocks: readonly Block[];
+      /** How sure the finder was ('high' for a named target); the other candidates, most likely first. */
+      readonly confidence: TargetConfidence;
+      readonly alternatives: readonly Target[];
+    }
+  | { readonly ok: false; readonly stage: 'target'; readonly reason: Exclude<DiagnoseStop, 'model'>; readonly error: string; readonly target?: Target };
+
+/**
+ * The pipeline's first stage on its own: the function the failure points at (or the one named),
+ * inside the workspace (symbolic links followed) and not a never-send file, with its text and
+ * blocks. The agent tools (trace, suspicious blocks, a fix) start here too, without a model.
+ */
+export async function locateTarget(request: LocateRequest): Promise<LocatedTarget> {
+  const { failure, files, parser, signal, onEvent } = request;
+  let target: Target;
+  let confidence: TargetConfidence = 'high';
+  let alternatives: readonly Target[] = [];
+  if (request.target) {
+    const named = await namedTarget(request.target, request.roots, files, parser);
+    if (typeof named === 'string') return { ok: false, stage: 'target', reason: 'named-target', error: named };
+    target = named;
+  } else {
+    onEvent?.({ type: 'locating' });
+    const run = request.locate?.run && { ...request.locate.run, signal };
+    const searched = await findTarget({ failure, roots: request.roots, files, parser, ...(run ? { run } : {}) });
+    // Functions the model already found correct for this failure are not asked about again.
+    const skipped = (c: Target) => (request.skip ?? []).some((s) => s.file === c.file && s.functionName === c.functionName);
+    const found = { ...searched, candidates: searched.candidates.filter((c) => !skipped(c)) };
+    const first = found.candidates[0];
+    if (!first && found.candidates.length < searched.candidates.length) {
+      return { ok: false, stage: 'target', reason: 'no-target', error: `The model found every function Ducktrace could blame for this failure correct (${searched.candidates.map((c) => c.functionName).join(', ')}).` };
+    }
+    if (!first) {
+      return {
+        ok: false,
+        stage: 'target',
+        reason: 'no-target',
+        error: failure.diagnostic
+          ? `Ducktrace found no function of this workspace at line ${failure.diagnostic.line}: it explains errors inside functions.`
+          : `Ducktrace found no function of this workspace in the failure: the stack has no frame in your code and the test calls nothing it can resolve (a failure of the environment, the platform or the runtime version looks like this).${found.runProblem ? ` A run of the test did not help either: ${found.runProblem}.` : ''}`,
+      };
+    }
+    confidence = found.confidence;
+    let chosen: Target | undefined = first;
+    if (found.confidence !== 'high' && found.candidates.length > 1 && request.locate?.choose) {
+      chosen = await request.locate.choose(found);
+      if (!chosen) return { ok: false, stage: 'target', reason: 'not-chosen', error: 'No function was chosen, so Ducktrace did not ask the model.' };
+    }
+    target = chosen;
+    alternatives = found.candidates.filter((c) => c !== chosen && !(c.file === chosen!.file && c.functionName === chosen!.functionName));
+  }
+  // Model output may only ever change the target file, inside the workspace: no symlink escapes.
+  if (!(await insideRoots(target.file, request.roots))) {
+    return { ok: false, stage: 'target', reason: 'not-sent', error: `${target.file} resolves to a place outside the workspace (a symbolic link?), so Ducktrace will not propose changes to it.`, target };
+  }
+  if (matchesAnyGlob(target.file, request.neverSend ?? [])) {
+    return { ok: false, stage: 'target', reason: 'not-sent', error: `${target.file} matches a neverSend pattern (ducktrace.privacy.neverSend), so Ducktrace does not send it to a model.`, target };
+  }
+  const fileText = await files.read(target.file);
+  if (fileText === undefined) return { ok: false, stage: 'target', reason: 'unreadable', error: `Cannot read ${target.file}.`, target };
+  try {
+    const { blocks } = await blocksOfFunction(fileText, target.language, parser, { name: target.functionName });
+    return { ok: true, target, fileText, blocks, confidence, alternatives };
+  } catch (err) {
+    if (err instanceof BlocksError) return { ok: false, stage: 'target', reason: 'unreadable', error: `${target.file}: ${err.message}`, target };
+    throw err;
+  }
 }
 
 /** The function the user named, as a Target; a message when the file or the function is not there. */

@@ -36,6 +36,8 @@ export interface LocalizeRequest {
   /** Trace one failing and one passing test for the value evidence (default true). */
   readonly values?: boolean;
   readonly parser?: SourceParser;
+  /** Cancels the run: the process tree is killed. */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalizeResult {
@@ -92,6 +94,7 @@ async function pythonRun(target: ResolvedTarget, request: LocalizeRequest): Prom
     env: request.env,
     testTimeoutSeconds: request.testTimeoutSeconds,
     timeoutMs: request.timeoutMs,
+    ...(request.signal ? { signal: request.signal } : {}),
   });
   return { run, selection: `pytest ${pytestArgs.join(' ')}`, pytestFlags: pytestOptions(pytestArgs) };
 }

@@ -30,6 +30,8 @@ export interface PythonSpectraOptions {
   readonly maxLines?: number;
   /** The whole run's limit; the process tree is killed after it (default 5 minutes). */
   readonly timeoutMs?: number;
+  /** Cancels the run: the process tree is killed. */
+  readonly signal?: AbortSignal;
 }
 
 export type { SpectraRun } from './spectraRun';
@@ -66,7 +68,7 @@ export async function runPythonSpectra(target: ResolvedTarget, options: PythonSp
     ];
     const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
     env.PYTHONPATH = [pythonTracerDir(), env.PYTHONPATH].filter(Boolean).join(delimiter);
-    const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env, timeoutMs: options.timeoutMs ?? 300_000 });
+    const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env, timeoutMs: options.timeoutMs ?? 300_000, ...(options.signal ? { signal: options.signal } : {}) });
     const blockOrder = target.blocks.blocks.map((b) => b.id);
     const records = parseSpectraJsonl(await readFile(outFile, 'utf8'));
     return {

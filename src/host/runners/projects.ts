@@ -20,7 +20,8 @@ export interface TestProject {
   readonly problems?: readonly string[];
 }
 
-const skipDirs = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'env', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', 'dist', 'out', 'build', 'coverage', '.vscode-test', 'site-packages', '.next', '.cache']);
+/** Folders of installed, generated or cached files: never searched for tests or sources. */
+export const ignoredFolders: ReadonlySet<string> = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'env', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', 'dist', 'out', 'build', 'coverage', '.vscode-test', 'site-packages', '.next', '.cache']);
 const maxFiles = 20_000;
 const pythonMarkers = ['pytest.ini', 'conftest.py', 'pyproject.toml', 'setup.cfg', 'tox.ini', 'setup.py'];
 
@@ -44,7 +45,7 @@ function walk(folder: string): Tree {
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) {
-        if (!skipDirs.has(e.name) && !e.name.startsWith('.') && depth < 8) queue.push([p, depth + 1]);
+        if (!ignoredFolders.has(e.name) && !e.name.startsWith('.') && depth < 8) queue.push([p, depth + 1]);
       } else if (e.isFile()) {
         tree.files.push(p);
         if (e.name === 'package.json') tree.packageDirs.push(dir);

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { runRegisteredTests } from './harness';
 import './activation.test';
+import './agents.test';
 import './review.test';
 import './blocks.test';
 import './explain.test';

@@ -1,6 +1,6 @@
 // Paths and a shared parser for unit tests. Tests run from out/test/unit/, fixtures stay in test/.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { segmentFunction, type Block } from '../../../src/core/blocks/basicBlocks';
 import { listFunctions, type FunctionInfo } from '../../../src/core/blocks/functionFinder';
@@ -57,4 +57,13 @@ export async function parseFixture(...parts: string[]): Promise<ParsedFixture> {
 export function describeBlock(block: Block): string {
   const { start, end } = block.range;
   return `${block.id} ${block.kind} ${start.line}:${start.character}-${end.line}:${end.character} -> ${block.successors.join(',')}`;
+}
+
+/**
+ * A folder of the shared benchmark material (`../shared/bench/NAME` beside the checkout; from a
+ * worktree in `wt/`, one level further up), or the first candidate when neither exists.
+ */
+export function sharedBench(...parts: string[]): string {
+  const candidates = [join(repoRoot, '..', 'shared', 'bench', ...parts), join(repoRoot, '..', '..', 'shared', 'bench', ...parts)];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
