@@ -60,7 +60,7 @@ test('every line of the function as written, a marker before each block, values 
   assert.match(out.text, /# ↳ b3: mid: int = 1 · read lo = 0, hi = 2\n/);
   assert.match(out.text, /# ↳ b4: read arr = \[1, 2, 3\], x = 4, mid = 1\n/);
   assert.match(out.text, /# ↳ b5: lo = 2 · read mid = 1\n/, 'a later appearance carries no type, an unchanged variable is left out');
-  assert.match(out.text, /# ↳ b2 #2: read lo = 2\n/);
+  assert.match(out.text, /# ↳ b2 #2: read lo = 2 \(the loop ends\)\n/);
   assert.match(out.text, /# ↳ b6: did not run/);
   assert.match(out.text, /# ↳ b7: read lo = 2 → returned 2/);
   assert.equal(out.truncated, false);
@@ -178,4 +178,16 @@ test('a docstring holding a code fence does not end the listing early; a kept bl
   } finally {
     parsed.tree.delete();
   }
+});
+
+test("a loop header's last check says the loop ends; a loop left from its body is not marked", async () => {
+  const fn = await bisect();
+  const ended = renderTracedFunction(fn, bisectTrace, { maxTraceTokens: 2000 }).text;
+  assert.equal(ended.match(/\(the loop ends\)/g)?.length, 1);
+  assert.match(ended, /# ↳ b2 #2: read lo = 2 \(the loop ends\)\n/);
+  // The same call left from the body (as a `break` or a `return` in the loop would): the header's
+  // second check lets the body run again, and the function returns from there.
+  const steps = bisectTrace.calls[0].steps;
+  const leftFromBody: ListingTrace = { ...bisectTrace, calls: [{ ...bisectTrace.calls[0], steps: [...steps.slice(0, 6), { ...steps[2], iteration: 2 }, steps[6]] }] };
+  assert.doesNotMatch(renderTracedFunction(fn, leftFromBody, { maxTraceTokens: 2000 }).text, /the loop ends/);
 });

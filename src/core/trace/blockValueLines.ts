@@ -55,7 +55,12 @@ export interface Run {
   readonly read: readonly (readonly [string, Value])[];
   /** Last run of its call: the call's outcome goes on its line. */
   readonly outcome?: string;
+  /** A loop header's last check, after which the loop's body did not run again. */
+  readonly loopEnds?: boolean;
 }
+
+/** A block that starts with a loop header: its last run is the check that ends the loop. */
+const loopHeader = /^\s*(?:async\s+)?(?:for|while)\b/;
 
 export function idNumber(id: string): number {
   const n = Number(/\d+/.exec(id)?.[0]);
@@ -108,10 +113,24 @@ export function collectRuns(trace: ListingTrace, blocks: readonly ListedBlock[],
       before = new Map(vars.map(([k, v]) => [k, v.text]));
       if (!kept.has(index)) return;
       const isLast = index === call.steps.length - 1;
-      runs.push({ call: ci, index, step, blockId: step.blockId, iteration, changed, read, outcome: isLast ? outcomeOf(call) : undefined });
+      const loopEnds = loopHeader.test(text) && iteration > 1 && endsLoop(call.steps, index);
+      runs.push({ call: ci, index, step, blockId: step.blockId, iteration, changed, read, outcome: isLast ? outcomeOf(call) : undefined, ...(loopEnds ? { loopEnds } : {}) });
     });
   });
   return runs;
+}
+
+/**
+ * The header's run at `index` is its last in the call, and what follows it is not what followed
+ * its first run (the loop's body): the check found the loop done. A `break` leaves from the body,
+ * so its header's last run is followed by the body and is not marked.
+ */
+function endsLoop(steps: readonly ListingTraceStep[], index: number): boolean {
+  const id = steps[index].blockId;
+  if (steps.slice(index + 1).some((s) => s.blockId === id)) return false;
+  const first = steps.findIndex((s) => s.blockId === id);
+  const body = steps[first + 1]?.blockId;
+  return body !== undefined && body !== id && steps[index + 1]?.blockId !== body;
 }
 
 function outcomeOf(call: ListingTraceCall): string | undefined {
@@ -259,7 +278,7 @@ export function renderValueLines(
       }
       flush();
       const body = lineBody(run.changed, reads.get(run) ?? [], typed, variables);
-      lines.push(`${runLabel(run, multipleCalls, perCall.get(run.call) ?? 1)}: ${body}${run.outcome ? ` → ${run.outcome}` : ''}`);
+      lines.push(`${runLabel(run, multipleCalls, perCall.get(run.call) ?? 1)}: ${body}${run.loopEnds ? ' (the loop ends)' : ''}${run.outcome ? ` → ${run.outcome}` : ''}`);
       previous = run;
     }
     flush();
