@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Block } from '../../core/blocks/basicBlocks';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { parseJestJson } from '../../core/failures/jestReport';
@@ -27,6 +27,7 @@ import { instrumentTarget, jsRegisterModule, jsTracerDir, typeScriptLoaderArgs }
 import { detectJsRunner, jsProjectDir, runnerEntry, writeVitestConfig } from '../tracers/jsTestLaunch';
 import type { ResolvedTarget } from '../tracers/traceTarget';
 import type { SpectraRun } from './spectraRun';
+import { targetWords, testFilesMentioning } from './testFilesMentioning';
 
 export interface JsSpectraOptions {
   /** Where the files are named from; each runner runs in its test files' project folder. */
@@ -299,31 +300,13 @@ const testDir = /(^|[\\/])(__tests__|tests?)[\\/]/;
  */
 export async function jsTestFilesReaching(folder: string, targetFile: string, functionName: string, maxFiles = 5000): Promise<string[]> {
   const cwd = resolve(folder);
-  const moduleName = basename(targetFile).replace(/\.[cm]?[jt]sx?$/, '');
-  const simpleName = functionName.slice(functionName.lastIndexOf('.') + 1);
-  const words = [moduleName, simpleName].filter((w) => /^[\w$]+$/.test(w) && w !== 'default' && w !== '<anonymous>').map((w) => new RegExp(`(^|[^\\w$])${escapeRegExp(w)}($|[^\\w$])`));
   const target = await realOrSame(resolve(cwd, targetFile));
-  const found: string[] = [];
-  let seen = 0;
-  const walk = async (dir: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (seen++ > maxFiles) return;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !skippedDirs.has(entry.name)) await walk(path);
-      } else if (/\.[cm]?[jt]sx?$/.test(entry.name) && (testFileName.test(entry.name) || testDir.test(relative(cwd, path)))) {
-        if ((await realOrSame(path)) === target) continue;
-        const text = await readFile(path, 'utf8').catch(() => '');
-        if (words.some((w) => w.test(text))) found.push(path);
-      }
-    }
-  };
-  await walk(cwd);
-  return found;
+  const words = targetWords(targetFile, functionName, /\.[cm]?[jt]sx?$/, /^[\w$]+$/);
+  return testFilesMentioning(cwd, words, {
+    skippedDirs,
+    maxFiles,
+    isTestFile: (name, path) => /\.[cm]?[jt]sx?$/.test(name) && (testFileName.test(name) || testDir.test(relative(cwd, path))),
+    // The target's own file is not one of its tests.
+    accept: async (_text, path) => (await realOrSame(path)) !== target,
+  });
 }

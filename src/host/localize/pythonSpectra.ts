@@ -3,11 +3,13 @@
 // A per-test timeout inside the run ends endless loops; an overall timeout kills the process tree,
 // and the tests finished by then still count (the tracer writes one line per test as it ends).
 
-import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join, relative } from 'node:path';
 import { parseSpectraJsonl, spectrumOfRecord } from '../../core/localize/spectra';
 import type { SpectraRun } from './spectraRun';
+import { targetWords, testFilesMentioning } from './testFilesMentioning';
+import { commandSegments } from '../../core/failures/commandLine';
 import { runProcessTreeOrThrow } from '../process/processTree';
 import { pythonTracerDir } from '../tracers/pythonTracer';
 import type { ResolvedTarget } from '../tracers/traceTarget';
@@ -93,63 +95,20 @@ const skippedDirs = new Set(['node_modules', '__pycache__', 'site-packages', 've
  * paths relative to `cwd`: the tests that can reach it. Empty when none does (run them all then).
  */
 export async function pythonTestFilesReaching(cwd: string, targetFile: string, functionName: string, maxFiles = 5000): Promise<string[]> {
-  const moduleName = basename(targetFile).replace(/\.py$/, '');
-  const simpleName = functionName.slice(functionName.lastIndexOf('.') + 1);
-  const words = [moduleName, simpleName].filter((w) => /^\w+$/.test(w)).map((w) => new RegExp(`\\b${w}\\b`));
-  const found: string[] = [];
-  let seen = 0;
-  const walk = async (dir: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (seen++ > maxFiles) return;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !skippedDirs.has(entry.name)) await walk(path);
-      } else if (/^test_.*\.py$|_test\.py$/.test(entry.name)) {
-        const text = await readFile(path, 'utf8').catch(() => '');
-        // Driver scripts named *_test.py hold no tests: collecting them only risks import errors.
-        if (/^\s*(async\s+)?def test|^\s*class Test/m.test(text) && words.some((w) => w.test(text))) found.push(relative(cwd, path));
-      }
-    }
-  };
-  await walk(cwd);
-  return found;
+  const words = targetWords(targetFile, functionName, /\.py$/, /^\w+$/);
+  const found = await testFilesMentioning(cwd, words, {
+    skippedDirs,
+    maxFiles,
+    isTestFile: (name) => /^test_.*\.py$|_test\.py$/.test(name),
+    // Driver scripts named *_test.py hold no tests: collecting them only risks import errors.
+    accept: (text) => /^\s*(async\s+)?def test|^\s*class Test/m.test(text),
+  });
+  return found.map((path) => relative(cwd, path));
 }
 
-/** Splits a command line into words: quotes group, backslash escapes; no variables, no globs. */
+/** The words of a command line's first command (shell-quote: quotes and escapes respected). */
 export function splitCommandLine(text: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < text.length) word += text[++i];
-      else word += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < text.length) {
-      word += text[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(word);
-  return words;
+  return commandSegments(text)[0]?.words.map((w) => w.text) ?? [];
 }
 
 /**
