@@ -74,7 +74,7 @@ class Census:
                          for e in list(self.known.values()) if e is not None and e[3] > 0]
             tmp = self.out_path + ".tmp"
             with open(tmp, "w", encoding="utf-8") as f:
-                json.dump({"functions": functions, "order": self.order}, f)
+                f.write(json.dumps({"functions": functions, "order": self.order}))
             os.replace(tmp, self.out_path)
 
 

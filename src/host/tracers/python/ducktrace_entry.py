@@ -120,12 +120,21 @@ def install(target_file, is_target, global_trace):
         copy.__qualname__ = fn.__qualname__
         originals.append(copy)
 
+    def first_call(frame, event, arg):
+        # The first call after `enter` switched tracing on is the target's own frame: it gets the
+        # local trace function, and every call below it the no-op, so the helpers the target calls
+        # cost no Python call each (the target's recursive calls come back through `enter`).
+        result = global_trace(frame, event, arg)
+        if frame.f_code is code:
+            sys.settrace(_NO_TRACE)
+        return result
+
     def enter(index, args, kwargs):
         original = originals[index]
         previous = sys.gettrace()
         if previous is global_trace:
             return original(*args, **kwargs)
-        sys.settrace(global_trace)
+        sys.settrace(first_call)
         try:
             return original(*args, **kwargs)
         finally:
@@ -149,6 +158,8 @@ def install(target_file, is_target, global_trace):
     sys.setrecursionlimit(limit * 3)
 
     def uninstall():
+        if sys.gettrace() is _NO_TRACE or sys.gettrace() is first_call:
+            sys.settrace(None)
         for fn in patched:
             try:
                 fn.__code__ = code
@@ -162,6 +173,13 @@ def install(target_file, is_target, global_trace):
             sys.settrace(None)
 
     return uninstall
+
+
+# A trace function written in C that takes (frame, event, arg) and returns None without doing
+# anything: object.__init__ bound to a str ignores extra arguments when the type has its own
+# __new__. Calls below the target get it, which keeps line events on for the target's frame while
+# every other call costs no Python-level call.
+_NO_TRACE = "".__init__
 
 
 def _trampoline(code, index):

@@ -115,15 +115,61 @@ def _safe_fields(obj):
     return fields
 
 
+# Exact built-in types whose values cannot change: one renders the same text every time.
+_SCALARS = frozenset((int, float, complex, str, bytes, bool, type(None)))
+# The length shown for exact built-in containers, without walking the type's MRO.
+_EXACT_LENGTH = {str: str.__len__, bytes: bytes.__len__, bytearray: bytearray.__len__, list: list.__len__,
+                 tuple: tuple.__len__, dict: dict.__len__, set: set.__len__, frozenset: frozenset.__len__,
+                 deque: deque.__len__}
+# A list or tuple whose shown items are these scalars is remembered with them (the items only,
+# never the container): how a loop's unchanged list is rendered once instead of at every step.
+_SEQUENCE_CACHE_SIZE = 256
+_CACHED_ITEM_CHARS = 256
+
+
 class Renderer:
+    """Renders a value as {"type", "text", "length"?}. The dicts it returns may be shared between
+    steps (the sequence cache): they are never modified after."""
+
     def __init__(self, max_chars=160, max_depth=3, head=6, tail=3):
         self.max_chars = max_chars
         self.max_depth = max_depth
         self.head = head
         self.tail = tail
+        # id(sequence) -> (its type, its length, the shown items, the rendering). A hit needs the
+        # same type, length and the very same item objects (immutable scalars), so it renders the
+        # same text as a fresh rendering would, whichever sequence now has that id.
+        self._sequences = {}
 
     def render(self, value):
         cls = type(value)
+        if cls is list or cls is tuple:
+            return self._render_sequence(value, cls)
+        return self._render(value, cls)
+
+    def _render_sequence(self, value, cls):
+        n = cls.__len__(value)
+        getitem = cls.__getitem__
+        indexes = range(n) if n <= self.head + self.tail else [*range(self.head), *range(n - self.tail, n)]
+        items = tuple(getitem(value, i) for i in indexes)
+        key = id(value)
+        hit = self._sequences.get(key)
+        if hit is not None and hit[0] is cls and hit[1] == n and len(hit[2]) == len(items):
+            same = True
+            for a, b in zip(hit[2], items):
+                if a is not b:
+                    same = False
+                    break
+            if same:
+                return hit[3]
+        out = self._render(value, cls)
+        if all(type(x) in _SCALARS and (type(x) not in (str, bytes) or len(x) <= _CACHED_ITEM_CHARS) for x in items):
+            if len(self._sequences) >= _SEQUENCE_CACHE_SIZE:
+                self._sequences.clear()
+            self._sequences[key] = (cls, n, items, out)
+        return out
+
+    def _render(self, value, cls):
         out = {"type": self._type_label(value, cls)}
         try:
             text = self._text(value, 0, set())
@@ -145,6 +191,11 @@ class Renderer:
         return _tname(cls)
 
     def _length(self, value, cls):
+        exact = _EXACT_LENGTH.get(cls)
+        if exact is not None:
+            return exact(value)
+        if cls in _SCALARS:
+            return None
         try:
             for base, length in ((str, str.__len__), (bytes, bytes.__len__), (bytearray, bytearray.__len__),
                                  (list, list.__len__), (tuple, tuple.__len__), (dict, dict.__len__),
@@ -174,7 +225,7 @@ class Renderer:
         cls = type(v)
         if v is None or cls is bool:
             return "True" if v is True else "False" if v is False else "None"
-        mro = _mro(cls)
+        mro = (cls, object) if cls in _SCALARS else _mro(cls)
         if int in mro:
             bits = int.bit_length(v)
             return int.__repr__(v) if bits <= 2000 else "<int of %d bits>" % bits
@@ -605,7 +656,8 @@ class Recorder:
     def _dump(self, data):
         tmp = "%s.%d.tmp" % (self.out_path, threading.get_ident())
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False)
+            # json.dumps, not json.dump: only the one-shot form uses the C encoder (several times faster).
+            f.write(json.dumps(data, ensure_ascii=False))
         os.replace(tmp, self.out_path)
 
     def write(self, stopped=None):
