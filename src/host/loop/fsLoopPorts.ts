@@ -161,7 +161,7 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
     const test = traceSelector(failure, cwd);
     const budget = { timeoutMs: Math.max(10_000, options.testTimeoutMs * 3), ...options.traceBudget };
     const fence = sandbox();
-    const run = await traceTest({ cwd, test, target: { file, function: functionName }, python, budget, ...(fence ? { sandbox: fence } : {}) });
+    const run = await traceTest({ cwd, test, target: { file, function: functionName }, python, budget, ...(parser ? { parser } : {}), ...(fence ? { sandbox: fence } : {}) });
     return toPromptTrace(run.trace);
   }
 }
