@@ -79,7 +79,7 @@ export function parseMochaTerminal(text: string, cwd: string, known: readonly Kn
       if (!file) continue;
       files.add(file);
       const diffAt = bodyLines.findIndex((l) => /^\s*\+ expected - actual\s*$/.test(l));
-      const stackAt = bodyLines.findIndex((l) => /^\s+at /.test(l));
+      const stackAt = bodyLines.findIndex((l) => /^\s*at (?:.+ \()?\S+:\d+:\d+\)?$/.test(l));
       const messageEnd = diffAt >= 0 ? diffAt : stackAt >= 0 ? stackAt : bodyLines.length;
       const message = withoutErrorName(bodyLines.slice(0, messageEnd).join('\n').trim()) || 'failed';
       const values = diffAt >= 0 ? diffValues(bodyLines.slice(diffAt + 1, stackAt > diffAt ? stackAt : undefined)) : undefined;

@@ -15,10 +15,13 @@ interface MochaSuite {
   root?: boolean;
   parent?: MochaSuite;
   file?: string;
+  tests?: MochaRunnable[];
+  suites?: MochaSuite[];
 }
 
 interface MochaRunnable {
   title?: string;
+  fullTitle?: () => string;
   type?: string;
   file?: string;
   duration?: number;
@@ -28,6 +31,18 @@ interface MochaRunnable {
 
 interface MochaRunner {
   on(event: string, listener: (...args: never[]) => void): unknown;
+  suite?: MochaSuite;
+  /** What --grep made of the pattern, and --invert (mocha's own fields, 8 to 11). */
+  _grep?: RegExp;
+  _invert?: boolean;
+}
+
+/** Every test under a suite, nested suites included. */
+function testsUnder(suite: MochaSuite | undefined, out: MochaRunnable[] = []): MochaRunnable[] {
+  if (!suite) return out;
+  out.push(...(suite.tests ?? []));
+  for (const child of suite.suites ?? []) testsUnder(child, out);
+  return out;
 }
 
 const maxValueChars = 20_000;
@@ -69,9 +84,18 @@ function failureDetails(err: unknown): unknown[] | undefined {
   return [{ matcherResult: { expected: show(e.expected), actual: show(e.actual) } }];
 }
 
+/**
+ * A file has ended when each of its tests that --grep lets run has a result or its suite has ended
+ * (a failing `before` hook skips the rest). Not when another file's test starts: the tests at a
+ * file's top level all belong to mocha's one root suite, which runs before any `describe` block, so
+ * files interleave.
+ */
 export class ProgressReporter {
-  private currentFile: string | undefined;
-  private failedFiles = new Set<string>();
+  private readonly started = new Set<string>();
+  private readonly ended = new Set<string>();
+  private readonly failedFiles = new Set<string>();
+  /** The tests of each file still to come. */
+  private readonly pending = new Map<string, Set<MochaRunnable>>();
 
   constructor(runner: MochaRunner, options: unknown, private readonly file: string, mochaDir?: string) {
     writeFileSync(file, '');
@@ -84,7 +108,21 @@ export class ProgressReporter {
         // no spec reporter: the results are still written
       }
     }
-    runner.on('start', () => this.write({ event: 'runStart' }));
+    runner.on('start', () => {
+      const grep = runner._grep;
+      const runs = (t: MochaRunnable) => !grep || typeof t.fullTitle !== 'function' || grep.test(t.fullTitle()) !== !!runner._invert;
+      for (const t of testsUnder(runner.suite)) {
+        if (!runs(t)) continue;
+        const file = fileOf(t);
+        const set = this.pending.get(file) ?? new Set<MochaRunnable>();
+        set.add(t);
+        this.pending.set(file, set);
+      }
+      this.write({ event: 'runStart' });
+    });
+    runner.on('suite end', (suite: MochaSuite) => {
+      for (const t of testsUnder(suite)) this.account(t);
+    });
     runner.on('test', (test: MochaRunnable) => {
       const file = this.enter(fileOf(test));
       this.write({ event: 'testStart', file, ancestorTitles: suiteTitles(test.parent), title: String(test.title ?? '') });
@@ -105,7 +143,7 @@ export class ProgressReporter {
       this.result(runnable, 'failed', err);
     });
     runner.on('end', () => {
-      this.leave();
+      for (const file of this.started) this.end(file);
       this.write({ event: 'done' });
     });
   }
@@ -115,21 +153,26 @@ export class ProgressReporter {
     appendFileSync(this.file, JSON.stringify(line) + '\n');
   }
 
-  /** Mocha runs one file after the other: a test of another file means the previous one ended. */
   private enter(file: string): string {
-    if (file !== this.currentFile) {
-      this.leave();
-      this.currentFile = file;
-      if (file) this.write({ event: 'fileStart', file });
+    if (file && !this.started.has(file)) {
+      this.started.add(file);
+      this.write({ event: 'fileStart', file });
     }
     return file;
   }
 
-  private leave(): void {
-    const file = this.currentFile;
-    if (!file) return;
+  /** A test that will not run (any more): its file ends with its last one. */
+  private account(test: MochaRunnable): void {
+    const file = fileOf(test);
+    const left = this.pending.get(file);
+    if (!left?.delete(test) || left.size > 0) return;
+    if (this.started.has(file)) this.end(file);
+  }
+
+  private end(file: string): void {
+    if (this.ended.has(file)) return;
+    this.ended.add(file);
     this.write({ event: 'file', file, status: this.failedFiles.has(file) ? 'failed' : 'passed', message: '' });
-    this.currentFile = undefined;
   }
 
   private result(test: MochaRunnable, status: 'passed' | 'failed' | 'skipped', err?: unknown): void {
@@ -146,5 +189,6 @@ export class ProgressReporter {
       failureMessages: status === 'failed' ? [failureText(err)] : [],
       ...(details ? { failureDetails: details } : {}),
     });
+    this.account(test);
   }
 }
