@@ -21,7 +21,7 @@ import fs, { readFileSync, realpathSync } from 'node:fs';
 import v8 from 'node:v8';
 import Module from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { CoverageRecorder, followNodeTests } from './jsCoverage';
 import { coverageFlushEnv, planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
@@ -78,15 +78,24 @@ function install(planFile: string): void {
 
   // TypeScript loaders for CommonJS (tsx) read the file themselves and compile their own output:
   // hand them the instrumented TypeScript when they read this one file as text. Jest's runtime reads
-  // every module as bytes and hands the text to the project's transform.
+  // every module as bytes and hands the text to the project's transform. mocha loads ES modules with
+  // require() where Node can (20.19+, 22.12+): Node then reads an imported module's bytes through
+  // fs.readFileSync with its file: URL, and the loader hooks below never see it.
   const typeScript = /\.[cm]?tsx?$/.test(plan.file);
-  if (runner === 'jest' || (nodeLoads && typeScript)) {
+  if (runner === 'jest' || runner === 'mocha' || (nodeLoads && typeScript)) {
     const read = fs.readFileSync;
+    const asPath = (path: unknown): unknown => {
+      try {
+        return path instanceof URL || (typeof path === 'string' && path.startsWith('file:')) ? fileURLToPath(path) : path;
+      } catch {
+        return path;
+      }
+    };
     const patched = function (this: unknown, path: unknown, options?: unknown) {
       const result = read.call(fs, path as string, options as BufferEncoding) as unknown;
-      if (!isTarget(path)) return result;
+      if (!isTarget(asPath(path))) return result;
       if (typeof result === 'string') return sourceHash(result) === plan.sourceHash ? plan.instrumented : result;
-      if (runner === 'jest' && Buffer.isBuffer(result) && sourceHash(result.toString('utf8')) === plan.sourceHash) return Buffer.from(plan.instrumented, 'utf8');
+      if ((runner === 'jest' || runner === 'mocha') && Buffer.isBuffer(result) && sourceHash(result.toString('utf8')) === plan.sourceHash) return Buffer.from(plan.instrumented, 'utf8');
       return result;
     };
     fs.readFileSync = patched as typeof fs.readFileSync;
