@@ -5,7 +5,7 @@
 // under test/ that is no test never runs); one file or one test run alone although the config's
 // spec names more; the plain run; a test that loops forever and one that waits forever.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { detectFrameworks, isTestFileFor } from '../../../src/core/failures/detectFramework';
@@ -15,7 +15,7 @@ import { failuresOf, type TestCaseResult, type TestRunReport } from '../../../sr
 import { scanJsTests } from '../../../src/core/failures/jsTestScanner';
 import { findTestProjects } from '../../../src/host/runners/projects';
 import { runProject } from '../../../src/host/runners/testService';
-import { fixtureProject } from '../../support/fixtureDeps';
+import { fixtureProject, nodeModulesFor } from '../../support/fixtureDeps';
 import { fixturePath, repoRoot } from '../support/fixtures';
 
 const made: string[] = [];
@@ -170,4 +170,30 @@ test('mocha: the endless loop is a timeout at its line, the endless wait mocha\'
   assert.match(wait.message, /^Timeout of 1500ms exceeded/);
   assert.equal(wait.line, 5);
   assert.equal(failuresOf(report).length, 3);
+});
+
+test('mocha 8 (its file collection returns a plain list): the same outcomes and the config\'s files', { timeout: 300_000 }, async () => {
+  const dir = fixtureProject(fixturePath('runners', 'mocha', 'project'), { install: false });
+  made.push(dir);
+  symlinkSync(nodeModulesFor({ mocha: '8.4.0', chai: '4.5.0' }, 'mocha 8'), join(dir, 'node_modules'), 'junction');
+  const [found] = await findTestProjects(dir);
+  assert.deepEqual(found?.testFiles.map((f) => f.slice(dir.length + 1)), ['test/cart.spec.js', 'test/other.spec.js']);
+  const report = await runProject(found!, options);
+  assert.deepEqual(report.problems, []);
+  assert.deepEqual(failuresOf(report).map((f) => [f.name, f.line]).sort(), [['adds every line', 8], ['objects compare deeply', 22], ['tax of toys', 18]]);
+  assert.equal(byName(report.results, 'adds every line').failure?.expected, '11');
+});
+
+test('a test file that does not load is a failure of that file, with the error and its line', { timeout: 300_000 }, async () => {
+  const dir = fixtureProject(fixturePath('runners', 'mocha', 'project'));
+  made.push(dir);
+  const broken = join(dir, 'test', 'broken.spec.js');
+  writeFileSync(broken, "'use strict';\nconst { subtotal } = require('../src/cart');\nit('never runs', () => {\n  subtotal([);\n});\n");
+  const [found] = await findTestProjects(dir);
+  const report = await runProject(found!, options);
+  const file = report.results.find((r) => r.fileLevel);
+  assert.ok(file, JSON.stringify(report, null, 1));
+  assert.equal(file.file, broken);
+  assert.equal(file.failure?.line, 4);
+  assert.match(file.failure?.message ?? '', /Unexpected token/);
 });
