@@ -1,5 +1,5 @@
-// Test commands the user runs in the integrated terminal (pytest, jest, vitest, node --test, npm
-// test): shell integration gives each command line, its cwd and its output; the failures in that
+// Test commands the user runs in the integrated terminal (pytest, jest, vitest, node --test, mocha,
+// npm test): shell integration gives each command line, its cwd and its output; the failures in that
 // output go to the Testing view and the FailureStore, and a notification offers Explain and Fix.
 import * as vscode from 'vscode';
 import { npmScriptOf, parseTerminalOutput, recogniseTestCommand, terminalRunResults } from '../../core/failures/terminalOutput';
@@ -70,7 +70,9 @@ export class TerminalTestWatcher extends Disposable {
     const command = recogniseTestCommand(commandLine, (name) => scripts[name]);
     if (!command) return;
     const output = reading.chunks.join('');
-    const run = parseTerminalOutput(command.framework, output, cwd);
+    // The discovered tests place what the output names without its file: discover first if nothing is.
+    if (this.tests.controller.items.size === 0) await this.tests.refresh();
+    const run = parseTerminalOutput(command.framework, output, cwd, this.tests.knownTests());
     const results = terminalRunResults(command.framework, run, commandLine, cwd, e.exitCode, this.store.all());
     const failures = results.flatMap((r) => (r.failure ? [r.failure] : []));
     this.log.info(`Terminal: "${commandLine}" (${command.framework}, exit code ${e.exitCode ?? 'unknown'}, ${output.length} characters): ${failures.length} failed, ${results.length - failures.length} cleared`);
@@ -78,8 +80,6 @@ export class TerminalTestWatcher extends Disposable {
       if (e.exitCode && e.exitCode !== 0) this.log.info('Terminal: the command failed but its output named no failing test Ducktrace can read.');
       return;
     }
-    // The Testing view shows terminal results on discovered items: discover first if nothing is.
-    if (this.tests.controller.items.size === 0) await this.tests.refresh();
     this.tests.reportExternal(results, `Terminal: ${commandLine}`);
     this.reported.fire({ commandLine, results });
     if (failures.length) void this.notify(command.framework, failures);

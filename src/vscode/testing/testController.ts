@@ -393,6 +393,11 @@ export class DucktraceTestController extends Disposable {
   }
 
   /** The test (leaf) items of the request that a run would start. */
+  /** Every discovered test: where a terminal's output that names no file (mocha, node's spec tree) places a test. */
+  knownTests(): Pick<DiscoveredTest, 'file' | 'suitePath' | 'name'>[] {
+    return [...this.byTestId.values()].flatMap((item) => this.testOf(item) ?? []);
+  }
+
   testOf(item: vscode.TestItem): Pick<DiscoveredTest, 'file' | 'suitePath' | 'name' | 'nodeId'> | undefined {
     const m = this.meta.get(item);
     return m?.kind === 'test' ? m.test : undefined;
