@@ -20,7 +20,7 @@ import { capText, testIdOf } from '../../core/failures/testFailure';
 import { v8Frames } from '../../core/failures/frames';
 import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { runIsolatingHangs, singleRun, type AttemptOutcome } from './hangIsolation';
-import { filesOf, findBin, installedVersion, invocationIn, namePattern, noProgressLimitMs, reportGrowthWatch, runEnv, runProblem, staticDiscovery, withDeclaredLines } from './jsRunners';
+import { filesOf, findBin, installedVersion, invocationIn, namePattern, noProgressLimitMs, watchRunnerReport, runEnv, runProblem, staticDiscovery, withDeclaredLines } from './jsRunners';
 import { runProcessTree } from '../process/processTree';
 import type { SandboxSpec } from '../process/sandbox';
 
@@ -168,7 +168,7 @@ export async function runMocha(ctx: RunnerContext, selection: RunSelection): Pro
       ...files,
     ];
     ctx.onOutput?.(`$ ${run.bin} ${args.join(' ')}\r\n`);
-    const watch = reportGrowthWatch(progressFile, limit);
+    const watch = watchRunnerReport(progressFile, limit);
     const result = await runProcessTree(run.bin, args, {
       cwd: ctx.cwd,
       env: runEnv(run.invocation),

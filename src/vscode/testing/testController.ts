@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import { testIdOf, type DiscoveredTest, type Framework, type TestCaseResult, type TestRunReport } from '../../core/failures/testFailure';
+import type { KnownTest } from '../../core/failures/terminalRecords';
 import type { RunSelection } from '../../host/runners/adapter';
 import { findTestProjects, type TestProject } from '../../host/runners/projects';
 import { adapters, contextFor, runProject, withTempDir, type RunOptions } from '../../host/runners/testService';
@@ -375,6 +376,16 @@ export class DucktraceTestController extends Disposable {
     return { state: 'failed', message: result.failure?.message.split('\n')[0] ?? result.outcome };
   }
 
+  /** The discovered tests of one framework: where a test the terminal names without its file lives. */
+  knownTests(framework: Framework): KnownTest[] {
+    const known: KnownTest[] = [];
+    for (const item of this.byTestId.values()) {
+      const m = this.meta.get(item);
+      if (m?.kind === 'test' && m.project.framework === framework) known.push({ file: m.test.file, suitePath: m.test.suitePath, name: m.test.name });
+    }
+    return known;
+  }
+
   /** The item of a test id (as in a TestFailure), if discovered or run. */
   itemFor(testId: string): vscode.TestItem | undefined {
     return this.byTestId.get(testId);
@@ -393,11 +404,6 @@ export class DucktraceTestController extends Disposable {
   }
 
   /** The test (leaf) items of the request that a run would start. */
-  /** Every discovered test: where a terminal's output that names no file (mocha, node's spec tree) places a test. */
-  knownTests(): Pick<DiscoveredTest, 'file' | 'suitePath' | 'name'>[] {
-    return [...this.byTestId.values()].flatMap((item) => this.testOf(item) ?? []);
-  }
-
   testOf(item: vscode.TestItem): Pick<DiscoveredTest, 'file' | 'suitePath' | 'name' | 'nodeId'> | undefined {
     const m = this.meta.get(item);
     return m?.kind === 'test' ? m.test : undefined;
