@@ -65,7 +65,7 @@ await step('the .vsix holds exactly the allowlisted files', () => {
   // Everything the extension loads or hands to a test process at run time.
   // The Python helpers are every .py of their source folders: a module the tracer imports is there too.
   const python = ['src/host/runners/python', 'src/host/tracers/python'].flatMap((dir) => readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.py')).map((f) => `dist/${f}`));
-  const runtime = ['dist/extension.js', 'dist/cli.js', 'dist/web-tree-sitter.wasm', 'dist/nodeTestReporter.js', 'dist/ducktraceJestReporter.js', 'dist/ducktraceVitestReporter.mjs', ...python, 'dist/ducktrace_js_register.js', 'dist/ducktrace_js_hooks.mjs', 'dist/ducktrace_vitest.mjs'];
+  const runtime = ['dist/extension.js', 'dist/cli.js', 'dist/web-tree-sitter.wasm', 'dist/nodeTestReporter.js', 'dist/ducktraceJestReporter.js', 'dist/ducktraceVitestReporter.mjs', 'dist/ducktraceMochaReporter.js', 'dist/ducktraceMochaOptions.js', ...python, 'dist/ducktrace_js_register.js', 'dist/ducktrace_js_hooks.mjs', 'dist/ducktrace_vitest.mjs'];
   for (const module of ['ducktrace_pytest', 'ducktrace_tracer', 'ducktrace_recorder', 'ducktrace_values', 'ducktrace_spectra', 'ducktrace_calls', 'ducktrace_entry']) {
     if (!python.includes(`dist/${module}.py`)) throw new Error(`${module}.py is not among the Python helpers' sources (${python.join(', ')})`);
   }

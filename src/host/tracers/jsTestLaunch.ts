@@ -11,7 +11,11 @@
 //           config (jest.config.*, package.json "jest") is jest's own to find;
 // - vitest: `vitest run --config <temp config>`, a config that imports the user's
 //           (vitest.config.* / vite.config.*) and adds Ducktrace's Vite plugin and a temporary
-//           cacheDir; the register module reaches the workers through NODE_OPTIONS.
+//           cacheDir; the register module reaches the workers through NODE_OPTIONS;
+// - mocha:  `node [--require ducktrace_js_register.js] <mocha>/bin/_mocha --config <temp> --no-package
+//           --grep <full title> FILE`: mocha's own CLI in this one process, the project's options as its
+//           mocha merges them (mochaAdapter.ts) written to a config without `spec`, so only FILE loads;
+//           the project's `node-option`s become node's flags (bin/mocha would start a child for them).
 
 import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -19,6 +23,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { detectFrameworks, type PackageJsonFacts } from '../../core/failures/detectFramework';
 import { escapeRegExp } from '../runners/adapter';
 import { findBin } from '../runners/jsRunners';
+import { mochaHelpersDir, mochaRunner, mochaSetup, writeMochaConfig } from '../runners/mochaAdapter';
 import type { JsRunner } from './js/jsPlan';
 
 export const jsVitestConfigModule = 'ducktrace_vitest.mjs';
@@ -81,6 +86,7 @@ export function detectJsRunner(projectDir: string, testFile: string): JsRunner {
   if (/\bfrom\s*['"]node:test['"]|require\(\s*['"]node:test['"]\s*\)/.test(text)) return 'node';
   if (/\bfrom\s*['"]vitest['"]/.test(text)) return 'vitest';
   if (/\bfrom\s*['"]@jest\/globals['"]|require\(\s*['"]@jest\/globals['"]\s*\)/.test(text)) return 'jest';
+  if (/\bfrom\s*['"]mocha['"]|require\(\s*['"]mocha['"]\s*\)/.test(text)) return 'mocha';
   let packageJson: PackageJsonFacts | undefined;
   try {
     packageJson = JSON.parse(readText(join(projectDir, 'package.json'))) as PackageJsonFacts;
@@ -174,6 +180,28 @@ export interface LaunchRequest {
   readonly loader?: readonly string[];
   /** Set for a traced run. */
   readonly traced?: { readonly register: string; readonly planFile: string; readonly tempDir: string; readonly tracerDir: string };
+  /** A scratch folder for an untraced run's files (mocha's config), removed by the caller. */
+  readonly tempDir?: string;
+}
+
+/** mocha's launch: its CLI in one process with the project's merged options and only the selected test. */
+async function mochaLaunch(request: LaunchRequest, env: NodeJS.ProcessEnv): Promise<JsLaunch> {
+  const { cwd, node, traced } = request;
+  const run = mochaRunner(cwd);
+  if (typeof run === 'string') throw new Error(`${run} Ducktrace needs it to trace its tests`);
+  const temp = traced?.tempDir ?? request.tempDir;
+  if (!temp) throw new Error('a mocha launch needs a scratch folder');
+  const setup = await mochaSetup(run, cwd, mochaHelpersDir(), temp);
+  if (typeof setup === 'string') throw new Error(setup);
+  const id = parseJsTestId(cwd, request.test);
+  const pattern = fullNamePattern(id.names);
+  const config = join(temp, 'mocharc.ducktrace.json');
+  writeMochaConfig(setup, config, pattern !== undefined);
+  const nodeOptions = setup.options['node-option'];
+  const nodeFlags = (Array.isArray(nodeOptions) ? nodeOptions : []).map((o) => `--${String(o).replace(/^-+/, '')}`);
+  const pre = traced ? ['--require', traced.register] : [];
+  const args = [...nodeFlags, ...pre, join(run.dir, 'bin', '_mocha'), '--config', config, '--no-package', ...(pattern ? ['--grep', pattern] : []), id.file];
+  return { runner: 'mocha', cwd, command: node, env, args };
 }
 
 /** The command that runs only the selected test, traced or not. */
@@ -184,6 +212,7 @@ export async function jsLaunch(request: LaunchRequest): Promise<JsLaunch> {
     const pre = traced ? ['--require', traced.register] : [];
     return { runner, cwd, command: node, env, args: ['--test', ...pre, ...(request.loader ?? []), ...nodeTestArgsFor(request.test)] };
   }
+  if (runner === 'mocha') return mochaLaunch(request, env);
   const id = parseJsTestId(cwd, request.test);
   const pattern = fullNamePattern(id.names);
   const entry = runnerEntry(cwd, runner);
