@@ -2,6 +2,7 @@
 // informative failure, ask for a fix, apply it, rerun, and keep or revert it, until the scope is
 // green or a stop rule fires. The editor and the CLI each supply the ports (test runs, the duck,
 // file access, review); the rules live here once, and unit tests drive them with doubles.
+import type { TestFileOutcome } from '../blocks/moduleSpectrum';
 import type { TestCaseResult, TestFailure } from '../failures/testFailure';
 
 /** A failing test as the loop sees it: the runner's whole record (message, expected, actual, stack). */
@@ -22,6 +23,18 @@ export interface TestRun {
   readonly passed: readonly string[];
   /** Per test file; compared after each fix, so a file that stops loading or loses tests is noticed. */
   readonly files?: readonly TestFileRun[];
+}
+
+/**
+ * How each test file fared in a run: what the target finder ranks its candidates' modules by
+ * when it is unsure (src/core/blocks/moduleSpectrum.ts). A test id starts with its absolute file.
+ */
+export function testFileOutcomes(run: Pick<TestRun, 'failures' | 'passed'>): TestFileOutcome[] {
+  const byFile = new Map<string, { failed: number; passed: number }>();
+  const entry = (file: string) => byFile.get(file) ?? byFile.set(file, { failed: 0, passed: 0 }).get(file)!;
+  for (const f of run.failures) entry(f.file).failed++;
+  for (const id of run.passed) entry(id.split('::')[0]!).passed++;
+  return [...byFile].map(([file, counts]) => ({ file, ...counts }));
 }
 
 /** A TestRun from the runners' results: failures, passes, and the per-file counts. */
@@ -112,9 +125,10 @@ export interface LoopPorts {
   runTests(signal: AbortSignal): Promise<TestRun>;
   /**
    * Asks the model for a fix; `notes` tell it what was tried before for this test and why it failed;
-   * `checked` are the functions the model already found correct for this test (not to ask about again).
+   * `checked` are the functions the model already found correct for this test (not to ask about again);
+   * `run` is the test run the failure comes from, as the files are now.
    */
-  propose(failure: LoopFailure, notes: readonly string[], signal: AbortSignal, checked?: readonly CheckedFunction[]): Promise<FixProposal>;
+  propose(failure: LoopFailure, notes: readonly string[], signal: AbortSignal, checked?: readonly CheckedFunction[], run?: TestRun): Promise<FixProposal>;
   readFile(file: string): Promise<string>;
   /** Writes the whole file (one undo step in the editor). */
   writeFile(file: string, text: string): Promise<void>;
@@ -254,7 +268,7 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
     phase('asking the model', failure.name);
     let proposal: FixProposal;
     try {
-      proposal = await ports.propose(failure, notes.get(failure.testId) ?? [], signal, checked.get(failure.testId) ?? []);
+      proposal = await ports.propose(failure, notes.get(failure.testId) ?? [], signal, checked.get(failure.testId) ?? [], run);
     } catch (err) {
       proposal = { ok: false, error: messageOf(err) };
     }

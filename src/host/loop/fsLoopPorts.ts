@@ -13,7 +13,7 @@ import { isWithin } from '../../core/blocks/moduleResolution';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import { defaultNeverSend } from '../../core/duck/redaction';
 import type { PromptTrace } from '../../core/duck/prompt';
-import { testRunOf, type FixProposal, type LoopFailure, type LoopPorts, type TestRun } from '../../core/loop/iterateUntilGreen';
+import { testFileOutcomes, testRunOf, type FixProposal, type LoopFailure, type LoopPorts, type TestRun } from '../../core/loop/iterateUntilGreen';
 import type { ModelClient } from '../../core/modelClient';
 import type { Framework, TestRunReport } from '../../core/failures/testFailure';
 import { matchesTest, traceSelector } from '../../core/failures/testSelectors';
@@ -107,7 +107,7 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
       return { ...run, failures: run.failures.filter((f) => inScope(f) || !baselineFailing!.has(f.testId)) };
     },
 
-    async propose(failure, notes, signal, checked): Promise<FixProposal> {
+    async propose(failure, notes, signal, checked, run): Promise<FixProposal> {
       parser ??= new TreeSitterParser();
       const result = await diagnoseFailure({
         failure,
@@ -122,7 +122,11 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
         neverSend: options.neverSend ?? defaultNeverSend,
         secretValues: options.secretValues,
         // Unsure from the code alone, the finder may run the failing test once to see what ran.
-        ...(options.trace === false ? {} : { locate: { run: { cwd, test: traceSelector(failure, cwd), python, timeoutMs: Math.max(10_000, options.testTimeoutMs * 2), ...(sandbox() ? { sandbox: sandbox()! } : {}) } } }),
+        locate: {
+          // How each test file fared: the finder ranks its candidates by it when unsure.
+          ...(run ? { outcomes: testFileOutcomes(run) } : {}),
+          ...(options.trace === false ? {} : { run: { cwd, test: traceSelector(failure, cwd), python, timeoutMs: Math.max(10_000, options.testTimeoutMs * 2), ...(sandbox() ? { sandbox: sandbox()! } : {}) } }),
+        },
         trace: options.trace === false ? undefined : (target) => traceFor(target.file, target.functionName, failure, signal),
         onEvent: options.onDiagnose ? (e) => options.onDiagnose!(failure, e) : undefined,
       });
