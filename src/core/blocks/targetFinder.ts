@@ -178,7 +178,8 @@ export class TargetFinder {
  * Re-ranks a search with what a traced run of the failing test saw: the candidates that ran keep
  * their order ahead of those that did not (they cannot be what failed this test); functions that
  * ran and were not found statically follow, the latest first. A first candidate that ran, with no
- * other candidate of its rank that ran, is trusted more.
+ * other candidate of its rank that ran, is trusted more. A run in which nothing the test calls ran
+ * changes nothing.
  */
 export function rankByRun(search: TargetSearch, ran: readonly RanFunction[], targetOf: (ran: RanFunction) => Target | undefined): TargetSearch {
   if (search.confidence === 'high' || ran.length === 0) return search;
@@ -186,6 +187,11 @@ export function rankByRun(search: TargetSearch, ran: readonly RanFunction[], tar
   const ranAt = new Map(ran.map((r) => [key(r.file, r.line), r]));
   const didRun = (c: Target) => ranAt.has(key(c.file, c.range.start.line));
   const ranCandidates = search.candidates.filter(didRun);
+  // What the test calls itself (or a stack frame) must have run if the test did: when none of it
+  // ran, the run saw only what loading the modules runs (the test was not selected, or stopped
+  // before its first call) and says nothing about the candidates.
+  const direct = search.candidates.filter((c) => c.reason === 'called-by-test' || c.reason === 'stack-frame');
+  if (direct.length && !direct.some(didRun)) return search;
   const others = search.candidates.filter((c) => !didRun(c));
   const known = new Set(search.candidates.map((c) => key(c.file, c.range.start.line)));
   const extra: TargetCandidate[] = [];
