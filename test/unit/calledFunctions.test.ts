@@ -104,3 +104,12 @@ test('rankByRun: a run in which nothing the test calls ran (only module-load cod
   const loadOnly = [{ file: '/ws/index.js', line: 3, name: 'NullObject', calls: 1, lastOrder: 0 }];
   assert.equal(rankByRun(search, loadOnly, (r) => c(r.name, r.line, 'ran-in-test')), search);
 });
+
+// Seen on a real package whose test file did not load (a data file missing from the tarball): the
+// run saw what loading the modules ran, and the loop asked the model about a constructor.
+test('a test file that did not load (no line, no frame): no run is made and nothing is blamed', async () => {
+  const root = fixturePath('targets', 'cli-parser');
+  const found = await findTarget({ failure: { file: join(root, 'test/parse.test.js'), line: 0, stack: [] }, roots: [root], files: new NodeSourceFiles(), parser, run: { cwd: root, test: 'test/parse.test.js' } });
+  assert.deepEqual(found.candidates, []);
+  assert.equal(found.ran, undefined, 'no run was made');
+});

@@ -36,6 +36,9 @@ export async function findTarget(request: FindTargetRequest): Promise<FoundTarge
   const finder = new TargetFinder(request.files, request.parser, { roots: request.roots, ...(request.isTestFile ? { isTestFile: request.isTestFile } : {}), ...(request.outcomes ? { outcomes: request.outcomes } : {}) });
   const search = await finder.search(request.failure);
   if (search.confidence === 'high' || !request.run || request.run.signal?.aborted) return search;
+  // A failure with no line and no frame (a test file that did not load) ran no test: a run would
+  // see only what loading the modules ran, and blame it.
+  if (!search.candidates.length && !request.failure.line && !request.failure.stack?.length) return search;
   let ran: readonly CalledFunction[];
   try {
     ran = (await calledFunctions({ ...request.run, roots: request.roots, parser: request.parser })).functions;
