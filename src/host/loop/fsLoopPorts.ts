@@ -13,7 +13,8 @@ import { isWithin } from '../../core/blocks/moduleResolution';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import { defaultNeverSend } from '../../core/duck/redaction';
 import type { PromptTrace } from '../../core/duck/prompt';
-import { testFileOutcomes, testRunOf, type FixProposal, type LoopFailure, type LoopPorts, type TestRun } from '../../core/loop/iterateUntilGreen';
+import type { FixProposal, LoopPorts } from '../../core/loop/iterateUntilGreen';
+import { testFileOutcomes, testRunOf, type LoopFailure, type TestRun } from '../../core/loop/testRun';
 import type { ModelClient } from '../../core/modelClient';
 import type { Framework, TestRunReport } from '../../core/failures/testFailure';
 import { matchesTest, traceSelector } from '../../core/failures/testSelectors';
@@ -55,6 +56,8 @@ export interface FsLoopOptions {
   readonly secretValues?: readonly string[];
   /** Fences every test run and trace after the first model change is written (bubblewrap). */
   readonly sandbox?: SandboxSpec;
+  /** Replies above this many UTF-8 bytes are refused unread (the endpoint's cap; default 1 MB). */
+  readonly maxReplyBytes?: number;
   readonly parser?: SourceParser;
   readonly files?: SourceFiles;
   readonly onDiagnose?: (failure: LoopFailure, event: DiagnoseEvent) => void;
@@ -121,6 +124,7 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
         signal,
         neverSend: options.neverSend ?? defaultNeverSend,
         secretValues: options.secretValues,
+        ...(options.maxReplyBytes ? { maxReplyBytes: options.maxReplyBytes } : {}),
         // Unsure from the code alone, the finder may run the failing test once to see what ran.
         locate: {
           // How each test file fared: the finder ranks its candidates by it when unsure.

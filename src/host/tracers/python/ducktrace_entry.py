@@ -181,6 +181,34 @@ def _trampoline(code, index):
 # Installing a backend: shared by ducktrace_tracer, ducktrace_spectra and ducktrace_calls
 
 
+def target_matcher(plan):
+    """The test for the target's code objects, from a TracePlan's file, name and firstLine: the
+    same name, a first line at most 50 lines above the plan's (decorators come first), the same
+    file once links are resolved, and never a trampoline."""
+    target_file = os.path.realpath(plan["file"])
+    name = plan["name"]
+    first_line = int(plan["firstLine"])
+    real_paths = {}
+
+    def is_target(code):
+        if code.co_name != name or code in trampolines:
+            return False
+        if not (first_line - 50 <= code.co_firstlineno <= first_line):
+            return False
+        filename = code.co_filename
+        real = real_paths.get(filename)
+        if real is None:
+            try:
+                real = os.path.realpath(filename)
+            except Exception:
+                real = filename
+            real_paths[filename] = real
+        return real == target_file
+
+    return is_target
+
+
+
 def monitoring_wanted():
     """sys.monitoring (3.12+), unless DUCKTRACE_TRACER_BACKEND=settrace asks for the older backend."""
     return sys.version_info >= (3, 12) and os.environ.get("DUCKTRACE_TRACER_BACKEND") != "settrace"
@@ -219,19 +247,40 @@ def start_monitoring(tool, callbacks, events, local_codes=()):
     return uninstall
 
 
-class Installed:
-    """Holds the uninstall function of whichever backend was installed; `uninstall` runs it once."""
+class Backend:
+    """The one backend a tool has installed: sys.monitoring when it is wanted and a tool id is
+    free, else the tool's fallback (sys.settrace, sys.setprofile). `uninstall` switches it off."""
 
-    def __init__(self):
-        self._fn = None
+    def __init__(self, tool_name):
+        self.tool_name = tool_name
+        self._uninstall = None
 
-    def set(self, fn):
-        self._fn = fn
+    def install(self, monitoring, fallback):
+        """`monitoring(tool)` gives ({event: callback}, events, local_codes) for a claimed tool id
+        (see start_monitoring); `fallback()` installs the other backend and gives (uninstall,
+        backend name). Returns the name of the backend installed: "monitoring" or the fallback's."""
+        if monitoring_wanted():
+            tool = claim_monitoring_tool(self.tool_name)
+            if tool is not None:
+                callbacks, events, local_codes = monitoring(tool)
+                self._uninstall = start_monitoring(tool, callbacks, events, local_codes)
+                return "monitoring"
+        self._uninstall, name = fallback()
+        return name
 
     def uninstall(self):
-        fn, self._fn = self._fn, None
+        """Switches the backend off, once."""
+        fn, self._uninstall = self._uninstall, None
         if fn is not None:
             fn()
+
+
+def warn(who, message):
+    """A line on stderr that never fails the test."""
+    try:
+        sys.stderr.write("%s: %s\n" % (who, message))
+    except Exception:
+        pass
 
 
 def split_command_line(args, usage):
