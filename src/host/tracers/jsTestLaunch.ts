@@ -53,12 +53,24 @@ export function fullNamePattern(names: readonly string[]): string | undefined {
 
 /**
  * `node --test` arguments that run only the selected test: its file, and its name as an exact
- * regex. Node 20 matches a test's own name, so of `FILE::SUITE::NAME` the last part counts.
+ * regex. Node matches a test's own name, so of `FILE::SUITE::NAME` the last part counts: a
+ * `describe` suite runs to find what matches inside it. A subtest of a test (`test('parse', async
+ * (t) => { await t.test('unquotes', ...) })`) runs only when its parent test runs, and the parent
+ * must match a pattern of its own; it then runs all its subtests (node has no finer filter). Such
+ * parents are found in the file's text: a `test(`, `it(` or `t.test(` call with the name as a
+ * string literal, and no `describe(` or `suite(` with it.
  */
-export function nodeTestArgsFor(test: string): string[] {
+export function nodeTestArgsFor(test: string, fileText?: string): string[] {
   const [file, ...names] = test.split('::');
   const name = names[names.length - 1] ?? '';
-  return [...(name ? [`--test-name-pattern=^${escapeRegExp(name)}$`] : []), file];
+  const parents = fileText ? names.slice(0, -1).filter((n) => isParentTest(fileText, n)) : [];
+  return [...[...parents, ...(name ? [name] : [])].map((n) => `--test-name-pattern=^${escapeRegExp(n)}$`), file];
+}
+
+function isParentTest(text: string, name: string): boolean {
+  const literal = `(?<q>['"\`])${escapeRegExp(name)}\\k<q>`;
+  const call = (callee: string) => new RegExp(`(^|[^\\w$.])${callee}(\\.(only|skip|todo))?\\(\\s*${literal}`).test(text);
+  return !call('(describe|suite)') && (call('(test|it)') || new RegExp(`[\\w$]\\.test\\(\\s*${literal}`).test(text));
 }
 
 function readText(file: string): string {
@@ -210,7 +222,9 @@ export async function jsLaunch(request: LaunchRequest): Promise<JsLaunch> {
   const env = { ...request.env };
   if (runner === 'node') {
     const pre = traced ? ['--require', traced.register] : [];
-    return { runner, cwd, command: node, env, args: ['--test', ...pre, ...(request.loader ?? []), ...nodeTestArgsFor(request.test)] };
+    const id = parseJsTestId(cwd, request.test);
+    const text = id.names.length > 1 ? readText(id.file) : undefined;
+    return { runner, cwd, command: node, env, args: ['--test', ...pre, ...(request.loader ?? []), ...nodeTestArgsFor(request.test, text)] };
   }
   if (runner === 'mocha') return mochaLaunch(request, env);
   const id = parseJsTestId(cwd, request.test);
