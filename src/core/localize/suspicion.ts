@@ -57,6 +57,8 @@ export interface SuspicionWeights {
   readonly boundary: number;
   /** Value evidence: after this block a returned variable first took a value the expected result excludes. */
   readonly deviation: number;
+  /** Value evidence: the block wrote the variable the deviating value came from (valueEvidence.ts: origin). */
+  readonly origin: number;
   /** Value evidence: the decision a runaway recursion stuck on a smallest input got past. */
   readonly baseCase: number;
   /** Value evidence: the block wrote other values than in a passing test from the same inputs. */
@@ -75,6 +77,7 @@ export const defaultSuspicionWeights: SuspicionWeights = {
   runawayLoop: 0,
   boundary: 0.3,
   deviation: 0,
+  origin: 0.3,
   baseCase: 0.3,
   sameInputs: 0.3,
   expectedAtHand: 0,
@@ -237,7 +240,7 @@ function valueScore(v: BlockValueEvidence, values: ValueEvidenceInput, w: Suspic
   const failing = Math.max(1, values.tracedFailing);
   const passing = values.tracedPassing;
   const boundary = Math.max(0, v.boundaryFailed / failing - (passing ? v.boundaryPassed / passing : 0));
-  return w.boundary * boundary + (w.deviation * v.deviation + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand) / failing;
+  return w.boundary * boundary + (w.deviation * v.deviation + w.origin * v.origin + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand) / failing;
 }
 
 /** A crash on a name that does not exist: the code at the crash is wrong, whatever the state. */
@@ -273,6 +276,7 @@ export function reasonFor(e: BlockEvidence, failing: number, passing: number, w:
   if (e.feedsResult) parts.push(`writes ${e.resultNames.map((n) => `\`${n}\``).join(', ')}, which the wrong result is made of`);
   const v = e.values;
   if (v?.deviation && w.deviation) parts.push(`after it \`${v.deviationName}\` first took a value the expected result rules out`);
+  if (v?.origin && w.origin) parts.push(`it wrote \`${v.originName}\`, which the wrong value in the result came from`);
   if (v?.boundaryFailed && w.boundary) parts.push(`\`${v.boundaryText}\` compared equal values in a failing test${v.boundaryPassed ? ' (in a passing one too)' : ''}, where < and <= differ`);
   if (v?.baseCase && w.baseCase) parts.push('the runaway recursion got past this decision on its smallest input');
   if (v?.sameInputs && w.sameInputs) parts.push('from the same inputs it wrote other values in a failing test than in a passing one');
