@@ -59,6 +59,12 @@ test('the expected value: from the report, pytest, unittest, vitest and node ass
   assert.equal(expectedValueOf({ message: "The expression evaluated to a falsy value:\n\n  assert.ok(intToMiniRoman(19) === 'xix')\n" }), "'xix'");
   assert.equal(expectedValueOf({ message: 'The expression evaluated to a falsy value:\n\n  assert.ok(f([1, 2]) == 3)\n' }), '3');
   assert.equal(expectedValueOf({ message: 'boom' }), undefined);
+  assert.equal(
+    expectedValueOf({ message: 'The expression evaluated to a falsy value:\n\n  assert.ok(\n      hasClose([1.0, 2.2], 0.05) === false\n    )', expected: 'true' }),
+    'false',
+    "node's report says `expected: true` for assert.ok: the compared literal is the function's expected result",
+  );
+  assert.equal(expectedValueOf({ message: "The expression evaluated to a falsy value:\n\n  assert.ok(\n      JSON.stringify(allPrefixes('WWW')) === JSON.stringify(['W', 'WW'])\n    )", expected: 'true' }), "['W', 'WW']");
 });
 
 /** Blocks one line each from line 2: [kind, text, successors]. */
@@ -93,7 +99,7 @@ test('boundary: a branch that compared equal values in the failing test and not 
   };
   const passing: TracedTest = { testId: 'small', outcome: 'passed', trace: traceOf(call(q(3), [['b1', q(3)], ['b2', { ...q(3), min_q: v('int', '10') }], ['b3', { ...q(3), min_q: v('int', '10') }], ['b5', q(3)]])) };
   const evidence = valueEvidence(tiers(), [failing, passing]);
-  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, origin: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 });
+  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, origin: 0, count: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 });
   const blocks = tiers();
   const spectra = [
     { testId: 'at', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b3', 'b4', 'b5'], recency: ['b5', 'b2', 'b3', 'b4', 'b1'] },
@@ -154,6 +160,19 @@ test('origin: the wrong element came from a scalar another block wrote; a list, 
   // A result cut short in the trace is still the failing call's.
   const long = traceOf(call({ xs: list('[-5, -2]') }, failing.trace.calls[0]!.steps.map((s) => [s.blockId, s.vars]), { returned: v('list', '[0, 0, …(40 more)]', 42) }));
   assert.equal(valueEvidence(blocks, [{ ...failing, trace: long }]).get('b1')!.origin, 1);
+});
+
+test('count: a result cut short at one end blames the loop that wrote it, not when a branch decides the writes', () => {
+  // `out = []` / `for (let i = 0; i < s.length - 1; i++)` / `out.push(s.slice(0, i + 1))` / `return out`
+  const blocks = graph(['straight', 'const out = [];', ['b2']], ['loop-header', 'for (let i = 0; i < s.length - 1; i++)', ['b3', 'b4']], ['straight', 'out.push(s.slice(0, i + 1));', ['b2']], ['return', 'return out;', []]);
+  const arr = (text: string) => v('Array', text);
+  const steps: [string, TraceCall['steps'][number]['vars']][] = [['b1', { out: arr('[]') }], ['b2', { out: arr('[]'), i: v('number', '0') }], ['b3', { out: arr("['a']"), i: v('number', '0') }], ['b2', { out: arr("['a']"), i: v('number', '1') }], ['b4', { out: arr("['a']") }]];
+  const failing: TracedTest = { testId: 't', outcome: 'failed', expected: "['a', 'ab']", trace: traceOf(call({ s: v('string', "'ab'") }, steps, { returned: arr("['a']") })) };
+  assert.equal(valueEvidence(blocks, [failing]).get('b2')!.count, 1);
+  assert.equal(valueEvidence(blocks, [{ ...failing, expected: "['b', 'ab']" }]).get('b2')?.count ?? 0, 0, 'an element differs: not a count');
+  const filtered = graph(['straight', 'const out = [];', ['b2']], ['loop-header', 'for (let i = 0; i < s.length - 1; i++)', ['b3', 'b5']], ['branch', 'if (keep(i))', ['b4', 'b2']], ['straight', 'out.push(s.slice(0, i + 1));', ['b2']], ['return', 'return out;', []]);
+  const decided: TracedTest = { ...failing, trace: traceOf(call({ s: v('string', "'ab'") }, [steps[0]!, steps[1]!, ['b3', steps[1]![1]], ['b4', steps[2]![1]], steps[3]!, ['b5', steps[4]![1]]], { returned: arr("['a']") })) };
+  assert.equal(valueEvidence(filtered, [decided]).get('b2')?.count ?? 0, 0, 'a branch decides the push: it may have left the element out');
 });
 
 test('base case: a runaway recursion that made progress and then repeats itself on one element blames its first decision', () => {

@@ -10,7 +10,11 @@
 //   - origin: at the deviation, the wrong value came from another variable the deviating block read
 //     (the element it added, or the amount an accumulator moved by, equals that variable's value): the
 //     block that last wrote that variable before it, where the wrong value was made, not where it
-//     was stored (`for i, count in enumerate(arr)` feeding `out.extend([i] * count)`);
+//     was stored (`for i, count in enumerate(arr)` feeding `out.extend([i] * count)`). Only for a
+//     write no branch decides on: after `if (p == 1) t.push(i)` the decision is as likely wrong;
+//   - count: the wrong result is the expected one cut short at one end (or the other way round):
+//     the elements were made right and the loop that wrote them ran too few or too many times, so
+//     the header of that loop (`for (let i = 0; i < n - 1; i++)`); not when a branch decides the write;
 //   - base case: a runaway recursion that made progress and then called itself again with the same
 //     arguments on a smallest input (a sequence of at most one element): the decision that should
 //     have stopped it there, not the call, is at fault;
@@ -25,6 +29,7 @@
 import type { Block } from '../blocks/basicBlocks';
 import type { Trace, TraceCall, TraceVars } from '../trace/traceModel';
 import { namesRead, namesWritten } from './blockDataFlow';
+import { decidedByBranch, innermostLoopHeader } from './controlFlow';
 import { comparisonsIn, conditionOf, evaluate, parsePlain, plainEqual, plainOf, type Comparison, type Plain } from './traceValues';
 
 /** A test traced with values, for evidence. */
@@ -51,6 +56,8 @@ export interface BlockValueEvidence {
   readonly origin: number;
   /** That variable, for the reason. */
   readonly originName?: string;
+  /** Traced failing tests whose result had the right elements in the wrong number, written in this loop. */
+  readonly count: number;
   /** Traced failing tests whose runaway recursion this decision let through on a smallest input. */
   readonly baseCase: number;
   /** Traced failing tests in which this block wrote other values than in a passing one from the same inputs. */
@@ -59,11 +66,11 @@ export interface BlockValueEvidence {
   readonly expectedAtHand: number;
 }
 
-const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, origin: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 };
+const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, origin: 0, count: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 };
 
 /** Per block, the value evidence of the traced tests (absent blocks have none). */
 export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTest[]): Map<string, BlockValueEvidence> {
-  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; origin: number; originName?: string; baseCase: number; sameInputs: number; expectedAtHand: number }>();
+  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; origin: number; originName?: string; count: number; baseCase: number; sameInputs: number; expectedAtHand: number }>();
   const at = (id: string) => {
     let e = out.get(id);
     if (!e) out.set(id, (e = { ...emptyEvidence }));
@@ -97,6 +104,8 @@ export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTe
         o.originName ??= dev.origin.name;
       }
     }
+    const loop = t.expected !== undefined ? countingLoop(blocks, t.trace, t.expected) : undefined;
+    if (loop) at(loop).count++;
     const returnedWrong = t.expected !== undefined ? expectedAtHand(blocks, t.trace, t.expected) : undefined;
     if (returnedWrong) at(returnedWrong).expectedAtHand++;
     const stuck = baseCaseOf(blocks, t);
@@ -199,6 +208,46 @@ function failingCall(trace: Trace, expected: Plain): TraceCall | undefined {
   return cut[cut.length - 1];
 }
 
+/**
+ * The loop that wrote the returned list or text when the result and the expected one differ only in
+ * their number of elements (one is the other cut short at one end): the header of the one loop
+ * whose body wrote the returned variable, no branch deciding those writes.
+ */
+function countingLoop(blocks: readonly Block[], trace: Trace, expectedText: string): string | undefined {
+  const expected = parsePlain(expectedText);
+  if (!Array.isArray(expected) && typeof expected !== 'string') return undefined;
+  const call = failingCall(trace, expected);
+  const returned = plainOf(call?.returned);
+  if (!call || returned === undefined || Array.isArray(returned) !== Array.isArray(expected) || typeof returned === 'number') return undefined;
+  const r = seqOf(returned);
+  const e = seqOf(expected);
+  if (!r || !e || r.length === e.length || !(endsOf(r, e) || endsOf(e, r))) return undefined;
+  const last = call.steps[call.steps.length - 1];
+  const byId = new Map(blocks.map((b) => [b.id, b]));
+  const lastBlock = last && byId.get(last.blockId);
+  if (!lastBlock || lastBlock.kind !== 'return') return undefined;
+  const name = [...namesRead(lastBlock.text)].find((n) => plainEqual(plainOf(last.vars[n]), returned));
+  if (!name) return undefined;
+  const headers = new Set<string>();
+  for (const step of call.steps) {
+    if (step.blockId === lastBlock.id || !namesWritten(byId.get(step.blockId)?.text ?? '').has(name)) continue;
+    // A write a branch decides on: the decision may have added or left out the elements.
+    if (decidedByBranch(blocks, step.blockId)) return undefined;
+    const header = innermostLoopHeader(blocks, step.blockId);
+    if (header && header !== step.blockId) headers.add(header);
+  }
+  return headers.size === 1 ? [...headers][0] : undefined;
+}
+
+const seqOf = (v: Plain): readonly Plain[] | undefined => (Array.isArray(v) ? v : typeof v === 'string' ? [...v] : undefined);
+
+/** `part` is a strict prefix or suffix of `whole`: iterations missing (or extra) at one end. */
+function endsOf(whole: readonly Plain[], part: readonly Plain[]): boolean {
+  if (part.length >= whole.length) return false;
+  const same = (offset: number) => part.every((x, i) => plainEqual(x, whole[i + offset]));
+  return same(0) || same(whole.length - part.length);
+}
+
 /** The return block of the failing call when, as it returned, a variable held the (distinctive) expected value. */
 function expectedAtHand(blocks: readonly Block[], trace: Trace, expectedText: string): string | undefined {
   const expected = parsePlain(expectedText);
@@ -259,7 +308,8 @@ function deviation(blocks: readonly Block[], trace: Trace, expectedText: string)
 function originOf(call: TraceCall, index: number, name: string, blocks: readonly Block[], writes: ReadonlyMap<string, Set<string>>): Deviation['origin'] {
   const step = call.steps[index]!;
   const block = blocks.find((b) => b.id === step.blockId);
-  if (!block) return undefined;
+  // A write a branch decides on (`if (p == 1) t.push(i)`): the decision is as likely at fault as the value.
+  if (!block || decidedByBranch(blocks, block.id)) return undefined;
   const before = index > 0 ? call.steps[index - 1]!.vars : call.args;
   const added = addedBy(plainOf(before[name]), plainOf(step.vars[name]));
   if (!added.length) return undefined;
