@@ -99,7 +99,7 @@ test('boundary: a branch that compared equal values in the failing test and not 
   };
   const passing: TracedTest = { testId: 'small', outcome: 'passed', trace: traceOf(call(q(3), [['b1', q(3)], ['b2', { ...q(3), min_q: v('int', '10') }], ['b3', { ...q(3), min_q: v('int', '10') }], ['b5', q(3)]])) };
   const evidence = valueEvidence(tiers(), [failing, passing]);
-  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, origin: 0, count: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 });
+  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 });
   const blocks = tiers();
   const spectra = [
     { testId: 'at', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b3', 'b4', 'b5'], recency: ['b5', 'b2', 'b3', 'b4', 'b1'] },
@@ -173,6 +173,31 @@ test('count: a result cut short at one end blames the loop that wrote it, not wh
   const filtered = graph(['straight', 'const out = [];', ['b2']], ['loop-header', 'for (let i = 0; i < s.length - 1; i++)', ['b3', 'b5']], ['branch', 'if (keep(i))', ['b4', 'b2']], ['straight', 'out.push(s.slice(0, i + 1));', ['b2']], ['return', 'return out;', []]);
   const decided: TracedTest = { ...failing, trace: traceOf(call({ s: v('string', "'ab'") }, [steps[0]!, steps[1]!, ['b3', steps[1]![1]], ['b4', steps[2]![1]], steps[3]!, ['b5', steps[4]![1]]], { returned: arr("['a']") })) };
   assert.equal(valueEvidence(filtered, [decided]).get('b2')?.count ?? 0, 0, 'a branch decides the push: it may have left the element out');
+  const none: TracedTest = { ...failing, trace: traceOf(call({ s: v('string', "'a'") }, [steps[0]!, ['b2', { out: arr('[]') }], ['b4', { out: arr('[]') }]], { returned: arr('[]') })), expected: "['a']" };
+  assert.equal(valueEvidence(blocks, [none]).get('b2')!.count, 1, 'the loop never went round: the header of the push that would have run');
+});
+
+test('wrong exit: a literal returned while another return hands back the expected one blames the branches that chose', () => {
+  // `for (const x of xs) { if (isNegative(x)) { return false; } } return true;`, 0 should count as not positive.
+  const blocks = graph(['loop-header', 'for (const x of xs)', ['b2', 'b4']], ['branch', 'if (isNegative(x))', ['b3', 'b1']], ['return', 'return false;', []], ['return', 'return true;', []]);
+  const xs = (x: number) => ({ xs: v('Array', '[3, 0]'), x: v('number', String(x)) });
+  const steps: [string, TraceCall['steps'][number]['vars']][] = [['b1', xs(3)], ['b2', xs(3)], ['b1', xs(0)], ['b2', xs(0)], ['b1', xs(0)], ['b4', xs(0)]];
+  const failing: TracedTest = { testId: 'zero', outcome: 'failed', expected: 'false', trace: traceOf(call({ xs: v('Array', '[3, 0]') }, steps, { returned: v('boolean', 'true') })) };
+  const evidence = valueEvidence(blocks, [failing]);
+  assert.equal(evidence.get('b2')!.wrongExit, 1, 'the branch before the right exit');
+  assert.equal(evidence.get('b1')?.wrongExit ?? 0, 0, 'the loop header that let the call out is no single decision');
+  const spectra = [
+    { testId: 'zero', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b4'], recency: ['b4', 'b1', 'b2'] },
+    { testId: 'negative', outcome: 'passed' as const, blocks: ['b1', 'b2', 'b3'], recency: ['b3', 'b2', 'b1'] },
+    { testId: 'positive', outcome: 'passed' as const, blocks: ['b1', 'b2', 'b4'], recency: ['b4', 'b1', 'b2'] },
+  ];
+  const input = { blocks: evidence, tracedFailing: 1, tracedPassing: 0 };
+  const top = rankSuspiciousBlocks(blocks, spectra, {}, input).blocks[0]!;
+  assert.equal(top.id, 'b2');
+  assert.match(top.reason, /it chose between a return of the wrong value and one that hands back the expected value/);
+  assert.notEqual(rankSuspiciousBlocks(blocks, spectra, { wrongExit: 0 }, input).blocks[0]!.id, 'b2', 'the ablation: without it `return true` leads');
+  // No return hands back the expected value: nothing to choose between.
+  assert.equal(valueEvidence(blocks, [{ ...failing, expected: '7' }]).get('b2')?.wrongExit ?? 0, 0);
 });
 
 test('base case: a runaway recursion that made progress and then repeats itself on one element blames its first decision', () => {

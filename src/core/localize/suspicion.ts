@@ -72,6 +72,8 @@ export interface SuspicionWeights {
   readonly origin: number;
   /** Value evidence: the loop that wrote a result with the right elements in the wrong number (valueEvidence.ts: count). */
   readonly count: number;
+  /** Value evidence: a branch that chose between a return of the wrong literal and one of the expected (valueEvidence.ts: wrong exit). */
+  readonly wrongExit: number;
   /** Value evidence: the decision a runaway recursion stuck on a smallest input got past. */
   readonly baseCase: number;
   /** Value evidence: the block wrote other values than in a passing test from the same inputs. */
@@ -93,6 +95,7 @@ export const defaultSuspicionWeights: SuspicionWeights = {
   deviation: 0,
   origin: 0.3,
   count: 0.3,
+  wrongExit: 0.5,
   baseCase: 0.3,
   sameInputs: 0.3,
   expectedAtHand: 0,
@@ -256,7 +259,7 @@ function valueScore(v: BlockValueEvidence, values: ValueEvidenceInput, w: Suspic
   const failing = Math.max(1, values.tracedFailing);
   const passing = values.tracedPassing;
   const boundary = Math.max(0, v.boundaryFailed / failing - (passing ? v.boundaryPassed / passing : 0));
-  return w.boundary * boundary + (w.deviation * v.deviation + w.origin * v.origin + w.count * v.count + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand) / failing;
+  return w.boundary * boundary + (w.deviation * v.deviation + w.origin * v.origin + w.count * v.count + w.wrongExit * v.wrongExit + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand) / failing;
 }
 
 /** A crash on a name that does not exist: the code at the crash is wrong, whatever the state. */
@@ -294,6 +297,7 @@ export function reasonFor(e: BlockEvidence, failing: number, passing: number, w:
   if (v?.deviation && w.deviation) parts.push(`after it \`${v.deviationName}\` first took a value the expected result rules out`);
   if (v?.origin && w.origin) parts.push(`it wrote \`${v.originName}\`, which the wrong value in the result came from`);
   if (v?.count && w.count) parts.push('the loop that wrote the result ran too few or too many times: its elements are right, their number is not');
+  if (v?.wrongExit && w.wrongExit) parts.push('it chose between a return of the wrong value and one that hands back the expected value');
   if (v?.boundaryFailed && w.boundary) parts.push(`\`${v.boundaryText}\` compared equal values in a failing test${v.boundaryPassed ? ' (in a passing one too)' : ''}, where < and <= differ`);
   if (v?.baseCase && w.baseCase) parts.push('the runaway recursion got past this decision on its smallest input');
   if (v?.sameInputs && w.sameInputs) parts.push('from the same inputs it wrote other values in a failing test than in a passing one');

@@ -15,6 +15,9 @@
 //   - count: the wrong result is the expected one cut short at one end (or the other way round):
 //     the elements were made right and the loop that wrote them ran too few or too many times, so
 //     the header of that loop (`for (let i = 0; i < n - 1; i++)`); not when a branch decides the write;
+//   - wrong exit: the failing call returned a literal (`return false`) while another return of the
+//     function returns the expected one: the literal is fine, the branches that chose between those
+//     exits are at fault (the guard of each, when it is a branch: after a loop no single decision chose);
 //   - base case: a runaway recursion that made progress and then called itself again with the same
 //     arguments on a smallest input (a sequence of at most one element): the decision that should
 //     have stopped it there, not the call, is at fault;
@@ -29,7 +32,7 @@
 import type { Block } from '../blocks/basicBlocks';
 import type { Trace, TraceCall, TraceVars } from '../trace/traceModel';
 import { namesRead, namesWritten } from './blockDataFlow';
-import { decidedByBranch, innermostLoopHeader } from './controlFlow';
+import { decidedByBranch, guards, innermostLoopHeader } from './controlFlow';
 import { comparisonsIn, conditionOf, evaluate, parsePlain, plainEqual, plainOf, type Comparison, type Plain } from './traceValues';
 
 /** A test traced with values, for evidence. */
@@ -58,6 +61,8 @@ export interface BlockValueEvidence {
   readonly originName?: string;
   /** Traced failing tests whose result had the right elements in the wrong number, written in this loop. */
   readonly count: number;
+  /** Traced failing tests in which this branch chose between a return of the wrong literal and one of the expected one. */
+  readonly wrongExit: number;
   /** Traced failing tests whose runaway recursion this decision let through on a smallest input. */
   readonly baseCase: number;
   /** Traced failing tests in which this block wrote other values than in a passing one from the same inputs. */
@@ -66,11 +71,11 @@ export interface BlockValueEvidence {
   readonly expectedAtHand: number;
 }
 
-const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, origin: 0, count: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 };
+const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 };
 
 /** Per block, the value evidence of the traced tests (absent blocks have none). */
 export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTest[]): Map<string, BlockValueEvidence> {
-  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; origin: number; originName?: string; count: number; baseCase: number; sameInputs: number; expectedAtHand: number }>();
+  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; origin: number; originName?: string; count: number; wrongExit: number; baseCase: number; sameInputs: number; expectedAtHand: number }>();
   const at = (id: string) => {
     let e = out.get(id);
     if (!e) out.set(id, (e = { ...emptyEvidence }));
@@ -106,6 +111,7 @@ export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTe
     }
     const loop = t.expected !== undefined ? countingLoop(blocks, t.trace, t.expected) : undefined;
     if (loop) at(loop).count++;
+    for (const id of t.expected !== undefined ? wrongExit(blocks, t.trace, t.expected) : []) at(id).wrongExit++;
     const returnedWrong = t.expected !== undefined ? expectedAtHand(blocks, t.trace, t.expected) : undefined;
     if (returnedWrong) at(returnedWrong).expectedAtHand++;
     const stuck = baseCaseOf(blocks, t);
@@ -228,15 +234,52 @@ function countingLoop(blocks: readonly Block[], trace: Trace, expectedText: stri
   if (!lastBlock || lastBlock.kind !== 'return') return undefined;
   const name = [...namesRead(lastBlock.text)].find((n) => plainEqual(plainOf(last.vars[n]), returned));
   if (!name) return undefined;
+  // The writers of the returned variable inside a loop; when none ran (the loop never went round),
+  // the blocks that would have.
+  const ran = new Set(call.steps.map((s) => s.blockId));
+  const inLoop = (ids: Iterable<string>) =>
+    [...ids].filter((id) => id !== lastBlock.id && namesWritten(byId.get(id)?.text ?? '').has(name) && innermostLoopHeader(blocks, id) !== undefined && innermostLoopHeader(blocks, id) !== id);
+  let writers = inLoop(ran);
+  if (!writers.length) writers = inLoop(byId.keys());
   const headers = new Set<string>();
-  for (const step of call.steps) {
-    if (step.blockId === lastBlock.id || !namesWritten(byId.get(step.blockId)?.text ?? '').has(name)) continue;
+  for (const id of writers) {
     // A write a branch decides on: the decision may have added or left out the elements.
-    if (decidedByBranch(blocks, step.blockId)) return undefined;
-    const header = innermostLoopHeader(blocks, step.blockId);
-    if (header && header !== step.blockId) headers.add(header);
+    if (decidedByBranch(blocks, id)) return undefined;
+    headers.add(innermostLoopHeader(blocks, id)!);
   }
-  return headers.size === 1 ? [...headers][0] : undefined;
+  const header = headers.size === 1 ? [...headers][0]! : undefined;
+  return header && ran.has(header) ? header : undefined;
+}
+
+/** The literal a return block hands back (`return false;`, `return -1`), when that is all its last line does. */
+function returnedLiteral(block: Block): Plain | undefined {
+  if (block.kind !== 'return') return undefined;
+  const lastLine = block.text.trim().split('\n').pop()!.trim();
+  const m = /^return\s+(.+?);?$/.exec(lastLine);
+  return m ? parsePlain(m[1]!) : undefined;
+}
+
+/**
+ * The branches that chose a return of the wrong literal when another return of the function hands
+ * back the expected value: the guard of the exit taken and the guards of the right exits that the
+ * call evaluated, those that are branches (a loop header is no single decision).
+ */
+function wrongExit(blocks: readonly Block[], trace: Trace, expectedText: string): string[] {
+  const expected = parsePlain(expectedText);
+  if (expected === undefined) return [];
+  const call = failingCall(trace, expected);
+  const last = call?.steps[call.steps.length - 1];
+  const taken = last && blocks.find((b) => b.id === last.blockId);
+  const literal = taken && returnedLiteral(taken);
+  if (!call || !taken || literal === undefined || plainEqual(literal, expected)) return [];
+  const others = blocks.filter((b) => b.id !== taken.id && plainEqual(returnedLiteral(b), expected));
+  if (!others.length) return [];
+  const guardOf = guards(blocks);
+  const ran = new Set(call.steps.map((s) => s.blockId));
+  const isBranch = (id: string | undefined): id is string => !!id && blocks.find((b) => b.id === id)?.kind === 'branch';
+  // The decision that sent it here, and the ones (evaluated in this call) that would have sent it to the right exit.
+  const chosen = [guardOf.get(taken.id), ...others.map((b) => guardOf.get(b.id)).filter((g) => g && ran.has(g))];
+  return [...new Set(chosen.filter(isBranch))];
 }
 
 const seqOf = (v: Plain): readonly Plain[] | undefined => (Array.isArray(v) ? v : typeof v === 'string' ? [...v] : undefined);
