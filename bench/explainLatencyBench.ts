@@ -90,7 +90,8 @@ async function explainOnce(c: Case, parser: TreeSitterParser): Promise<PipelineT
     files: new NodeSourceFiles(),
     parser,
     model: async () => new InstantModel(),
-    trace: async (target) => toPromptTrace((await traceTest({ cwd: c.cwd, test: c.selector, target: { file: target.file, function: target.functionName } })).trace),
+    // As the editor's TraceLauncher does: the pipeline's one parser.
+    trace: async (target) => toPromptTrace((await traceTest({ cwd: c.cwd, test: c.selector, target: { file: target.file, function: target.functionName }, parser })).trace),
     onEvent: (e) => timing.onEvent(e),
   });
   return timing.times;

@@ -17,7 +17,7 @@ import type { Block } from '../src/core/blocks/basicBlocks';
 import type { Target } from '../src/core/blocks/targetFinder';
 import type { PromptTrace } from '../src/core/duck/prompt';
 import { estimateTokens } from '../src/core/duck/tokens';
-import type { LoopFailure } from '../src/core/loop/iterateUntilGreen';
+import type { LoopFailure } from '../src/core/loop/testRun';
 import type { ChatMessage, ChatRequest, ChatResult, ModelClient } from '../src/core/modelClient';
 import { createFsLoopPorts } from '../src/host/loop/fsLoopPorts';
 import { TreeSitterParser } from '../src/host/treeSitter';

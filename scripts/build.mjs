@@ -171,8 +171,9 @@ await Promise.all(builds);
 chmodSync(join(root, 'dist/cli.js'), 0o755);
 // Python helpers the test runners load (`-p ducktrace_pytest` with dist/ on PYTHONPATH).
 for (const py of filesUnder(join(root, 'src/host/runners/python'), (p) => p.endsWith('.py'))) cpSync(py, join(root, 'dist', py.split(/[\\/]/).pop()));
-// The Python tracer, its coverage mode and its call census (`python -m ducktrace_tracer` / `ducktrace_spectra` / `ducktrace_calls` with dist/ on PYTHONPATH).
-for (const py of ['ducktrace_tracer.py', 'ducktrace_spectra.py', 'ducktrace_calls.py', 'ducktrace_entry.py']) cpSync(join(root, 'src/host/tracers/python', py), join(root, 'dist', py));
+// The Python tracer, its coverage mode and its call census (`python -m ducktrace_tracer` / `ducktrace_spectra` / `ducktrace_calls` with dist/ on PYTHONPATH),
+// with every sibling module they import: the whole folder.
+for (const py of filesUnder(join(root, 'src/host/tracers/python'), (p) => p.endsWith('.py'))) cpSync(py, join(root, 'dist', py.split(/[\\/]/).pop()));
 if (withTests) cpSync(join(root, 'package.json'), join(root, 'out', 'package.json'));
 copyGrammars();
 console.log(`built ${relative(process.cwd(), join(root, 'dist')) || 'dist'}${withTests ? ' and out' : ''}`);

@@ -107,7 +107,7 @@ class Ducktrace extends Disposable {
     // The Ducktrace view: one presenter that Explain and Fix, Iterate Until Green and Trace publish to.
     this.explanation = this.register(new ExplanationView(context.extensionUri));
     const presenter = (this.presenter = new ExplanationPresenter(this.explanation));
-    const tracer = new TraceLauncher(log);
+    const tracer = new TraceLauncher(log, parser);
     const verdicts = this.register(new VerdictDecorations(context.extensionUri));
     this.explain = this.register(new ExplainController({ parser, presenter, verdicts, models, proposals, tracer, log }));
 

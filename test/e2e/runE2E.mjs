@@ -63,7 +63,12 @@ await step('the .vsix holds exactly the allowlisted files', () => {
   const unexpected = files.filter((f) => !allowed(f));
   if (unexpected.length) throw new Error(`unexpected files in the .vsix: ${unexpected.join(', ')}`);
   // Everything the extension loads or hands to a test process at run time.
-  const runtime = ['dist/extension.js', 'dist/cli.js', 'dist/web-tree-sitter.wasm', 'dist/nodeTestReporter.js', 'dist/ducktraceJestReporter.js', 'dist/ducktraceVitestReporter.mjs', 'dist/ducktrace_pytest.py', 'dist/ducktrace_tracer.py', 'dist/ducktrace_spectra.py', 'dist/ducktrace_calls.py', 'dist/ducktrace_entry.py', 'dist/ducktrace_js_register.js', 'dist/ducktrace_js_hooks.mjs', 'dist/ducktrace_vitest.mjs'];
+  // The Python helpers are every .py of their source folders: a module the tracer imports is there too.
+  const python = ['src/host/runners/python', 'src/host/tracers/python'].flatMap((dir) => readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.py')).map((f) => `dist/${f}`));
+  const runtime = ['dist/extension.js', 'dist/cli.js', 'dist/web-tree-sitter.wasm', 'dist/nodeTestReporter.js', 'dist/ducktraceJestReporter.js', 'dist/ducktraceVitestReporter.mjs', ...python, 'dist/ducktrace_js_register.js', 'dist/ducktrace_js_hooks.mjs', 'dist/ducktrace_vitest.mjs'];
+  for (const module of ['ducktrace_pytest', 'ducktrace_tracer', 'ducktrace_recorder', 'ducktrace_values', 'ducktrace_spectra', 'ducktrace_calls', 'ducktrace_entry']) {
+    if (!python.includes(`dist/${module}.py`)) throw new Error(`${module}.py is not among the Python helpers' sources (${python.join(', ')})`);
+  }
   for (const required of [...runtime, 'grammars/tree-sitter-python.wasm', 'grammars/tree-sitter-javascript.wasm', 'grammars/tree-sitter-typescript.wasm', 'grammars/tree-sitter-tsx.wasm', 'media/icon.png', 'package.json']) {
     if (!files.includes(required)) throw new Error(`${required} is missing from the .vsix (has: ${files.join(', ')})`);
   }

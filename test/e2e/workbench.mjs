@@ -112,10 +112,15 @@ export async function openWorkbench({ name, files, settings = {}, extensionsDir,
   };
 }
 
-/** Opens a workspace file by name with Quick Open, and waits for its editor. */
+/**
+ * Opens a workspace file by name with Quick Open, and waits for its editor to be the active tab.
+ * Enter opens the *focused* row, which can still be a history entry while the file search has not
+ * filtered the list yet (seen under load), so it waits for the focused row to be the file. A failed
+ * attempt says what it saw: CI keeps no screenshots.
+ */
 export async function openFile(page, relPath) {
   const base = relPath.split('/').pop();
-  // File search starts with the server; a fresh window may need a moment before it lists anything.
+  const seen = [];
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+P');
@@ -123,12 +128,19 @@ export async function openFile(page, relPath) {
     await input.waitFor({ timeout: 15_000 });
     await input.fill(relPath);
     try {
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.locator('.tabs-container .tab.active', { hasText: base }).waitFor({ timeout: 15_000 });
+      const focused = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: base });
+      await focused.first().waitFor({ timeout: 10_000 }).catch(async () => {
+        // No focused row with the name: click the row itself if the list has it.
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first().click({ timeout: 5_000 });
+      });
+      if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active', { hasText: base }).first().waitFor({ timeout: 15_000 });
       return;
     } catch (err) {
-      if (attempt === 4) throw new Error(`Quick Open never offered ${relPath}: ${err.message}`);
+      const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+      const tabs = await page.locator('.tabs-container .tab').evaluateAll((els) => els.map((e) => `${e.classList.contains('active') ? '*' : ''}${e.textContent?.trim()}`)).catch(() => []);
+      seen.push(`attempt ${attempt}: rows [${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}], tabs [${tabs.join(' | ')}]`);
+      if (attempt === 4) throw new Error(`Quick Open never opened ${relPath}: ${err.message.split('\n')[0]}\n${seen.join('\n')}`);
     }
   }
 }

@@ -5,6 +5,7 @@
 // Usage: npm run fuzz [-- --cases N --seed S]
 import { applyFixInScope } from '../../src/core/duck/fixScope';
 import { parseReply } from '../../src/core/duck/replyParser';
+import { StreamingVerdictReader } from '../../src/core/duck/streamingVerdicts';
 import { parser } from '../unit/support/fixtures';
 import { pathologicalFixes, pathologicalReplies, pathologicalTarget } from './pathologicalReplies';
 import { fuzzProposals } from './proposalFuzz';
@@ -36,6 +37,11 @@ async function pathological(): Promise<object> {
   };
   for (const { name, text } of pathologicalReplies(100_000, real)) {
     for (const language of ['python', 'javascript']) await time(`${name} (${language})`, () => parseReply(text, { functionName: 'f', language, requireFix: true, blocks: [{ id: 'b1', startLine: 1, endLine: 2 }] }));
+    // As the editor reads it while it streams: the verdicts so far after every 12-character piece.
+    await time(`${name} (streamed)`, () => {
+      const reader = new StreamingVerdictReader([{ id: 'b1', startLine: 1, endLine: 2 }]);
+      for (let i = 0; i < text.length; i += 12) reader.push(text.slice(i, i + 12));
+    });
   }
   for (const { name, fix } of pathologicalFixes(100_000)) await time(`fix: ${name}`, () => applyFixInScope(parser, pathologicalTarget.text, pathologicalTarget.target, fix));
   return { cases: count, slowestMs, slowestCase };

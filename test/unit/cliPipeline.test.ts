@@ -186,3 +186,22 @@ test('fix --write: a fix after which the test file no longer loads is reverted, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('explain honours DUCKTRACE_MAX_REPLY_BYTES in the reply parser too: a 1.2 MB answer is read when the cap is 2 MB, refused when it is the default', async () => {
+  const dir = workspaceWithSecret();
+  const long = JSON.stringify({ summary: `percent is divided by 10, not 100. ${'Checked each block again. '.repeat(48_000)}`, verdicts: [{ blockId: 'b4', correct: false, why: '/ 10' }], fix: { kind: 'function', code: fixed } });
+  assert.ok(Buffer.byteLength(long) > 1_100_000 && Buffer.byteLength(long) < 1_400_000);
+  const s = await server([{ reply: long }, { reply: long }]);
+  try {
+    const raised = capture();
+    const code = await createExplainCommand({ env: env(s, { DUCKTRACE_MAX_REPLY_BYTES: '2000000' }), helpersDir }).run(['--cwd', dir, '--test', 'test_pricing.py::test_ten_percent_off', '--json'], raised.io);
+    assert.equal(code, 0, raised.out.stderr);
+    assert.match(JSON.parse(raised.out.stdout).diff, /percent \/ 100/);
+    const standard = capture();
+    assert.equal(await createExplainCommand({ env: env(s), helpersDir }).run(['--cwd', dir, '--test', 'test_pricing.py::test_ten_percent_off', '--json'], standard.io), 1);
+    assert.match(standard.out.stderr + standard.out.stdout, /DUCKTRACE_MAX_REPLY_BYTES/);
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,9 +4,11 @@
 // code) equals the untraced one, the target's calls are recorded, and the files are unchanged.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runPythonTestUntraced } from '../../src/host/tracers/pythonTracer';
+import { pythonTracerDir, runPythonTestUntraced } from '../../src/host/tracers/pythonTracer';
 import { traceTest } from '../../src/host/tracers/traceTest';
 import { copyFixture, snapshot, snapshotDiff } from './support/faultKit';
 
@@ -51,4 +53,25 @@ describe('hostile programs under the Python tracer', { concurrency: 4 }, () => {
       }
     });
   }
+});
+
+// A test that patches builtins.len (or type, isinstance, ...) must not break the tracer while it
+// records: every module whose code runs inside a tracing callback calls the builtins through its
+// own `from builtins import ...` names (module globals are found before builtins). Read from the
+// modules' syntax trees, so a name added to one of them later cannot slip through.
+it("the tracer's callback modules call builtins only through their own references", () => {
+  const dir = pythonTracerDir();
+  const script = [
+    'import ast, builtins, sys',
+    'for path in sys.argv[1:]:',
+    '    tree = ast.parse(open(path).read())',
+    '    bound = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "builtins" for a in n.names}',
+    '    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and callable(getattr(builtins, n.id, None))}',
+    '    used = {u for u in used if not (isinstance(getattr(builtins, u), type) and issubclass(getattr(builtins, u), BaseException) and u != "BaseException")}',
+    '    if used - bound: print(path.rsplit("/", 1)[-1], "calls these builtins without its own reference:", ", ".join(sorted(used - bound)))',
+  ].join('\n');
+  const modules = ['ducktrace_values.py', 'ducktrace_recorder.py', 'ducktrace_tracer_backends.py', 'ducktrace_trace_file.py'];
+  const result = spawnSync('python3', ['-c', script, ...modules.map((m) => join(dir, m))], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout, '', 'add these names to the module\'s `from builtins import`');
 });

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { TestCaseResult } from '../../src/core/failures/testFailure';
-import { brokenBetween, describeOutcome, describePhase, iterateUntilGreen, revertAll, testRunOf, type FixProposal, type LoopFailure, type LoopPorts, type LoopEvent } from '../../src/core/loop/iterateUntilGreen';
+import { describeOutcome, describePhase, iterateUntilGreen, revertAll, type FixProposal, type LoopPorts, type LoopEvent } from '../../src/core/loop/iterateUntilGreen';
+import { brokenBetween, testRunOf, type LoopFailure } from '../../src/core/loop/testRun';
 
 interface World {
   files: Map<string, string>;

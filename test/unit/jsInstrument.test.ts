@@ -176,3 +176,36 @@ test('values render like the Python tracer bounds them, with no user code run', 
   assert.equal(long.text.length, 160);
   assert.ok(long.text.endsWith('…'));
 });
+
+test('an array rendered again after it changed in place shows its new value (the rendering cache reuses nothing stale)', () => {
+  const r = new Renderer();
+  const fresh = (value: unknown) => new Renderer().render(value);
+  const words = Array.from({ length: 40 }, (_, i) => `w${i}`);
+  const nested = [1, [2, 3]];
+  class Words extends Array {}
+  const seen: string[] = [];
+  const changes: (() => void)[] = [
+    () => {},
+    () => (words[0] = 'changed'),
+    () => (words[38] = 'tail'),
+    () => (words[20] = 'hidden'), // not shown: the same text
+    () => words.push('pushed'),
+    () => (words.length = 5),
+    () => (words[1] = 2 as unknown as string),
+    () => Object.defineProperty(words, 2, { get: () => assert.fail('getter ran'), enumerable: true }),
+    () => Object.setPrototypeOf(words, Words.prototype),
+    () => ((nested[1] as number[])[0] = 20),
+  ];
+  for (const change of changes) {
+    change();
+    for (const value of [words, nested]) {
+      const got = r.render(value);
+      assert.deepEqual(got, fresh(value));
+      seen.push(got.text);
+    }
+  }
+  assert.ok(seen.includes("['changed', 'w1', 'w2', 'w3', 'w4', 'w5', …(31 more), 'w37', 'tail', 'w39']"), seen.join('\n'));
+  assert.ok(seen.includes('[1, [20, 3]]'), seen.join('\n'));
+  assert.ok(seen.some((t) => t.startsWith('Words [')), seen.join('\n'));
+  assert.equal(r.render(new Proxy(words, {})).text, '<Proxy>');
+});

@@ -199,6 +199,24 @@ test('sys.settrace traces only while the target runs (a trampoline), with recurs
   assert.deepEqual(evens.trace.calls[0].steps.slice(0, 3).map((s) => [s.blockId, s.vars.i?.text]), [['b1', '0'], ['b2', '0'], ['b3', '0']]);
 });
 
+test('a list changed in place between steps shows its value at each step (rendering reuses nothing stale); helpers the target calls run with no Python trace function', async () => {
+  for (const [name, python] of [['3.11', undefined], ...['3.12.1', '3.13.0'].map((version) => [version, `/root/.pyenv/versions/${version}/bin/python`])] as const) {
+    if (python && !(existsSync(python) && pytestSitePackages)) continue;
+    const run = await trace('test_reshuffle', 'reshuffle', {}, { pytestArgs: [...fast, '-s'], ...(python ? { python, env: { PYTHONPATH: pytestSitePackages } } : {}) });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    const items = run.trace.calls[0].steps.map((s) => s.vars.items?.text);
+    assert.deepEqual(
+      [...new Set(items)],
+      ["[0, [], 'x']", "[1, [0], 'x']", "[2, [0, 1], 'x']", "[3, [0, 1, 2], 'x']"],
+      `${name}: ${JSON.stringify(items)}`,
+    );
+    assert.deepEqual(run.trace.calls[0].returned, v('list', "[3, [0, 1, 2], 'x']", 3), name);
+    const tracers = /helper traced by: (.*)/.exec(run.stdout)?.[1].split(',') ?? [];
+    assert.equal(tracers.length, 3, run.stdout);
+    assert.ok(!tracers.includes('function'), `${name}: ${tracers.join(',')}`);
+  }
+});
+
 test('ducktrace trace --json prints the trace and exits 0 even when the test fails', () => {
   const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'trace', '--cwd', cwd, '--test', 'test_shapes.py::test_total', '--target', 'shapes.py:Cart.total', '--json'], {
     encoding: 'utf8',

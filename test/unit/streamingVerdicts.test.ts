@@ -52,3 +52,20 @@ test('verdicts by number land on the blocks once the numbering is certain (block
   );
   assert.deepEqual(streamingVerdicts('{"block": "b2", "correct": true, "why": ""}', blocks).map((v) => v.blockId), ['b2']);
 });
+
+test('a long answer streamed in small pieces: the reader holds at most one open object (64 KB), never the answer, and reads every verdict', () => {
+  // Seen: a 1.2 MB answer in 12-character pieces took minutes, because the whole answer was kept
+  // and indexed after each piece. The reader now keeps just the innermost open object.
+  const verdict = (i: number) => `{"blockId": "b${i}", "correct": ${i % 3 !== 0}, "why": "step ${i}"}`;
+  const answer = `{"summary": "${'Checked each block again. '.repeat(40_000)}", "verdicts": [${Array.from({ length: 200 }, (_, i) => verdict(i + 1)).join(', ')}], "fix": {"kind": "function", "code": "${'x'.repeat(50_000)}"}}`;
+  const reader = new StreamingVerdictReader();
+  let most = 0;
+  let last: ReturnType<StreamingVerdictReader['push']> = [];
+  for (let i = 0; i < answer.length; i += 12) {
+    last = reader.push(answer.slice(i, i + 12));
+    most = Math.max(most, reader.heldLength);
+  }
+  assert.equal(last.length, 200);
+  assert.deepEqual(last, streamingVerdicts(answer));
+  assert.ok(most <= 64 * 1024 + 12, `held ${most} characters of a ${answer.length}-character answer`);
+});

@@ -182,9 +182,7 @@ export class SymbolResolver {
   async lookup(name: string, at: SyntaxNode, source: ParsedSource, depth: number): Promise<Entity[]> {
     const index = this.index(source);
     const python = source.family === 'python';
-    for (let scope: SyntaxNode | null = at.parent ?? at; scope; scope = scope.parent) {
-      const isScope = scope.parent === null || (python ? pyFunctionTypes.has(scope.type) || scope.type === 'class_definition' : jsFunctionTypes.has(scope.type) || scope.type === 'catch_clause');
-      if (!isScope) continue;
+    for (const scope of scopesAround(at, python)) {
       // A method does not see its class body's names.
       if (python && scope.type === 'class_definition' && !isInClassBodyDirectly(at, scope)) continue;
       const decls = index.scopes.get(scope.id)?.get(name);
@@ -206,9 +204,7 @@ export class SymbolResolver {
   valueNodes(name: string, at: SyntaxNode, source: ParsedSource): SyntaxNode[] {
     const index = this.index(source);
     const python = source.family === 'python';
-    for (let scope: SyntaxNode | null = at.parent ?? at; scope; scope = scope.parent) {
-      const isScope = scope.parent === null || (python ? pyFunctionTypes.has(scope.type) || scope.type === 'class_definition' : jsFunctionTypes.has(scope.type) || scope.type === 'catch_clause');
-      if (!isScope) continue;
+    for (const scope of scopesAround(at, python)) {
       const decls = index.scopes.get(scope.id)?.get(name);
       if (decls) return decls.flatMap((d) => (d.kind === 'value' && d.node ? [d.node] : []));
     }
@@ -418,6 +414,13 @@ export class SymbolResolver {
       if (fixture) return this.returnsOf({ kind: 'function', source: holder, fn: fixture }, depth + 1);
     }
     return [];
+  }
+}
+
+/** The scopes that hold `at`, innermost first: functions, Python classes, JavaScript catch clauses, the module. */
+function* scopesAround(at: SyntaxNode, python: boolean): Generator<SyntaxNode> {
+  for (let scope: SyntaxNode | null = at.parent ?? at; scope; scope = scope.parent) {
+    if (scope.parent === null || (python ? pyFunctionTypes.has(scope.type) || scope.type === 'class_definition' : jsFunctionTypes.has(scope.type) || scope.type === 'catch_clause')) yield scope;
   }
 }
 

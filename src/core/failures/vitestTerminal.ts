@@ -14,13 +14,16 @@ export function parseVitestTerminal(text: string, cwd: string, known: readonly K
   const results: TestCaseResult[] = [];
   const files = new Set<string>();
   const listed: { file: string; name: string; outcome: 'passed' | 'skipped' }[] = [];
+  /** Files whose line says every one of their N tests passed (` ✓ cart.test.js (5 tests) 3ms`). */
+  const allPassed = new Map<string, number>();
   let current: string | undefined;
   for (const line of lines) {
     // The per-file lines: ` ✓ cart.test.js (5 tests) 3ms`, ` ❯ cart.test.js (5 tests | 3 failed) 28ms`.
-    const m = /^\s*[✓❯×✗>√] (\S+) \(\d+ tests?\b/.exec(line);
+    const m = /^\s*([✓❯×✗>√]) (\S+) \((\d+) tests?\b(\)?)/.exec(line);
     if (m) {
-      current = resolvePath(cwd, m[1]);
+      current = resolvePath(cwd, m[2]);
       files.add(current);
+      if ((m[1] === '✓' || m[1] === '√') && m[4]) allPassed.set(current, Number(m[3]));
       continue;
     }
     // The verbose reporter names each test in full: ` ✓ cart.test.js > cart > subtotal > is zero 1ms`.
@@ -36,11 +39,19 @@ export function parseVitestTerminal(text: string, cwd: string, known: readonly K
     // Under a file's line, its tests by name alone (suites are not printed).
     const test = /^\s{3,}([✓√↓]) (.+?)(?: \d+(?:\.\d+)?m?s)?(?: \[skipped\])?$/.exec(line);
     if (test && current) listed.push({ file: current, name: test[2], outcome: test[1] === '↓' ? 'skipped' : 'passed' });
-    else if (!/^\s{3,}[×✗] /.test(line)) current = /^\s*$/.test(line) ? current : undefined;
+    // Failed tests and the suites of a file with failures (`   ❯ subtotal (2)`) stay under it too.
+    else if (!/^\s{3,}[×✗] /.test(line) && !/^\s{3,}[❯>] .+ \(\d+\)$/.test(line)) current = /^\s*$/.test(line) ? current : undefined;
   }
   for (const t of listed) {
     const match = uniqueKnown(known, t.name, undefined, t.file);
     if (match) results.push(passed('vitest', t.file, match.suitePath, t.name, t.outcome));
+  }
+  // The default reporter lists no test of a file that passed whole: when the known tests of that
+  // file are exactly as many as it says passed, they are the ones.
+  for (const [file, count] of allPassed) {
+    const inFile = known.filter((k) => k.file === file);
+    if (inFile.length !== count || results.some((r) => r.file === file)) continue;
+    for (const k of inFile) results.push(passed('vitest', file, k.suitePath, k.name));
   }
   for (let i = 0; i < lines.length; i++) {
     // Several ` FAIL ` lines in a row share the error below them (vitest groups equal errors).

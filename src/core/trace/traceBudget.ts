@@ -171,6 +171,7 @@ function jsonBytes(value: unknown): number {
   // UTF-8 length without a TextEncoder dependency: count code units above ASCII generously.
   const text = JSON.stringify(value);
   let bytes = text.length;
+  if (!/[^\x00-\x7f]/.test(text)) return bytes;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) bytes += text.charCodeAt(i) > 0x7ff ? 2 : 1;
   return bytes;
 }
@@ -239,9 +240,11 @@ export function applyTraceBudget(raw: RawTrace, target: TraceTarget, budget: Tra
       stats: { steps: kept, bytes: 0, elapsedMs: Math.round(elapsedMs), executedSteps: raw.executedSteps ?? executed },
       ...(endedEarly ? { endedEarly } : {}),
     };
-    // The stats count their own digits: `bytes` is the size of exactly this JSON.
-    let bytes = jsonBytes(trace);
-    for (let i = 0; i < 3; i++) bytes = jsonBytes({ ...trace, stats: { ...trace.stats, bytes } });
+    // The stats count their own digits: `bytes` is the size of exactly this JSON. Measured once
+    // with `bytes: 0` (one digit); the number's own digits are the only difference after that.
+    const withZero = jsonBytes(trace);
+    let bytes = withZero;
+    for (let i = 0; i < 3; i++) bytes = withZero - 1 + String(bytes).length;
     return { ...trace, stats: { ...trace.stats, bytes } };
   };
   let trace = assemble(false);

@@ -125,6 +125,7 @@ export function createExplainCommand(deps: ExplainDependencies = {}): DefinedCom
         write: false,
         neverSend: [...defaultNeverSend, ...parsed.neverSend],
         secretValues: endpoint.apiKey ? [endpoint.apiKey] : [],
+        ...(endpoint.limits?.maxReplyBytes ? { maxReplyBytes: endpoint.limits.maxReplyBytes } : {}),
         onDiagnose: (_failure, event) => {
           const line = describeChosenTarget(event, rel);
           if (line) progress(line);

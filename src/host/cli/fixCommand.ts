@@ -177,6 +177,7 @@ export function createFixCommand(deps: FixDependencies = {}): DefinedCommand<Fix
         allowTestEdits: parsed.allowTestEdits,
         neverSend: [...defaultNeverSend, ...parsed.neverSend],
         secretValues: endpoint.apiKey ? [endpoint.apiKey] : [],
+        ...(endpoint.limits?.maxReplyBytes ? { maxReplyBytes: endpoint.limits.maxReplyBytes } : {}),
         ...(fence.sandbox ? { sandbox: fence.sandbox } : {}),
         onDiagnose: (_failure, event) => {
           const line = describeChosenTarget(event, rel);

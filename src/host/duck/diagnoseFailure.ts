@@ -146,6 +146,18 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
     return { ok: false, stage: 'model', reason: 'model', error: err instanceof Error ? err.message : String(err), cause: err, target };
   }
 
+  // What the prompt reads from the workspace does not depend on the run: read it while the test runs.
+  // The test as written, the failure without runner chatter, the function from its decorators on.
+  // A diagnostic stands in for the test: its message is the failure, and there is no test source.
+  const described = failure.diagnostic
+    ? { ...failure, name: `no test: an error the editor reports at line ${failure.diagnostic.line}`, message: `${failure.diagnostic.source ? `${failure.diagnostic.source}: ` : ''}${failure.diagnostic.message}` }
+    : failure;
+  const contextRead = promptContext({ failure: described, target, fileText, files, parser, roots: request.roots, neverSend });
+  const envRead = envFiles(files, request.roots);
+  // Awaited below; a failure is not unhandled meanwhile.
+  contextRead.catch(() => undefined);
+  envRead.catch(() => undefined);
+
   let trace: PromptTrace | undefined;
   if (request.trace && !signal?.aborted) {
     onEvent?.({ type: 'tracing' });
@@ -157,13 +169,8 @@ export async function diagnoseFailure(request: DiagnoseRequest): Promise<Diagnos
       onEvent?.({ type: 'traced', trace: undefined, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  // The test as written, the failure without runner chatter, the function from its decorators on.
-  // A diagnostic stands in for the test: its message is the failure, and there is no test source.
-  const described = failure.diagnostic
-    ? { ...failure, name: `no test: an error the editor reports at line ${failure.diagnostic.line}`, message: `${failure.diagnostic.source ? `${failure.diagnostic.source}: ` : ''}${failure.diagnostic.message}` }
-    : failure;
-  const context = await promptContext({ failure: described, target, fileText, files, parser, roots: request.roots, neverSend });
-  const redaction = { envTexts: await envFiles(files, request.roots), secretValues: request.secretValues, ...request.promptOptions?.redaction };
+  const context = await contextRead;
+  const redaction = { envTexts: await envRead, secretValues: request.secretValues, ...request.promptOptions?.redaction };
   const outcome = await explainAndFix({
     model,
     fileText,

@@ -6,7 +6,7 @@
 // gives the blocks each test ran. The two are joined on the test's file and full name. Nothing on
 // disk is modified; jest's transform cache and Vite's cache go to a temporary folder.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -21,6 +21,7 @@ import { blockAtPosition, spectrumOfBlockCounts, type RawSpectrumRecord, type Te
 import { lastLineOf } from '../../core/trace/tracePlan';
 import { escapeRegExp } from '../runners/adapter';
 import { runProcessTree } from '../process/processTree';
+import { watchProgress } from '../process/progressWatch';
 import type { JsSpectrumLine } from '../tracers/js/jsCoverage';
 import { planEnv, type JsRunner, type JsTracePlan } from '../tracers/js/jsPlan';
 import { instrumentTarget, jsRegisterModule, jsTracerDir, typeScriptLoaderArgs } from '../tracers/jsTracer';
@@ -133,28 +134,6 @@ interface CoverageLaunch {
   readonly isIdle?: () => boolean;
 }
 
-/** Idle when none of the files (or the files of the folders) grew for `limitMs`. */
-function noProgressFor(limitMs: number, paths: readonly string[]): () => boolean {
-  let size = -1;
-  let since = Date.now();
-  const sizeOf = (p: string): number => {
-    try {
-      const st = statSync(p);
-      return st.isDirectory() ? readdirSync(p).reduce((n, f) => n + sizeOf(join(p, f)), 0) : st.size;
-    } catch {
-      return 0;
-    }
-  };
-  return () => {
-    const now = paths.reduce((n, p) => n + sizeOf(p), 0);
-    if (now !== size) {
-      size = now;
-      since = Date.now();
-    }
-    return Date.now() - since > limitMs;
-  };
-}
-
 /** The runner's command for the group's files, with the coverage runtime loaded and a report written. */
 async function coverageLaunch(group: Group, target: ResolvedTarget, options: JsSpectraOptions, where: { runDir: string; planFile: string; tracerDir: string; spectraDir: string }): Promise<CoverageLaunch> {
   const node = options.node ?? 'node';
@@ -182,7 +161,7 @@ async function coverageLaunch(group: Group, target: ResolvedTarget, options: JsS
     // Not --test-timeout: node applies it to each file's process as a whole too. A test runs past
     // the limit when no test has ended for that long (each one's afterEach writes a record) and it
     // has not been running the function either (a long one writes its record every 2^20 blocks).
-    return { command: node, args, env, report, isIdle: noProgressFor(timeoutMs, [report, where.spectraDir]) };
+    return { command: node, args, env, report, isIdle: watchProgress(report, { limitMs: timeoutMs, alsoWatch: [where.spectraDir] }).isIdle };
   }
   const entry = runnerEntry(group.project, group.runner);
   if (group.runner === 'jest') {

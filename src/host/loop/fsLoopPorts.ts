@@ -13,7 +13,8 @@ import { isWithin } from '../../core/blocks/moduleResolution';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import { defaultNeverSend } from '../../core/duck/redaction';
 import type { PromptTrace } from '../../core/duck/prompt';
-import { testRunOf, type FixProposal, type LoopFailure, type LoopPorts, type TestRun } from '../../core/loop/iterateUntilGreen';
+import type { FixProposal, LoopPorts } from '../../core/loop/iterateUntilGreen';
+import { testRunOf, type LoopFailure, type TestRun } from '../../core/loop/testRun';
 import type { ModelClient } from '../../core/modelClient';
 import type { Framework, TestRunReport } from '../../core/failures/testFailure';
 import { matchesTest, traceSelector } from '../../core/failures/testSelectors';
@@ -55,6 +56,8 @@ export interface FsLoopOptions {
   readonly secretValues?: readonly string[];
   /** Fences every test run and trace after the first model change is written (bubblewrap). */
   readonly sandbox?: SandboxSpec;
+  /** Replies above this many UTF-8 bytes are refused unread (the endpoint's cap; default 1 MB). */
+  readonly maxReplyBytes?: number;
   readonly parser?: SourceParser;
   readonly files?: SourceFiles;
   readonly onDiagnose?: (failure: LoopFailure, event: DiagnoseEvent) => void;
@@ -121,6 +124,7 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
         signal,
         neverSend: options.neverSend ?? defaultNeverSend,
         secretValues: options.secretValues,
+        ...(options.maxReplyBytes ? { maxReplyBytes: options.maxReplyBytes } : {}),
         // Unsure from the code alone, the finder may run the failing test once to see what ran.
         ...(options.trace === false ? {} : { locate: { run: { cwd, test: traceSelector(failure, cwd), python, timeoutMs: Math.max(10_000, options.testTimeoutMs * 2), ...(sandbox() ? { sandbox: sandbox()! } : {}) } } }),
         trace: options.trace === false ? undefined : (target) => traceFor(target.file, target.functionName, failure, signal),
@@ -161,7 +165,7 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
     const test = traceSelector(failure, cwd);
     const budget = { timeoutMs: Math.max(10_000, options.testTimeoutMs * 3), ...options.traceBudget };
     const fence = sandbox();
-    const run = await traceTest({ cwd, test, target: { file, function: functionName }, python, budget, ...(fence ? { sandbox: fence } : {}) });
+    const run = await traceTest({ cwd, test, target: { file, function: functionName }, python, budget, ...(parser ? { parser } : {}), ...(fence ? { sandbox: fence } : {}) });
     return toPromptTrace(run.trace);
   }
 }

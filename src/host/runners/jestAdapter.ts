@@ -13,7 +13,7 @@ import type { TestCaseResult, TestRunReport } from '../../core/failures/testFail
 import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { escapeRegExp } from './adapter';
 import { runIsolatingHangs, singleRun, type AttemptOutcome } from './hangIsolation';
-import { filesOf, findBin, installedVersion, withDeclaredLines, invocationIn, namePattern, noProgressLimitMs, reportGrowthWatch, runEnv, runProblem, staticDiscovery } from './jsRunners';
+import { filesOf, findBin, installedVersion, withDeclaredLines, invocationIn, namePattern, noProgressLimitMs, watchRunnerReport, runEnv, runProblem, staticDiscovery } from './jsRunners';
 import { runProcessTree } from '../process/processTree';
 
 type JestLike = 'jest' | 'vitest';
@@ -98,7 +98,7 @@ export async function runJestLike(framework: JestLike, ctx: RunnerContext, selec
     const reporter = reporterModule(run, ctx, progressFile, stamp);
     const args = argsFor(run, ctx, sel, { json, progress: progressFile, reporter });
     ctx.onOutput?.(`$ ${run.bin} ${args.join(' ')}\r\n`);
-    const watch = reportGrowthWatch(progressFile, limit);
+    const watch = watchRunnerReport(progressFile, limit);
     const result = await runProcessTree(run.bin, args, {
       cwd: ctx.cwd,
       env: runEnv(run.invocation),

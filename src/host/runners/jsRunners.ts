@@ -2,7 +2,7 @@
 // node_modules/.bin, looking up through parent folders for monorepos, and its version), how the
 // project's package.json starts it, the environment of its runs, the watchdog that stops a run
 // making no progress, static discovery, and plain-words problems.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { scanJsTests } from '../../core/failures/jsTestScanner';
 import { parseVersion, type Version } from '../../core/failures/runnerFeatures';
@@ -11,6 +11,7 @@ import type { DiscoveredTest, Framework, TestCaseResult } from '../../core/failu
 import type { Discovery, RunSelection } from './adapter';
 import { escapeRegExp } from './adapter';
 import { runProcessTree, type ProcessTreeResult } from '../process/processTree';
+import { watchProgress, type ProgressWatch } from '../process/progressWatch';
 
 export function findBin(cwd: string, name: string): string | undefined {
   let dir = cwd;
@@ -92,49 +93,12 @@ export function noProgressLimitMs(testTimeoutMs: number): number {
   return testTimeoutMs + Math.max(10_000, testTimeoutMs);
 }
 
-/** A runner's progress report, watched for growth. */
-export interface ReportWatch {
-  /** For runProcessTree's `isIdle`: the report has not grown for the limit. */
-  readonly isIdle: () => boolean;
-  /**
-   * The report as it was when the watch called the run idle: what the runner wrote while it was
-   * being stopped (node's runner reports its files as failed on SIGTERM) is no result.
-   */
-  readonly read: (stopped: boolean) => string;
-}
-
 /**
- * Watches `file` (a report the runner writes as it goes): idle when it has not grown for
- * `limitMs`. Before the first byte the runner is still starting (loading a config, compiling): it
- * gets `startupMs`.
+ * A JavaScript runner's progress report, watched: idle when it has not grown for `limitMs`. Before
+ * its first byte the runner is still starting (loading a config, compiling): it gets a minute at least.
  */
-export function reportGrowthWatch(file: string, limitMs: number, startupMs = Math.max(limitMs, 60_000)): ReportWatch {
-  let size = 0;
-  let since = Date.now();
-  let idleAt: number | undefined;
-  return {
-    isIdle: () => {
-      let now = 0;
-      try {
-        now = statSync(file).size;
-      } catch {
-        now = 0;
-      }
-      if (now !== size) {
-        size = now;
-        since = Date.now();
-        return false;
-      }
-      const idle = Date.now() - since > (size === 0 ? startupMs : limitMs);
-      if (idle) idleAt ??= size;
-      return idle;
-    },
-    read: (stopped) => {
-      if (!existsSync(file)) return '';
-      const bytes = readFileSync(file);
-      return (stopped && idleAt !== undefined ? bytes.subarray(0, idleAt) : bytes).toString('utf8');
-    },
-  };
+export function watchRunnerReport(file: string, limitMs: number): ProgressWatch {
+  return watchProgress(file, { limitMs, startupMs: Math.max(limitMs, 60_000) });
 }
 
 export function staticDiscovery(framework: Framework, files: readonly string[]): Discovery {

@@ -13,7 +13,7 @@ import { keptArguments } from '../../core/failures/testCommand';
 import type { TestRunReport } from '../../core/failures/testFailure';
 import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { runIsolatingHangs, singleRun, type AttemptOutcome } from './hangIsolation';
-import { filesOf, findBin, invocationIn, noProgressLimitMs, nodeVersion, reportGrowthWatch, runEnv, runProblem, staticDiscovery } from './jsRunners';
+import { filesOf, findBin, invocationIn, noProgressLimitMs, nodeVersion, watchRunnerReport, runEnv, runProblem, staticDiscovery } from './jsRunners';
 import { escapeRegExp } from './adapter';
 import { runProcessTree } from '../process/processTree';
 
@@ -63,7 +63,7 @@ export const nodeTestAdapter: FrameworkAdapter = {
         ...files,
       ];
       ctx.onOutput?.(`$ ${command} ${args.join(' ')}\r\n`);
-      const watch = reportGrowthWatch(report, limit);
+      const watch = watchRunnerReport(report, limit);
       const result = await runProcessTree(command, args, {
         cwd: ctx.cwd,
         env: runEnv(invocation),

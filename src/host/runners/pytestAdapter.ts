@@ -3,7 +3,7 @@
 // fails a test that runs past the per-test timeout; a run that still stops making progress (a
 // loop in C code, no SIGALRM on Windows) is killed, the test it was in is reported as hung, and
 // the tests that had not run yet are run again without it.
-import { existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { discoveredFromEvents, hungResult, parsePytestEvents, parsePytestJunit, resultsFromEvents, splitNodeId } from '../../core/failures/pytestReport';
 import { resolvePath } from '../../core/failures/paths';
@@ -11,6 +11,7 @@ import { parseTerminalOutput, stripAnsi } from '../../core/failures/terminalOutp
 import type { TestCaseResult, TestRunReport } from '../../core/failures/testFailure';
 import type { Discovery, FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { runProcessTree, type ProcessTreeResult } from '../process/processTree';
+import { watchProgress } from '../process/progressWatch';
 
 const maxReruns = 50;
 
@@ -27,27 +28,6 @@ function env(ctx: RunnerContext): NodeJS.ProcessEnv {
 
 function baseArgs(eventsFile: string): string[] {
   return ['-u', '-m', 'pytest', '-p', 'ducktrace_pytest', `--ducktrace-events=${eventsFile}`, '-p', 'no:cacheprovider'];
-}
-
-/** Watches the events file: idle when a test started and nothing was written for too long. */
-function idleWatch(eventsFile: string, limitMs: number): () => boolean {
-  let size = -1;
-  let since = Date.now();
-  return () => {
-    let now = 0;
-    try {
-      now = statSync(eventsFile).size;
-    } catch {
-      now = 0;
-    }
-    if (now !== size) {
-      size = now;
-      since = Date.now();
-      return false;
-    }
-    if (Date.now() - since < limitMs) return false;
-    return lastEventIsStart(eventsFile, size);
-  };
 }
 
 function lastEventIsStart(file: string, size: number): boolean {
@@ -118,7 +98,8 @@ export const pytestAdapter: FrameworkAdapter = {
         cwd: ctx.cwd,
         env: env(ctx),
         timeoutMs: 0,
-        isIdle: idleWatch(eventsFile, ctx.testTimeoutMs * 2 + 5_000),
+        // Idle when a test started and nothing was written for too long (between tests pytest may be collecting).
+        isIdle: watchProgress(eventsFile, { limitMs: ctx.testTimeoutMs * 2 + 5_000, stuck: (size) => lastEventIsStart(eventsFile, size) }).isIdle,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
         ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),

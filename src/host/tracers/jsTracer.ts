@@ -45,6 +45,8 @@ export interface JsTestOptions {
   readonly signal?: AbortSignal;
   /** Runs the traced test fenced (bubblewrap): after a model's change. */
   readonly sandbox?: SandboxSpec;
+  /** The tree-sitter parser that finds the function again to instrument it (a shared one when absent). */
+  readonly parser?: SourceParser;
 }
 
 /** The folder holding ducktrace_js_register.js and ducktrace_js_hooks.mjs (dist/). */
@@ -154,7 +156,7 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
     throw new Error(`${target.file}: tracing TypeScript needs the project's own loader: Ducktrace runs node --test with --import tsx, and tsx is not installed in ${options.cwd}`);
   }
   const budget = target.plan.budget;
-  const instrumented = await instrumentTarget(target);
+  const instrumented = await instrumentTarget(target, options.parser);
   const dir = await mkdtemp(join(tmpdir(), 'ducktrace-jstrace-'));
   try {
     const { unprobed, ...rest } = instrumented;

@@ -1,6 +1,7 @@
 // One entry point for tracing a test, whatever the language: the CLI, the editor and benchmarks
 // call this; it picks the Python or JavaScript tracer by the target file's language.
 
+import type { SourceParser } from '../../core/blocks/syntaxNode';
 import type { TraceBudget } from '../../core/trace/traceModel';
 import type { JsRunner } from './js/jsPlan';
 import { traceJavaScriptTest } from './jsTracer';
@@ -28,10 +29,12 @@ export interface TraceTestRequest {
   readonly signal?: AbortSignal;
   /** Runs the traced test fenced (bubblewrap): after a model's change. */
   readonly sandbox?: SandboxSpec;
+  /** The caller's tree-sitter parser (grammars already loaded); a shared one of this module's when absent. */
+  readonly parser?: SourceParser;
 }
 
 export async function traceTest(request: TraceTestRequest): Promise<TraceRun> {
-  const target = await resolveTarget(request.cwd, request.target, request.budget);
+  const target = await resolveTarget(request.cwd, request.target, request.budget, request.parser);
   if (target.language === 'python') {
     return tracePythonTest(target, { cwd: request.cwd, test: request.test, python: request.python, env: request.env, signal: request.signal, ...(request.sandbox ? { sandbox: request.sandbox } : {}) });
   }
@@ -43,5 +46,6 @@ export async function traceTest(request: TraceTestRequest): Promise<TraceRun> {
     ...(request.node ? { node: request.node } : {}),
     ...(request.framework ? { framework: request.framework } : {}),
     ...(request.sandbox ? { sandbox: request.sandbox } : {}),
+    ...(request.parser ? { parser: request.parser } : {}),
   });
 }

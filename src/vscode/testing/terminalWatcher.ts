@@ -70,16 +70,17 @@ export class TerminalTestWatcher extends Disposable {
     const command = recogniseTestCommand(commandLine, (name) => scripts[name]);
     if (!command) return;
     const output = reading.chunks.join('');
-    const run = parseTerminalOutput(command.framework, output, cwd);
+    // node's and vitest's output names a passed test without its file: the discovered tests say
+    // where it lives, so discover first if nothing is.
+    if (this.tests.controller.items.size === 0) await this.tests.refresh();
+    const run = parseTerminalOutput(command.framework, output, cwd, this.tests.knownTests(command.framework));
     const results = terminalRunResults(command.framework, run, commandLine, cwd, e.exitCode, this.store.all());
     const failures = results.flatMap((r) => (r.failure ? [r.failure] : []));
-    this.log.info(`Terminal: "${commandLine}" (${command.framework}, exit code ${e.exitCode ?? 'unknown'}, ${output.length} characters): ${failures.length} failed, ${results.length - failures.length} cleared`);
+    this.log.info(`Terminal: "${commandLine}" (${command.framework}, exit code ${e.exitCode ?? 'unknown'}, ${output.length} characters): ${failures.length} failed, ${results.length - failures.length} passed or skipped`);
     if (!results.length) {
       if (e.exitCode && e.exitCode !== 0) this.log.info('Terminal: the command failed but its output named no failing test Ducktrace can read.');
       return;
     }
-    // The Testing view shows terminal results on discovered items: discover first if nothing is.
-    if (this.tests.controller.items.size === 0) await this.tests.refresh();
     this.tests.reportExternal(results, `Terminal: ${commandLine}`);
     this.reported.fire({ commandLine, results });
     if (failures.length) void this.notify(command.framework, failures);

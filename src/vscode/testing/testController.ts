@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import { testIdOf, type DiscoveredTest, type Framework, type TestCaseResult, type TestRunReport } from '../../core/failures/testFailure';
+import type { KnownTest } from '../../core/failures/terminalRecords';
 import type { RunSelection } from '../../host/runners/adapter';
 import { findTestProjects, type TestProject } from '../../host/runners/projects';
 import { adapters, contextFor, runProject, withTempDir, type RunOptions } from '../../host/runners/testService';
@@ -373,6 +374,16 @@ export class DucktraceTestController extends Disposable {
     if (!result) return { state: 'not-run', message: 'the run did not report the test' };
     if (result.outcome === 'passed') return { state: 'passed' };
     return { state: 'failed', message: result.failure?.message.split('\n')[0] ?? result.outcome };
+  }
+
+  /** The discovered tests of one framework: where a test the terminal names without its file lives. */
+  knownTests(framework: Framework): KnownTest[] {
+    const known: KnownTest[] = [];
+    for (const item of this.byTestId.values()) {
+      const m = this.meta.get(item);
+      if (m?.kind === 'test' && m.project.framework === framework) known.push({ file: m.test.file, suitePath: m.test.suitePath, name: m.test.name });
+    }
+    return known;
   }
 
   /** The item of a test id (as in a TestFailure), if discovered or run. */

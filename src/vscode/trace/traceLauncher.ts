@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { SourceParser } from '../../core/blocks/syntaxNode';
 import type { Target } from '../../core/blocks/targetFinder';
 import type { Framework } from '../../core/failures/testFailure';
 import { traceSelector } from '../../core/failures/testSelectors';
@@ -29,7 +30,11 @@ export interface LaunchedTrace {
 }
 
 export class TraceLauncher {
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  /** `parser`: the extension's one parser, so a trace loads no grammar of its own. */
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly parser?: SourceParser,
+  ) {}
 
   /**
    * Reruns `test` with `target` traced. Throws with a message when it cannot be run. `sandbox`:
@@ -42,7 +47,7 @@ export class TraceLauncher {
     const python = target.language === 'python' ? await pythonInterpreter(folder.uri) : undefined;
     const framework = test.framework && test.framework !== 'pytest' ? test.framework : undefined;
     const started = Date.now();
-    const run = await traceTest({ cwd, test: selector, target: { file: target.file, function: target.functionName }, python, ...(framework ? { framework } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.sandbox ? { sandbox: options.sandbox } : {}) });
+    const run = await traceTest({ cwd, test: selector, target: { file: target.file, function: target.functionName }, python, ...(this.parser ? { parser: this.parser } : {}), ...(framework ? { framework } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.sandbox ? { sandbox: options.sandbox } : {}) });
     this.log.info(`Traced ${target.functionName} in ${selector}: ${run.trace.calls.length} call(s), ${run.trace.stats.steps} step(s), ${Date.now() - started} ms${run.timedOut ? ' (stopped at the time limit)' : ''}`);
     return { run, cwd, selector };
   }

@@ -102,3 +102,56 @@ suite('terminal watching', () => {
     }
   }, 120_000);
 });
+
+/** Resolves once `check` holds, looking every 200 ms; rejects after `ms`. */
+async function poll(check: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`${what} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+suite('terminal watching: JavaScript', () => {
+  // Typed in the terminal, each run's passed tests must turn green in the Testing view, not only
+  // its failures red: node's spec reporter and vitest's lines name a passed test without its file.
+  const runs = [
+    { what: 'node --test', cwd: () => workspace, command: 'node --test stats.test.js', passed: () => `${path.join(workspace, 'stats.test.js')}::max of a list`, failed: () => `${path.join(workspace, 'stats.test.js')}::mean of three numbers` },
+    {
+      what: 'npx vitest run',
+      cwd: () => path.join(workspace, 'vitest-project'),
+      command: 'npx vitest run',
+      passed: () => `${path.join(workspace, 'vitest-project', 'cart.test.js')}::subtotal::is zero for an empty cart`,
+      failed: () => `${path.join(workspace, 'vitest-project', 'cart.test.js')}::subtotal::adds every line`,
+    },
+  ];
+  for (const run of runs) {
+    test(`a ${run.what} run typed in the terminal shows its passed and its failed tests in the Testing view`, async () => {
+      if (run.what.includes('vitest')) assert.ok(!process.env.DUCKTRACE_VITEST_INSTALL_ERROR, `vitest could not be installed: ${process.env.DUCKTRACE_VITEST_INSTALL_ERROR}`);
+      const a = await api();
+      if (a.tests.controller.items.size === 0) await a.tests.refresh();
+      const passedItem = a.tests.itemFor(run.passed());
+      const failedItem = a.tests.itemFor(run.failed());
+      assert.ok(passedItem && failedItem, `both tests are discovered: ${run.passed()}, ${run.failed()}`);
+      // Forget what earlier runs showed, so only this terminal run can set them.
+      a.tests.outcomes.delete(passedItem.id);
+      a.tests.outcomes.delete(failedItem.id);
+      const terminal = vscode.window.createTerminal({ name: `Ducktrace terminal ${run.what}`, cwd: run.cwd(), shellPath: '/bin/bash' });
+      try {
+        terminal.show();
+        const integration = await shellIntegrationOf(terminal, 30_000);
+        if (!integration) {
+          console.log(`SKIP terminal watching (${run.what}): shell integration did not activate within 30 s`);
+          return;
+        }
+        terminal.sendText(run.command);
+        await poll(() => a.tests.outcomes.get(failedItem.id)?.state === 'failed', 90_000, `${run.failed()} was not marked failed`);
+        await poll(() => a.tests.outcomes.get(passedItem.id)?.state === 'passed', 5_000, `${run.passed()} was not marked passed`);
+        await vscode.commands.executeCommand('workbench.view.testing.focus');
+        await screenshot(`terminal-${run.what.includes('vitest') ? 'vitest' : 'node'}-passed-and-failed`);
+      } finally {
+        terminal.dispose();
+      }
+    }, 150_000);
+  }
+});

@@ -9,11 +9,7 @@ import { nodeTestProgress } from '../../../src/core/failures/nodeTestReport';
 import { jestFeatures, nodeTestFeatures, parseVersion, vitestFeatures } from '../../../src/core/failures/runnerFeatures';
 import { jestMessageValues, parseJestReport } from '../../../src/core/failures/jestReport';
 import { testIdOf, type TestCaseResult } from '../../../src/core/failures/testFailure';
-import { reportGrowthWatch } from '../../../src/host/runners/jsRunners';
 import { runIsolatingHangs } from '../../../src/host/runners/hangIsolation';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const t = (file: string, name: string, line?: number, suitePath: string[] = []): TestRef => ({ file, suitePath, name, ...(line ? { line } : {}) });
 const done = (ref: TestRef): TestCaseResult => ({ testId: testIdOf(ref.file, ref.suitePath, ref.name), framework: 'jest', file: ref.file, name: ref.name, suitePath: ref.suitePath, outcome: 'passed', output: '' });
@@ -124,23 +120,6 @@ test("jest's expected and received values from its message (jest 22 has no match
   assert.deepEqual(jestMessageValues('expect(received).toBe(expected) // Object.is equality\n\nExpected value to be:\n  2\nReceived:\n  1'), { expected: '2', actual: '1' });
   assert.deepEqual(jestMessageValues('expect(received).toBe(expected)\n\nExpected: 11\nReceived: 6'), { expected: '11', actual: '6' });
   assert.equal(jestMessageValues('boom'), undefined);
-});
-
-test('a stopped run is read as it was when it was called idle: what the runner writes while being stopped is no result', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-watch-'));
-  try {
-    const file = join(dir, 'report.jsonl');
-    writeFileSync(file, '{"type":"test:pass","name":"a"}\n');
-    const watch = reportGrowthWatch(file, 0, 0);
-    assert.equal(watch.isIdle(), false, 'it grew since the start');
-    await new Promise((r) => setTimeout(r, 5));
-    assert.equal(watch.isIdle(), true);
-    appendFileSync(file, '{"type":"test:fail","name":"/p/a.test.js"}\n');
-    assert.equal(watch.read(true), '{"type":"test:pass","name":"a"}\n');
-    assert.match(watch.read(false), /test:fail/, 'a run that ended by itself is read whole');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });
 
 // Seen on a real package: two tests of one file with the same suite and title; jest ran and counted

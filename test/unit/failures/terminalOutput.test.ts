@@ -252,3 +252,25 @@ test('passed tests where the output lists them: node\'s tree and vitest\'s lines
   const jestVerbose = 'PASS src/a.test.js\n  math\n    \u2713 adds (3 ms)\n    nested\n      \u2713 deep\n  \u2713 top\n\nPASS src/b.test.js\n';
   assert.deepEqual(parseTerminalOutput('jest', jestVerbose, '/p').results.map((r) => r.testId), ['/p/src/a.test.js::math::adds', '/p/src/a.test.js::math::nested::deep', '/p/src/a.test.js::top']);
 });
+
+test('vitest: a file whose line says all its N tests passed passes the N known tests of that file, and only then', () => {
+  const known = [
+    { file: '/p/a.test.js', suitePath: ['math'], name: 'adds' },
+    { file: '/p/a.test.js', suitePath: [], name: 'top' },
+    { file: '/p/b.test.js', suitePath: [], name: 'one' },
+  ];
+  const out = ' \u2713 a.test.js (2 tests) 3ms\n \u2713 b.test.js (2 tests) 1ms\n \u2713 c.test.js (1 test | 1 skipped) 1ms\n\n Test Files  3 passed (3)\n';
+  const results = parseTerminalOutput('vitest', out, '/p', known).results;
+  // b.test.js ran 2 tests and 1 is known: which one passed is not certain, so neither is said.
+  assert.deepEqual(results.map((r) => `${r.outcome} ${r.testId}`), ['passed /p/a.test.js::math::adds', 'passed /p/a.test.js::top']);
+});
+
+test('vitest 4: a passed test under a suite line of a file with failures (`   ❯ subtotal (2)`) is reported', () => {
+  const known = [
+    { file: '/p/cart.test.js', suitePath: ['subtotal'], name: 'adds every line' },
+    { file: '/p/cart.test.js', suitePath: ['subtotal'], name: 'is zero for an empty cart' },
+  ];
+  const out = ' \u276f cart.test.js (3 tests | 2 failed) 87ms\n   \u276f subtotal (2)\n     \u00d7 adds every line 55ms\n     \u2713 is zero for an empty cart 1ms\n   \u00d7 tax of toys 23ms\n';
+  const results = parseTerminalOutput('vitest', out, '/p', known).results;
+  assert.deepEqual(results.map((r) => `${r.outcome} ${r.testId}`), ['passed /p/cart.test.js::subtotal::is zero for an empty cart']);
+});

@@ -88,7 +88,11 @@ function isError(value: object): boolean {
 
 const identifier = /^[A-Za-z_$][\w$]*$/;
 
+/** Characters quoteString escapes: a string without any is quoted as it is. */
+const needsEscape = /['\\\x00-\x1f\x7f]/;
+
 export function quoteString(s: string): string {
+  if (!needsEscape.test(s)) return `'${s}'`;
   let out = "'";
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -103,7 +107,28 @@ export function quoteString(s: string): string {
   return out + "'";
 }
 
+/** An array's rendering and what it was made from: its prototype, length and the shown items (primitives). */
+interface RenderedArray {
+  readonly proto: object | null;
+  readonly length: number;
+  readonly items: readonly unknown[];
+  readonly out: RenderedValue;
+}
+
+const cachedStringLimit = 1000;
+/** The `seen` set of a primitive's rendering, which never adds to it. */
+const noneSeen: Set<object> = new Set();
+const isPrimitive = (v: unknown) => v === null || (typeof v !== 'object' && typeof v !== 'function');
+
 export class Renderer {
+  /**
+   * Arrays rendered before, by identity (never a Proxy): a loop's unchanged array is rendered once
+   * instead of at every step. A hit needs the same prototype (the class name), length and shown
+   * items (own data properties holding the same primitives), which is all the text is made of.
+   * The renderings returned may be shared between steps: they are never modified.
+   */
+  private readonly arrays = new WeakMap<object, RenderedArray>();
+
   constructor(
     private readonly maxChars = 160,
     private readonly maxDepth = 3,
@@ -112,6 +137,57 @@ export class Renderer {
   ) {}
 
   render(value: unknown): RenderedValue {
+    switch (typeof value) {
+      // The common primitives the short way (what renderAny makes of them).
+      case 'number':
+      case 'boolean':
+      case 'undefined':
+        return { type: typeof value, text: this.cut(this.text(value, 0, noneSeen)) };
+      case 'string':
+        return { type: 'string', text: this.cut(this.text(value, 0, noneSeen)), length: value.length };
+      case 'object': {
+        if (value === null) break;
+        const hit = this.arrays.get(value);
+        if (hit) {
+          try {
+            const shown = getProto(value) === hit.proto ? this.shownPrimitives(value as unknown[]) : undefined;
+            if (shown && shown.length === hit.length && shown.items.length === hit.items.length && shown.items.every((item, i) => Object.is(item, hit.items[i]))) return hit.out;
+          } catch {
+            // rendered afresh below
+          }
+        }
+        if (Array.isArray(value) && !types.isProxy(value)) {
+          try {
+            const shown = this.shownPrimitives(value);
+            const out = this.renderAny(value);
+            if (shown) this.arrays.set(value, { proto: getProto(value), ...shown, out });
+            return out;
+          } catch {
+            // read again the long way, which says what could not be read
+          }
+        }
+      }
+    }
+    return this.renderAny(value);
+  }
+
+  /**
+   * The items an array's text shows, read through their descriptors, when all are primitives
+   * (and no long strings, which a cache entry would keep alive); else undefined.
+   */
+  private shownPrimitives(value: unknown[]): { length: number; items: unknown[] } | undefined {
+    const n = this.arrayLength(value);
+    const items: unknown[] = [];
+    const all = n <= this.head + this.tail;
+    for (let k = 0, count = all ? n : this.head + this.tail; k < count; k++) {
+      const d = ownDesc(value, all || k < this.head ? k : n - this.head - this.tail + k);
+      if (!d || !('value' in d) || !isPrimitive(d.value) || (typeof d.value === 'string' && d.value.length > cachedStringLimit)) return undefined;
+      items.push(d.value);
+    }
+    return { length: n, items };
+  }
+
+  private renderAny(value: unknown): RenderedValue {
     let type: string;
     let text: string;
     let length: number | undefined;
@@ -125,13 +201,17 @@ export class Renderer {
     } catch (e) {
       text = `<unreadable: ${e !== null && typeof e === 'object' ? className(e) : typeof e}>`;
     }
-    if (text.length > this.maxChars) text = text.slice(0, this.maxChars - 1) + '…';
+    text = this.cut(text);
     try {
       length = this.lengthOf(value);
     } catch {
       length = undefined;
     }
     return length === undefined ? { type, text } : { type, text, length };
+  }
+
+  private cut(text: string): string {
+    return text.length > this.maxChars ? text.slice(0, this.maxChars - 1) + '…' : text;
   }
 
   private typeLabel(value: unknown): string {

@@ -50,6 +50,8 @@ class CallRecord {
   /** The probe of the block running now (set by the block's start mark), -1 between blocks. */
   b = -1;
   lastVars: Record<string, TraceValue> | undefined;
+  /** The variables' names and types at the last step (typeSignature). */
+  lastSignature: string | undefined;
   constructor(
     readonly seq: number,
     readonly depth: number,
@@ -69,6 +71,24 @@ class CallRecord {
       ...(unfinished ? { unfinished: true } : {}),
     };
   }
+}
+
+/** The variables' names and types, in name order: a step with new ones is kept (notable). */
+function typeSignature(vars: Record<string, TraceValue>): string {
+  return Object.keys(vars)
+    .sort()
+    .map((k) => `${k}:${vars[k].type}`)
+    .join(',');
+}
+
+/** The same names in the same order with the same types: the same signature, without building it. */
+function sameTypes(a: Record<string, TraceValue>, b: Record<string, TraceValue> | undefined): boolean {
+  if (!b) return false;
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== other[i] || a[keys[i]].type !== b[keys[i]].type) return false;
+  return true;
 }
 
 /** A call too deep to record: probes ignore it, exit still counts it. */
@@ -230,16 +250,15 @@ export class Recorder {
       const iteration = (call.visits.get(block) ?? 0) + 1;
       call.visits.set(block, iteration);
       const vars = values ? this.vars(probe, values) : (call.lastVars ?? call.args);
+      const previous = call.lastVars;
       call.lastVars = vars;
       const step: RawStep = { index: call.executed, blockId: block, iteration, vars };
       call.executed++;
       this.executedTotal++;
       // Every step until the call has many; then first visits and new variable types, and a ring
       // of the latest steps (the budget in TypeScript picks from these), as the Python tracer does.
-      const signature = Object.keys(vars)
-        .sort()
-        .map((k) => `${k}:${vars[k].type}`)
-        .join(',');
+      const signature = call.lastSignature !== undefined && sameTypes(vars, previous) ? call.lastSignature : typeSignature(vars);
+      call.lastSignature = signature;
       if (call.steps.length < this.keepFull) call.steps.push(step);
       else if ((!call.firstSeen.has(block) || !call.typesSeen.has(signature)) && call.notable.length < this.keepFull) call.notable.push(step);
       else call.ring.push(step);

@@ -74,16 +74,15 @@ class Census:
                          for e in list(self.known.values()) if e is not None and e[3] > 0]
             tmp = self.out_path + ".tmp"
             with open(tmp, "w", encoding="utf-8") as f:
-                json.dump({"functions": functions, "order": self.order}, f)
+                f.write(json.dumps({"functions": functions, "order": self.order}))
             os.replace(tmp, self.out_path)
 
 
-_installed = ducktrace_entry.Installed()
+_backend = ducktrace_entry.Backend("ducktrace-calls")
 
 
 def install(census):
-    tool = ducktrace_entry.claim_monitoring_tool("ducktrace-calls") if ducktrace_entry.monitoring_wanted() else None
-    if tool is not None:
+    def monitoring(tool):
         mon = sys.monitoring
         DISABLE = mon.DISABLE
 
@@ -95,29 +94,31 @@ def install(census):
                 pass
             return DISABLE
 
-        _installed.set(ducktrace_entry.start_monitoring(tool, {mon.events.PY_START: on_start}, mon.events.PY_START))
-        return
+        return {mon.events.PY_START: on_start}, mon.events.PY_START, ()
 
-    def profile(frame, event, arg):
-        if event == "call":
-            try:
-                census.called(frame.f_code)
-            except Exception:
-                pass
+    def setprofile():
+        def profile(frame, event, arg):
+            if event == "call":
+                try:
+                    census.called(frame.f_code)
+                except Exception:
+                    pass
 
-    sys.setprofile(profile)
-    threading.setprofile(profile)
+        sys.setprofile(profile)
+        threading.setprofile(profile)
 
-    def uninstall_profile():
-        sys.setprofile(None)
-        threading.setprofile(None)
+        def uninstall_profile():
+            sys.setprofile(None)
+            threading.setprofile(None)
 
-    _installed.set(uninstall_profile)
+        return uninstall_profile, "setprofile"
+
+    return _backend.install(monitoring, setprofile)
 
 
 def uninstall():
     try:
-        _installed.uninstall()
+        _backend.uninstall()
     except Exception:
         pass
 

@@ -120,12 +120,21 @@ def install(target_file, is_target, global_trace):
         copy.__qualname__ = fn.__qualname__
         originals.append(copy)
 
+    def first_call(frame, event, arg):
+        # The first call after `enter` switched tracing on is the target's own frame: it gets the
+        # local trace function, and every call below it the no-op, so the helpers the target calls
+        # cost no Python call each (the target's recursive calls come back through `enter`).
+        result = global_trace(frame, event, arg)
+        if frame.f_code is code:
+            sys.settrace(_NO_TRACE)
+        return result
+
     def enter(index, args, kwargs):
         original = originals[index]
         previous = sys.gettrace()
         if previous is global_trace:
             return original(*args, **kwargs)
-        sys.settrace(global_trace)
+        sys.settrace(first_call)
         try:
             return original(*args, **kwargs)
         finally:
@@ -149,6 +158,8 @@ def install(target_file, is_target, global_trace):
     sys.setrecursionlimit(limit * 3)
 
     def uninstall():
+        if sys.gettrace() is _NO_TRACE or sys.gettrace() is first_call:
+            sys.settrace(None)
         for fn in patched:
             try:
                 fn.__code__ = code
@@ -162,6 +173,13 @@ def install(target_file, is_target, global_trace):
             sys.settrace(None)
 
     return uninstall
+
+
+# A trace function written in C that takes (frame, event, arg) and returns None without doing
+# anything: object.__init__ bound to a str ignores extra arguments when the type has its own
+# __new__. Calls below the target get it, which keeps line events on for the target's frame while
+# every other call costs no Python-level call.
+_NO_TRACE = "".__init__
 
 
 def _trampoline(code, index):
@@ -179,6 +197,34 @@ def _trampoline(code, index):
 
 # ---------------------------------------------------------------------------------------------
 # Installing a backend: shared by ducktrace_tracer, ducktrace_spectra and ducktrace_calls
+
+
+def target_matcher(plan):
+    """The test for the target's code objects, from a TracePlan's file, name and firstLine: the
+    same name, a first line at most 50 lines above the plan's (decorators come first), the same
+    file once links are resolved, and never a trampoline."""
+    target_file = os.path.realpath(plan["file"])
+    name = plan["name"]
+    first_line = int(plan["firstLine"])
+    real_paths = {}
+
+    def is_target(code):
+        if code.co_name != name or code in trampolines:
+            return False
+        if not (first_line - 50 <= code.co_firstlineno <= first_line):
+            return False
+        filename = code.co_filename
+        real = real_paths.get(filename)
+        if real is None:
+            try:
+                real = os.path.realpath(filename)
+            except Exception:
+                real = filename
+            real_paths[filename] = real
+        return real == target_file
+
+    return is_target
+
 
 
 def monitoring_wanted():
@@ -219,19 +265,40 @@ def start_monitoring(tool, callbacks, events, local_codes=()):
     return uninstall
 
 
-class Installed:
-    """Holds the uninstall function of whichever backend was installed; `uninstall` runs it once."""
+class Backend:
+    """The one backend a tool has installed: sys.monitoring when it is wanted and a tool id is
+    free, else the tool's fallback (sys.settrace, sys.setprofile). `uninstall` switches it off."""
 
-    def __init__(self):
-        self._fn = None
+    def __init__(self, tool_name):
+        self.tool_name = tool_name
+        self._uninstall = None
 
-    def set(self, fn):
-        self._fn = fn
+    def install(self, monitoring, fallback):
+        """`monitoring(tool)` gives ({event: callback}, events, local_codes) for a claimed tool id
+        (see start_monitoring); `fallback()` installs the other backend and gives (uninstall,
+        backend name). Returns the name of the backend installed: "monitoring" or the fallback's."""
+        if monitoring_wanted():
+            tool = claim_monitoring_tool(self.tool_name)
+            if tool is not None:
+                callbacks, events, local_codes = monitoring(tool)
+                self._uninstall = start_monitoring(tool, callbacks, events, local_codes)
+                return "monitoring"
+        self._uninstall, name = fallback()
+        return name
 
     def uninstall(self):
-        fn, self._fn = self._fn, None
+        """Switches the backend off, once."""
+        fn, self._uninstall = self._uninstall, None
         if fn is not None:
             fn()
+
+
+def warn(who, message):
+    """A line on stderr that never fails the test."""
+    try:
+        sys.stderr.write("%s: %s\n" % (who, message))
+    except Exception:
+        pass
 
 
 def split_command_line(args, usage):

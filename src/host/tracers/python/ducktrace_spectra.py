@@ -35,8 +35,7 @@ class DucktraceTimeout(BaseException):
 class Spectra:
     def __init__(self, plan, out_path, test_timeout, max_lines=1000000):
         self.file = os.path.realpath(plan["file"])
-        self.name = plan["name"]
-        self.first_line = int(plan["firstLine"])
+        self._matches = ducktrace_entry.target_matcher(plan)
         self.out = open(out_path, "w", encoding="utf-8")
         self.test_timeout = test_timeout
         self.max_lines = max_lines
@@ -54,12 +53,10 @@ class Spectra:
         known = self.known.get(code)
         if known is not None:
             return known
-        result = False
         try:
-            if code.co_name == self.name and code not in ducktrace_entry.trampolines and self.first_line - 50 <= code.co_firstlineno <= self.first_line:
-                result = os.path.realpath(code.co_filename) == self.file
+            result = self._matches(code)
         except Exception:
-            pass
+            result = False
         self.known[code] = result
         if result:
             self.targets.add(code)
@@ -142,37 +139,36 @@ class Spectra:
             raise DucktraceTimeout("test exceeded %gs (ducktrace --test-timeout)" % self.test_timeout)
 
 
-_installed = ducktrace_entry.Installed()
+_backend = ducktrace_entry.Backend("ducktrace-spectra")
 
 
-def install_monitoring(sp):
-    tool = ducktrace_entry.claim_monitoring_tool("ducktrace-spectra")
-    if tool is None:
-        return False
-    mon = sys.monitoring
-    E = mon.events
-    DISABLE = mon.DISABLE
-    hit = sp.hit
+def _monitoring(sp):
+    def callbacks_for(tool):
+        mon = sys.monitoring
+        E = mon.events
+        DISABLE = mon.DISABLE
+        hit = sp.hit
 
-    def on_start(code, offset):
-        try:
-            if sp.is_target(code):
-                mon.set_local_events(tool, code, E.LINE)
-        except Exception:
-            pass
-        return DISABLE  # once per code object: its LINE events (if any) are on from now
+        def on_start(code, offset):
+            try:
+                if sp.is_target(code):
+                    mon.set_local_events(tool, code, E.LINE)
+            except Exception:
+                pass
+            return DISABLE  # once per code object: its LINE events (if any) are on from now
 
-    def on_line(code, line):
-        try:
-            hit(line)
-        except Exception:
-            pass
+        def on_line(code, line):
+            try:
+                hit(line)
+            except Exception:
+                pass
 
-    _installed.set(ducktrace_entry.start_monitoring(tool, {E.PY_START: on_start, E.LINE: on_line}, E.PY_START, sp.targets))
-    return True
+        return {E.PY_START: on_start, E.LINE: on_line}, E.PY_START, sp.targets
+
+    return callbacks_for
 
 
-def install_settrace(sp):
+def _settrace(sp):
     hit = sp.hit
 
     def local_trace(frame, event, arg):
@@ -191,27 +187,27 @@ def install_settrace(sp):
             pass
         return None
 
-    uninstall_settrace, backend = ducktrace_entry.install_settrace(sp.file, sp.is_target, global_trace)
-    _installed.set(uninstall_settrace)
-    if backend == "settrace":
+    def install_settrace():
+        uninstall_settrace, backend = ducktrace_entry.install_settrace(sp.file, sp.is_target, global_trace)
+        if backend == "settrace":
 
-        def ensure():
-            # Python switches a tracer off when an error such as RecursionError hits it: the next test needs it back.
-            if sys.gettrace() is not global_trace:
-                sys.settrace(global_trace)
+            def ensure():
+                # Python switches a tracer off when an error such as RecursionError hits it: the next test needs it back.
+                if sys.gettrace() is not global_trace:
+                    sys.settrace(global_trace)
 
-        sp.ensure = ensure
-    return backend
+            sp.ensure = ensure
+        return uninstall_settrace, backend
+
+    return install_settrace
 
 
 def install(sp):
-    if ducktrace_entry.monitoring_wanted() and install_monitoring(sp):
-        return "monitoring"
-    return install_settrace(sp)
+    return _backend.install(_monitoring(sp), _settrace(sp))
 
 
 def uninstall():
-    _installed.uninstall()
+    _backend.uninstall()
 
 
 def main(args):
