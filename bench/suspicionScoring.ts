@@ -27,7 +27,7 @@ export interface ProgramEvidence {
 }
 
 /** Every evidence kind, as the weights name them: each is taken out once (ablation). */
-const kinds: readonly (keyof SuspicionWeights)[] = ['raised', 'guard', 'feedsResult', 'recency', 'runawayLoop', 'boundary', 'deviation', 'baseCase', 'sameInputs', 'expectedAtHand'];
+const kinds: readonly (keyof SuspicionWeights)[] = ['raised', 'guard', 'feedsResult', 'recency', 'runawayLoop', 'constantOnly', 'boundary', 'deviation', 'origin', 'count', 'wrongExit', 'baseCase', 'sameInputs', 'expectedAtHand'];
 const nothingExtra: Partial<SuspicionWeights> = Object.fromEntries(Object.keys(defaultSuspicionWeights).map((k) => [k, 0]));
 
 /** The grids the sweeps and the leave-out checks pick from (each includes the default). */
@@ -36,8 +36,12 @@ const grids: Partial<Record<keyof SuspicionWeights, readonly number[]>> = {
   guard: [0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 1, 2],
   feedsResult: [0, 0.025, 0.05, 0.1, 0.2],
   runawayLoop: [0, 0.05, 0.1, 0.3],
+  constantOnly: [0, 0.005, 0.01, 0.02, 0.05, 0.1],
   boundary: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
   deviation: [0, 0.05, 0.1, 0.3],
+  origin: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
+  wrongExit: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
+  count: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
   baseCase: [0, 0.1, 0.3, 0.5, 1],
   sameInputs: [0, 0.1, 0.3, 0.5, 1],
   expectedAtHand: [0, 0.1, 0.3, 0.5, 1],

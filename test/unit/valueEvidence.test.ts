@@ -45,6 +45,10 @@ test('conditions: the comparison out of a header, its sides evaluated over the v
   );
   assert.deepEqual(comparisonsIn('p > s || (p == s && a < b)').map((x) => x.text), ['a < b'], 'equality handled on its own is no boundary');
   assert.deepEqual(comparisonsIn('f(x) > 1'), [], 'a call other than len/abs is not read');
+  const [field] = comparisonsIn('order.total > 50');
+  assert.equal(evaluate(field!.left, { order: v('Object', '{ total: 50, weight: 1 }') }), 50, 'a field is read from the rendered object');
+  assert.equal(evaluate(field!.left, { order: v('Object', '{ weight: 1 }') }), undefined, 'a missing field is unknown');
+  assert.deepEqual(comparisonsIn('s.trim() > 1'), [], 'a method call is not read');
 });
 
 test('the expected value: from the report, pytest, unittest, vitest and node assert.ok messages', () => {
@@ -55,6 +59,12 @@ test('the expected value: from the report, pytest, unittest, vitest and node ass
   assert.equal(expectedValueOf({ message: "The expression evaluated to a falsy value:\n\n  assert.ok(intToMiniRoman(19) === 'xix')\n" }), "'xix'");
   assert.equal(expectedValueOf({ message: 'The expression evaluated to a falsy value:\n\n  assert.ok(f([1, 2]) == 3)\n' }), '3');
   assert.equal(expectedValueOf({ message: 'boom' }), undefined);
+  assert.equal(
+    expectedValueOf({ message: 'The expression evaluated to a falsy value:\n\n  assert.ok(\n      hasClose([1.0, 2.2], 0.05) === false\n    )', expected: 'true' }),
+    'false',
+    "node's report says `expected: true` for assert.ok: the compared literal is the function's expected result",
+  );
+  assert.equal(expectedValueOf({ message: "The expression evaluated to a falsy value:\n\n  assert.ok(\n      JSON.stringify(allPrefixes('WWW')) === JSON.stringify(['W', 'WW'])\n    )", expected: 'true' }), "['W', 'WW']");
 });
 
 /** Blocks one line each from line 2: [kind, text, successors]. */
@@ -89,7 +99,7 @@ test('boundary: a branch that compared equal values in the failing test and not 
   };
   const passing: TracedTest = { testId: 'small', outcome: 'passed', trace: traceOf(call(q(3), [['b1', q(3)], ['b2', { ...q(3), min_q: v('int', '10') }], ['b3', { ...q(3), min_q: v('int', '10') }], ['b5', q(3)]])) };
   const evidence = valueEvidence(tiers(), [failing, passing]);
-  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 });
+  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 });
   const blocks = tiers();
   const spectra = [
     { testId: 'at', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b3', 'b4', 'b5'], recency: ['b5', 'b2', 'b3', 'b4', 'b1'] },
@@ -116,6 +126,78 @@ test('deviation: the first block after which the returned list holds what the ex
   assert.equal(evidence.get('b3')!.deviationName, 'out');
   // A generator's yields are not one result; a test that states no expected value gives none.
   assert.equal(valueEvidence(blocks, [{ ...failing, expected: undefined }]).get('b3'), undefined);
+});
+
+test('origin: the wrong element came from a scalar another block wrote; a list, or two candidates, name none', () => {
+  // `result = []; best = 0` / `for x in xs:` / `if x > best:` / `best = x` / `result.append(best)` / `return result`
+  const blocks = graph(['straight', 'result = []\nbest = 0', ['b2']], ['loop-header', 'for x in xs:', ['b3', 'b6']], ['branch', 'if x > best:', ['b4', 'b5']], ['straight', 'best = x', ['b5']], ['straight', 'result.append(best)', ['b2']], ['return', 'return result', []]);
+  const n = (x: number) => v('int', String(x));
+  const list = (text: string) => v('list', text);
+  const at = (result: string, best: number, x?: number) => ({ result: list(result), best: n(best), ...(x === undefined ? {} : { x: n(x) }) });
+  const failing: TracedTest = {
+    testId: 'negative', outcome: 'failed', expected: '[-5, -2]',
+    trace: traceOf(call({ xs: list('[-5, -2]') }, [['b1', at('[]', 0)], ['b2', at('[]', 0, -5)], ['b3', at('[]', 0, -5)], ['b5', at('[0]', 0, -5)], ['b2', at('[0]', 0, -2)], ['b3', at('[0]', 0, -2)], ['b5', at('[0, 0]', 0, -2)], ['b6', at('[0, 0]', 0, -2)]], { returned: list('[0, 0]') })),
+  };
+  const evidence = valueEvidence(blocks, [failing]);
+  assert.equal(evidence.get('b5')!.deviation, 1, 'the append stored the wrong element');
+  assert.equal(evidence.get('b1')!.origin, 1, 'the initialisation made it');
+  assert.equal(evidence.get('b1')!.originName, 'best');
+  const spectra = [
+    { testId: 'negative', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b3', 'b5', 'b6'], recency: ['b6', 'b2', 'b5', 'b3', 'b1'] },
+    { testId: 'up', outcome: 'passed' as const, blocks: ['b1', 'b2', 'b3', 'b4', 'b5', 'b6'], recency: ['b6', 'b2', 'b5', 'b4', 'b3', 'b1'] },
+    { testId: 'empty', outcome: 'passed' as const, blocks: ['b1', 'b2', 'b6'], recency: ['b6', 'b2', 'b1'] },
+  ];
+  const input = { blocks: evidence, tracedFailing: 1, tracedPassing: 0 };
+  const top = rankSuspiciousBlocks(blocks, spectra, {}, input).blocks[0]!;
+  assert.equal(top.id, 'b1');
+  assert.match(top.reason, /it wrote `best`, which the wrong value in the result came from/);
+  assert.notEqual(rankSuspiciousBlocks(blocks, spectra, { origin: 0 }, input).blocks[0]!.id, 'b1', 'the ablation: without it the append leads');
+  // The same value in two variables the block read: no guess.
+  const twice = (result: string) => ({ ...at(result, 0, -5), y: n(0) });
+  const ambiguous = graph(['straight', 'result = []\nbest = 0\ny = 0', ['b2']], ['return', 'result.append(best + y)\nreturn result', []]);
+  const two: TracedTest = { ...failing, trace: traceOf(call({}, [['b1', twice('[]')], ['b2', twice('[0]')]], { returned: list('[0]') })) };
+  assert.equal(valueEvidence(ambiguous, [two]).get('b1'), undefined);
+  // A result cut short in the trace is still the failing call's.
+  const long = traceOf(call({ xs: list('[-5, -2]') }, failing.trace.calls[0]!.steps.map((s) => [s.blockId, s.vars]), { returned: v('list', '[0, 0, …(40 more)]', 42) }));
+  assert.equal(valueEvidence(blocks, [{ ...failing, trace: long }]).get('b1')!.origin, 1);
+});
+
+test('count: a result cut short at one end blames the loop that wrote it, not when a branch decides the writes', () => {
+  // `out = []` / `for (let i = 0; i < s.length - 1; i++)` / `out.push(s.slice(0, i + 1))` / `return out`
+  const blocks = graph(['straight', 'const out = [];', ['b2']], ['loop-header', 'for (let i = 0; i < s.length - 1; i++)', ['b3', 'b4']], ['straight', 'out.push(s.slice(0, i + 1));', ['b2']], ['return', 'return out;', []]);
+  const arr = (text: string) => v('Array', text);
+  const steps: [string, TraceCall['steps'][number]['vars']][] = [['b1', { out: arr('[]') }], ['b2', { out: arr('[]'), i: v('number', '0') }], ['b3', { out: arr("['a']"), i: v('number', '0') }], ['b2', { out: arr("['a']"), i: v('number', '1') }], ['b4', { out: arr("['a']") }]];
+  const failing: TracedTest = { testId: 't', outcome: 'failed', expected: "['a', 'ab']", trace: traceOf(call({ s: v('string', "'ab'") }, steps, { returned: arr("['a']") })) };
+  assert.equal(valueEvidence(blocks, [failing]).get('b2')!.count, 1);
+  assert.equal(valueEvidence(blocks, [{ ...failing, expected: "['b', 'ab']" }]).get('b2')?.count ?? 0, 0, 'an element differs: not a count');
+  const filtered = graph(['straight', 'const out = [];', ['b2']], ['loop-header', 'for (let i = 0; i < s.length - 1; i++)', ['b3', 'b5']], ['branch', 'if (keep(i))', ['b4', 'b2']], ['straight', 'out.push(s.slice(0, i + 1));', ['b2']], ['return', 'return out;', []]);
+  const decided: TracedTest = { ...failing, trace: traceOf(call({ s: v('string', "'ab'") }, [steps[0]!, steps[1]!, ['b3', steps[1]![1]], ['b4', steps[2]![1]], steps[3]!, ['b5', steps[4]![1]]], { returned: arr("['a']") })) };
+  assert.equal(valueEvidence(filtered, [decided]).get('b2')?.count ?? 0, 0, 'a branch decides the push: it may have left the element out');
+  const none: TracedTest = { ...failing, trace: traceOf(call({ s: v('string', "'a'") }, [steps[0]!, ['b2', { out: arr('[]') }], ['b4', { out: arr('[]') }]], { returned: arr('[]') })), expected: "['a']" };
+  assert.equal(valueEvidence(blocks, [none]).get('b2')!.count, 1, 'the loop never went round: the header of the push that would have run');
+});
+
+test('wrong exit: a literal returned while another return hands back the expected one blames the branches that chose', () => {
+  // `for (const x of xs) { if (isNegative(x)) { return false; } } return true;`, 0 should count as not positive.
+  const blocks = graph(['loop-header', 'for (const x of xs)', ['b2', 'b4']], ['branch', 'if (isNegative(x))', ['b3', 'b1']], ['return', 'return false;', []], ['return', 'return true;', []]);
+  const xs = (x: number) => ({ xs: v('Array', '[3, 0]'), x: v('number', String(x)) });
+  const steps: [string, TraceCall['steps'][number]['vars']][] = [['b1', xs(3)], ['b2', xs(3)], ['b1', xs(0)], ['b2', xs(0)], ['b1', xs(0)], ['b4', xs(0)]];
+  const failing: TracedTest = { testId: 'zero', outcome: 'failed', expected: 'false', trace: traceOf(call({ xs: v('Array', '[3, 0]') }, steps, { returned: v('boolean', 'true') })) };
+  const evidence = valueEvidence(blocks, [failing]);
+  assert.equal(evidence.get('b2')!.wrongExit, 1, 'the branch before the right exit');
+  assert.equal(evidence.get('b1')?.wrongExit ?? 0, 0, 'the loop header that let the call out is no single decision');
+  const spectra = [
+    { testId: 'zero', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b4'], recency: ['b4', 'b1', 'b2'] },
+    { testId: 'negative', outcome: 'passed' as const, blocks: ['b1', 'b2', 'b3'], recency: ['b3', 'b2', 'b1'] },
+    { testId: 'positive', outcome: 'passed' as const, blocks: ['b1', 'b2', 'b4'], recency: ['b4', 'b1', 'b2'] },
+  ];
+  const input = { blocks: evidence, tracedFailing: 1, tracedPassing: 0 };
+  const top = rankSuspiciousBlocks(blocks, spectra, {}, input).blocks[0]!;
+  assert.equal(top.id, 'b2');
+  assert.match(top.reason, /it chose between a return of the wrong value and one that hands back the expected value/);
+  assert.notEqual(rankSuspiciousBlocks(blocks, spectra, { wrongExit: 0 }, input).blocks[0]!.id, 'b2', 'the ablation: without it `return true` leads');
+  // No return hands back the expected value: nothing to choose between.
+  assert.equal(valueEvidence(blocks, [{ ...failing, expected: '7' }]).get('b2')?.wrongExit ?? 0, 0);
 });
 
 test('base case: a runaway recursion that made progress and then repeats itself on one element blames its first decision', () => {

@@ -48,3 +48,20 @@ export function namesRead(text: string): Set<string> {
   }
   return out;
 }
+
+const literal = String.raw`(?:-?\d[\d_.eE]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|True|False|None|true|false|null|undefined|\[\s*\]|\{\s*\}|\(\s*\)|(?:set|dict|list|tuple)\(\s*\))`;
+const constantLine = new RegExp(
+  String.raw`^(?:(?:(?:let|const|var)\s+)?[A-Za-z_$][\w$]*(?:\s*,\s*[A-Za-z_$][\w$]*)*\s*=\s*(?:[A-Za-z_$][\w$]*\s*=\s*)*${literal}(?:\s*,\s*${literal})*|return(?:\s+${literal})?|else\s*:?|\}?\s*else\s*\{?|[{}]|pass|(?:from\s+\S+\s+)?import\s+.*)\s*;?$`,
+);
+
+/**
+ * A block that only sets names to literals or returns one (`best = 0`, `out = []`, `return -1`):
+ * it computes nothing from the inputs. Blank lines, comments and docstrings do not count.
+ */
+export function onlyConstants(text: string): boolean {
+  const lines = codeOnly(text)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && l !== '""');
+  return lines.length > 0 && lines.every((l) => constantLine.test(l));
+}

@@ -91,3 +91,39 @@ export function innermostLoopHeader(blocks: readonly Block[], blockId: string | 
   headers.sort((x, y) => dom.get(y)!.size - dom.get(x)!.size);
   return headers[0];
 }
+
+/** Block id -> ids of the blocks that post-dominate it (every path from it to an exit passes through them; itself included). */
+export function postDominators(blocks: readonly Block[]): Map<string, Set<string>> {
+  const ids = blocks.map((b) => b.id);
+  const byId = new Map(blocks.map((b) => [b.id, b]));
+  const all = new Set(ids);
+  const succ = (id: string) => (byId.get(id)?.successors ?? []).filter((s) => all.has(s));
+  const pdom = new Map<string, Set<string>>(ids.map((id) => [id, succ(id).length ? new Set(all) : new Set([id])]));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const id of [...ids].reverse()) {
+      const next_ = succ(id);
+      if (!next_.length) continue;
+      let next: Set<string> | undefined;
+      for (const s of next_) {
+        const ps = pdom.get(s)!;
+        next = next ? new Set([...next].filter((x) => ps.has(x))) : new Set(ps);
+      }
+      next!.add(id);
+      if (next!.size !== pdom.get(id)!.size) {
+        pdom.set(id, next!);
+        changed = true;
+      }
+    }
+  }
+  return pdom;
+}
+
+/**
+ * Whether a branch (not a loop header) decides if the block runs: from one of the branch's
+ * successors every path to an exit passes through the block, and not from the branch itself.
+ */
+export function decidedByBranch(blocks: readonly Block[], blockId: string): boolean {
+  const pdom = postDominators(blocks);
+  return blocks.some((p) => p.kind === 'branch' && p.id !== blockId && !pdom.get(p.id)!.has(blockId) && p.successors.some((s) => pdom.get(s)?.has(blockId)));
+}

@@ -7,9 +7,13 @@
 import { chaiExpectedActual, pythonExpectedActual } from '../failures/assertionValues';
 
 export function expectedValueOf(failure: { readonly message?: string; readonly expected?: string }): string | undefined {
-  if (failure.expected !== undefined) return failure.expected;
   const message = failure.message ?? '';
-  return pythonExpectedActual(message)?.expected ?? chaiExpectedActual(message)?.expected ?? assertOkExpected(message);
+  // node's assert.ok reports `expected: true` (the truth of its argument); the function's expected
+  // result is the literal it was compared with, in the expression node prints.
+  const ok = assertOkExpected(message);
+  if (ok !== undefined && (failure.expected === undefined || failure.expected === 'true')) return ok;
+  if (failure.expected !== undefined) return failure.expected;
+  return pythonExpectedActual(message)?.expected ?? chaiExpectedActual(message)?.expected;
 }
 
 /** `assert.ok(EXPR === LITERAL)` (or `==`, `assert(...)`): the literal on the right of the last top-level comparison. */
@@ -38,5 +42,7 @@ function assertOkExpected(message: string): string | undefined {
       i += width - 1;
     }
   }
-  return at < 0 ? undefined : argument.slice(at + width).trim() || undefined;
+  const right = at < 0 ? '' : argument.slice(at + width).trim();
+  // `JSON.stringify(f(x)) === JSON.stringify([1, 2])` compares the values themselves.
+  return /^JSON\.stringify\(([\s\S]+)\)$/.exec(right)?.[1]?.trim() ?? (right || undefined);
 }

@@ -26,10 +26,16 @@
 //     blocks tie);
 //   - DStar, Tarantula, Op2, Kulczynski2 or Jaccard in place of Ochiai (none better; DStar and
 //     Tarantula worse).
+//   - the failing call's backward data slice of its result (blocks whose writes reach the returned
+//     value through the recorded steps) as evidence: worse on both benchmarks and the held-out
+//     functions at every weight from 0.05 (QuixBugs 30 -> 29-26, HumanEvalFix JS 48 -> 47-45);
+//   - constantOnly (below, 0 by default): taking a little off blocks that only set literals or
+//     return one helps HumanEvalFix JS (top-3 64 -> 68 at 0.05) and costs QuixBugs two programs
+//     whose bug is such a return (`return []`, `return True`).
 
 import type { Block } from '../blocks/basicBlocks';
 import type { SourceRange } from '../blocks/positions';
-import { namesRead, namesWritten } from './blockDataFlow';
+import { namesRead, namesWritten, onlyConstants } from './blockDataFlow';
 import { guards, innermostLoopHeader } from './controlFlow';
 import { reachingTests, type TestSpectrum } from './spectra';
 import type { BlockValueEvidence } from './valueEvidence';
@@ -53,10 +59,21 @@ export interface SuspicionWeights {
   readonly guardOfNameError: number;
   /** The header of the loop a runaway test (endless loop) was stopped in: the loop that does not end. */
   readonly runawayLoop: number;
+  /**
+   * Taken off a block that only sets names to literals or returns one (`out = []`, `return -1`):
+   * among blocks the spectra cannot tell apart, those that compute something from the inputs first.
+   */
+  readonly constantOnly: number;
   /** Value evidence (valueEvidence.ts): a comparison met equal values, in failing more than in passing traced tests. */
   readonly boundary: number;
   /** Value evidence: after this block a returned variable first took a value the expected result excludes. */
   readonly deviation: number;
+  /** Value evidence: the block wrote the variable the deviating value came from (valueEvidence.ts: origin). */
+  readonly origin: number;
+  /** Value evidence: the loop that wrote a result with the right elements in the wrong number (valueEvidence.ts: count). */
+  readonly count: number;
+  /** Value evidence: a branch that chose between a return of the wrong literal and one of the expected (valueEvidence.ts: wrong exit). */
+  readonly wrongExit: number;
   /** Value evidence: the decision a runaway recursion stuck on a smallest input got past. */
   readonly baseCase: number;
   /** Value evidence: the block wrote other values than in a passing test from the same inputs. */
@@ -73,8 +90,12 @@ export const defaultSuspicionWeights: SuspicionWeights = {
   recency: 0.001,
   guardOfNameError: 0,
   runawayLoop: 0,
+  constantOnly: 0,
   boundary: 0.3,
   deviation: 0,
+  origin: 0.3,
+  count: 0.3,
+  wrongExit: 0.5,
   baseCase: 0.3,
   sameInputs: 0.3,
   expectedAtHand: 0,
@@ -196,7 +217,8 @@ export function rankSuspiciousBlocks(
       w.runawayLoop * a.runawayLoop +
       w.feedsResult * a.feedsResult +
       w.recency * a.recency * F;
-    const score = a.failed === 0 ? 0 : ochiai + spectral / F + (v && values ? valueScore(v, values, w) : 0);
+    const constant = onlyConstants(block.text);
+    const score = a.failed === 0 ? 0 : ochiai + spectral / F + (v && values ? valueScore(v, values, w) : 0) - (constant ? w.constantOnly : 0);
     const evidence: BlockEvidence = {
       failed: a.failed,
       passed: a.passed,
@@ -237,7 +259,7 @@ function valueScore(v: BlockValueEvidence, values: ValueEvidenceInput, w: Suspic
   const failing = Math.max(1, values.tracedFailing);
   const passing = values.tracedPassing;
   const boundary = Math.max(0, v.boundaryFailed / failing - (passing ? v.boundaryPassed / passing : 0));
-  return w.boundary * boundary + (w.deviation * v.deviation + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand) / failing;
+  return w.boundary * boundary + (w.deviation * v.deviation + w.origin * v.origin + w.count * v.count + w.wrongExit * v.wrongExit + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand) / failing;
 }
 
 /** A crash on a name that does not exist: the code at the crash is wrong, whatever the state. */
@@ -273,6 +295,9 @@ export function reasonFor(e: BlockEvidence, failing: number, passing: number, w:
   if (e.feedsResult) parts.push(`writes ${e.resultNames.map((n) => `\`${n}\``).join(', ')}, which the wrong result is made of`);
   const v = e.values;
   if (v?.deviation && w.deviation) parts.push(`after it \`${v.deviationName}\` first took a value the expected result rules out`);
+  if (v?.origin && w.origin) parts.push(`it wrote \`${v.originName}\`, which the wrong value in the result came from`);
+  if (v?.count && w.count) parts.push('the loop that wrote the result ran too few or too many times: its elements are right, their number is not');
+  if (v?.wrongExit && w.wrongExit) parts.push('it chose between a return of the wrong value and one that hands back the expected value');
   if (v?.boundaryFailed && w.boundary) parts.push(`\`${v.boundaryText}\` compared equal values in a failing test${v.boundaryPassed ? ' (in a passing one too)' : ''}, where < and <= differ`);
   if (v?.baseCase && w.baseCase) parts.push('the runaway recursion got past this decision on its smallest input');
   if (v?.sameInputs && w.sameInputs) parts.push('from the same inputs it wrote other values in a failing test than in a passing one');

@@ -236,6 +236,10 @@ export function comparisonsIn(condition: string): Comparison[] {
       } else if (peek() === '.' && (tokens[pos + 1] === 'length' || tokens[pos + 1] === 'size')) {
         pos += 2;
         n = { t: 'len', of: n };
+      } else if (peek() === '.' && /^[A-Za-z_$]/.test(tokens[pos + 1] ?? '') && tokens[pos + 2] !== '(') {
+        // A field (`order.total`): read from the rendered object like a key.
+        n = { t: 'index', of: n, at: { t: 'str', v: tokens[pos + 1]! } };
+        pos += 2;
       } else return n;
     }
   };

@@ -7,6 +7,17 @@
 //   - deviation: the first block after which a variable the function returns took a value that the
 //     test's expected result excludes (an element the expected list or text does not have, more
 //     elements than it, or an accumulator past it that only moves away from it);
+//   - origin: at the deviation, the wrong value came from another variable the deviating block read
+//     (the element it added, or the amount an accumulator moved by, equals that variable's value): the
+//     block that last wrote that variable before it, where the wrong value was made, not where it
+//     was stored (`for i, count in enumerate(arr)` feeding `out.extend([i] * count)`). Only for a
+//     write no branch decides on: after `if (p == 1) t.push(i)` the decision is as likely wrong;
+//   - count: the wrong result is the expected one cut short at one end (or the other way round):
+//     the elements were made right and the loop that wrote them ran too few or too many times, so
+//     the header of that loop (`for (let i = 0; i < n - 1; i++)`); not when a branch decides the write;
+//   - wrong exit: the failing call returned a literal (`return false`) while another return of the
+//     function returns the expected one: the literal is fine, the branches that chose between those
+//     exits are at fault (the guard of each, when it is a branch: after a loop no single decision chose);
 //   - base case: a runaway recursion that made progress and then called itself again with the same
 //     arguments on a smallest input (a sequence of at most one element): the decision that should
 //     have stopped it there, not the call, is at fault;
@@ -21,6 +32,7 @@
 import type { Block } from '../blocks/basicBlocks';
 import type { Trace, TraceCall, TraceVars } from '../trace/traceModel';
 import { namesRead, namesWritten } from './blockDataFlow';
+import { decidedByBranch, guards, innermostLoopHeader } from './controlFlow';
 import { comparisonsIn, conditionOf, evaluate, parsePlain, plainEqual, plainOf, type Comparison, type Plain } from './traceValues';
 
 /** A test traced with values, for evidence. */
@@ -43,6 +55,14 @@ export interface BlockValueEvidence {
   /** Traced failing tests in which the returned variable first left the expected result after this block. */
   readonly deviation: number;
   readonly deviationName?: string;
+  /** Traced failing tests in which this block wrote the variable the deviating value came from. */
+  readonly origin: number;
+  /** That variable, for the reason. */
+  readonly originName?: string;
+  /** Traced failing tests whose result had the right elements in the wrong number, written in this loop. */
+  readonly count: number;
+  /** Traced failing tests in which this branch chose between a return of the wrong literal and one of the expected one. */
+  readonly wrongExit: number;
   /** Traced failing tests whose runaway recursion this decision let through on a smallest input. */
   readonly baseCase: number;
   /** Traced failing tests in which this block wrote other values than in a passing one from the same inputs. */
@@ -51,11 +71,11 @@ export interface BlockValueEvidence {
   readonly expectedAtHand: number;
 }
 
-const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 };
+const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 };
 
 /** Per block, the value evidence of the traced tests (absent blocks have none). */
 export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTest[]): Map<string, BlockValueEvidence> {
-  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; baseCase: number; sameInputs: number; expectedAtHand: number }>();
+  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; origin: number; originName?: string; count: number; wrongExit: number; baseCase: number; sameInputs: number; expectedAtHand: number }>();
   const at = (id: string) => {
     let e = out.get(id);
     if (!e) out.set(id, (e = { ...emptyEvidence }));
@@ -83,7 +103,15 @@ export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTe
       const e = at(dev.blockId);
       e.deviation++;
       e.deviationName ??= dev.name;
+      if (dev.origin) {
+        const o = at(dev.origin.blockId);
+        o.origin++;
+        o.originName ??= dev.origin.name;
+      }
     }
+    const loop = t.expected !== undefined ? countingLoop(blocks, t.trace, t.expected) : undefined;
+    if (loop) at(loop).count++;
+    for (const id of t.expected !== undefined ? wrongExit(blocks, t.trace, t.expected) : []) at(id).wrongExit++;
     const returnedWrong = t.expected !== undefined ? expectedAtHand(blocks, t.trace, t.expected) : undefined;
     if (returnedWrong) at(returnedWrong).expectedAtHand++;
     const stuck = baseCaseOf(blocks, t);
@@ -172,14 +200,95 @@ function boundaryHits(trace: Trace, comparisons: ReadonlyMap<string, Comparison[
   return hits;
 }
 
-/** The call of the test whose result is not the expected one: the last top-level call that returned something else. */
+/**
+ * The call of the test whose result is not the expected one: the last top-level call that returned
+ * something else, else the last one whose result was cut too short to compare (a long list).
+ */
 function failingCall(trace: Trace, expected: Plain): TraceCall | undefined {
   const top = trace.calls.filter((c) => c.depth === 0 && c.returned && !c.threw);
   for (let i = top.length - 1; i >= 0; i--) {
     const returned = plainOf(top[i]!.returned);
     if (returned !== undefined && !plainEqual(returned, expected)) return top[i];
   }
-  return undefined;
+  const cut = top.filter((c) => plainOf(c.returned) === undefined && c.returned!.text.includes('…'));
+  return cut[cut.length - 1];
+}
+
+/**
+ * The loop that wrote the returned list or text when the result and the expected one differ only in
+ * their number of elements (one is the other cut short at one end): the header of the one loop
+ * whose body wrote the returned variable, no branch deciding those writes.
+ */
+function countingLoop(blocks: readonly Block[], trace: Trace, expectedText: string): string | undefined {
+  const expected = parsePlain(expectedText);
+  if (!Array.isArray(expected) && typeof expected !== 'string') return undefined;
+  const call = failingCall(trace, expected);
+  const returned = plainOf(call?.returned);
+  if (!call || returned === undefined || Array.isArray(returned) !== Array.isArray(expected) || typeof returned === 'number') return undefined;
+  const r = seqOf(returned);
+  const e = seqOf(expected);
+  if (!r || !e || r.length === e.length || !(endsOf(r, e) || endsOf(e, r))) return undefined;
+  const last = call.steps[call.steps.length - 1];
+  const byId = new Map(blocks.map((b) => [b.id, b]));
+  const lastBlock = last && byId.get(last.blockId);
+  if (!lastBlock || lastBlock.kind !== 'return') return undefined;
+  const name = [...namesRead(lastBlock.text)].find((n) => plainEqual(plainOf(last.vars[n]), returned));
+  if (!name) return undefined;
+  // The writers of the returned variable inside a loop; when none ran (the loop never went round),
+  // the blocks that would have.
+  const ran = new Set(call.steps.map((s) => s.blockId));
+  const inLoop = (ids: Iterable<string>) =>
+    [...ids].filter((id) => id !== lastBlock.id && namesWritten(byId.get(id)?.text ?? '').has(name) && innermostLoopHeader(blocks, id) !== undefined && innermostLoopHeader(blocks, id) !== id);
+  let writers = inLoop(ran);
+  if (!writers.length) writers = inLoop(byId.keys());
+  const headers = new Set<string>();
+  for (const id of writers) {
+    // A write a branch decides on: the decision may have added or left out the elements.
+    if (decidedByBranch(blocks, id)) return undefined;
+    headers.add(innermostLoopHeader(blocks, id)!);
+  }
+  const header = headers.size === 1 ? [...headers][0]! : undefined;
+  return header && ran.has(header) ? header : undefined;
+}
+
+/** The literal a return block hands back (`return false;`, `return -1`), when that is all its last line does. */
+function returnedLiteral(block: Block): Plain | undefined {
+  if (block.kind !== 'return') return undefined;
+  const lastLine = block.text.trim().split('\n').pop()!.trim();
+  const m = /^return\s+(.+?);?$/.exec(lastLine);
+  return m ? parsePlain(m[1]!) : undefined;
+}
+
+/**
+ * The branches that chose a return of the wrong literal when another return of the function hands
+ * back the expected value: the guard of the exit taken and the guards of the right exits that the
+ * call evaluated, those that are branches (a loop header is no single decision).
+ */
+function wrongExit(blocks: readonly Block[], trace: Trace, expectedText: string): string[] {
+  const expected = parsePlain(expectedText);
+  if (expected === undefined) return [];
+  const call = failingCall(trace, expected);
+  const last = call?.steps[call.steps.length - 1];
+  const taken = last && blocks.find((b) => b.id === last.blockId);
+  const literal = taken && returnedLiteral(taken);
+  if (!call || !taken || literal === undefined || plainEqual(literal, expected)) return [];
+  const others = blocks.filter((b) => b.id !== taken.id && plainEqual(returnedLiteral(b), expected));
+  if (!others.length) return [];
+  const guardOf = guards(blocks);
+  const ran = new Set(call.steps.map((s) => s.blockId));
+  const isBranch = (id: string | undefined): id is string => !!id && blocks.find((b) => b.id === id)?.kind === 'branch';
+  // The decision that sent it here, and the ones (evaluated in this call) that would have sent it to the right exit.
+  const chosen = [guardOf.get(taken.id), ...others.map((b) => guardOf.get(b.id)).filter((g) => g && ran.has(g))];
+  return [...new Set(chosen.filter(isBranch))];
+}
+
+const seqOf = (v: Plain): readonly Plain[] | undefined => (Array.isArray(v) ? v : typeof v === 'string' ? [...v] : undefined);
+
+/** `part` is a strict prefix or suffix of `whole`: iterations missing (or extra) at one end. */
+function endsOf(whole: readonly Plain[], part: readonly Plain[]): boolean {
+  if (part.length >= whole.length) return false;
+  const same = (offset: number) => part.every((x, i) => plainEqual(x, whole[i + offset]));
+  return same(0) || same(whole.length - part.length);
 }
 
 /** The return block of the failing call when, as it returned, a variable held the (distinctive) expected value. */
@@ -205,8 +314,15 @@ function distinctive(v: Plain): boolean {
   return Object.keys(v).length > 0;
 }
 
+interface Deviation {
+  readonly blockId: string;
+  readonly name: string;
+  /** The block that wrote the variable the wrong value came from, when another block did. */
+  readonly origin?: { readonly blockId: string; readonly name: string };
+}
+
 /** The first step after which a returned variable took a value the expected result excludes. */
-function deviation(blocks: readonly Block[], trace: Trace, expectedText: string): { blockId: string; name: string } | undefined {
+function deviation(blocks: readonly Block[], trace: Trace, expectedText: string): Deviation | undefined {
   const expected = parsePlain(expectedText);
   if (expected === undefined) return undefined;
   const call = failingCall(trace, expected);
@@ -221,7 +337,57 @@ function deviation(blocks: readonly Block[], trace: Trace, expectedText: string)
     const found = firstExcluded(call, name, expected, (blockId) => writes.get(blockId)?.has(name) ?? false);
     if (found !== undefined && (!best || found < best.index)) best = { index: found, blockId: call.steps[found]!.blockId, name };
   }
-  return best && { blockId: best.blockId, name: best.name };
+  if (!best) return undefined;
+  const origin = originOf(call, best.index, best.name, blocks, writes);
+  return { blockId: best.blockId, name: best.name, ...(origin ? { origin } : {}) };
+}
+
+/**
+ * Where the wrong value stored at step `index` into `name` came from: what the step added (new
+ * elements of a list or text, or the amount a number moved by) equals the value of one other
+ * (scalar) variable the block read, and the last earlier step of the call that wrote that
+ * variable, in another block, made it. Undefined when no variable or more than one holds it (no guessing).
+ */
+function originOf(call: TraceCall, index: number, name: string, blocks: readonly Block[], writes: ReadonlyMap<string, Set<string>>): Deviation['origin'] {
+  const step = call.steps[index]!;
+  const block = blocks.find((b) => b.id === step.blockId);
+  // A write a branch decides on (`if (p == 1) t.push(i)`): the decision is as likely at fault as the value.
+  if (!block || decidedByBranch(blocks, block.id)) return undefined;
+  const before = index > 0 ? call.steps[index - 1]!.vars : call.args;
+  const added = addedBy(plainOf(before[name]), plainOf(step.vars[name]));
+  if (!added.length) return undefined;
+  const holders = [...namesRead(block.text)].filter((n) => {
+    if (n === name || !(n in step.vars)) return false;
+    const value = plainOf(step.vars[n]);
+    // A scalar: its last writer made all of it (a list's last writer only added to it).
+    return value !== undefined && (value === null || typeof value !== 'object') && added.some((a) => plainEqual(a, value));
+  });
+  if (holders.length !== 1) return undefined;
+  const holder = holders[0]!;
+  // The last writer of the holder up to this step; none when it is the deviating block itself.
+  for (let i = index; i >= 0; i--) {
+    const id = call.steps[i]!.blockId;
+    if (writes.get(id)?.has(holder)) return id === step.blockId ? undefined : { blockId: id, name: holder };
+  }
+  return undefined;
+}
+
+/** What a step added to a value: new elements of a list or text (in order), or the amount a number moved by. */
+function addedBy(before: Plain | undefined, after: Plain | undefined): Plain[] {
+  if (typeof after === 'number') return typeof before === 'number' && before !== after ? [after - before] : [];
+  const seq = (v: Plain | undefined): readonly Plain[] | undefined => (Array.isArray(v) ? v : typeof v === 'string' ? [...v] : undefined);
+  const a = seq(after);
+  if (!a) return [];
+  const left = [...(seq(before) ?? [])];
+  const added: Plain[] = [];
+  for (const x of a) {
+    const i = left.findIndex((y) => plainEqual(x, y));
+    if (i >= 0) left.splice(i, 1);
+    else added.push(x);
+  }
+  // A string's added characters are also the added text as a whole (`out += word`).
+  if (typeof after === 'string' && added.length > 1) added.push(added.join(''));
+  return added;
 }
 
 /** Index of the first step, of a block that writes `name`, after which its value is one the expected result excludes. */
