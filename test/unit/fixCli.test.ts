@@ -108,7 +108,7 @@ test('arguments and the endpoint from the environment; usage and configuration e
   assert.match(String(parseFixArgs(['--cwd', 'p', '--write=yes'], '/x', {})), /--write takes no value/);
   assert.equal(parseFixArgs([], '/x', {}), 'missing --cwd DIR');
   assert.match(String(parseFixArgs(['--cwd', 'p', '--max-iterations', '0'], '/x', {})), /positive whole number/);
-  assert.match(String(parseFixArgs(['--cwd', 'p', '--framework', 'mocha'], '/x', {})), /--framework must be one of/);
+  assert.match(String(parseFixArgs(['--cwd', 'p', '--framework', 'ava'], '/x', {})), /--framework must be one of/);
   assert.match(String(parseFixArgs(['--cwd', 'p', 'extra'], '/x', {})), /unexpected argument 'extra'/);
   assert.match(String(endpointFromEnv({})), /DUCKTRACE_BASE_URL and DUCKTRACE_MODEL are not set/);
   assert.match(String(endpointFromEnv({ DUCKTRACE_BASE_URL: 'http://h/v1' })), /^DUCKTRACE_MODEL is not set/);
