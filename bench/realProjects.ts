@@ -142,6 +142,23 @@ export const realProjects: readonly RealProject[] = [
     bugTestCount: 12,
   },
   {
+    name: 'millisecond',
+    runner: 'mocha',
+    what: "millisecond 0.1.2: '2 days' or '1.5h' to milliseconds (mocha with assume, CommonJS; its script: mocha test.js)",
+    source: { kind: 'npm', spec: 'millisecond@0.1.2' },
+    // The package asks for mocha 2.1 and assume 1.1: Ducktrace runs mocha 8 and later, and assume 1.1's
+    // prettify-error is gone from the registry; same assertions with these.
+    devDependencies: { mocha: '10.8.2', assume: '2.3.0' },
+    bug: {
+      file: 'index.js',
+      function: 'millisecond',
+      original: "  else if ('string' !== type || '0' === ms || !ms) return 0;\n",
+      injected: "  else if ('string' === type || '0' === ms || !ms) return 0;\n",
+      why: "A type guard with its comparison inverted (=== for !==): \"anything that is not a string is 0\" becomes \"every string is 0\". The early return sits above the parsing, so every test of a time string fails on a value, far from the cause.",
+    },
+    bugTestCount: 12,
+  },
+  {
     name: 'toolz',
     runner: 'pytest',
     what: "toolz 0.12.0 (Debian's python3-toolz, which ships toolz/tests): functional helpers for iterables and dicts",

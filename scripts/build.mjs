@@ -90,6 +90,20 @@ const builds = [
     entryPoints: [join(root, 'src/host/runners/jestProgressReporter.ts')],
     outfile: join(root, 'dist/ducktraceJestReporter.js'),
   }),
+  // mocha's: its progress reporter (loaded by the user's mocha through a module written per run),
+  // and the helper that asks the project's mocha for its merged options and test files.
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: [join(root, 'src/host/runners/mochaProgressReporter.ts')],
+    outfile: join(root, 'dist/ducktraceMochaReporter.js'),
+  }),
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: [join(root, 'src/host/runners/mochaOptionsHelper.ts')],
+    outfile: join(root, 'dist/ducktraceMochaOptions.js'),
+  }),
   esbuild.build({
     ...common,
     sourcemap: false,

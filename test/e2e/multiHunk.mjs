@@ -76,9 +76,10 @@ export async function multiHunkReview({ extensionsDir, shots }) {
     await until('the save', () => wb.read('stats.py') === acceptedOneAndThree, 15_000).catch(async () => {
       throw new Error(`after Accept, Reject, Accept the file is not as expected:\n${wb.read('stats.py')}\n--- visible ---\n${await text()}`);
     });
-    // Undo: the third hunk's accept alone is undone, in the file's own editor. By now a compare
-    // editor "stats.py (in file) ↔ stats.py" can be the active tab (not Ducktrace's; where it comes
-    // from is not known yet), and Ctrl+Z there changes nothing: close it first.
+    // Undo: the third hunk's accept alone is undone, in the file's own editor. A compare editor
+    // "stats.py (in file) ↔ stats.py" was seen active here: the palette had run "File: Compare
+    // Active File with Saved" for "File: Save" (Enter took the focused row; runCommand now waits for
+    // the exact title). Should one still be there, Ctrl+Z in it would change nothing: close it.
     if (await page.locator('.tabs-container .tab.active', { hasText: '↔' }).count()) await wb.command('View: Close Editor');
     await openFile(page, 'stats.py');
     await page.locator('.editor-instance .view-line', { hasText: 'def summary' }).first().click();

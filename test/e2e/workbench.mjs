@@ -10,21 +10,28 @@ export { repoRoot };
 
 /** Runs a command from the command palette, retrying while the workbench is still loading. */
 export async function runCommand(page, title, shots) {
+  // Enter runs the FOCUSED row, which can be another command while the palette is still filtering
+  // (recently used ones come first: "File: Save" once ran "File: Compare Active File with Saved").
+  // So the row whose label is exactly the title is focused first, or clicked.
+  const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 15_000 });
     await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    const label = page.locator('.quick-input-list .monaco-list-row .label-name').filter({ hasText: exact }).first();
     try {
-      await row.waitFor({ timeout: 5_000 });
-      await page.keyboard.press('Enter');
+      await label.waitFor({ timeout: 5_000 });
+      const focused = page.locator('.quick-input-list .monaco-list-row.focused .label-name').filter({ hasText: exact });
+      if (await focused.count()) await page.keyboard.press('Enter');
+      else await label.click({ timeout: 5_000 });
       return;
     } catch (err) {
       if (attempt === 4) {
         if (shots) await page.screenshot({ path: join(shots, 'command-palette-failure.png') });
-        throw new Error(`"${title}" never showed in the command palette: ${err.message}`);
+        const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+        throw new Error(`"${title}" never showed in the command palette: ${err.message.split('\n')[0]}; rows: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
       }
     }
   }

@@ -3,7 +3,7 @@
 // extension under development; the suite writes a JSON report, which decides the exit code.
 import { readFileSync, existsSync, cpSync, mkdirSync, writeFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { addVitestProject } from './vitestProject.mjs';
+import { addMochaProject, addVitestProject } from './vitestProject.mjs';
 import { ensureInstalled, launchBrowser, repoRoot, startServer, tempDir } from '../support/vscodeServer.mjs';
 
 // The suite is given up on only when it stops making progress: before its first test (VS Code and
@@ -23,8 +23,8 @@ ensureInstalled();
 const work = tempDir('integration');
 const workspace = join(work, 'workspace');
 cpSync(join(repoRoot, 'test/fixtures/workspace'), workspace, { recursive: true });
-// vitest-project/, with its node_modules (not installed for the untrusted pass: nothing runs there).
-const vitestEnv = addVitestProject(workspace, { install: !untrusted });
+// vitest-project/ and mocha-project/, with their node_modules (not installed for the untrusted pass: nothing runs there).
+const vitestEnv = { ...addVitestProject(workspace, { install: !untrusted }), ...addMochaProject(workspace, { install: !untrusted }) };
 // A canary: pytest imports conftest.py first, so a run of any test in the workspace leaves ran.txt.
 if (untrusted) writeFileSync(join(workspace, 'conftest.py'), "import pathlib\npathlib.Path(__file__).with_name('ran.txt').write_text('pytest ran')\n");
 const report = join(work, 'report.json');

@@ -4,13 +4,13 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { addVitestProject } from './vitestProject.mjs';
+import { addMochaProject, addVitestProject } from './vitestProject.mjs';
 import { repoRoot, tempDir } from '../support/vscodeServer.mjs';
 
 const work = tempDir('electron');
 const workspace = join(work, 'workspace');
 cpSync(join(repoRoot, 'test/fixtures/workspace'), workspace, { recursive: true });
-const vitestEnv = addVitestProject(workspace);
+const vitestEnv = { ...addVitestProject(workspace), ...addMochaProject(workspace) };
 try {
   await runTests({
     version: process.env.DUCKTRACE_VSCODE_VERSION ?? '1.100.3',

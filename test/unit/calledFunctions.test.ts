@@ -95,3 +95,21 @@ test('rankByRun: what ran first (in the finder\'s order), then what ran unseen, 
   const high: TargetSearch = { candidates: [c('a', 1, 'stack-frame')], confidence: 'high' };
   assert.equal(rankByRun(high, ran, target), high);
 });
+
+// Seen on a real package: the test was not selected (a node subtest whose parent was skipped), so
+// the run saw only a constructor called at module load; that function went first and cost a prompt.
+test('rankByRun: a run in which nothing the test calls ran (only module-load code) changes nothing', () => {
+  const c = (name: string, line: number, reason: TargetCandidate['reason']): TargetCandidate => ({ file: '/ws/index.js', language: 'javascript', functionName: name, range: { start: { line, character: 0 }, end: { line: line + 2, character: 0 } }, reason, evidenceLine: 9 });
+  const search: TargetSearch = { candidates: [c('parse', 40, 'called-by-test'), c('NullObject', 3, 'reached-from-test')], confidence: 'low' };
+  const loadOnly = [{ file: '/ws/index.js', line: 3, name: 'NullObject', calls: 1, lastOrder: 0 }];
+  assert.equal(rankByRun(search, loadOnly, (r) => c(r.name, r.line, 'ran-in-test')), search);
+});
+
+// Seen on a real package whose test file did not load (a data file missing from the tarball): the
+// run saw what loading the modules ran, and the loop asked the model about a constructor.
+test('a test file that did not load (no line, no frame): no run is made and nothing is blamed', async () => {
+  const root = fixturePath('targets', 'cli-parser');
+  const found = await findTarget({ failure: { file: join(root, 'test/parse.test.js'), line: 0, stack: [] }, roots: [root], files: new NodeSourceFiles(), parser, run: { cwd: root, test: 'test/parse.test.js' } });
+  assert.deepEqual(found.candidates, []);
+  assert.equal(found.ran, undefined, 'no run was made');
+});

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { TestCaseResult } from '../../src/core/failures/testFailure';
 import { describeOutcome, describePhase, iterateUntilGreen, revertAll, type FixProposal, type LoopPorts, type LoopEvent } from '../../src/core/loop/iterateUntilGreen';
-import { brokenBetween, testRunOf, type LoopFailure } from '../../src/core/loop/testRun';
+import { brokenBetween, testFileOutcomes, testRunOf, type LoopFailure, type TestRun } from '../../src/core/loop/testRun';
 
 interface World {
   files: Map<string, string>;
@@ -290,4 +290,29 @@ test('the model finds the function it was shown correct: the same test is asked 
   assert.deepEqual(asked.map((a) => a.test), ['test_encode', 'test_encode'], 'the test stays in the loop');
   assert.deepEqual(seen, [[], [{ file: 'app.py', functionName: 'encode' }]]);
   assert.equal(summary.tokens, 150);
+});
+
+test('the failure is proposed with the run it comes from, whose outcome per test file the target finder ranks by', async () => {
+  const failure: LoopFailure = { testId: '/p/test_write.py::test_round_trip', framework: 'pytest', file: '/p/test_write.py', line: 3, name: 'test_round_trip', message: 'differs', stack: [], output: '' };
+  const run = { failures: [failure], passed: ['/p/test_read.py::test_a', '/p/test_read.py::test_b', '/p/test_write.py::test_plain'] };
+  assert.deepEqual(testFileOutcomes(run), [
+    { file: '/p/test_write.py', failed: 1, passed: 1 },
+    { file: '/p/test_read.py', failed: 0, passed: 2 },
+  ]);
+  const seen: (TestRun | undefined)[] = [];
+  const p: LoopPorts = {
+    runTests: async () => run,
+    propose: async (_f, _notes, _signal, _checked, current) => {
+      seen.push(current);
+      return { ok: false, error: 'no target', reason: 'no-target' };
+    },
+    readFile: async () => '',
+    writeFile: async () => {},
+    review: async (_file, text) => text,
+    isTestFile: () => false,
+    mayEditTests: async () => false,
+    checkpoint: async () => {},
+  };
+  await iterateUntilGreen(p, { maxIterations: 1 });
+  assert.equal(seen[0], run);
 });

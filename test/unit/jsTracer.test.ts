@@ -44,6 +44,16 @@ test('only the selected test runs: its name as an exact, escaped regex', () => {
   assert.deepEqual(nodeTestArgsFor('a.test.js::suite::inner'), ['--test-name-pattern=^inner$', 'a.test.js']);
 });
 
+// Seen on a real package (fast-content-type-parse): its tests are subtests of top-level tests,
+// `test('parse', async (t) => { await t.test('should unquote parameter values', ...) })`. With the
+// subtest's name alone node skipped the parent, so nothing ran and the trace was empty.
+test('a subtest of a test: its parent test gets a pattern of its own; a describe suite does not', () => {
+  const text = "const { test, describe } = require('node:test')\ntest('parse', async (t) => {\n  await t.test('unquotes', () => {})\n})\ndescribe(\"suite\", () => { it('inner', () => {}) })\n";
+  assert.deepEqual(nodeTestArgsFor('a.test.js::parse::unquotes', text), ['--test-name-pattern=^parse$', '--test-name-pattern=^unquotes$', 'a.test.js']);
+  assert.deepEqual(nodeTestArgsFor('a.test.js::suite::inner', text), ['--test-name-pattern=^inner$', 'a.test.js']);
+  assert.deepEqual(nodeTestArgsFor('a.test.js::unknown parent::unquotes', text), ['--test-name-pattern=^unquotes$', 'a.test.js']);
+});
+
 test('CommonJS: a method with the this fields it touches, a for-of loop and an if, after every block', async () => {
   const run = await trace('shapes.test.js::cart total', 'shapes.js', 'Cart.total');
   assert.equal(run.trace.calls.length, 1, run.stderr + run.stdout);

@@ -267,3 +267,49 @@ test('a wrong value from a helper that already returned: the helper follows the 
     ['validate (stack-frame)', 'ChunkReader.__call__ (stack-frame)', 'Buffer.next_line (reached-from-test)'],
   );
 });
+
+// Shaped like a parser and its stringifier tested by round trips (`parse(stringify(x))` must equal
+// x): the bug is in a helper of the stringifier, reached through an index that re-exports both
+// modules. Only the round-trip tests fail; some throw inside the parser (the stringified text is
+// malformed), some fail the assertion. The parser's own tests all pass.
+describe('a function reached through another exported function of a different module, with the run\'s outcomes', () => {
+  const files = new InMemorySourceFiles([
+    ['/rt/src/read.ts', "export function parse(text: string): string[] {\n  const out: string[] = [];\n  for (const part of text.split(',')) {\n    if (part.endsWith('\\\\')) throw new Error('escape at the end');\n    out.push(unescape(part));\n  }\n  return out;\n}\n\nfunction unescape(part: string): string {\n  return part.replace(/\\\\(.)/g, '$1');\n}\n"],
+    ['/rt/src/write.ts', "export function stringify(names: string[]): string {\n  return names.map((n) => escapeName(n)).join(',');\n}\n\nfunction escapeName(name: string): string {\n  let out = '';\n  for (const c of name) out += c === ',' ? '\\\\' : c;\n  return out;\n}\n"],
+    ['/rt/src/index.ts', "export { parse } from './read.js';\nexport { stringify } from './write.js';\n"],
+    ['/rt/src/read.spec.ts', "import { parse } from './read.js';\nit('splits', () => {\n  expect(parse('a,b')).toEqual(['a', 'b']);\n});\n"],
+    ['/rt/src/write.spec.ts', "import { parse, stringify } from './index.js';\nit('round trip', () => {\n  expect(parse(stringify(['a,b']))).toEqual(['a,b']);\n});\n"],
+  ]);
+  const outcomes = [
+    { file: '/rt/src/read.spec.ts', failed: 0, passed: 40 },
+    { file: '/rt/src/write.spec.ts', failed: 3, passed: 5 },
+  ];
+  const names = (candidates: readonly TargetCandidate[]) => candidates.map((c) => `${c.file.replace('/rt/src/', '')}:${c.functionName}`);
+  const thrownInParse = { file: '/rt/src/write.spec.ts', line: 3, stack: [{ file: '/rt/src/read.ts', line: 4, function: 'parse' }, { file: '/rt/src/write.spec.ts', line: 3 }] };
+  const assertion = { file: '/rt/src/write.spec.ts', line: 3, stack: [{ file: '/rt/src/write.spec.ts', line: 3 }] };
+
+  test('an error thrown in the parser, whose input the test took from the stringifier: the stringifier is a candidate too, and the finder is unsure', async () => {
+    const found = await new TargetFinder(files, parser, { roots: ['/rt'] }).search(thrownInParse);
+    assert.equal(found.confidence, 'low');
+    assert.equal(found.candidates[0].functionName, 'parse', 'without the run\'s outcomes the stack frame stays first');
+    assert.deepEqual(new Set(names(found.candidates)), new Set(['read.ts:parse', 'read.ts:unescape', 'write.ts:stringify', 'write.ts:escapeName']));
+  });
+
+  test('with the run\'s outcomes the module only the failing tests reach comes first, for a thrown error and for a failed assertion', async () => {
+    const finder = new TargetFinder(files, parser, { roots: ['/rt'], outcomes });
+    for (const failure of [thrownInParse, assertion]) {
+      const found = await finder.search(failure);
+      assert.deepEqual(new Set(names(found.candidates).slice(0, 2)), new Set(['write.ts:stringify', 'write.ts:escapeName']));
+      assert.deepEqual(new Set(names(found.candidates).slice(2)), new Set(['read.ts:parse', 'read.ts:unescape']));
+    }
+  });
+
+  test('outcomes that do not tell the modules apart change nothing; a stack the test entered with one call stays sure', async () => {
+    const even = [{ file: '/rt/src/write.spec.ts', failed: 3, passed: 5 }];
+    const finder = new TargetFinder(files, parser, { roots: ['/rt'], outcomes: even });
+    assert.deepEqual(names((await finder.search(thrownInParse)).candidates), names((await new TargetFinder(files, parser, { roots: ['/rt'] }).search(thrownInParse)).candidates));
+    const direct = await new TargetFinder(files, parser, { roots: ['/rt'], outcomes }).search({ file: '/rt/src/read.spec.ts', line: 3, stack: [{ file: '/rt/src/read.ts', line: 4, function: 'parse' }, { file: '/rt/src/read.spec.ts', line: 3 }] });
+    assert.equal(direct.confidence, 'high');
+    assert.equal(direct.candidates[0].functionName, 'parse');
+  });
+});

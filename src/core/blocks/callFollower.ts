@@ -189,6 +189,22 @@ export class CallFollower {
     return out;
   }
 
+  /** The workspace functions the statement at `line` calls (its arguments' calls included). */
+  async calledInStatement(source: ParsedSource, line: number): Promise<Found[]> {
+    await this.preload(source);
+    const scope = findFunctionAtLine(source.functions, line, 'any')?.body ?? source.tree.rootNode;
+    const out: Found[] = [];
+    const seen = new Set<string>();
+    for (const call of callsIn(scope, source.family).filter((c) => c.statementStart <= line && line <= c.statementEnd)) {
+      for (const inner of await this.callees(call.node, source)) {
+        const key = `${inner.source.file}\0${inner.fn.node.id}`;
+        if (!seen.has(key)) out.push(inner);
+        seen.add(key);
+      }
+    }
+    return out;
+  }
+
   /**
    * Loads the modules the test file imports, and theirs, breadth first (at most 60): the places a
    * method matched by name alone may come from.
@@ -311,7 +327,7 @@ function memberName(node: SyntaxNode, python: boolean): string | undefined {
 }
 
 /** `export ... from './m'` specifiers of a JavaScript module. */
-function reExportSpecifiers(root: SyntaxNode): string[] {
+export function reExportSpecifiers(root: SyntaxNode): string[] {
   const out: string[] = [];
   for (const statement of codeChildrenOf(root)) {
     const source = statement.type === 'export_statement' ? field(statement, 'source') : undefined;

@@ -10,6 +10,7 @@ import { CallFollower, Candidates } from './callFollower';
 import { findFunctionAtLine, type FunctionInfo } from './functionFinder';
 import { languageForFile } from './languages';
 import { isWithin, ModuleResolver } from './moduleResolution';
+import { rankByModuleSpectrum, type TestFileOutcome } from './moduleSpectrum';
 import { ParsedSources } from './parsedSources';
 import type { SourceFiles } from './sourceFiles';
 import { SymbolResolver, type ParsedSource } from './symbols';
@@ -17,12 +18,19 @@ import type { SourceParser } from './syntaxNode';
 import type { FailureLocation, Target, TargetCandidate, TargetConfidence, TargetSearch } from './target';
 
 export type { FailureLocation, Target, TargetCandidate, TargetConfidence, TargetSearch } from './target';
+export type { TestFileOutcome } from './moduleSpectrum';
 
 export interface TargetFinderOptions {
   /** Workspace folders: only sources inside them are candidates. */
   readonly roots: readonly string[];
   /** Overrides the naming conventions that tell test files apart (test_*.py, *.test.ts, tests/, ...). */
   readonly isTestFile?: (file: string) => boolean;
+  /**
+   * How each test file fared in the run the failure comes from. When the finder is unsure, the
+   * candidates' modules are ranked by it (moduleSpectrum.ts): a module the failing tests reach and
+   * few passing ones do comes first.
+   */
+  readonly outcomes?: readonly TestFileOutcome[];
 }
 
 /** Folders of installed or generated code, never the code under test. */
@@ -42,6 +50,7 @@ export function isConventionalTestFile(file: string, roots: readonly string[]): 
 export class TargetFinder {
   private readonly roots: readonly string[];
   private readonly isTestFile: (file: string) => boolean;
+  private readonly outcomes: readonly TestFileOutcome[] | undefined;
 
   constructor(
     private readonly files: SourceFiles,
@@ -51,6 +60,7 @@ export class TargetFinder {
     const roots = options.roots.map((r) => normalize(r));
     this.roots = roots;
     this.isTestFile = options.isTestFile ?? ((file) => isConventionalTestFile(file, roots));
+    this.outcomes = options.outcomes;
   }
 
   /** Candidates, most likely first; the first is the target. Empty when nothing in the workspace fits. */
@@ -62,7 +72,12 @@ export class TargetFinder {
   async search(failure: FailureLocation): Promise<TargetSearch> {
     const sources = new ParsedSources(this.files, this.parser, (file) => this.isWorkspaceSource(file));
     try {
-      return await this.searchIn(failure, sources);
+      const search = await this.searchIn(failure, sources);
+      if (search.confidence === 'high' || search.candidates.length < 2 || !this.outcomes?.some((o) => o.failed > 0)) return search;
+      // Unsure: what the rest of the run says about the candidates' modules decides between them.
+      const isTest = (file: string) => file === (failure.file && normalize(failure.file)) || this.isTestFile(file);
+      const ranked = await rankByModuleSpectrum(search.candidates, this.outcomes, failure.file, sources, this.resolver(sources, isTest), isTest);
+      return { ...search, candidates: ranked.candidates };
     } finally {
       sources.dispose();
     }
@@ -93,7 +108,21 @@ export class TargetFinder {
         found.add(inner.source, inner.fn, 'reached-from-test', frame.line, `${fn.qualifiedName} → ${inner.fn.qualifiedName}${inner.byName ? ' (by name)' : ''}`, 1);
       }
     }
-    if (found.size) return { candidates: found.list(), confidence: 'high' };
+    if (found.size) {
+      // The test's statement that called into the stack may have called other functions of the
+      // workspace first and handed on what they returned: `parse(stringify(x))` failing inside
+      // parse may be stringify's wrong output. Then the stack alone does not settle it. (A
+      // constructor making the object whose method failed is the usual case, not a rival.)
+      const firstCode = frames.findIndex((f) => !isTest(f.source.file));
+      const caller = frames.slice(firstCode + 1).find((f) => isTest(f.source.file));
+      follower ??= this.follower(sources, isTest);
+      const others = caller ? (await follower.calledInStatement(caller.source, caller.line)).filter((f) => !found.has(f.source, f.fn) && !/^(constructor|__init__)$/.test(f.fn.name)) : [];
+      if (!caller || !others.length) return { candidates: found.list(), confidence: 'high' };
+      const fromTest = await this.follow(caller, sources, isTest);
+      const listed = found.list();
+      const known = new Set(listed.map((c) => `${c.file}\0${c.range.start.line}`));
+      return { candidates: [...listed, ...fromTest.candidates.filter((c) => !known.has(`${c.file}\0${c.range.start.line}`))], confidence: 'low' };
+    }
 
     const inTest = frames.find((f) => isTest(f.source.file));
     if (!inTest) return { candidates: [], confidence: 'low' };
@@ -121,8 +150,11 @@ export class TargetFinder {
   }
 
   private follower(sources: ParsedSources, isTest: (file: string) => boolean): CallFollower {
-    const resolver = new SymbolResolver((file) => sources.get(file), new ModuleResolver(this.files, this.roots), { isTestFile: isTest, roots: this.roots });
-    return new CallFollower(resolver, sources, isTest);
+    return new CallFollower(this.resolver(sources, isTest), sources, isTest);
+  }
+
+  private resolver(sources: ParsedSources, isTest: (file: string) => boolean): SymbolResolver {
+    return new SymbolResolver((file) => sources.get(file), new ModuleResolver(this.files, this.roots), { isTestFile: isTest, roots: this.roots });
   }
 
   /** The parsed source of a frame's file when it is a workspace source we have a grammar for. */
@@ -146,7 +178,8 @@ export class TargetFinder {
  * Re-ranks a search with what a traced run of the failing test saw: the candidates that ran keep
  * their order ahead of those that did not (they cannot be what failed this test); functions that
  * ran and were not found statically follow, the latest first. A first candidate that ran, with no
- * other candidate of its rank that ran, is trusted more.
+ * other candidate of its rank that ran, is trusted more. A run in which nothing the test calls ran
+ * changes nothing.
  */
 export function rankByRun(search: TargetSearch, ran: readonly RanFunction[], targetOf: (ran: RanFunction) => Target | undefined): TargetSearch {
   if (search.confidence === 'high' || ran.length === 0) return search;
@@ -154,6 +187,11 @@ export function rankByRun(search: TargetSearch, ran: readonly RanFunction[], tar
   const ranAt = new Map(ran.map((r) => [key(r.file, r.line), r]));
   const didRun = (c: Target) => ranAt.has(key(c.file, c.range.start.line));
   const ranCandidates = search.candidates.filter(didRun);
+  // What the test calls itself (or a stack frame) must have run if the test did: when none of it
+  // ran, the run saw only what loading the modules runs (the test was not selected, or stopped
+  // before its first call) and says nothing about the candidates.
+  const direct = search.candidates.filter((c) => c.reason === 'called-by-test' || c.reason === 'stack-frame');
+  if (direct.length && !direct.some(didRun)) return search;
   const others = search.candidates.filter((c) => !didRun(c));
   const known = new Set(search.candidates.map((c) => key(c.file, c.range.start.line)));
   const extra: TargetCandidate[] = [];

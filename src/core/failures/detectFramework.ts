@@ -7,6 +7,8 @@ export interface PackageJsonFacts {
   readonly dependencies?: Record<string, string>;
   readonly devDependencies?: Record<string, string>;
   readonly jest?: unknown;
+  /** mocha's options in package.json (the `mocha` key). */
+  readonly mocha?: unknown;
 }
 
 export interface ProjectFacts {
@@ -39,12 +41,14 @@ export function detectFrameworks(facts: ProjectFacts): Framework[] {
   const jest = configFile(names, 'jest.config') || pkg?.jest !== undefined || 'jest' in deps || /\bjest\b/.test(scripts);
   if (vitest) found.push('vitest');
   if (jest) found.push('jest');
-  const node = /\b(node|tsx)\b[^\n]*--test\b/.test(scripts) || (pkg !== undefined && !vitest && !jest && facts.hasNodeTestImports);
+  const mocha = names.some((n) => /^\.mocharc\.(js|cjs|mjs|json|jsonc|yaml|yml)$/.test(n)) || pkg?.mocha !== undefined || 'mocha' in deps || /\b_?mocha\b/.test(scripts);
+  if (mocha) found.push('mocha');
+  const node = /\b(node|tsx)\b[^\n]*--test\b/.test(scripts) || (pkg !== undefined && !vitest && !jest && !mocha && facts.hasNodeTestImports);
   if (node) found.push('node');
   return found;
 }
 
-/** The test files each framework runs by default (node's runner, jest's and vitest's defaults). */
+/** The test files each framework runs by default (node's runner, jest's, vitest's and mocha's defaults: mocha's is `./test/*.{js,cjs,mjs}`, not recursive). */
 export function isTestFileFor(framework: Framework, relativePath: string): boolean {
   const p = relativePath.replace(/\\/g, '/');
   const base = p.split('/').pop() ?? p;
@@ -56,5 +60,7 @@ export function isTestFileFor(framework: Framework, relativePath: string): boole
     case 'jest':
     case 'vitest':
       return /\.(test|spec)\.[cm]?[jt]sx?$/.test(base) || /(^|\/)__tests__\/.*\.[cm]?[jt]sx?$/.test(p);
+    case 'mocha':
+      return /^test\/[^/]+\.[cm]?js$/.test(p.replace(/^\.\//, ''));
   }
 }

@@ -1,8 +1,12 @@
 // jest (`--json --testLocationInResults`) and vitest (`--reporter=json --includeTaskLocation`)
 // write the same JSON shape; jest adds `failureDetails` with the matcher's expected and actual,
-// vitest only says them in the message.
+// vitest only says them in the message. Ducktrace's mocha reporter writes the same shape (its
+// progress lines), with the assertion's expected and actual as `failureDetails` and no line.
 import { stripVTControlCharacters } from 'node:util';
 import { chaiExpectedActual, showValue, type ExpectedActual } from './assertionValues';
+
+/** The runners whose results come in jest's report shape. */
+export type JestShaped = 'jest' | 'vitest' | 'mocha';
 import { v8Frames } from './frames';
 import { capText, testIdOf, type TestCaseResult, type TestFailure } from './testFailure';
 
@@ -36,15 +40,15 @@ function messageOf(failureText: string): string {
   return head.replace(/^(Error|AssertionError): /, '');
 }
 
-function expectedActual(framework: 'jest' | 'vitest', a: AssertionResult, text: string): ExpectedActual | undefined {
+function expectedActual(framework: JestShaped, a: AssertionResult, text: string): ExpectedActual | undefined {
   const matcher = a.failureDetails?.find((d) => d && d.matcherResult && ('expected' in d.matcherResult || 'actual' in d.matcherResult))?.matcherResult;
   if (matcher) return { expected: showValue(matcher.expected), actual: showValue(matcher.actual) };
-  return framework === 'vitest' ? chaiExpectedActual(text) : jestMessageValues(text);
+  return framework === 'jest' ? jestMessageValues(text) : chaiExpectedActual(text);
 }
 
-/** jest's and vitest's own per-test timeout messages (jest 22: "Timeout - Async callback was not invoked"). */
+/** jest's, vitest's and mocha's own per-test timeout messages (jest 22: "Timeout - Async callback was not invoked"). */
 export function isRunnerTimeout(message: string): boolean {
-  return /^(thrown: )?"?Exceeded timeout of \d+ ?ms for a (test|hook)|^Timeout - Async callback was not invoked|^Test timed out in \d+ ?ms/im.test(message);
+  return /^(thrown: )?"?Exceeded timeout of \d+ ?ms for a (test|hook)|^Timeout - Async callback was not invoked|^Test timed out in \d+ ?ms|^Timeout of \d+ ?ms exceeded\. For async tests and hooks/im.test(message);
 }
 
 /**
@@ -57,12 +61,12 @@ export function jestMessageValues(message: string): ExpectedActual | undefined {
   return m ? { expected: m[1].trim(), actual: m[2].trim() } : undefined;
 }
 
-export function parseJestJson(json: string, framework: 'jest' | 'vitest', cwd: string): TestCaseResult[] {
+export function parseJestJson(json: string, framework: JestShaped, cwd: string): TestCaseResult[] {
   return parseJestReport(JSON.parse(json) as JestJson, framework, cwd);
 }
 
 /** The report as an object: from the runner's JSON file, or rebuilt from the progress lines of a run Ducktrace had to stop. */
-export function parseJestReport(report: JestJson, framework: 'jest' | 'vitest', cwd: string): TestCaseResult[] {
+export function parseJestReport(report: JestJson, framework: JestShaped, cwd: string): TestCaseResult[] {
   const results: TestCaseResult[] = [];
   for (const fileResult of report.testResults ?? []) {
     const file = fileResult.name ?? '';

@@ -1,9 +1,9 @@
 // Finds the tests of a JavaScript/TypeScript test file without running it (node's runner has no
 // collection mode; jest and vitest only list files): `describe`/`suite` blocks and `test`/`it`
-// calls with a literal name. Nesting follows the braces. Runs replace these with what really ran.
+// calls with a literal name (mocha's `context` and `specify` too). Nesting follows the braces. Runs replace these with what really ran.
 import { testIdOf, type DiscoveredTest, type Framework } from './testFailure';
 
-const call = /\b(describe|suite|context|test|it)(?:\.(?:only|skip|todo|concurrent|each\([^)]*\)))?\s*\(\s*(['"`])((?:\\.|(?!\2).)*)\2/g;
+const call = /\b(describe|suite|context|test|it|specify)(?:\.(?:only|skip|todo|concurrent|each\([^)]*\)))?\s*\(\s*(['"`])((?:\\.|(?!\2).)*)\2/g;
 
 export function scanJsTests(source: string, file: string, framework: Framework): DiscoveredTest[] {
   const tests: DiscoveredTest[] = [];

@@ -1,15 +1,17 @@
 // Test runs the user starts in the integrated terminal: which command lines are test runs, and the
 // failures in the HUMAN output the runners print there (pytest's failures and short summary,
-// node's spec reporter, jest's and vitest's default reporters). Only the text is known, so the
+// node's spec reporter, jest's, vitest's and mocha's default reporters). Only the text is known, so the
 // records are built the way the report parsers build them (same test ids), with what the text says.
 //
 // This file holds the entry (parseTerminalOutput), the terminal's text and command lines, and what
 // a finished run tells the Testing view; one parser per runner: pytestTerminal.ts,
-// nodeSpecTerminal.ts, jestTerminal.ts, vitestTerminal.ts; what they share: terminalRecords.ts.
+// nodeSpecTerminal.ts, jestTerminal.ts, vitestTerminal.ts, mochaTerminal.ts; what they share:
+// terminalRecords.ts.
 
 import { stripVTControlCharacters } from 'node:util';
 import { segmentWords } from './commandLine';
 import { parseJestTerminal } from './jestTerminal';
+import { parseMochaTerminal } from './mochaTerminal';
 import { parseNodeSpecTerminal } from './nodeSpecTerminal';
 import { resolvePath } from './paths';
 import { splitNodeId } from './pytestReport';
@@ -86,9 +88,10 @@ export function testFilesInCommand(commandLine: string): string[] {
 /**
  * Parses a runner's human output: its failures, and the passed (and skipped) tests it lists —
  * pytest's `-v` lines, node's spec tree, jest's test tree (a single file, or `--verbose`),
- * vitest's test lines. `cwd` is where the command ran: the output's paths are relative to it.
- * node's tree and vitest's default lines do not say a passed test's file (vitest not its suites
- * either): `known` tests resolve them when exactly one matches; the others are left out.
+ * vitest's test lines, mocha's spec tree. `cwd` is where the command ran: the output's paths are
+ * relative to it. node's tree, vitest's default lines and mocha's output do not say a passed test's
+ * file (vitest not its suites either): `known` tests resolve them when exactly one matches; the
+ * others are left out (a failed mocha test's file comes from its stack).
  */
 export function parseTerminalOutput(framework: Framework, rawText: string, cwd: string, known: readonly KnownTest[] = []): TerminalRun {
   const text = stripAnsi(rawText);
@@ -101,13 +104,15 @@ export function parseTerminalOutput(framework: Framework, rawText: string, cwd: 
       return parseJestTerminal(text, cwd);
     case 'vitest':
       return parseVitestTerminal(text, cwd, known);
+    case 'mocha':
+      return parseMochaTerminal(text, cwd, known);
   }
 }
 
 // ---- what a terminal run tells the Testing view ----
 
 /** Options that run only part of the tests: then a test absent from the output may not have run. */
-const filterFlags = /^(-k|-m|-x|--exitfirst|--lf|--last-failed|--ff|--maxfail(=.*)?|--deselect(=.*)?|-t|--testNamePattern(=.*)?|--test-name-pattern(=.*)?|--test-only|--bail(=.*)?|--changed(=.*)?|--onlyChanged|-o|--only-failures|--watch)$/;
+const filterFlags = /^(-k|-m|-x|--exitfirst|--lf|--last-failed|--ff|--maxfail(=.*)?|--deselect(=.*)?|-t|--testNamePattern(=.*)?|--test-name-pattern(=.*)?|--test-only|--bail(=.*)?|--changed(=.*)?|--onlyChanged|-o|--only-failures|--watch|-g|--grep(=.*)?|-f|--fgrep(=.*)?)$/;
 
 /**
  * The results to report for a finished terminal run: its failures, and a pass for each known

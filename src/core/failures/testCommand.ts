@@ -50,8 +50,14 @@ export function locateRunner(words: readonly string[]): RunnerLocation | undefin
     } else if (['uv', 'poetry', 'pipenv', 'hatch', 'pdm', 'rye'].includes(head) && words[i + 1] === 'run') {
       i += 2;
       while (i < words.length && words[i].startsWith('-')) i++;
-    } else if (head === 'yarn' && ['jest', 'vitest', 'pytest'].includes(words[i + 1] ?? '')) {
+    } else if (head === 'yarn' && ['jest', 'vitest', 'pytest', 'mocha'].includes(words[i + 1] ?? '')) {
       i += 1;
+    } else if (coverageWrappers.has(head)) {
+      // `nyc --reporter lcov mocha`, `c8 --100 node --test`: the command starts at the first runner
+      // after the wrapper's own flags (whose values cannot be told from a command without knowing them).
+      const at = words.findIndex((w, j) => j > i && runnerTools.test(baseName(w)));
+      if (at < 0) break;
+      i = at;
     } else break;
   }
   const tool = baseName(words[i] ?? '');
@@ -64,8 +70,13 @@ export function locateRunner(words: readonly string[]): RunnerLocation | undefin
   if (tool === 'jest' || tool === 'jest.js') return { framework: 'jest', launcher: 'jest', argsAt: i + 1, env };
   if (tool === 'vitest' || tool === 'vitest.mjs') return { framework: 'vitest', launcher: 'vitest', argsAt: i + 1, env };
   if (/^(node|tsx)(\.exe)?$/.test(tool) && rest.includes('--test')) return { framework: 'node', launcher: tool.replace(/\.exe$/, ''), argsAt: i + 1, env };
+  if (/^_?mocha(\.js)?$/.test(tool)) return { framework: 'mocha', launcher: 'mocha', argsAt: i + 1, env };
   return undefined;
 }
+
+/** Coverage tools that run a test command given after their own flags. */
+const coverageWrappers: ReadonlySet<string> = new Set(['nyc', 'c8']);
+const runnerTools = /^(_?mocha(\.js)?|jest|vitest|node|tsx|pytest|python[\d.]*)(\.exe)?$/;
 
 /** The npm script a segment runs (`npm test`, `npm run X`, `yarn X`, `pnpm X`), with the words after it. */
 export function npmScriptOfWords(words: readonly string[]): { name: string; extra: string[] } | undefined {
@@ -206,7 +217,17 @@ const vitestSpec: RunnerArgSpec = {
   camelCase: true,
 };
 
-const specs: Record<'node' | 'jest' | 'vitest', RunnerArgSpec> = { node: nodeSpec, jest: jestSpec, vitest: vitestSpec };
+// mocha's options (yargs, kebab case; `--require a --require b` repeats, one value each).
+const mochaSpec: RunnerArgSpec = {
+  valued: new Set(['--require', '--timeout', '--grep', '--fgrep', '--reporter', '--reporter-option', '--reporter-options', '--ui', '--config', '--package', '--extension', '--spec', '--file', '--ignore', '--exclude', '--slow', '--retries', '--jobs', '--node-option', '--watch-files', '--watch-ignore', '--import', '--loader', '--experimental-loader', '--conditions', '--inspect-port']),
+  arrays: new Set(),
+  aliases: { '-r': '--require', '-t': '--timeout', '-g': '--grep', '-f': '--fgrep', '-R': '--reporter', '-O': '--reporter-option', '--reporter-options': '--reporter-option', '-u': '--ui', '-s': '--slow', '-j': '--jobs', '-n': '--node-option', '-b': '--bail', '-w': '--watch', '-p': '--parallel', '-A': '--async-only', '-c': '--colors', '-C': '--no-colors', '-S': '--sort', '-V': '--version', '-h': '--help', '--timeouts': '--timeout', '--exclude': '--ignore' },
+  camelCase: false,
+};
+
+type ArgFramework = 'node' | 'jest' | 'vitest' | 'mocha';
+
+const specs: Record<ArgFramework, RunnerArgSpec> = { node: nodeSpec, jest: jestSpec, vitest: vitestSpec, mocha: mochaSpec };
 
 function canonical(flag: string, spec: RunnerArgSpec): string {
   const aliased = spec.aliases[flag] ?? flag;
@@ -218,7 +239,7 @@ function canonical(flag: string, spec: RunnerArgSpec): string {
 const optionalValues = /^(true|false|passed-only|\d+)$/;
 
 /** A runner's arguments as flags with their values and positionals. */
-export function splitRunnerArgs(framework: 'node' | 'jest' | 'vitest', args: readonly Word[]): RunnerArg[] {
+export function splitRunnerArgs(framework: ArgFramework, args: readonly Word[]): RunnerArg[] {
   const spec = specs[framework];
   const out: RunnerArg[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -253,7 +274,7 @@ export function splitRunnerArgs(framework: 'node' | 'jest' | 'vitest', args: rea
 }
 
 /** Flags Ducktrace controls in every run it makes (both its own and the plain run). */
-const dropAlways: Record<'node' | 'jest' | 'vitest', (flag: string) => boolean> = {
+const dropAlways: Record<ArgFramework, (flag: string) => boolean> = {
   node: (f) =>
     ['--test', '--test-reporter', '--test-reporter-destination', '--watch', '--watch-path', '--watch-preserve-output', '--experimental-test-coverage', '--test-shard', '--test-update-snapshots', '--test-force-exit'].includes(f) ||
     f.startsWith('--test-coverage-') ||
@@ -267,6 +288,10 @@ const dropAlways: Record<'node' | 'jest' | 'vitest', (flag: string) => boolean> 
     f.startsWith('--outputFile.') ||
     f.startsWith('--api.') ||
     f.startsWith('--inspect'),
+  // mocha: its config is read by Ducktrace's run itself (mochaAdapter.ts), so `--config`/`--package`
+  // go too; --parallel goes because the progress reporter reads tests as they start, in one process.
+  mocha: (f) =>
+    ['--watch', '--watch-files', '--watch-ignore', '--reporter', '--reporter-option', '--bail', '--parallel', '--jobs', '--config', '--no-config', '--package', '--no-package', '--list-files', '--list-interfaces', '--list-reporters', '--dry-run', '--help', '--version'].includes(f) || f.startsWith('--inspect') || f === '--debug-brk' || f === 'inspect',
 };
 
 /** vitest's sub-commands: Ducktrace always uses `run`. */

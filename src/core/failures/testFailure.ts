@@ -4,7 +4,7 @@ import type { StackFrame } from './stackFrames';
 
 export type Frame = StackFrame;
 
-export const frameworks = ['pytest', 'node', 'jest', 'vitest'] as const;
+export const frameworks = ['pytest', 'node', 'jest', 'vitest', 'mocha'] as const;
 export type Framework = (typeof frameworks)[number];
 
 export function isFramework(value: string): value is Framework {

@@ -39,9 +39,10 @@ export interface LoopPorts {
   runTests(signal: AbortSignal): Promise<TestRun>;
   /**
    * Asks the model for a fix; `notes` tell it what was tried before for this test and why it failed;
-   * `checked` are the functions the model already found correct for this test (not to ask about again).
+   * `checked` are the functions the model already found correct for this test (not to ask about again);
+   * `run` is the test run the failure comes from, as the files are now.
    */
-  propose(failure: LoopFailure, notes: readonly string[], signal: AbortSignal, checked?: readonly CheckedFunction[]): Promise<FixProposal>;
+  propose(failure: LoopFailure, notes: readonly string[], signal: AbortSignal, checked?: readonly CheckedFunction[], run?: TestRun): Promise<FixProposal>;
   readFile(file: string): Promise<string>;
   /** Writes the whole file (one undo step in the editor). */
   writeFile(file: string, text: string): Promise<void>;
@@ -181,7 +182,7 @@ export async function iterateUntilGreen(ports: LoopPorts, options: LoopOptions =
     phase('asking the model', failure.name);
     let proposal: FixProposal;
     try {
-      proposal = await ports.propose(failure, notes.get(failure.testId) ?? [], signal, checked.get(failure.testId) ?? []);
+      proposal = await ports.propose(failure, notes.get(failure.testId) ?? [], signal, checked.get(failure.testId) ?? [], run);
     } catch (err) {
       proposal = { ok: false, error: messageOf(err) };
     }

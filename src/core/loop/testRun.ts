@@ -1,5 +1,6 @@
 // A test run as Iterate Until Green sees it (failures, passes, per-file counts) and what a fix broke
 // between two runs: a test that stopped passing, a file that no longer loads or runs fewer tests.
+import type { TestFileOutcome } from '../blocks/moduleSpectrum';
 import type { TestCaseResult, TestFailure } from '../failures/testFailure';
 
 /** A failing test as the loop sees it: the runner's whole record (message, expected, actual, stack). */
@@ -20,6 +21,18 @@ export interface TestRun {
   readonly passed: readonly string[];
   /** Per test file; compared after each fix, so a file that stops loading or loses tests is noticed. */
   readonly files?: readonly TestFileRun[];
+}
+
+/**
+ * How each test file fared in a run: what the target finder ranks its candidates' modules by
+ * when it is unsure (src/core/blocks/moduleSpectrum.ts). A test id starts with its absolute file.
+ */
+export function testFileOutcomes(run: Pick<TestRun, 'failures' | 'passed'>): TestFileOutcome[] {
+  const byFile = new Map<string, { failed: number; passed: number }>();
+  const entry = (file: string) => byFile.get(file) ?? byFile.set(file, { failed: 0, passed: 0 }).get(file)!;
+  for (const f of run.failures) entry(f.file).failed++;
+  for (const id of run.passed) entry(id.split('::')[0]!).passed++;
+  return [...byFile].map(([file, counts]) => ({ file, ...counts }));
 }
 
 /** A TestRun from the runners' results: failures, passes, and the per-file counts. */

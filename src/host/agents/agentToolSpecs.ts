@@ -68,7 +68,7 @@ export const failingTestsSpec: AgentToolSpec = {
   name: 'ducktrace_failingTests',
   title: 'Failing tests',
   description:
-    "Runs the project's tests (pytest, node:test, jest, vitest) and lists the failing ones: id, file and line, the assertion message, expected and actual values, and the stack frames in the project's code. Reuses the last results while no file of the project has changed since (rerun: true runs them again). Pass an id to ducktrace_traceTest to see the values inside the failing function.",
+    "Runs the project's tests (pytest, node:test, jest, vitest, mocha) and lists the failing ones: id, file and line, the assertion message, expected and actual values, and the stack frames in the project's code. Reuses the last results while no file of the project has changed since (rerun: true runs them again). Pass an id to ducktrace_traceTest to see the values inside the failing function.",
   input: failingTestsInput,
   runsCode: true,
 };

@@ -134,7 +134,7 @@ export function renderAnswer(located: LocatedFunction, trace: Trace, known: Know
 }
 
 function isJsRunner(framework: string): framework is JsRunner {
-  return framework === 'node' || framework === 'jest' || framework === 'vitest';
+  return framework === 'node' || framework === 'jest' || framework === 'vitest' || framework === 'mocha';
 }
 
 function valueTexts(vars: Readonly<Record<string, TraceValue>>): Record<string, string> {

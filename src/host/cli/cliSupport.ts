@@ -200,7 +200,7 @@ export function frameworkOption(text: string | undefined): { framework: Framewor
 
 /** The options of the commands that run the project's tests and ask a model (explain, fix). */
 export const projectRunOptions = {
-  framework: { type: 'string', value: 'NAME', help: 'auto (default), pytest, node, jest or vitest' },
+  framework: { type: 'string', value: 'NAME', help: 'auto (default), pytest, node, jest, vitest or mocha' },
   timeout: { type: 'string', value: 'SECONDS', help: 'per-test timeout (default 30)' },
   python: { type: 'string', value: 'PATH', help: 'Python for pytest and the tracer (default: $DUCKTRACE_PYTHON or python3)' },
   'never-send': { type: 'string', multiple: true, value: 'GLOB', help: `a file never sent to the model (repeatable), besides\n${defaultNeverSend.join(' ')}` },

@@ -1,4 +1,4 @@
-// `ducktrace failures [--cwd DIR] [--framework auto|pytest|node|jest|vitest] [--json]`: runs the
+// `ducktrace failures [--cwd DIR] [--framework auto|pytest|node|jest|vitest|mocha] [--json]`: runs the
 // tests and prints the normalised failures. Exit code 0 when the tests ran, whatever they did.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -6,7 +6,7 @@ import { failuresOf, type Framework, type TestFailure } from '../../core/failure
 import { runFolder } from '../runners/testService';
 import { defineCommand, ExitCode, failure, frameworkOption, positiveNumber, type CliOptions, type DefinedCommand } from './cliSupport';
 
-const usage = 'failures [--cwd DIR] [--framework auto|pytest|node|jest|vitest] [--json] [--no-plain-check]';
+const usage = 'failures [--cwd DIR] [--framework auto|pytest|node|jest|vitest|mocha] [--json] [--no-plain-check]';
 
 export interface FailuresArgs {
   readonly cwd: string;
@@ -20,7 +20,7 @@ export interface FailuresArgs {
 
 const options = {
   cwd: { type: 'string', value: 'DIR', help: 'the project folder' },
-  framework: { type: 'string', value: 'NAME', help: 'auto (default: detect from the project), pytest, node, jest or vitest' },
+  framework: { type: 'string', value: 'NAME', help: 'auto (default: detect from the project), pytest, node, jest,\nvitest or mocha' },
   json: { type: 'boolean', help: 'print a JSON array of TestFailure records' },
   timeout: { type: 'string', value: 'SECONDS', help: 'per-test timeout (default 30); a hung test is stopped and the rest still run' },
   python: { type: 'string', value: 'PATH', help: 'the Python interpreter for pytest (default: $DUCKTRACE_PYTHON or python3)' },
@@ -68,7 +68,7 @@ export const failuresCommand: DefinedCommand<FailuresArgs> = defineCommand({
       testTimeoutMs: parsed.timeoutSeconds * 1000,
       plainCheck: parsed.plainCheck,
     });
-    if (projects.length === 0) return failure(out, 'failures', `no test framework found in ${parsed.cwd} (looked for pytest, node --test, jest and vitest; use --framework to choose one)`);
+    if (projects.length === 0) return failure(out, 'failures', `no test framework found in ${parsed.cwd} (looked for pytest, node --test, jest, vitest and mocha; use --framework to choose one)`);
     for (const report of reports) for (const p of report.problems) out.stderr(`ducktrace failures (${report.framework} in ${report.cwd}): ${p}\n`);
     const failures = reports.flatMap((r) => failuresOf(r));
     const ran = reports.some((r) => r.results.length > 0);

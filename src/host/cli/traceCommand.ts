@@ -26,13 +26,13 @@ const options = {
   test: {
     type: 'string',
     value: 'TEST',
-    help: 'pytest: a node id (tests/test_x.py::test_y) or a -k expression;\nnode:test: a test file, or FILE::NAME for one test by name;\njest, vitest: also FILE::SUITE::NAME (the describe blocks)',
+    help: 'pytest: a node id (tests/test_x.py::test_y) or a -k expression;\nnode:test: a test file, or FILE::NAME for one test by name;\njest, vitest, mocha: also FILE::SUITE::NAME (the describe blocks)',
   },
   target: { type: 'string', value: 'FILE:FUNCTION', help: 'the function to trace: gcd, Cart.total, outer.inner; or FILE:LINE' },
   cwd: { type: 'string', value: 'DIR', help: 'where the test command runs (default: the current folder)' },
   json: { type: 'boolean', help: 'print { target, calls, truncated, stats } as JSON' },
   python: { type: 'string', value: 'PATH', help: 'the Python interpreter (default: python3)' },
-  framework: { type: 'string', value: 'NAME', help: 'JavaScript: node, jest or vitest (default: detected from the\ntest file and its package.json / config files)' },
+  framework: { type: 'string', value: 'NAME', help: 'JavaScript: node, jest, vitest or mocha (default: detected from\nthe test file and its package.json / config files)' },
   timeout: { type: 'string', value: 'MS', help: 'kill the test after MS milliseconds (default 60000)' },
   'max-steps': { type: 'string', value: 'N', help: 'steps kept in the trace (default 300)' },
   'max-bytes': { type: 'string', value: 'N', help: 'size of the trace as JSON (default 100000)' },
@@ -60,7 +60,7 @@ function checkTraceArgs({ values }: ParsedCommandLine<typeof options>, context: 
     if (n !== undefined) budget[key] = n;
   }
   const framework = values.framework;
-  if (framework !== undefined && framework !== 'node' && framework !== 'jest' && framework !== 'vitest') return `--framework needs node, jest or vitest, not '${framework}'`;
+  if (framework !== undefined && framework !== 'node' && framework !== 'jest' && framework !== 'vitest' && framework !== 'mocha') return `--framework needs node, jest, vitest or mocha, not '${framework}'`;
   return { cwd: dir, test: values.test, target, budget, json: values.json === true, ...(values.python ? { python: values.python } : {}), ...(framework ? { framework } : {}) };
 }
 

@@ -91,6 +91,8 @@ export interface DiagnoseRequest {
    */
   readonly locate?: {
     readonly run?: FindTargetRequest['run'];
+    /** How each test file fared in the run the failure comes from (the loop's last run): ranks the candidates when the finder is unsure. */
+    readonly outcomes?: FindTargetRequest['outcomes'];
     readonly choose?: (found: FoundTarget) => Promise<Target | undefined>;
   };
   /** What was tried before for this failure and why it did not work (Iterate Until Green). */
@@ -225,7 +227,8 @@ export async function locateTarget(request: LocateRequest): Promise<LocatedTarge
   } else {
     onEvent?.({ type: 'locating' });
     const run = request.locate?.run && { ...request.locate.run, signal };
-    const searched = await findTarget({ failure, roots: request.roots, files, parser, ...(run ? { run } : {}) });
+    const outcomes = request.locate?.outcomes;
+    const searched = await findTarget({ failure, roots: request.roots, files, parser, ...(run ? { run } : {}), ...(outcomes?.length ? { outcomes } : {}) });
     // Functions the model already found correct for this failure are not asked about again.
     const skipped = (c: Target) => (request.skip ?? []).some((s) => s.file === c.file && s.functionName === c.functionName);
     const found = { ...searched, candidates: searched.candidates.filter((c) => !skipped(c)) };

@@ -163,6 +163,7 @@ async function coverageLaunch(group: Group, target: ResolvedTarget, options: JsS
     // has not been running the function either (a long one writes its record every 2^20 blocks).
     return { command: node, args, env, report, isIdle: watchProgress(report, { limitMs: timeoutMs, alsoWatch: [where.spectraDir] }).isIdle };
   }
+  if (group.runner === 'mocha') throw new Error(`ranking blocks by suspicion does not run mocha tests yet (node's test runner, jest and vitest only): ${group.project}`);
   const entry = runnerEntry(group.project, group.runner);
   if (group.runner === 'jest') {
     const report = join(where.runDir, 'jest.json');

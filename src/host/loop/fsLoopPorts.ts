@@ -14,7 +14,7 @@ import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import { defaultNeverSend } from '../../core/duck/redaction';
 import type { PromptTrace } from '../../core/duck/prompt';
 import type { FixProposal, LoopPorts } from '../../core/loop/iterateUntilGreen';
-import { testRunOf, type LoopFailure, type TestRun } from '../../core/loop/testRun';
+import { testFileOutcomes, testRunOf, type LoopFailure, type TestRun } from '../../core/loop/testRun';
 import type { ModelClient } from '../../core/modelClient';
 import type { Framework, TestRunReport } from '../../core/failures/testFailure';
 import { matchesTest, traceSelector } from '../../core/failures/testSelectors';
@@ -110,7 +110,7 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
       return { ...run, failures: run.failures.filter((f) => inScope(f) || !baselineFailing!.has(f.testId)) };
     },
 
-    async propose(failure, notes, signal, checked): Promise<FixProposal> {
+    async propose(failure, notes, signal, checked, run): Promise<FixProposal> {
       parser ??= new TreeSitterParser();
       const result = await diagnoseFailure({
         failure,
@@ -126,7 +126,11 @@ export function createFsLoopPorts(options: FsLoopOptions): FsLoopPorts {
         secretValues: options.secretValues,
         ...(options.maxReplyBytes ? { maxReplyBytes: options.maxReplyBytes } : {}),
         // Unsure from the code alone, the finder may run the failing test once to see what ran.
-        ...(options.trace === false ? {} : { locate: { run: { cwd, test: traceSelector(failure, cwd), python, timeoutMs: Math.max(10_000, options.testTimeoutMs * 2), ...(sandbox() ? { sandbox: sandbox()! } : {}) } } }),
+        locate: {
+          // How each test file fared: the finder ranks its candidates by it when unsure.
+          ...(run ? { outcomes: testFileOutcomes(run) } : {}),
+          ...(options.trace === false ? {} : { run: { cwd, test: traceSelector(failure, cwd), python, timeoutMs: Math.max(10_000, options.testTimeoutMs * 2), ...(sandbox() ? { sandbox: sandbox()! } : {}) } }),
+        },
         trace: options.trace === false ? undefined : (target) => traceFor(target.file, target.functionName, failure, signal),
         onEvent: options.onDiagnose ? (e) => options.onDiagnose!(failure, e) : undefined,
       });

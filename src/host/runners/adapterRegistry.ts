@@ -7,6 +7,7 @@ import type { Framework } from '../../core/failures/testFailure';
 import { withWritable, type SandboxSpec } from '../process/sandbox';
 import type { FrameworkAdapter, RunnerContext } from './adapter';
 import { jestAdapter } from './jestAdapter';
+import { mochaAdapter } from './mochaAdapter';
 import { nodeTestAdapter } from './nodeTestAdapter';
 import type { TestProject } from './projects';
 import { pytestAdapter } from './pytestAdapter';
@@ -17,6 +18,7 @@ export const adapters: Record<Framework, FrameworkAdapter> = {
   node: nodeTestAdapter,
   jest: jestAdapter,
   vitest: vitestAdapter,
+  mocha: mochaAdapter,
 };
 
 export interface RunOptions {

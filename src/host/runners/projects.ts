@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, type Dirent } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { detectFrameworks, isTestFileFor, type PackageJsonFacts } from '../../core/failures/detectFramework';
 import type { Framework } from '../../core/failures/testFailure';
-import { nodeTestFiles, runnerTestFiles, type ListingRun } from './testFiles';
+import { mochaTestFiles, nodeTestFiles, runnerTestFiles, type ListingRun } from './testFiles';
 
 export interface TestProject {
   readonly root: string;
@@ -111,7 +111,7 @@ export async function findTestProjects(folder: string, override: Framework | 'au
       if (framework === 'pytest') continue;
       // What the project's command or config selects, limited to the files this package owns.
       const owns = new Set(jsCandidates);
-      const listing = framework === 'node' ? { files: nodeTestFiles(dir, jsCandidates), problems: [] } : await runnerTestFiles(framework, dir, jsCandidates, run);
+      const listing = framework === 'node' ? { files: nodeTestFiles(dir, jsCandidates), problems: [] } : framework === 'mocha' ? await mochaTestFiles(dir, jsCandidates, run) : await runnerTestFiles(framework, dir, jsCandidates, run);
       const testFiles = listing.files.filter((f) => owns.has(f));
       if (framework === 'node' && override === 'auto' && testFiles.length === 0) continue;
       const hasNestedProjects = packageDirs.some((d) => d !== dir && isInside(dir, d + sep));

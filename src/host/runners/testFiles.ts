@@ -6,12 +6,16 @@
 //   testPathIgnorePatterns, projects: whatever the config says, jest applies it);
 // - vitest: `vitest list --filesOnly --json` (2.1+; include/exclude/projects as the config says),
 //   else vitest's default include pattern;
+// - mocha: its own merge of the script's arguments, .mocharc.* and package.json "mocha" and its own
+//   file collection (spec globs, extensions, --recursive, --ignore), asked of the project's mocha
+//   (mochaAdapter.ts), else mocha's default `./test/*.{js,cjs,mjs}`;
 // - pytest finds its own (discovery runs `pytest --collect-only` with its config).
-// jest and vitest are asked once per set of files and configs (cached), since each answer costs
-// a start of the runner.
+// jest, vitest and mocha are asked once per set of files and configs (cached), since each answer
+// costs a start of the runner.
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { isTestFileFor } from '../../core/failures/detectFramework';
 import { vitestFeatures } from '../../core/failures/runnerFeatures';
@@ -19,6 +23,7 @@ import { keptArguments } from '../../core/failures/testCommand';
 import type { Framework } from '../../core/failures/testFailure';
 import { jestLikeRunner } from './jestAdapter';
 import { invocationIn, runEnv } from './jsRunners';
+import { mochaHelpersDir, mochaRunner, mochaSetup } from './mochaAdapter';
 import { runProcessTree } from '../process/processTree';
 import type { SandboxSpec } from '../process/sandbox';
 
@@ -76,7 +81,7 @@ function cacheKey(framework: Framework, root: string, candidates: readonly strin
     hash.update(f);
     hash.update('\0');
     const name = f.slice(f.lastIndexOf(sep) + 1);
-    if (/^(package\.json|(jest|vitest|vite)\.config\.[cm]?[jt]s(on)?|vitest\.(workspace|projects)\.[cm]?[jt]s(on)?)$/.test(name)) {
+    if (/^(package\.json|(jest|vitest|vite)\.config\.[cm]?[jt]s(on)?|vitest\.(workspace|projects)\.[cm]?[jt]s(on)?|\.mocharc\.[a-z]+)$/.test(name)) {
       try {
         hash.update(String(statSync(f).mtimeMs));
       } catch {
@@ -106,6 +111,29 @@ export async function runnerTestFiles(framework: 'jest' | 'vitest', root: string
   }
   listed.set(key, files);
   return { files, problems: [] };
+}
+
+/**
+ * mocha's own list of the project's test files (its default `./test/*.{js,cjs,mjs}` when it cannot
+ * be asked).
+ */
+export async function mochaTestFiles(root: string, candidates: readonly string[], { signal, sandbox }: ListingRun = {}): Promise<TestFileListing> {
+  const key = cacheKey('mocha', root, candidates);
+  const known = listed.get(key);
+  if (known) return { files: known, problems: [] };
+  const byDefault = candidates.filter((f) => isTestFileFor('mocha', posix(relative(root, f))));
+  const run = mochaRunner(root);
+  if (typeof run === 'string') return { files: byDefault, problems: [] };
+  const temp = mkdtempSync(join(tmpdir(), 'ducktrace-mocha-'));
+  try {
+    const setup = await mochaSetup(run, root, mochaHelpersDir(), temp, { ...(signal ? { signal } : {}), ...(sandbox ? { sandbox } : {}) });
+    if (typeof setup === 'string') return { files: byDefault, problems: [`${setup}\nUsing mocha's default test files (./test/*.{js,cjs,mjs}).`] };
+    const files = [...new Set(setup.files)].sort();
+    listed.set(key, files);
+    return { files, problems: [] };
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
 }
 
 /** `jest --listTests` prints one path a line; `vitest list --filesOnly --json` an array of `{ file }`. */

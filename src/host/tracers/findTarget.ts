@@ -6,7 +6,7 @@
 
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
-import { isConventionalTestFile, rankByRun, TargetFinder, type FailureLocation, type TargetSearch } from '../../core/blocks/targetFinder';
+import { isConventionalTestFile, rankByRun, TargetFinder, type FailureLocation, type TargetSearch, type TestFileOutcome } from '../../core/blocks/targetFinder';
 import { calledFunctions, type CalledFunction, type CalledFunctionsRequest } from './calledFunctions';
 
 export interface FindTargetRequest {
@@ -16,6 +16,8 @@ export interface FindTargetRequest {
   readonly files: SourceFiles;
   readonly parser: SourceParser;
   readonly isTestFile?: (file: string) => boolean;
+  /** How each test file fared in the run the failure comes from: ranks the candidates' modules when the finder is unsure. */
+  readonly outcomes?: readonly TestFileOutcome[];
   /**
    * How to rerun the failing test when the code alone leaves the finder unsure (`confidence` not
    * 'high'). Leave it out where no test may run (an untrusted workspace) or when speed matters more.
@@ -31,9 +33,12 @@ export interface FoundTarget extends TargetSearch {
 }
 
 export async function findTarget(request: FindTargetRequest): Promise<FoundTarget> {
-  const finder = new TargetFinder(request.files, request.parser, { roots: request.roots, ...(request.isTestFile ? { isTestFile: request.isTestFile } : {}) });
+  const finder = new TargetFinder(request.files, request.parser, { roots: request.roots, ...(request.isTestFile ? { isTestFile: request.isTestFile } : {}), ...(request.outcomes ? { outcomes: request.outcomes } : {}) });
   const search = await finder.search(request.failure);
   if (search.confidence === 'high' || !request.run || request.run.signal?.aborted) return search;
+  // A failure with no line and no frame (a test file that did not load) ran no test: a run would
+  // see only what loading the modules ran, and blame it.
+  if (!search.candidates.length && !request.failure.line && !request.failure.stack?.length) return search;
   let ran: readonly CalledFunction[];
   try {
     ran = (await calledFunctions({ ...request.run, roots: request.roots, parser: request.parser })).functions;

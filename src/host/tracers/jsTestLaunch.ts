@@ -11,7 +11,11 @@
 //           config (jest.config.*, package.json "jest") is jest's own to find;
 // - vitest: `vitest run --config <temp config>`, a config that imports the user's
 //           (vitest.config.* / vite.config.*) and adds Ducktrace's Vite plugin and a temporary
-//           cacheDir; the register module reaches the workers through NODE_OPTIONS.
+//           cacheDir; the register module reaches the workers through NODE_OPTIONS;
+// - mocha:  `node [--require ducktrace_js_register.js] <mocha>/bin/_mocha --config <temp> --no-package
+//           --grep <full title> FILE`: mocha's own CLI in this one process, the project's options as its
+//           mocha merges them (mochaAdapter.ts) written to a config without `spec`, so only FILE loads;
+//           the project's `node-option`s become node's flags (bin/mocha would start a child for them).
 
 import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -19,6 +23,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { detectFrameworks, type PackageJsonFacts } from '../../core/failures/detectFramework';
 import { escapeRegExp } from '../runners/adapter';
 import { findBin } from '../runners/jsRunners';
+import { mochaHelpersDir, mochaRunner, mochaSetup, writeMochaConfig } from '../runners/mochaAdapter';
 import type { JsRunner } from './js/jsPlan';
 
 export const jsVitestConfigModule = 'ducktrace_vitest.mjs';
@@ -48,12 +53,24 @@ export function fullNamePattern(names: readonly string[]): string | undefined {
 
 /**
  * `node --test` arguments that run only the selected test: its file, and its name as an exact
- * regex. Node 20 matches a test's own name, so of `FILE::SUITE::NAME` the last part counts.
+ * regex. Node matches a test's own name, so of `FILE::SUITE::NAME` the last part counts: a
+ * `describe` suite runs to find what matches inside it. A subtest of a test (`test('parse', async
+ * (t) => { await t.test('unquotes', ...) })`) runs only when its parent test runs, and the parent
+ * must match a pattern of its own; it then runs all its subtests (node has no finer filter). Such
+ * parents are found in the file's text: a `test(`, `it(` or `t.test(` call with the name as a
+ * string literal, and no `describe(` or `suite(` with it.
  */
-export function nodeTestArgsFor(test: string): string[] {
+export function nodeTestArgsFor(test: string, fileText?: string): string[] {
   const [file, ...names] = test.split('::');
   const name = names[names.length - 1] ?? '';
-  return [...(name ? [`--test-name-pattern=^${escapeRegExp(name)}$`] : []), file];
+  const parents = fileText ? names.slice(0, -1).filter((n) => isParentTest(fileText, n)) : [];
+  return [...[...parents, ...(name ? [name] : [])].map((n) => `--test-name-pattern=^${escapeRegExp(n)}$`), file];
+}
+
+function isParentTest(text: string, name: string): boolean {
+  const literal = `(?<q>['"\`])${escapeRegExp(name)}\\k<q>`;
+  const call = (callee: string) => new RegExp(`(^|[^\\w$.])${callee}(\\.(only|skip|todo))?\\(\\s*${literal}`).test(text);
+  return !call('(describe|suite)') && (call('(test|it)') || new RegExp(`[\\w$]\\.test\\(\\s*${literal}`).test(text));
 }
 
 function readText(file: string): string {
@@ -81,6 +98,7 @@ export function detectJsRunner(projectDir: string, testFile: string): JsRunner {
   if (/\bfrom\s*['"]node:test['"]|require\(\s*['"]node:test['"]\s*\)/.test(text)) return 'node';
   if (/\bfrom\s*['"]vitest['"]/.test(text)) return 'vitest';
   if (/\bfrom\s*['"]@jest\/globals['"]|require\(\s*['"]@jest\/globals['"]\s*\)/.test(text)) return 'jest';
+  if (/\bfrom\s*['"]mocha['"]|require\(\s*['"]mocha['"]\s*\)/.test(text)) return 'mocha';
   let packageJson: PackageJsonFacts | undefined;
   try {
     packageJson = JSON.parse(readText(join(projectDir, 'package.json'))) as PackageJsonFacts;
@@ -174,6 +192,28 @@ export interface LaunchRequest {
   readonly loader?: readonly string[];
   /** Set for a traced run. */
   readonly traced?: { readonly register: string; readonly planFile: string; readonly tempDir: string; readonly tracerDir: string };
+  /** A scratch folder for an untraced run's files (mocha's config), removed by the caller. */
+  readonly tempDir?: string;
+}
+
+/** mocha's launch: its CLI in one process with the project's merged options and only the selected test. */
+async function mochaLaunch(request: LaunchRequest, env: NodeJS.ProcessEnv): Promise<JsLaunch> {
+  const { cwd, node, traced } = request;
+  const run = mochaRunner(cwd);
+  if (typeof run === 'string') throw new Error(`${run} Ducktrace needs it to trace its tests`);
+  const temp = traced?.tempDir ?? request.tempDir;
+  if (!temp) throw new Error('a mocha launch needs a scratch folder');
+  const setup = await mochaSetup(run, cwd, mochaHelpersDir(), temp);
+  if (typeof setup === 'string') throw new Error(setup);
+  const id = parseJsTestId(cwd, request.test);
+  const pattern = fullNamePattern(id.names);
+  const config = join(temp, 'mocharc.ducktrace.json');
+  writeMochaConfig(setup, config, pattern !== undefined);
+  const nodeOptions = setup.options['node-option'];
+  const nodeFlags = (Array.isArray(nodeOptions) ? nodeOptions : []).map((o) => `--${String(o).replace(/^-+/, '')}`);
+  const pre = traced ? ['--require', traced.register] : [];
+  const args = [...nodeFlags, ...pre, join(run.dir, 'bin', '_mocha'), '--config', config, '--no-package', ...(pattern ? ['--grep', pattern] : []), id.file];
+  return { runner: 'mocha', cwd, command: node, env, args };
 }
 
 /** The command that runs only the selected test, traced or not. */
@@ -182,8 +222,11 @@ export async function jsLaunch(request: LaunchRequest): Promise<JsLaunch> {
   const env = { ...request.env };
   if (runner === 'node') {
     const pre = traced ? ['--require', traced.register] : [];
-    return { runner, cwd, command: node, env, args: ['--test', ...pre, ...(request.loader ?? []), ...nodeTestArgsFor(request.test)] };
+    const id = parseJsTestId(cwd, request.test);
+    const text = id.names.length > 1 ? readText(id.file) : undefined;
+    return { runner, cwd, command: node, env, args: ['--test', ...pre, ...(request.loader ?? []), ...nodeTestArgsFor(request.test, text)] };
   }
+  if (runner === 'mocha') return mochaLaunch(request, env);
   const id = parseJsTestId(cwd, request.test);
   const pattern = fullNamePattern(id.names);
   const entry = runnerEntry(cwd, runner);

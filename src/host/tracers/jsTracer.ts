@@ -82,9 +82,15 @@ export function resolveJsRun(options: JsTestOptions): { runner: JsRunner; cwd: s
 export async function runJavaScriptTestUntraced(options: JsTestOptions, timeoutMs = 60_000, lingerMs = 0): Promise<ProcessTreeResult & { launch: JsLaunch }> {
   const run = resolveJsRun(options);
   const loader = run.runner === 'node' && /\.[cm]?tsx?$/.test(parseJsTestId(options.cwd, options.test).file) ? (typeScriptLoaderArgs(options.cwd) ?? []) : [];
-  const launch = await jsLaunch({ ...run, node: options.node ?? 'node', env: testEnv(options), loader });
-  const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs, signal: options.signal, lingerMs, ...(options.sandbox ? { sandbox: options.sandbox } : {}) });
-  return { ...result, launch };
+  const tempDir = await mkdtemp(join(tmpdir(), 'ducktrace-jsrun-'));
+  try {
+    const launch = await jsLaunch({ ...run, node: options.node ?? 'node', env: testEnv(options), loader, tempDir });
+    const sandbox = withWritable(options.sandbox, tempDir);
+    const result = await runProcessTreeOrThrow(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, timeoutMs, signal: options.signal, lingerMs, ...(sandbox ? { sandbox } : {}) });
+    return { ...result, launch };
+  } finally {
+    await rm(tempDir, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { SourceFiles } from '../../core/blocks/sourceFiles';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
-import type { Target } from '../../core/blocks/targetFinder';
+import type { Target, TestFileOutcome } from '../../core/blocks/targetFinder';
 import type { Framework } from '../../core/failures/testFailure';
 import { PipelineTiming } from '../../core/duck/pipelineTiming';
 import { toPromptTrace } from '../../core/trace/promptTrace';
@@ -127,7 +127,8 @@ export class ExplainController extends Disposable {
     input: ExplainInput,
     /** `askWhich`: when the finder is unsure, the user chooses the function (else the most likely is taken, as in the loop). */
     /** `skip`: functions the model already found correct for this failure (Iterate Until Green). */
-    options: { notes?: readonly string[]; skip?: readonly CheckedFunction[]; signal?: AbortSignal; sandbox?: SandboxSpec; askWhich?: boolean } = {},
+    /** `outcomes`: how each test file fared in the run the failure comes from (ranks the finder's candidates when it is unsure). */
+    options: { notes?: readonly string[]; skip?: readonly CheckedFunction[]; signal?: AbortSignal; sandbox?: SandboxSpec; askWhich?: boolean; outcomes?: readonly TestFileOutcome[] } = {},
   ): Promise<{ state: ExplanationState; result?: DiagnoseResult }> {
     const { presenter, models, log, verdicts } = this.deps;
     this.cancel();
@@ -157,7 +158,7 @@ export class ExplainController extends Disposable {
         : undefined;
       const result = await diagnoseFailure({
         failure: input,
-        locate: { ...(run ? { run } : {}), ...(choose ? { choose } : {}) },
+        locate: { ...(run ? { run } : {}), ...(choose ? { choose } : {}), ...(options.outcomes ? { outcomes: options.outcomes } : {}) },
         roots,
         files: this.files,
         parser: this.deps.parser,

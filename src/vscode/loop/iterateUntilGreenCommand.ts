@@ -9,7 +9,7 @@ import type { RerunView } from '../../core/view/explanationState';
 import { isConventionalTestFile } from '../../core/blocks/targetFinder';
 import type { TestCaseResult } from '../../core/failures/testFailure';
 import { describeOutcome, describePhase, iterateUntilGreen, revertAll, type FixProposal, type IterationRecord, type LoopPorts, type LoopSummary } from '../../core/loop/iterateUntilGreen';
-import { testRunOf, type TestRun } from '../../core/loop/testRun';
+import { testFileOutcomes, testRunOf, type TestRun } from '../../core/loop/testRun';
 import { fixProposalOf } from '../../host/duck/diagnoseFailure';
 import { chooseSandbox, type SandboxSpec } from '../../host/process/sandbox';
 import { runFolder } from '../../host/runners/testService';
@@ -225,9 +225,9 @@ export class IterateUntilGreen extends Disposable {
         this.lastRun = `The last test run, after the last change: ${run.passed.length} passed, ${run.failures.length} failed.`;
         return run;
       },
-      propose: async (failure, notes, sig, checked): Promise<FixProposal> => {
+      propose: async (failure, notes, sig, checked, run): Promise<FixProposal> => {
         const fenced = sandbox();
-        const { result } = await this.explain.diagnose(failure, { notes, skip: checked ?? [], signal: sig, ...(fenced ? { sandbox: fenced } : {}) });
+        const { result } = await this.explain.diagnose(failure, { notes, skip: checked ?? [], signal: sig, ...(fenced ? { sandbox: fenced } : {}), ...(run ? { outcomes: testFileOutcomes(run) } : {}) });
         if (!result) return { ok: false, error: this.explain.current.error?.message ?? 'Ducktrace could not diagnose this failure.' };
         return fixProposalOf(result);
       },

@@ -1,5 +1,5 @@
-// Test commands the user runs in the integrated terminal (pytest, jest, vitest, node --test, npm
-// test): shell integration gives each command line, its cwd and its output; the failures in that
+// Test commands the user runs in the integrated terminal (pytest, jest, vitest, node --test, mocha,
+// npm test): shell integration gives each command line, its cwd and its output; the failures in that
 // output go to the Testing view and the FailureStore, and a notification offers Explain and Fix.
 import * as vscode from 'vscode';
 import { npmScriptOf, parseTerminalOutput, recogniseTestCommand, terminalRunResults } from '../../core/failures/terminalOutput';
@@ -70,7 +70,7 @@ export class TerminalTestWatcher extends Disposable {
     const command = recogniseTestCommand(commandLine, (name) => scripts[name]);
     if (!command) return;
     const output = reading.chunks.join('');
-    // node's and vitest's output names a passed test without its file: the discovered tests say
+    // node's, vitest's and mocha's output names a passed test without its file: the discovered tests say
     // where it lives, so discover first if nothing is.
     if (this.tests.controller.items.size === 0) await this.tests.refresh();
     const run = parseTerminalOutput(command.framework, output, cwd, this.tests.knownTests(command.framework));

@@ -36,7 +36,7 @@ type Meta =
   | { kind: 'suite'; project: TestProject; file: string; suitePath: string[] }
   | { kind: 'test'; project: TestProject; test: Pick<DiscoveredTest, 'file' | 'suitePath' | 'name' | 'nodeId'> };
 
-const frameworkLabels: Record<Framework, string> = { pytest: 'pytest', node: 'node --test', jest: 'jest', vitest: 'vitest' };
+const frameworkLabels: Record<Framework, string> = { pytest: 'pytest', node: 'node --test', jest: 'jest', vitest: 'vitest', mocha: 'mocha' };
 
 export class DucktraceTestController extends Disposable {
   readonly controller = this.register(vscode.tests.createTestController('ducktrace', 'Ducktrace'));

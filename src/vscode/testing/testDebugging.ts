@@ -30,6 +30,7 @@ export function debugUnavailable(framework: Framework, root: string): string | u
   }
   if (framework === 'jest' && !fs.existsSync(path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'))) return `jest is not installed in ${root}: run npm install there.`;
   if (framework === 'vitest' && !fs.existsSync(path.join(root, 'node_modules', 'vitest', 'vitest.mjs'))) return `vitest is not installed in ${root}: run npm install there.`;
+  if (framework === 'mocha') return 'Debugging mocha tests from the Testing view is not supported yet: use Run, or a launch configuration of your own.';
   return undefined;
 }
 
@@ -60,6 +61,8 @@ export function debugPlan(framework: Framework, root: string, tests: readonly Se
       const args = ['run', '--no-file-parallelism', '--reporter=json', '--includeTaskLocation', `--outputFile=${report}`, '--testTimeout=0', ...(pattern ? ['-t', pattern] : []), ...files];
       return { config: { ...js, program: path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), args }, results: () => parseJestJson(read(report) ?? '{}', 'vitest', root) };
     }
+    case 'mocha':
+      throw new Error('Debugging mocha tests is not supported yet.');
     case 'pytest': {
       const report = path.join(options.tempDir, 'junit.xml');
       const ids = tests.map((t) => t.nodeId ?? path.relative(root, t.file).split(path.sep).join('/'));

@@ -18,6 +18,7 @@ import './testing.test';
 import './terminal.test';
 import './traceValues.test';
 import './vitest.test';
+import './mocha.test';
 import './editorFlows.test';
 
 export function run(): Promise<void> {

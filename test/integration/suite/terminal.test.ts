@@ -101,6 +101,39 @@ suite('terminal watching', () => {
       terminal.dispose();
     }
   }, 120_000);
+
+  test('a mocha run typed in the terminal: its failures (file from the stack) and passes (placed by the discovered tests) in the Testing view', async () => {
+    const installError = process.env.DUCKTRACE_MOCHA_INSTALL_ERROR;
+    assert.ok(!installError, `the mocha fixture's dependencies could not be installed, so mocha cannot run: ${installError}`);
+    const a = await api();
+    await a.tests.refresh();
+    const project = path.join(workspace, 'mocha-project');
+    const testFile = path.join(project, 'test', 'cart.spec.js');
+    const testId = `${testFile}::cart::subtotal::adds every line`;
+    a.failures.update([{ testId, framework: 'mocha', file: testFile, name: 'adds every line', suitePath: ['cart', 'subtotal'], outcome: 'passed', output: '' }]);
+    assert.equal(a.failures.get(testId), undefined);
+    const terminal = vscode.window.createTerminal({ name: 'Ducktrace mocha terminal test', cwd: project, shellPath: '/bin/bash' });
+    try {
+      terminal.show();
+      if (!(await shellIntegrationOf(terminal, 30_000))) {
+        console.log('SKIP terminal watching (mocha): shell integration did not activate in the terminal within 30 s');
+        return;
+      }
+      terminal.sendText('npx mocha');
+      await until(() => a.failures.get(testId) !== undefined, a.failures.onDidChange, 60_000, 'the mocha failure in the terminal was not noticed');
+      const failure = a.failures.get(testId);
+      assert.ok(failure);
+      assert.equal(failure.framework, 'mocha');
+      assert.match(failure.message, /^Expected values to be strictly equal:/);
+      assert.deepEqual([failure.expected, failure.actual], ['11', '6']);
+      const passedItem = a.tests.itemFor(`${testFile}::cart::subtotal::is zero for an empty cart`);
+      assert.ok(passedItem, 'the passing test item exists');
+      await until(() => a.tests.outcomes.get(passedItem.id)?.state === 'passed', a.failures.onDidChange, 10_000, 'the passing test was not marked passed');
+      await screenshot('terminal-mocha-failure');
+    } finally {
+      terminal.dispose();
+    }
+  }, 120_000);
 });
 
 /** Resolves once `check` holds, looking every 200 ms; rejects after `ms`. */

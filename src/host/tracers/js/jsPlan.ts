@@ -12,7 +12,7 @@ export const coverageFlushEnv = 'DUCKTRACE_JS_COVERAGE_FLUSH';
 export const stoppedExitCode = 124;
 
 /** The test runner the traced test runs under: where the target's text is swapped for the instrumented one. */
-export type JsRunner = 'node' | 'jest' | 'vitest';
+export type JsRunner = 'node' | 'jest' | 'vitest' | 'mocha';
 
 /** What the host hands the test process (as JSON, its path in DUCKTRACE_JS_PLAN). */
 export interface JsTracePlan {
@@ -30,7 +30,7 @@ export interface JsTracePlan {
   /** Where each traced process writes `trace-PID-THREAD.json`. */
   readonly outDir: string;
   /**
-   * node (default): swapped as Node compiles the file (CommonJS `_compile`, ESM loader hook).
+   * node (default) and mocha: swapped as Node compiles the file (CommonJS `_compile`, ESM loader hook).
    * jest: swapped when jest's runtime reads the file (fs.readFileSync), before its own transform.
    * vitest: swapped by a Vite plugin in the main process; the preload only installs the recorder.
    */

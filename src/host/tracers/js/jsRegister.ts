@@ -1,14 +1,14 @@
 // Loaded into the test process before the runner: `node --require` for node's test runner (which
-// hands it on to the process that runs the test file) and for jest (run in band, so the test runs in
-// this process); through NODE_OPTIONS for vitest (its workers inherit it). It installs the probes'
+// hands it on to the process that runs the test file), for jest (run in band, so the test runs in
+// this process) and for mocha (one process: Ducktrace starts mocha's own _mocha with node); through NODE_OPTIONS for vitest (its workers inherit it). It installs the probes'
 // runtime as globalThis.__ducktrace, and as the function process.__ducktrace for code in jest's vm
 // sandbox (jest's copy of `process` keeps functions by reference). It writes the trace at exit.
 //
 // Where the target's source is swapped for its instrumented text depends on the runner, always for
 // that one file only and only when its text is the one Ducktrace instrumented; nothing on disk is
 // touched:
-// - node: as Node loads it, CommonJS through Module.prototype._compile, ES modules through a loader
-//   hook (module.register), TypeScript when tsx reads it;
+// - node and mocha: as Node loads it, CommonJS through Module.prototype._compile, ES modules through
+//   a loader hook (module.register), TypeScript when its loader (tsx, ts-node) reads it;
 // - jest: when jest's runtime reads the file (fs.readFileSync, as text or bytes), so the user's own
 //   transform (babel-jest, ts-jest) compiles the instrumented source;
 // - vitest: not here; a Vite plugin does it in the main process (jsVitestConfig.ts).
@@ -21,7 +21,7 @@ import fs, { readFileSync, realpathSync } from 'node:fs';
 import v8 from 'node:v8';
 import Module from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { CoverageRecorder, followNodeTests } from './jsCoverage';
 import { coverageFlushEnv, planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
@@ -39,6 +39,8 @@ function install(planFile: string): void {
   const plan = JSON.parse(readFileSync(planFile, 'utf8')) as JsTracePlan;
   const target = realpath(plan.file);
   const runner = plan.runner ?? 'node';
+  // mocha's tests run in this process, loaded by Node itself: the target's text is swapped as for node's runner.
+  const nodeLoads = runner === 'node' || runner === 'mocha';
   const recorder =
     plan.mode === 'coverage'
       ? new CoverageRecorder(plan, () => {
@@ -57,12 +59,12 @@ function install(planFile: string): void {
   if (recorder instanceof CoverageRecorder && runner === 'node') followNodeTests(recorder);
   // Stack traces through the instrumented file point at the user's columns too (its source map is
   // inline); jest and vitest map stacks themselves.
-  if (runner === 'node') process.setSourceMapsEnabled(true);
+  if (nodeLoads) process.setSourceMapsEnabled(true);
   (globalThis as Record<string, unknown>).__ducktrace = recorder;
   Object.defineProperty(process, '__ducktrace', { value: () => recorder, configurable: true, writable: true, enumerable: false });
 
   const isTarget = (path: unknown) => typeof path === 'string' && (path === plan.file || path === target);
-  if (runner === 'node') {
+  if (nodeLoads) {
     type Compile = (this: unknown, content: string, filename: string) => unknown;
     const proto = Module.prototype as unknown as { _compile: Compile };
     const compile = proto._compile;
@@ -76,15 +78,24 @@ function install(planFile: string): void {
 
   // TypeScript loaders for CommonJS (tsx) read the file themselves and compile their own output:
   // hand them the instrumented TypeScript when they read this one file as text. Jest's runtime reads
-  // every module as bytes and hands the text to the project's transform.
+  // every module as bytes and hands the text to the project's transform. mocha loads ES modules with
+  // require() where Node can (20.19+, 22.12+): Node then reads an imported module's bytes through
+  // fs.readFileSync with its file: URL, and the loader hooks below never see it.
   const typeScript = /\.[cm]?tsx?$/.test(plan.file);
-  if (runner === 'jest' || (runner === 'node' && typeScript)) {
+  if (runner === 'jest' || runner === 'mocha' || (nodeLoads && typeScript)) {
     const read = fs.readFileSync;
+    const asPath = (path: unknown): unknown => {
+      try {
+        return path instanceof URL || (typeof path === 'string' && path.startsWith('file:')) ? fileURLToPath(path) : path;
+      } catch {
+        return path;
+      }
+    };
     const patched = function (this: unknown, path: unknown, options?: unknown) {
       const result = read.call(fs, path as string, options as BufferEncoding) as unknown;
-      if (!isTarget(path)) return result;
+      if (!isTarget(asPath(path))) return result;
       if (typeof result === 'string') return sourceHash(result) === plan.sourceHash ? plan.instrumented : result;
-      if (runner === 'jest' && Buffer.isBuffer(result) && sourceHash(result.toString('utf8')) === plan.sourceHash) return Buffer.from(plan.instrumented, 'utf8');
+      if ((runner === 'jest' || runner === 'mocha') && Buffer.isBuffer(result) && sourceHash(result.toString('utf8')) === plan.sourceHash) return Buffer.from(plan.instrumented, 'utf8');
       return result;
     };
     fs.readFileSync = patched as typeof fs.readFileSync;
@@ -92,7 +103,7 @@ function install(planFile: string): void {
 
   // The loader hooks run on a thread of their own: started only for a file Node loads as an ES module.
   const register = (Module as unknown as { register?: (specifier: string, options: unknown) => void }).register;
-  if (runner === 'node' && register && loadsAsEsModule(target)) register(pathToFileURL(join(__dirname, 'ducktrace_js_hooks.mjs')).href, { data: { planFile } });
+  if (nodeLoads && register && loadsAsEsModule(target)) register(pathToFileURL(join(__dirname, 'ducktrace_js_hooks.mjs')).href, { data: { planFile } });
 
   process.on('exit', (code) => {
     try {
