@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { Block, BlockKind } from '../../src/core/blocks/basicBlocks';
 import { expectedValueOf } from '../../src/core/localize/expectedValue';
 import { rankSuspiciousBlocks } from '../../src/core/localize/suspicion';
-import { comparisonsIn, conditionOf, evaluate, parsePlain, plainEqual } from '../../src/core/localize/traceValues';
+import { comparisonsIn, conditionOf, connectivesIn, evaluate, parseCondition, parsePlain, plainEqual, truthOf } from '../../src/core/localize/traceValues';
 import { valueEvidence, type TracedTest } from '../../src/core/localize/valueEvidence';
 import type { Trace, TraceCall, TraceValue } from '../../src/core/trace/traceModel';
 import { localize } from '../../src/host/localize/localize';
@@ -49,6 +49,13 @@ test('conditions: the comparison out of a header, its sides evaluated over the v
   assert.equal(evaluate(field!.left, { order: v('Object', '{ total: 50, weight: 1 }') }), 50, 'a field is read from the rendered object');
   assert.equal(evaluate(field!.left, { order: v('Object', '{ weight: 1 }') }), undefined, 'a missing field is unknown');
   assert.deepEqual(comparisonsIn('s.trim() > 1'), [], 'a method call is not read');
+  const root = parseCondition('(x >= lo || x <= hi) && !done')!.root;
+  assert.deepEqual(connectivesIn(root).map((c) => c.op), ['&&', '||']);
+  const at = (x: number, done: boolean) => ({ x: v('number', String(x)), lo: v('number', '0'), hi: v('number', '10'), done: v('boolean', String(done)) });
+  assert.equal(truthOf(root, at(-5, false)), true, '-5 >= 0 is false, -5 <= 10 true');
+  assert.equal(truthOf(root, at(5, true)), false);
+  assert.equal(truthOf(root, { x: v('number', '5') }), undefined, 'a side it cannot read: unknown');
+  assert.equal(truthOf(parseCondition("ch == 'a' or ch == 'e'")!.root, { ch: v('str', "'e'") }), true);
 });
 
 test('the expected value: from the report, pytest, unittest, vitest and node assert.ok messages', () => {
@@ -99,7 +106,7 @@ test('boundary: a branch that compared equal values in the failing test and not 
   };
   const passing: TracedTest = { testId: 'small', outcome: 'passed', trace: traceOf(call(q(3), [['b1', q(3)], ['b2', { ...q(3), min_q: v('int', '10') }], ['b3', { ...q(3), min_q: v('int', '10') }], ['b5', q(3)]])) };
   const evidence = valueEvidence(tiers(), [failing, passing]);
-  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 });
+  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0, oneStep: 0, consistent: 0, connectiveFailed: 0, connectivePassed: 0, connectiveSeenPassing: 0 });
   const blocks = tiers();
   const spectra = [
     { testId: 'at', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b3', 'b4', 'b5'], recency: ['b5', 'b2', 'b3', 'b4', 'b1'] },
@@ -225,7 +232,53 @@ test('same inputs, other outputs: a block that reads state the variables do not 
     { testId: 'f', outcome: 'failed', trace: run('4') },
     { testId: 'p', outcome: 'passed', trace: run('4') },
   ]);
-  assert.equal(same.get('b1'), undefined, 'the same outputs: nothing to say');
+  assert.equal(same.get('b1')!.sameInputs, 0, 'the same outputs: nothing against it');
+  assert.equal(same.get('b1')!.consistent, 1, 'it behaved as in the passing run: evidence for it (consistent)');
+  assert.equal(evidence.get('b1')!.consistent, 0);
+});
+
+test('one step off: a returned count one loop step short of the expected one blames the loop and the branch deciding the step', () => {
+  // `times = 0` / `for (let i = 0; i < s.length - 1; i++)` / `if (s[i] == c)` / `times += 1` / `return times`: the last match is never looked at.
+  const blocks = graph(['straight', 'let times = 0;', ['b2']], ['loop-header', 'for (let i = 0; i < s.length - 1; i++)', ['b3', 'b5']], ['branch', 'if (s[i] == c)', ['b4', 'b2']], ['straight', 'times += 1;', ['b2']], ['return', 'return times;', []]);
+  const at = (i: number, times: number) => ({ i: v('number', String(i)), times: v('number', String(times)) });
+  const steps: [string, TraceCall['steps'][number]['vars']][] = [['b1', { times: v('number', '0') }], ['b2', at(0, 0)], ['b3', at(0, 0)], ['b4', at(0, 1)], ['b2', at(1, 1)], ['b3', at(1, 1)], ['b4', at(1, 2)], ['b2', at(2, 2)], ['b5', at(2, 2)]];
+  const failing: TracedTest = { testId: 't', outcome: 'failed', expected: '3', trace: traceOf(call({ s: v('string', "'aaa'"), c: v('string', "'a'") }, steps, { returned: v('number', '2') })) };
+  const evidence = valueEvidence(blocks, [failing]);
+  assert.equal(evidence.get('b2')!.oneStep, 1, 'the loop header');
+  assert.equal(evidence.get('b3')!.oneStep, 1, 'the branch that decides the step');
+  assert.equal(evidence.get('b4')?.oneStep ?? 0, 0, 'not the step itself');
+  assert.equal(valueEvidence(blocks, [{ ...failing, expected: '1' }]).get('b2')!.oneStep, 1, 'one step too many: the value it held before the last step');
+  assert.equal(valueEvidence(blocks, [{ ...failing, expected: '5' }]).get('b2')?.oneStep ?? 0, 0, 'further off: not one step');
+  const spectra = [{ testId: 't', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b3', 'b4', 'b5'], recency: ['b5', 'b2', 'b4', 'b3', 'b1'] }];
+  const input = { blocks: evidence, tracedFailing: 1, tracedPassing: 0 };
+  const top = rankSuspiciousBlocks(blocks, spectra, { oneStep: 0.3 }, input).blocks[0]!;
+  assert.equal(top.id, 'b2');
+  assert.match(top.reason, /one step of this loop past or short of the expected one/);
+  assert.doesNotMatch(rankSuspiciousBlocks(blocks, spectra, {}, input).blocks.find((b) => b.id === 'b2')!.reason, /one step/, 'off by default: not named');
+});
+
+test('connective: an and/or whose sides disagreed in the failing test and agreed in the passing one, read on the recorded values', () => {
+  // `if len(name) < 3 and len(name) > 12: return False` / `return True`: `and` should be `or`.
+  const blocks = graph(['branch', 'if len(name) < 3 and len(name) > 12:', ['b2', 'b3']], ['return', 'return False', []], ['return', 'return True', []]);
+  const run = (name: string) => traceOf(call({ name: v('str', `'${name}'`) }, [['b1', { name: v('str', `'${name}'`) }], ['b3', { name: v('str', `'${name}'`) }]], { returned: v('bool', 'True') }));
+  const failing: TracedTest = { testId: 'short', outcome: 'failed', expected: 'False', trace: run('ab') };
+  const passing: TracedTest = { testId: 'ok', outcome: 'passed', trace: run('ada_99') };
+  const evidence = valueEvidence(blocks, [failing, passing]);
+  assert.equal(evidence.get('b1')!.connectiveFailed, 1);
+  assert.equal(evidence.get('b1')!.connectivePassed, 0);
+  assert.equal(evidence.get('b1')!.connectiveSeenPassing, 1);
+  const spectra = [
+    { testId: 'short', outcome: 'failed' as const, blocks: ['b1', 'b3'], recency: ['b3', 'b1'] },
+    { testId: 'ok', outcome: 'passed' as const, blocks: ['b1', 'b3'], recency: ['b3', 'b1'] },
+  ];
+  const input = { blocks: evidence, tracedFailing: 1, tracedPassing: 1 };
+  const ranked = rankSuspiciousBlocks(blocks, spectra, { connective: 0.3, wrongExit: 0 }, input).blocks;
+  assert.equal(ranked[0]!.id, 'b1');
+  assert.match(ranked[0]!.reason, /its and\/or had one side true and the other false in a failing test/);
+  // The passing test's sides disagree too: no contrast.
+  const both = valueEvidence(blocks, [failing, { ...passing, trace: run('xy') }]);
+  assert.equal(both.get('b1')!.connectivePassed, 1);
+  assert.equal(rankSuspiciousBlocks(blocks, spectra, { connective: 0.3, wrongExit: 0 }, { blocks: both, tracedFailing: 1, tracedPassing: 1 }).blocks[0]!.score, rankSuspiciousBlocks(blocks, spectra, { connective: 0, wrongExit: 0 }, { blocks: both, tracedFailing: 1, tracedPassing: 1 }).blocks[0]!.score);
 });
 
 test('the tier discount of issue 17 (pytest): the boundary comparison comes first (the coverage alone ranks `best` first)', async () => {

@@ -80,6 +80,12 @@ export interface SuspicionWeights {
   readonly sameInputs: number;
   /** Value evidence: the failing call returned from this block while a variable held the expected value. */
   readonly expectedAtHand: number;
+  /** Value evidence: the loop (and its deciding branch) that built a returned number one step past or short of the expected one. */
+  readonly oneStep: number;
+  /** Value evidence, taken off: the block wrote in the failing test what passing tests wrote from the same inputs. */
+  readonly consistent: number;
+  /** Value evidence: an and/or of the condition had one side true and one false, in failing more than in passing traced tests. */
+  readonly connective: number;
 }
 
 export const defaultSuspicionWeights: SuspicionWeights = {
@@ -99,6 +105,9 @@ export const defaultSuspicionWeights: SuspicionWeights = {
   baseCase: 0.3,
   sameInputs: 0.3,
   expectedAtHand: 0,
+  oneStep: 0,
+  consistent: 0,
+  connective: 0,
 };
 
 /** Value evidence for the ranking, and how many failing and passing tests were traced for it. */
@@ -259,7 +268,9 @@ function valueScore(v: BlockValueEvidence, values: ValueEvidenceInput, w: Suspic
   const failing = Math.max(1, values.tracedFailing);
   const passing = values.tracedPassing;
   const boundary = Math.max(0, v.boundaryFailed / failing - (passing ? v.boundaryPassed / passing : 0));
-  return w.boundary * boundary + (w.deviation * v.deviation + w.origin * v.origin + w.count * v.count + w.wrongExit * v.wrongExit + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand) / failing;
+  // Only where a passing traced test read the same and/or too: its sides agreeing there is the contrast.
+  const connective = v.connectiveSeenPassing ? Math.max(0, v.connectiveFailed / failing - v.connectivePassed / Math.max(1, passing)) : 0;
+  return w.boundary * boundary + w.connective * connective + (w.deviation * v.deviation + w.origin * v.origin + w.count * v.count + w.wrongExit * v.wrongExit + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand + w.oneStep * v.oneStep - w.consistent * v.consistent) / failing;
 }
 
 /** A crash on a name that does not exist: the code at the crash is wrong, whatever the state. */
@@ -302,6 +313,9 @@ export function reasonFor(e: BlockEvidence, failing: number, passing: number, w:
   if (v?.baseCase && w.baseCase) parts.push('the runaway recursion got past this decision on its smallest input');
   if (v?.sameInputs && w.sameInputs) parts.push('from the same inputs it wrote other values in a failing test than in a passing one');
   if (v?.expectedAtHand && w.expectedAtHand) parts.push('the failing call returned from here while a variable held the expected value');
+  if (v?.oneStep && w.oneStep) parts.push('the returned number is one step of this loop past or short of the expected one');
+  if (v?.connectiveFailed && w.connective) parts.push(`its and/or had one side true and the other false in a failing test${v.connectivePassed ? ' (in a passing one too)' : ''}, where and and or decide differently`);
+  if (v?.consistent && w.consistent) parts.push('in the failing test it wrote what it wrote in a passing one from the same inputs (less suspicious)');
   return parts.join('; ');
 }
 

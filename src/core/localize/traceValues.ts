@@ -187,8 +187,13 @@ export function conditionOf(headerText: string): string | undefined {
 
 /** The comparisons in a condition whose sides can be evaluated; empty when it cannot be read. */
 export function comparisonsIn(condition: string): Comparison[] {
+  return parseCondition(condition)?.comparisons ?? [];
+}
+
+/** A condition's whole expression, and its comparisons where `<` and `<=` differ; undefined when it cannot be read. */
+export function parseCondition(condition: string): { readonly root: ConditionNode; readonly comparisons: Comparison[] } | undefined {
   const tokenized = tokenize(condition);
-  if (!tokenized) return [];
+  if (!tokenized) return undefined;
   const { tokens, ends } = tokenized;
   const textOf = (from: number, to: number) => condition.slice(from === 0 ? 0 : ends[from - 1], ends[to - 1]).trim();
   let pos = 0;
@@ -257,16 +262,69 @@ export function comparisonsIn(condition: string): Comparison[] {
       left = { t: 'bin', op: op!, l: left, r: right };
     }
   };
+  let root: ConditionNode;
   try {
-    expr(0);
-    if (pos !== tokens.length) return [];
+    root = expr(0);
+    if (pos !== tokens.length) return undefined;
   } catch {
-    return [];
+    return undefined;
   }
   // `p > s || (p == s && ...)`: equality is a case of its own there, not a boundary.
-  return comparisons
-    .filter((c) => !equalities.includes(sideKey(c.left, c.right)))
-    .map((c) => ({ op: c.op, left: c.left, right: c.right, text: textOf(c.from, c.to) }));
+  return {
+    root,
+    comparisons: comparisons
+      .filter((c) => !equalities.includes(sideKey(c.left, c.right)))
+      .map((c) => ({ op: c.op, left: c.left, right: c.right, text: textOf(c.from, c.to) })),
+  };
+}
+
+const connectiveOps = new Set(['and', 'or', '&&', '||']);
+
+/** The `and` / `or` (`&&` / `||`) nodes of a condition, outermost first. */
+export function connectivesIn(node: ConditionNode): Extract<ConditionNode, { t: 'bin' }>[] {
+  if (node.t === 'bin') return [...(connectiveOps.has(node.op) ? [node] : []), ...connectivesIn(node.l), ...connectivesIn(node.r)];
+  if (node.t === 'not' || node.t === 'neg' || node.t === 'len' || node.t === 'abs') return connectivesIn(node.of);
+  return [];
+}
+
+/**
+ * The truth of a condition over a step's variables: comparisons, equalities, not, and/or, and a
+ * name holding a boolean; undefined when any part is unknown (no truthiness is guessed).
+ */
+export function truthOf(node: ConditionNode, vars: TraceVars): boolean | undefined {
+  if (node.t === 'not') {
+    const v = truthOf(node.of, vars);
+    return v === undefined ? undefined : !v;
+  }
+  if (node.t !== 'bin') {
+    const v = evaluate(node, vars);
+    return typeof v === 'boolean' ? v : undefined;
+  }
+  if (connectiveOps.has(node.op)) {
+    const l = truthOf(node.l, vars);
+    const r = truthOf(node.r, vars);
+    if (l === undefined || r === undefined) return undefined;
+    return node.op === 'and' || node.op === '&&' ? l && r : l || r;
+  }
+  const l = evaluate(node.l, vars);
+  const r = evaluate(node.r, vars);
+  if (l === undefined || r === undefined) return undefined;
+  switch (node.op) {
+    case '==':
+    case '===':
+      return plainEqual(l, r);
+    case '!=':
+    case '!==':
+      return !plainEqual(l, r);
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      if (!((typeof l === 'number' && typeof r === 'number') || (typeof l === 'string' && typeof r === 'string'))) return undefined;
+      return node.op === '<' ? l < r : node.op === '<=' ? l <= r : node.op === '>' ? l > r : l >= r;
+    default:
+      return undefined;
+  }
 }
 
 const sideKey = (l: ConditionNode, r: ConditionNode) => `${JSON.stringify(l)} ${JSON.stringify(r)}`;

@@ -27,13 +27,24 @@
 //   - same inputs, other outputs: a block that, given the same values of the variables it reads,
 //     wrote different values in a failing and in a passing traced test: what it computes depends on
 //     something the variables do not show (shared state, aliasing, a mutable default).
+//   - one step off: a number the function returns was built in a loop, and the expected result is
+//     the value it held one step before the end (one step too many) or the value one more step of
+//     the same size would give (one step too few): the loop's bound (its header), and the branch
+//     that decides the step when one does, ran it once too often or too seldom;
+//   - connective: a condition joining two tests with and/or (&&/||) whose two sides disagreed (one
+//     true, one false) at some evaluation of a failing traced test, the only case where `and` and
+//     `or` decide differently, more than in passing ones (the what-if of the other connective,
+//     read on the recorded values, nothing run again);
+//   - consistent: every step the block took in the failing traced test, from values of the
+//     variables it reads that a passing traced test gave it too, wrote what it wrote there: the
+//     block behaved as in a passing run, evidence against it (weighed negatively).
 // Pure; values are read back from their renderings (traceValues.ts), unknown ones are skipped.
 
 import type { Block } from '../blocks/basicBlocks';
 import type { Trace, TraceCall, TraceVars } from '../trace/traceModel';
 import { namesRead, namesWritten } from './blockDataFlow';
 import { decidedByBranch, guards, innermostLoopHeader } from './controlFlow';
-import { comparisonsIn, conditionOf, evaluate, parsePlain, plainEqual, plainOf, type Comparison, type Plain } from './traceValues';
+import { comparisonsIn, conditionOf, connectivesIn, evaluate, parseCondition, parsePlain, plainEqual, plainOf, truthOf, type Comparison, type Plain } from './traceValues';
 
 /** A test traced with values, for evidence. */
 export interface TracedTest {
@@ -69,13 +80,22 @@ export interface BlockValueEvidence {
   readonly sameInputs: number;
   /** Traced failing tests that returned from this block with the expected value in a variable. */
   readonly expectedAtHand: number;
+  /** Traced failing tests whose returned number was one loop step past (or short of) the expected one, this loop or its deciding branch. */
+  readonly oneStep: number;
+  /** Traced failing tests in which every step of this block matched a passing test's step from the same inputs. */
+  readonly consistent: number;
+  /** Traced failing / passing tests in which the two sides of an and/or of this condition disagreed. */
+  readonly connectiveFailed: number;
+  readonly connectivePassed: number;
+  /** Traced passing tests in which both sides of this condition's and/or could be read at some evaluation. */
+  readonly connectiveSeenPassing: number;
 }
 
-const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0 };
+const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0, oneStep: 0, consistent: 0, connectiveFailed: 0, connectivePassed: 0, connectiveSeenPassing: 0 };
 
 /** Per block, the value evidence of the traced tests (absent blocks have none). */
 export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTest[]): Map<string, BlockValueEvidence> {
-  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; origin: number; originName?: string; count: number; wrongExit: number; baseCase: number; sameInputs: number; expectedAtHand: number }>();
+  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; origin: number; originName?: string; count: number; wrongExit: number; baseCase: number; sameInputs: number; expectedAtHand: number; oneStep: number; consistent: number; connectiveFailed: number; connectivePassed: number; connectiveSeenPassing: number }>();
   const at = (id: string) => {
     let e = out.get(id);
     if (!e) out.set(id, (e = { ...emptyEvidence }));
@@ -90,7 +110,21 @@ export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTe
     const found = condition ? comparisonsIn(condition) : [];
     if (found.length) comparisons.set(b.id, found);
   }
+  const connectives = new Map<string, ReturnType<typeof connectivesIn>>();
+  for (const b of blocks) {
+    if (b.kind !== 'branch' && b.kind !== 'loop-header') continue;
+    const condition = conditionOf(firstLine(b.text));
+    const root = condition ? parseCondition(condition)?.root : undefined;
+    const found = root ? connectivesIn(root) : [];
+    if (found.length) connectives.set(b.id, found);
+  }
   for (const t of tests) {
+    const { seen, disagreed } = connectiveHits(t.trace, connectives);
+    for (const id of disagreed) {
+      if (t.outcome === 'failed') at(id).connectiveFailed++;
+      else at(id).connectivePassed++;
+    }
+    if (t.outcome === 'passed') for (const id of seen) at(id).connectiveSeenPassing++;
     for (const [id, text] of boundaryHits(t.trace, comparisons)) {
       const e = at(id);
       if (t.outcome === 'failed') e.boundaryFailed++;
@@ -116,12 +150,14 @@ export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTe
     if (returnedWrong) at(returnedWrong).expectedAtHand++;
     const stuck = baseCaseOf(blocks, t);
     if (stuck) at(stuck).baseCase++;
+    for (const id of t.expected !== undefined ? oneStepOff(blocks, t.trace, t.expected) : []) at(id).oneStep++;
   }
   const passing = tests.filter((t) => t.outcome === 'passed');
   if (passing.length) {
     const seen = blockIo(blocks, passing);
     for (const t of tests.filter((x) => x.outcome === 'failed')) {
       for (const id of differingOutputs(blocks, t, seen)) at(id).sameInputs++;
+      for (const id of consistentBlocks(blocks, t, seen)) at(id).consistent++;
     }
   }
   return out;
@@ -150,6 +186,17 @@ function differingOutputs(blocks: readonly Block[], t: TracedTest, passing: Map<
     if (outputs && !outputs.has(output)) found.add(id);
   }
   return found;
+}
+
+/** Blocks every step of which, in the test, wrote what a passing test's step wrote from the same inputs. */
+function consistentBlocks(blocks: readonly Block[], t: TracedTest, passing: Map<string, Map<string, Set<string>>>): Set<string> {
+  const matched = new Set<string>();
+  const differed = new Set<string>();
+  for (const [id, input, output] of blockSteps(blocks, t.trace)) {
+    if (passing.get(id)?.get(input)?.has(output)) matched.add(id);
+    else differed.add(id);
+  }
+  return new Set([...matched].filter((id) => !differed.has(id)));
 }
 
 /**
@@ -201,6 +248,32 @@ function boundaryHits(trace: Trace, comparisons: ReadonlyMap<string, Comparison[
 }
 
 /**
+ * Blocks whose condition's and/or could be read (both sides known) at some evaluation in the trace,
+ * and those where it had one side true and the other false.
+ */
+function connectiveHits(trace: Trace, connectives: ReadonlyMap<string, ReturnType<typeof connectivesIn>>): { seen: Set<string>; disagreed: Set<string> } {
+  const seen = new Set<string>();
+  const disagreed = new Set<string>();
+  for (const call of trace.calls) {
+    for (const step of call.steps) {
+      const list = connectives.get(step.blockId);
+      if (!list || disagreed.has(step.blockId)) continue;
+      for (const c of list) {
+        const l = truthOf(c.l, step.vars);
+        const r = truthOf(c.r, step.vars);
+        if (l === undefined || r === undefined) continue;
+        seen.add(step.blockId);
+        if (l !== r) {
+          disagreed.add(step.blockId);
+          break;
+        }
+      }
+    }
+  }
+  return { seen, disagreed };
+}
+
+/**
  * The call of the test whose result is not the expected one: the last top-level call that returned
  * something else, else the last one whose result was cut too short to compare (a long list).
  */
@@ -249,6 +322,44 @@ function countingLoop(blocks: readonly Block[], trace: Trace, expectedText: stri
   }
   const header = headers.size === 1 ? [...headers][0]! : undefined;
   return header && ran.has(header) ? header : undefined;
+}
+
+/**
+ * A returned number built in a loop that is one step off the expected one: the expected value is
+ * the one it held before its last change (one step too many), or its last change once more (one
+ * step too few). The header of the loop that made that change, and the branch deciding the change
+ * when one does.
+ */
+function oneStepOff(blocks: readonly Block[], trace: Trace, expectedText: string): string[] {
+  const expected = parsePlain(expectedText);
+  if (typeof expected !== 'number') return [];
+  const call = failingCall(trace, expected);
+  const returned = plainOf(call?.returned);
+  const last = call?.steps[call.steps.length - 1];
+  const byId = new Map(blocks.map((b) => [b.id, b]));
+  const lastBlock = last && byId.get(last.blockId);
+  if (!call || typeof returned !== 'number' || !lastBlock || lastBlock.kind !== 'return') return [];
+  const name = [...namesRead(lastBlock.text)].find((n) => plainEqual(plainOf(last.vars[n]), returned));
+  if (!name) return [];
+  // The variable's changes, each with the block that made it.
+  const changes: { value: number; blockId: string }[] = [];
+  let previous = plainOf(call.args[name]);
+  for (const step of call.steps) {
+    const value = plainOf(step.vars[name]);
+    if (typeof value === 'number' && value !== previous && namesWritten(byId.get(step.blockId)?.text ?? '').has(name)) changes.push({ value, blockId: step.blockId });
+    if (value !== undefined) previous = value;
+  }
+  if (changes.length < 2) return [];
+  const end = changes[changes.length - 1]!;
+  const before = changes[changes.length - 2]!.value;
+  if (end.value !== returned) return [];
+  const tooMany = expected === before;
+  const tooFew = expected === end.value + (end.value - before);
+  if (!tooMany && !tooFew) return [];
+  const header = innermostLoopHeader(blocks, end.blockId);
+  if (!header || header === end.blockId) return [];
+  const guard = guards(blocks).get(end.blockId);
+  return [header, ...(guard && guard !== header && byId.get(guard)?.kind === 'branch' ? [guard] : [])];
 }
 
 /** The literal a return block hands back (`return false;`, `return -1`), when that is all its last line does. */
