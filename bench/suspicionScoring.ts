@@ -27,7 +27,7 @@ export interface ProgramEvidence {
 }
 
 /** Every evidence kind, as the weights name them: each is taken out once (ablation). */
-const kinds: readonly (keyof SuspicionWeights)[] = ['raised', 'guard', 'feedsResult', 'recency', 'runawayLoop', 'constantOnly', 'boundary', 'deviation', 'origin', 'count', 'wrongExit', 'baseCase', 'sameInputs', 'expectedAtHand', 'oneStep', 'consistent', 'connective'];
+const kinds: readonly (keyof SuspicionWeights)[] = ['raised', 'guard', 'feedsResult', 'recency', 'runawayLoop', 'constantOnly', 'boundary', 'deviation', 'origin', 'count', 'wrongExit', 'baseCase', 'sameInputs', 'expectedAtHand', 'oneStep', 'consistent', 'neighbour', 'connective'];
 const nothingExtra: Partial<SuspicionWeights> = Object.fromEntries(Object.keys(defaultSuspicionWeights).map((k) => [k, 0]));
 
 /** The grids the sweeps and the leave-out checks pick from (each includes the default). */
@@ -48,6 +48,7 @@ const grids: Partial<Record<keyof SuspicionWeights, readonly number[]>> = {
   oneStep: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
   consistent: [0, 0.01, 0.02, 0.05, 0.1, 0.2],
   connective: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
+  neighbour: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
 };
 const folds = 5;
 

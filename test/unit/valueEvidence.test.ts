@@ -106,7 +106,7 @@ test('boundary: a branch that compared equal values in the failing test and not 
   };
   const passing: TracedTest = { testId: 'small', outcome: 'passed', trace: traceOf(call(q(3), [['b1', q(3)], ['b2', { ...q(3), min_q: v('int', '10') }], ['b3', { ...q(3), min_q: v('int', '10') }], ['b5', q(3)]])) };
   const evidence = valueEvidence(tiers(), [failing, passing]);
-  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0, oneStep: 0, consistent: 0, connectiveFailed: 0, connectivePassed: 0, connectiveSeenPassing: 0 });
+  assert.deepEqual(evidence.get('b3'), { boundaryFailed: 1, boundaryPassed: 0, boundaryText: 'quantity > min_q', deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0, oneStep: 0, consistent: 0, neighbour: 0, connectiveFailed: 0, connectivePassed: 0, connectiveSeenPassing: 0 });
   const blocks = tiers();
   const spectra = [
     { testId: 'at', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b3', 'b4', 'b5'], recency: ['b5', 'b2', 'b3', 'b4', 'b1'] },
@@ -255,6 +255,27 @@ test('one step off: a returned count one loop step short of the expected one bla
   assert.equal(top.id, 'b2');
   assert.match(top.reason, /one step of this loop past or short of the expected one/);
   assert.doesNotMatch(rankSuspiciousBlocks(blocks, spectra, {}, input).blocks.find((b) => b.id === 'b2')!.reason, /one step/, 'off by default: not named');
+});
+
+test('neighbour: the call returned a list element whose neighbour is the expected value, the return is blamed', () => {
+  // `const s = [...xs].sort()` / `const mid = ...` / `if (s.length % 2 === 0)` / `return (s[mid - 1] + s[mid]) / 2` / `return s[mid - 1]`
+  const blocks = graph(['straight', 'const s = [...xs].sort((a, b) => a - b); const mid = Math.floor(s.length / 2);', ['b2']], ['branch', 'if (s.length % 2 === 0)', ['b3', 'b4']], ['return', 'return (s[mid - 1] + s[mid]) / 2;', []], ['return', 'return s[mid - 1];', []]);
+  const vars = { xs: v('Array', '[5, 1, 3]'), s: v('Array', '[1, 3, 5]'), mid: v('number', '1') };
+  const failing: TracedTest = { testId: 'odd', outcome: 'failed', expected: '3', trace: traceOf(call({ xs: v('Array', '[5, 1, 3]') }, [['b1', vars], ['b2', vars], ['b4', vars]], { returned: v('number', '1') })) };
+  const evidence = valueEvidence(blocks, [failing]);
+  assert.equal(evidence.get('b4')!.neighbour, 1);
+  assert.equal(valueEvidence(blocks, [{ ...failing, expected: '4' }]).get('b4')?.neighbour ?? 0, 0, 'the expected value is nowhere beside it');
+  const spectra = [
+    { testId: 'odd', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b4'], recency: ['b4', 'b2', 'b1'] },
+    { testId: 'odd2', outcome: 'failed' as const, blocks: ['b1', 'b2', 'b4'], recency: ['b4', 'b2', 'b1'] },
+  ];
+  const input = { blocks: evidence, tracedFailing: 1, tracedPassing: 0 };
+  const top = rankSuspiciousBlocks(blocks, spectra, {}, input).blocks[0]!;
+  assert.equal(top.id, 'b4');
+  assert.match(top.reason, /it returned an element of a list whose neighbour is the expected value/);
+  const without = rankSuspiciousBlocks(blocks, spectra, { neighbour: 0 }, input).blocks;
+  assert.ok(without[0]!.score - without[1]!.score < 0.01, 'the ablation: without it only the tie-break (recency) puts it first');
+  assert.ok(top.score - rankSuspiciousBlocks(blocks, spectra, {}, input).blocks[1]!.score > 0.2);
 });
 
 test('connective: an and/or whose sides disagreed in the failing test and agreed in the passing one, read on the recorded values', () => {

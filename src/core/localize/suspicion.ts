@@ -29,6 +29,11 @@
 //   - the failing call's backward data slice of its result (blocks whose writes reach the returned
 //     value through the recorded steps) as evidence: worse on both benchmarks and the held-out
 //     functions at every weight from 0.05 (QuixBugs 30 -> 29-26, HumanEvalFix JS 48 -> 47-45);
+//   - the blocks that last wrote what a wrong-exit decision read (the decision right, its inputs
+//     wrong): it lands on the buggy block in 2 of 16 HumanEvalFix JS programs where it applies,
+//     top-1 52 -> 48-52 at 0.05-1;
+//   - oneStep, connective and consistent (below, 0 by default): measured each time the bench runs
+//     (its sweep rows); none wins on QuixBugs, HumanEvalFix JS and the held-out functions together;
 //   - constantOnly (below, 0 by default): taking a little off blocks that only set literals or
 //     return one helps HumanEvalFix JS (top-3 64 -> 68 at 0.05) and costs QuixBugs two programs
 //     whose bug is such a return (`return []`, `return True`).
@@ -84,6 +89,8 @@ export interface SuspicionWeights {
   readonly oneStep: number;
   /** Value evidence, taken off: the block wrote in the failing test what passing tests wrote from the same inputs. */
   readonly consistent: number;
+  /** Value evidence: the failing call returned from this block a list element whose neighbour is the expected value. */
+  readonly neighbour: number;
   /** Value evidence: an and/or of the condition had one side true and one false, in failing more than in passing traced tests. */
   readonly connective: number;
 }
@@ -107,6 +114,7 @@ export const defaultSuspicionWeights: SuspicionWeights = {
   expectedAtHand: 0,
   oneStep: 0,
   consistent: 0,
+  neighbour: 0.3,
   connective: 0,
 };
 
@@ -270,7 +278,7 @@ function valueScore(v: BlockValueEvidence, values: ValueEvidenceInput, w: Suspic
   const boundary = Math.max(0, v.boundaryFailed / failing - (passing ? v.boundaryPassed / passing : 0));
   // Only where a passing traced test read the same and/or too: its sides agreeing there is the contrast.
   const connective = v.connectiveSeenPassing ? Math.max(0, v.connectiveFailed / failing - v.connectivePassed / Math.max(1, passing)) : 0;
-  return w.boundary * boundary + w.connective * connective + (w.deviation * v.deviation + w.origin * v.origin + w.count * v.count + w.wrongExit * v.wrongExit + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand + w.oneStep * v.oneStep - w.consistent * v.consistent) / failing;
+  return w.boundary * boundary + w.connective * connective + (w.deviation * v.deviation + w.origin * v.origin + w.count * v.count + w.wrongExit * v.wrongExit + w.baseCase * v.baseCase + w.sameInputs * v.sameInputs + w.expectedAtHand * v.expectedAtHand + w.oneStep * v.oneStep + w.neighbour * v.neighbour - w.consistent * v.consistent) / failing;
 }
 
 /** A crash on a name that does not exist: the code at the crash is wrong, whatever the state. */
@@ -314,6 +322,7 @@ export function reasonFor(e: BlockEvidence, failing: number, passing: number, w:
   if (v?.sameInputs && w.sameInputs) parts.push('from the same inputs it wrote other values in a failing test than in a passing one');
   if (v?.expectedAtHand && w.expectedAtHand) parts.push('the failing call returned from here while a variable held the expected value');
   if (v?.oneStep && w.oneStep) parts.push('the returned number is one step of this loop past or short of the expected one');
+  if (v?.neighbour && w.neighbour) parts.push('it returned an element of a list whose neighbour is the expected value (an index one off?)');
   if (v?.connectiveFailed && w.connective) parts.push(`its and/or had one side true and the other false in a failing test${v.connectivePassed ? ' (in a passing one too)' : ''}, where and and or decide differently`);
   if (v?.consistent && w.consistent) parts.push('in the failing test it wrote what it wrote in a passing one from the same inputs (less suspicious)');
   return parts.join('; ');

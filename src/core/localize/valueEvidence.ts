@@ -35,6 +35,8 @@
 //     true, one false) at some evaluation of a failing traced test, the only case where `and` and
 //     `or` decide differently, more than in passing ones (the what-if of the other connective,
 //     read on the recorded values, nothing run again);
+//   - neighbour: the failing call returned an element of a list (or text) it held, and the element
+//     next to it is the expected value: the return's index is one off (`s[mid - 1]` for `s[mid]`);
 //   - consistent: every step the block took in the failing traced test, from values of the
 //     variables it reads that a passing traced test gave it too, wrote what it wrote there: the
 //     block behaved as in a passing run, evidence against it (weighed negatively).
@@ -84,6 +86,8 @@ export interface BlockValueEvidence {
   readonly oneStep: number;
   /** Traced failing tests in which every step of this block matched a passing test's step from the same inputs. */
   readonly consistent: number;
+  /** Traced failing tests whose call returned from this block an element of a list whose neighbour is the expected value. */
+  readonly neighbour: number;
   /** Traced failing / passing tests in which the two sides of an and/or of this condition disagreed. */
   readonly connectiveFailed: number;
   readonly connectivePassed: number;
@@ -91,11 +95,11 @@ export interface BlockValueEvidence {
   readonly connectiveSeenPassing: number;
 }
 
-const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0, oneStep: 0, consistent: 0, connectiveFailed: 0, connectivePassed: 0, connectiveSeenPassing: 0 };
+const emptyEvidence: BlockValueEvidence = { boundaryFailed: 0, boundaryPassed: 0, deviation: 0, origin: 0, count: 0, wrongExit: 0, baseCase: 0, sameInputs: 0, expectedAtHand: 0, oneStep: 0, consistent: 0, neighbour: 0, connectiveFailed: 0, connectivePassed: 0, connectiveSeenPassing: 0 };
 
 /** Per block, the value evidence of the traced tests (absent blocks have none). */
 export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTest[]): Map<string, BlockValueEvidence> {
-  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; origin: number; originName?: string; count: number; wrongExit: number; baseCase: number; sameInputs: number; expectedAtHand: number; oneStep: number; consistent: number; connectiveFailed: number; connectivePassed: number; connectiveSeenPassing: number }>();
+  const out = new Map<string, { boundaryFailed: number; boundaryPassed: number; boundaryText?: string; deviation: number; deviationName?: string; origin: number; originName?: string; count: number; wrongExit: number; baseCase: number; sameInputs: number; expectedAtHand: number; oneStep: number; consistent: number; neighbour: number; connectiveFailed: number; connectivePassed: number; connectiveSeenPassing: number }>();
   const at = (id: string) => {
     let e = out.get(id);
     if (!e) out.set(id, (e = { ...emptyEvidence }));
@@ -146,6 +150,8 @@ export function valueEvidence(blocks: readonly Block[], tests: readonly TracedTe
     const loop = t.expected !== undefined ? countingLoop(blocks, t.trace, t.expected) : undefined;
     if (loop) at(loop).count++;
     for (const id of t.expected !== undefined ? wrongExit(blocks, t.trace, t.expected) : []) at(id).wrongExit++;
+    const neighbour = t.expected !== undefined ? neighbourReturned(blocks, t.trace, t.expected) : undefined;
+    if (neighbour) at(neighbour).neighbour++;
     const returnedWrong = t.expected !== undefined ? expectedAtHand(blocks, t.trace, t.expected) : undefined;
     if (returnedWrong) at(returnedWrong).expectedAtHand++;
     const stuck = baseCaseOf(blocks, t);
@@ -413,6 +419,24 @@ function expectedAtHand(blocks: readonly Block[], trace: Trace, expectedText: st
     const plain = plainOf(value);
     if (plain === undefined) continue;
     if (plainEqual(plain, expected) || (Array.isArray(plain) && !Array.isArray(expected) && plain.some((x) => plainEqual(x, expected)))) return last.blockId;
+  }
+  return undefined;
+}
+
+/** The return block of the failing call when what it returned sits in a list or text right beside the expected value. */
+function neighbourReturned(blocks: readonly Block[], trace: Trace, expectedText: string): string | undefined {
+  const expected = parsePlain(expectedText);
+  if (expected === undefined) return undefined;
+  const call = failingCall(trace, expected);
+  const returned = plainOf(call?.returned);
+  const last = call?.steps[call.steps.length - 1];
+  if (returned === undefined || !last || blocks.find((b) => b.id === last.blockId)?.kind !== 'return') return undefined;
+  for (const value of Object.values(last.vars)) {
+    const seq = ((p) => (Array.isArray(p) ? p : typeof p === 'string' && typeof expected === 'string' && expected.length === 1 ? [...p] : undefined))(plainOf(value));
+    if (!seq) continue;
+    for (let i = 0; i < seq.length; i++) {
+      if (plainEqual(seq[i], returned) && (plainEqual(seq[i - 1], expected) || plainEqual(seq[i + 1], expected))) return last.blockId;
+    }
   }
   return undefined;
 }
