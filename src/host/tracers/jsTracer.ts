@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { listFunctions } from '../../core/blocks/functionFinder';
 import { LineIndex } from '../../core/blocks/positions';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
@@ -203,8 +204,9 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
       trace,
       exitCode: stopped ? tracerStoppedExitCode : result.exitCode,
       timedOut: result.timedOut,
-      stdout: result.stdout,
-      stderr: result.stderr,
+      // Shown as the run's tail: a project that forces colours (FORCE_COLOR in the user's environment) gets them stripped.
+      stdout: stripVTControlCharacters(result.stdout),
+      stderr: stripVTControlCharacters(result.stderr),
       elapsedMs: result.elapsedMs,
       command: [launch.command, ...launch.args],
     };
