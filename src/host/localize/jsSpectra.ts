@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import type { Block } from '../../core/blocks/basicBlocks';
+import type { SourceLanguage } from '../../core/blocks/languages';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { parseJestJson } from '../../core/failures/jestReport';
 import { parseNodeTestEvents } from '../../core/failures/nodeTestReport';
@@ -21,6 +23,7 @@ import { blockAtPosition, spectrumOfBlockCounts, type RawSpectrumRecord, type Te
 import { lastLineOf } from '../../core/trace/tracePlan';
 import { escapeRegExp } from '../runners/adapter';
 import { runProcessTree } from '../process/processTree';
+import { withWritable, type SandboxSpec } from '../process/sandbox';
 import { watchProgress } from '../process/progressWatch';
 import type { JsSpectrumLine } from '../tracers/js/jsCoverage';
 import { planEnv, type JsRunner, type JsTracePlan } from '../tracers/js/jsPlan';
@@ -47,6 +50,9 @@ export interface JsSpectraOptions {
   /** The whole run's limit (default 5 minutes). */
   readonly timeoutMs?: number;
   readonly parser?: SourceParser;
+  readonly signal?: AbortSignal;
+  /** Runs the tests fenced (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 interface Group {
@@ -57,7 +63,28 @@ interface Group {
 
 export async function runJsSpectra(target: ResolvedTarget, options: JsSpectraOptions): Promise<SpectraRun> {
   const started = Date.now();
-  const instrumented = await instrumentTarget(target, options.parser, 'coverage');
+  const { unprobed: _unprobed, ...instrumented } = await instrumentTarget(target, options.parser, 'coverage');
+  const coverage = await runJsCoverage({ ...instrumented, language: target.language }, options);
+  const { spectra, records } = await joinSpectra(target, coverage.results, coverage.lines);
+  const { results: _results, lines: _lines, ...run } = coverage;
+  return { ...run, spectra, records, elapsedMs: Date.now() - started };
+}
+
+/** What the coverage runtime and the runners' reports gave, before they are joined to a target. */
+export interface JsCoverageRun extends Omit<SpectraRun, 'spectra' | 'records'> {
+  /** Each test's outcome and failure, from the runners' reports. */
+  readonly results: readonly TestCaseResult[];
+  /** Per test (`file\0suites > name`), the probes it ran: the last record written. */
+  readonly lines: ReadonlyMap<string, JsSpectrumLine>;
+}
+
+/** An instrumented file in coverage mode: a function's blocks, or several functions' entries (instrumentFunctionEntries). */
+export type JsCoverageInstrumented = Omit<JsTracePlan, 'outDir' | 'runner' | 'maxBlocksPerTest'> & { readonly language: SourceLanguage };
+
+/** One run per runner and project of the test files, with the coverage runtime counting the instrumented file's probes per test. */
+export async function runJsCoverage(instrumented: JsCoverageInstrumented, options: JsSpectraOptions): Promise<JsCoverageRun> {
+  const started = Date.now();
+  const { language, ...planBase } = instrumented;
   const dir = await mkdtemp(join(tmpdir(), 'ducktrace-jsspectra-'));
   const tracerDir = jsTracerDir();
   const out = { stdout: '', stderr: '', exitCode: 0 as number | null, timedOut: false, commands: [] as string[], problems: [] as string[] };
@@ -67,17 +94,24 @@ export async function runJsSpectra(target: ResolvedTarget, options: JsSpectraOpt
     for (const [i, group] of groups.entries()) {
       const runDir = join(dir, `run${i}`);
       await mkdir(runDir);
-      const { unprobed: _unprobed, ...rest } = instrumented;
-      const plan: JsTracePlan = { ...rest, outDir: dir, runner: group.runner, ...(options.maxBlocksPerTest ? { maxBlocksPerTest: options.maxBlocksPerTest } : {}) };
+      const plan: JsTracePlan = { ...planBase, outDir: dir, runner: group.runner, ...(options.maxBlocksPerTest ? { maxBlocksPerTest: options.maxBlocksPerTest } : {}) };
       const planFile = join(runDir, 'plan.json');
       await writeFile(planFile, JSON.stringify(plan));
-      const launch = await coverageLaunch(group, target, options, { runDir, planFile, tracerDir, spectraDir: dir });
+      const launch = await coverageLaunch(group, { file: instrumented.file, language }, options, { runDir, planFile, tracerDir, spectraDir: dir });
       out.commands.push([launch.command, ...launch.args].join(' '));
       const remaining = (options.timeoutMs ?? 300_000) - (Date.now() - started);
-      const result = await runProcessTree(launch.command, launch.args, { cwd: group.project, env: launch.env, timeoutMs: Math.max(1000, remaining), ...(launch.isIdle ? { isIdle: launch.isIdle } : {}) });
+      const sandbox = withWritable(options.sandbox, dir);
+      const result = await runProcessTree(launch.command, launch.args, {
+        cwd: group.project,
+        env: launch.env,
+        timeoutMs: Math.max(1000, remaining),
+        ...(launch.isIdle ? { isIdle: launch.isIdle } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(sandbox ? { sandbox } : {}),
+      });
       if (result.idleKilled) out.problems.push(`a test under ${group.runner} ran past ${options.testTimeoutSeconds ?? 10} s outside the function (it loops or waits forever?): the run was stopped there, the tests after it are not counted`);
-      out.stdout += result.stdout;
-      out.stderr += result.stderr;
+      out.stdout += stripVTControlCharacters(result.stdout);
+      out.stderr += stripVTControlCharacters(result.stderr);
       if (result.exitCode !== 0) out.exitCode = result.exitCode;
       if (result.timedOut || result.idleKilled) out.timedOut = true;
       if (result.startError) out.problems.push(`${group.runner} could not be started: ${result.startError}`);
@@ -92,11 +126,9 @@ export async function runJsSpectra(target: ResolvedTarget, options: JsSpectraOpt
         out.problems.push(`${group.runner}'s report could not be read: ${String(e)}`);
       }
     }
-    const lines = await readSpectrumLines(dir);
-    const { spectra, records } = await joinSpectra(target, results, lines);
     return {
-      spectra,
-      records,
+      results,
+      lines: await readSpectrumLines(dir),
       exitCode: out.exitCode,
       timedOut: out.timedOut,
       stdout: out.stdout,
@@ -135,11 +167,13 @@ interface CoverageLaunch {
 }
 
 /** The runner's command for the group's files, with the coverage runtime loaded and a report written. */
-async function coverageLaunch(group: Group, target: ResolvedTarget, options: JsSpectraOptions, where: { runDir: string; planFile: string; tracerDir: string; spectraDir: string }): Promise<CoverageLaunch> {
+async function coverageLaunch(group: Group, target: { readonly file: string; readonly language: SourceLanguage }, options: JsSpectraOptions, where: { runDir: string; planFile: string; tracerDir: string; spectraDir: string }): Promise<CoverageLaunch> {
   const node = options.node ?? 'node';
   const register = join(where.tracerDir, jsRegisterModule);
   const timeoutMs = Math.round((options.testTimeoutSeconds ?? 10) * 1000);
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, [planEnv]: where.planFile, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' };
+  // Only what the coverage runtime needs (the plan's path; vitest's workers: NODE_OPTIONS): no CI
+  // or colour switches, which the tests would see. Reports are files; their parsers strip colours.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, [planEnv]: where.planFile };
   // Set when Ducktrace itself runs under `node --test`: a child `node --test` would report to it.
   delete env.NODE_TEST_CONTEXT;
   if (group.runner === 'node') {
@@ -205,7 +239,7 @@ async function readSpectrumLines(dir: string): Promise<Map<string, JsSpectrumLin
   return out;
 }
 
-const testKey = (file: string, fullName: string) => `${file}\0${fullName}`;
+export const testKey = (file: string, fullName: string) => `${file}\0${fullName}`;
 
 async function realOrSame(file: string): Promise<string> {
   try {
