@@ -63,7 +63,7 @@ test('node:test: a bug five calls deep among many helpers of one module comes fi
   assert.ok(unsure.candidates.length > 4 && !unsure.candidates.some((x) => x.functionName === 'isHexLetter'), unsure.candidates.map((x) => x.functionName).join(', '));
 });
 
-test('functionSpectrumRun: per test of the file, which candidates it entered', { timeout: 120_000 }, async () => {
+test('functionSpectrumRun: per test of the file, which candidates it entered; tests that share a title are left out', { timeout: 120_000 }, async () => {
   const root = fixturePath('targets', 'deep-query');
   const found = await findTarget({ failure: { file: join(root, 'test/query.test.js'), line: 35 }, roots: [root], files: new NodeSourceFiles(), parser, run: { cwd: root, test: 'test/query.test.js::a colon as %3A' } });
   const functions = found.candidates.filter((x) => x.file.endsWith('query.js'));

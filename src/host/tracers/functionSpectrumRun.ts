@@ -67,9 +67,16 @@ export async function functionSpectrumRun(request: FunctionSpectrumRequest): Pro
       },
     );
     const tests: FunctionSpectrumTest[] = [];
+    const keyOf = async (r: (typeof run.results)[number]) => testKey(await realOrSame(r.file), [...r.suitePath, r.name].join(' > '));
+    // Records are joined to the report's tests by file and full name: tests that share both (a
+    // table of cases under one title) cannot be told apart, so they are no evidence either way.
+    const named = new Map<string, number>();
+    for (const r of run.results) if (!r.fileLevel) named.set(await keyOf(r), (named.get(await keyOf(r)) ?? 0) + 1);
     for (const r of run.results) {
       if (r.fileLevel || (r.outcome !== 'passed' && r.outcome !== 'failed')) continue;
-      const line = run.lines.get(testKey(await realOrSame(r.file), [...r.suitePath, r.name].join(' > ')));
+      const key = await keyOf(r);
+      if ((named.get(key) ?? 0) > 1) continue;
+      const line = run.lines.get(key);
       const entered = new Map<number, readonly [number, number]>();
       for (const [id, counts] of Object.entries(line?.blocks ?? {})) entered.set(Number(id.slice(1)), counts);
       tests.push({ outcome: r.outcome, entered });
