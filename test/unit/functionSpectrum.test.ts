@@ -45,19 +45,28 @@ test('rankWithinModule: Ochiai over the tests of the file, then the one the fail
   );
   assert.deepEqual(scores.get(3), { failed: 2, passed: 1, score: 2 / Math.sqrt(2 * 3), lastPlace: 0 });
   assert.equal(scores.get(5)!.score, 0);
+  // The module's first candidate, called by the test and run by every failing test, keeps its lead
+  // (a branch of it only failing tests take would look like its callees' fault); run by only some,
+  // it does not. Only the first: step, called by the test too, is ordered with the rest.
+  const called = candidates.map((x) => (x.functionName === 'parse' || x.functionName === 'step' ? { ...x, reason: 'called-by-test' as const } : x));
+  assert.deepEqual(rankWithinModule(called, '/ws/a.js', tests).candidates.map((x) => x.functionName), ['parse', 'helper', 'isHex', 'readEscape', 'step', 'unused']);
+  const someFailing = [...tests, t('failed', { 2: [1, 1] })];
+  assert.equal(rankWithinModule(called, '/ws/a.js', someFailing).candidates[0]!.functionName, 'step');
   // A run whose failing tests entered none of them says nothing: the order stands.
   assert.deepEqual(rankWithinModule(candidates, '/ws/a.js', [t('failed', {}), tests[2]!]).candidates, candidates);
 });
 
-test('node:test: a bug five calls deep among many helpers of one module comes first after the function spectrum run', { timeout: 120_000 }, async () => {
+test('node:test: a bug five calls deep among many helpers of one module comes right after the finder\'s first choice', { timeout: 120_000 }, async () => {
   const root = fixturePath('targets', 'deep-query');
   const file = join(root, 'test/query.test.js');
   const request = { failure: { file, line: 35 }, roots: [root], files: new NodeSourceFiles(), parser };
   const found = await findTarget({ ...request, run: { cwd: root, test: 'test/query.test.js::a colon as %3A' } });
   assert.equal(found.runProblem, undefined);
   assert.equal(found.orderedWithin, join(root, 'lib/query.js'));
-  assert.equal(found.candidates[0]?.functionName, 'isHexLetter', found.candidates.map((x) => x.functionName).join(', '));
-  assert.equal(found.confidence, 'low', 'a statistical order: the editor still offers the choice');
+  // The finder's first choice (what parseQuery hands its work to), which every failing test ran,
+  // keeps its lead; the bug comes next (it came after ten helpers before).
+  assert.equal(found.candidates[1]?.functionName, 'isHexLetter', found.candidates.map((x) => x.functionName).join(', '));
+  assert.equal(found.candidates[0]?.functionName, 'QueryParser.end');
   // Without the runs (an untrusted workspace) the finder's own order stands, and it does not even reach the bug.
   const unsure = await findTarget(request);
   assert.ok(unsure.candidates.length > 4 && !unsure.candidates.some((x) => x.functionName === 'isHexLetter'), unsure.candidates.map((x) => x.functionName).join(', '));

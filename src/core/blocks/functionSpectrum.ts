@@ -6,6 +6,8 @@
 // moduleSpectrum.ts does over modules, here over the tests of one file and the functions of one
 // module. Between functions that score the same, the one the failing tests entered last before
 // they failed comes first (the latest code to produce a value); then the finder's order stands.
+// The finder's first choice, when the failing test calls it itself and every failing test ran it,
+// stays ahead of them all.
 // Only the module's own places in the list are reordered: other modules' candidates stay where they
 // were.
 
@@ -50,10 +52,15 @@ export function rankWithinModule(candidates: readonly TargetCandidate[], module:
     scores.set(i, { failed, passed, score, ...(own ? { lastPlace: own.reduce((a, b) => a + b, 0) / own.length } : {}) });
   }
   if (inModule.length < 2 || ![...scores.values()].some((s) => s.failed > 0)) return { candidates: [...candidates], scores };
+  // The finder's first choice, when the failing test calls it itself (or a stack frame ran in it)
+  // and every failing test ran it, keeps its lead: counting entries cannot tell a branch of it that
+  // only the failing tests take from the functions that branch calls, which then outscore it.
+  const lead = inModule[0]!;
+  const kept = (i: number) => i === lead && (candidates[i]!.reason === 'called-by-test' || candidates[i]!.reason === 'stack-frame') && scores.get(i)!.failed === failing.length;
   const ordered = [...inModule].sort((a, b) => {
     const sa = scores.get(a)!;
     const sb = scores.get(b)!;
-    return sb.score - sa.score || (sa.lastPlace ?? Infinity) - (sb.lastPlace ?? Infinity) || a - b;
+    return Number(kept(b)) - Number(kept(a)) || sb.score - sa.score || (sa.lastPlace ?? Infinity) - (sb.lastPlace ?? Infinity) || a - b;
   });
   const out = [...candidates];
   inModule.forEach((slot, k) => (out[slot] = candidates[ordered[k]!]!));
