@@ -1,9 +1,10 @@
 // The suspicion ranking on mocha projects: the JavaScript coverage mode run under the project's own
 // mocha (its options as its mocha merges them, its own test files), per test its outcome and the
-// blocks it ran, and `localize` ranking the buggy block on a CommonJS project (default spec ./test)
-// and an ES module one (spec in package.json's "mocha" key). A script under test/ that the
-// project's spec leaves out never runs, even when it mentions the function's module. The projects are
-// byte-identical afterwards. mocha comes from the npm registry through the fixture cache.
+// blocks it ran (CommonJS, TypeScript through ts-node), and `localize` ranking the buggy block on a
+// CommonJS project (default spec ./test) and an ES module one (spec in package.json's "mocha" key).
+// A script under test/ that the project's spec leaves out never runs, even when it mentions the
+// function's module. The projects are byte-identical afterwards. mocha comes from the npm registry
+// through the fixture cache.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -65,6 +66,14 @@ test('mocha, CommonJS: per test its outcome and the blocks it ran, suites in the
   assert.match(failing.message ?? '', /deep|equal/i);
   assert.match(run.command.join('\n'), /_mocha .*--config .*--no-package/);
   assert.deepEqual(snapshot(dir), before, 'the project is byte-identical afterwards');
+});
+
+test('mocha, TypeScript through the project\'s --require ts-node/register (.mocharc.yml): per test its outcome and blocks', async () => {
+  const dir = project('trace', 'mocha-ts');
+  writeFileSync(join(dir, 'test', 'one.spec.ts'), "import assert from 'node:assert';\nimport { Queue } from '../queue';\n\nit('takes from one item', () => {\n  const q = new Queue<number>();\n  q.push(1);\n  assert.strictEqual(q.take(), 1);\n});\n");
+  const target = await resolveTarget(dir, { file: 'queue.ts', function: 'Queue.take' }, {}, parser);
+  const run = await runJsSpectra(target, { cwd: dir, testFiles: ['test/queue.spec.ts', 'test/one.spec.ts'], testTimeoutSeconds: 20, parser });
+  assert.deepEqual(outcomesAndBlocks(dir, run.spectra), { 'test/queue.spec.ts::Queue::takes the first item pushed': ['failed', 'b1'], 'test/one.spec.ts::takes from one item': ['passed', 'b1'] }, run.stdout + run.stderr);
 });
 
 test('localize on a mocha project (CommonJS): the buggy comparison among the first two (after the push only the failing test runs), from its own test files', async () => {
