@@ -28,7 +28,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { detectFrameworks, type PackageJsonFacts } from '../../core/failures/detectFramework';
 import { escapeRegExp } from '../runners/adapter';
 import { findBin } from '../runners/jsRunners';
-import { mochaHelpersDir, mochaRunner, mochaSetup, writeMochaConfig } from '../runners/mochaAdapter';
+import { loadMochaProject, mochaArgs, mochaNodeLaunch } from '../runners/mochaAdapter';
 import type { JsRunner } from './js/jsPlan';
 
 export const jsVitestConfigModule = 'ducktrace_vitest.mjs';
@@ -204,20 +204,16 @@ export interface LaunchRequest {
 /** mocha's launch: its CLI in one process with the project's merged options and only the selected test. */
 async function mochaLaunch(request: LaunchRequest, env: NodeJS.ProcessEnv): Promise<JsLaunch> {
   const { cwd, node, traced } = request;
-  const run = mochaRunner(cwd);
-  if (typeof run === 'string') throw new Error(`${run} Ducktrace needs it to trace its tests`);
   const temp = traced?.tempDir ?? request.tempDir;
   if (!temp) throw new Error('a mocha launch needs a scratch folder');
-  const setup = await mochaSetup(run, cwd, mochaHelpersDir(), temp);
-  if (typeof setup === 'string') throw new Error(setup);
+  const loaded = await loadMochaProject(cwd, temp);
+  if (typeof loaded === 'string') throw new Error(loaded);
+  const { run, setup } = loaded;
   const id = parseJsTestId(cwd, request.test);
   const pattern = fullNamePattern(id.names);
-  const config = join(temp, 'mocharc.ducktrace.json');
-  writeMochaConfig(setup, config, pattern !== undefined);
-  const nodeOptions = setup.options['node-option'];
-  const nodeFlags = (Array.isArray(nodeOptions) ? nodeOptions : []).map((o) => `--${String(o).replace(/^-+/, '')}`);
+  const { nodeFlags, entry } = mochaNodeLaunch(run, setup);
   const pre = traced ? ['--require', traced.register] : [];
-  const args = [...nodeFlags, ...pre, join(run.dir, 'bin', '_mocha'), '--config', config, '--no-package', ...(pattern ? ['--grep', pattern] : []), id.file];
+  const args = [...nodeFlags, ...pre, entry, ...mochaArgs(setup, { tempDir: temp, files: [id.file], ...(pattern ? { pattern } : {}) })];
   return { runner: 'mocha', cwd, command: node, env, args };
 }
 

@@ -27,6 +27,8 @@ import { readRawTrace, tracerStopGraceMs, tracerStoppedExitCode, type TraceRun }
 import type { ResolvedTarget } from './traceTarget';
 
 export const jsRegisterModule = 'ducktrace_js_register.js';
+/** The root hook plugin of the coverage runs under mocha (jsMochaHooks.ts), next to the register module. */
+export const jsMochaHooksModule = 'ducktrace_mocha_hooks.js';
 
 export { nodeTestArgsFor } from './jsTestLaunch';
 
