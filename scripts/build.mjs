@@ -119,6 +119,14 @@ const builds = [
     entryPoints: [join(root, 'src/host/tracers/js/jsRegister.ts')],
     outfile: join(root, 'dist/ducktrace_js_register.js'),
   }),
+  // The coverage runs under mocha name it in their mocha config's `require`: a root hook plugin
+  // telling the coverage recorder which test runs.
+  esbuild.build({
+    ...common,
+    sourcemap: false,
+    entryPoints: [join(root, 'src/host/tracers/js/jsMochaHooks.ts')],
+    outfile: join(root, 'dist/ducktrace_mocha_hooks.js'),
+  }),
   esbuild.build({
     ...common,
     sourcemap: false,

@@ -27,7 +27,7 @@ test('coverage mode: a test looping until the block budget retains one counter p
     const budget = 6_000_000;
     const probes = ['b1', 'b2', 'b3', 'b4', 'b5'].map((blockId) => ({ blockId, slots: [] }));
     const recorder = new CoverageRecorder({ probes, outDir, maxBlocksPerTest: budget, runner: 'node', file: 'power.js' });
-    recorder.nodeTestStarts('loops forever');
+    recorder.testStarts('loops forever');
     const record = recorder.cov(globalThis);
     // As `while (n < x) power = power * n;` drives it: b1 once per call, then the loop's header and body.
     recorder.c(record, 0);
@@ -47,7 +47,7 @@ test('coverage mode: a test looping until the block budget retains one counter p
     assert.equal(record.timedOut, true);
     // Every later block of the test throws too, so a `catch` inside the loop cannot keep it going.
     assert.throws(() => recorder.c(record, 1), RunawayTest);
-    recorder.nodeTestEnds('loops forever', false, new Error('stopped'));
+    recorder.testEnds('loops forever', false, new Error('stopped'));
 
     const files = readdirSync(outDir).filter((f) => f.startsWith('spectra-'));
     assert.equal(files.length, 1);

@@ -76,7 +76,8 @@ test('JavaScript: the test files that mention the function run under node:test; 
     testFiles: ['a.test.js', 'b.test.js'],
     framework: 'jest',
   });
-  assert.match(String(parseLocalizeArgs(['--target', 'a.js:f', '--framework', 'mocha'])), /node, jest or vitest/);
+  assert.match(String(parseLocalizeArgs(['--target', 'a.js:f', '--framework', 'ava'])), /node, jest, vitest or mocha, not 'ava'/);
+  assert.equal((parseLocalizeArgs(['--target', 'a.js:f', '--framework', 'mocha']) as { framework?: string }).framework, 'mocha');
   assert.match(String(parseLocalizeArgs(['--target', 'a.js:f', '--tests', 'a.test.js', '--test-command', 'pytest'])), /do not go together/);
 
   const { out, io } = capture();

@@ -339,3 +339,32 @@ export function instrumentFunction(
   const text = `${code}${code.endsWith('\n') ? '' : '\n'}//# sourceMappingURL=${map.toUrl()}`;
   return { text, map: { version: 3, sources: [sourceName], names: [...map.names], mappings: map.mappings }, mode, probes, params, thisArg, unprobed };
 }
+
+/**
+ * Function-entry coverage of several functions of one file, for ordering candidates within a module
+ * (src/core/blocks/functionSpectrum.ts): each function marks probe k (`f0`, `f1`, ... in the order
+ * given) as it is entered, through the coverage runtime (`R.c`), so a run gives per test which of
+ * them ran, how often, and which ran last. Nothing else changes; lines stay where they are.
+ */
+export function instrumentFunctionEntries(source: string, fns: readonly { node: SyntaxNode; body: SyntaxNode }[], options: Omit<InstrumentOptions, 'mode'> = {}): InstrumentedFunction {
+  const { runtime: R, call: C } = probeNames;
+  const edits = new Edits(source);
+  const probes: Probe[] = [];
+  for (const [index, { body }] of fns.entries()) {
+    probes.push({ blockId: `f${index}`, slots: [] });
+    const enter = `const ${R}=${runtimeLookup},${C}=${R}.cov(globalThis);${R}.c(${C},${index});`;
+    if (body.type === 'statement_block') {
+      const last = directivesOf(body).at(-1);
+      edits.openOutermost(last ? last.endIndex : body.startIndex + 1, `${last ? ';' : ''}${enter}`);
+    } else {
+      // An expression-bodied arrow.
+      edits.openOutermost(body.startIndex, `{${enter}return `);
+      edits.closeOutermost(body.endIndex, '}');
+    }
+  }
+  const sourceName = options.sourceName ?? 'source.js';
+  const map = edits.text.generateMap({ source: sourceName, hires: 'boundary' });
+  const code = edits.text.toString();
+  const text = `${code}${code.endsWith('\n') ? '' : '\n'}//# sourceMappingURL=${map.toUrl()}`;
+  return { text, map: { version: 3, sources: [sourceName], names: [...map.names], mappings: map.mappings }, mode: 'coverage', probes, params: [], thisArg: false, unprobed: [] };
+}

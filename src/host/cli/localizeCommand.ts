@@ -7,7 +7,7 @@ import { localize, type LocalizeRequest, type LocalizeResult } from '../localize
 import type { JsRunner } from '../tracers/js/jsPlan';
 import { defineCommand, ExitCode, failure, messageOf, positiveNumber, targetOption, type CliOptions, type DefinedCommand, type ParseContext, type ParsedCommandLine } from './cliSupport';
 
-const jsRunners: readonly JsRunner[] = ['node', 'jest', 'vitest'];
+const jsRunners: readonly JsRunner[] = ['node', 'jest', 'vitest', 'mocha'];
 
 const usage = 'localize --target FILE:FUNCTION [--cwd DIR] [--test-command CMD | --tests FILE...] [--no-values] [--json]';
 
@@ -20,7 +20,7 @@ const options = {
   cwd: { type: 'string', value: 'DIR', help: 'where the tests are (default: the current folder)' },
   'test-command': { type: 'string', value: 'CMD', help: "Python: the pytest command selecting the tests, e.g. 'pytest tests/test_x.py'\n(default: the test files that mention the function or its module)" },
   tests: { type: 'string', multiple: true, value: 'FILE', help: 'JavaScript: a test file to run (repeatable)\n(default: the test files that mention the function or its module)' },
-  framework: { type: 'string', value: 'F', help: 'JavaScript: node, jest or vitest (default: detected per test file)' },
+  framework: { type: 'string', value: 'F', help: 'JavaScript: node, jest, vitest or mocha (default: detected per test file)' },
   json: { type: 'boolean', help: 'print { blocks: [{ id, range, score, rank, heat, reason }], tests, ... }' },
   'no-values': { type: 'boolean', help: 'skip the traced runs of one failing and one passing test (value evidence)' },
   python: { type: 'string', value: 'PATH', help: 'the Python interpreter (default: python3)' },
@@ -47,7 +47,7 @@ function checkLocalizeArgs({ values }: ParsedCommandLine<typeof options>, contex
   const testFiles = values.tests ?? [];
   if (testFiles.some((f) => !f)) return '--tests needs a test FILE';
   const framework = jsRunners.find((r) => r === values.framework);
-  if (values.framework !== undefined && !framework) return `--framework is node, jest or vitest, not '${values.framework}'`;
+  if (values.framework !== undefined && !framework) return `--framework is node, jest, vitest or mocha, not '${values.framework}'`;
   if (testCommand && testFiles.length) return '--test-command (pytest) and --tests (JavaScript) do not go together';
   return {
     cwd: dir,
@@ -103,7 +103,7 @@ export function createLocalizeCommand(run: typeof localize = localize): DefinedC
       'Ochiai over passing and failing tests, plus the block the exception left from and the decision',
       'before it, the blocks that computed a wrong result, comparisons that met equal values in the',
       'failing test, the base case a runaway recursion got past, and closeness to the failure.',
-      'Python (pytest) and JavaScript/TypeScript (node:test, jest, vitest). Files on disk are never',
+      'Python (pytest) and JavaScript/TypeScript (node:test, jest, vitest, mocha). Files on disk are never',
       'modified.',
     ],
     options,

@@ -1,18 +1,24 @@
 // Block spectra of a JavaScript or TypeScript function: one run per runner and project of the test
 // files that reach it, with the function rewritten in coverage mode (src/core/trace/jsInstrument.ts;
 // the runtime is src/host/tracers/js/jsCoverage.ts), swapped in as the tracer swaps its text in
-// (jsRegister.ts, the Vite plugin). The runner writes its own report (node: Ducktrace's reporter;
-// jest and vitest: their JSON), which gives each test's outcome and failure; the coverage runtime
-// gives the blocks each test ran. The two are joined on the test's file and full name. Nothing on
-// disk is modified; jest's transform cache and Vite's cache go to a temporary folder.
+// (jsRegister.ts, the Vite plugin). The runner writes its own report (node and mocha: Ducktrace's
+// reporters; jest and vitest: their JSON), which gives each test's outcome and failure; the coverage
+// runtime gives the blocks each test ran. The two are joined on the test's file and full name.
+// mocha runs as the project runs it (its options as its own mocha merges them, only the files its
+// own file collection finds), its CLI in one process with the register module and a root hook
+// plugin that tells the recorder which test runs. Nothing on disk is modified; jest's transform
+// cache and Vite's cache go to a temporary folder.
 
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import type { Block } from '../../core/blocks/basicBlocks';
+import type { SourceLanguage } from '../../core/blocks/languages';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
-import { parseJestJson } from '../../core/failures/jestReport';
+import { parseJestJson, parseJestReport } from '../../core/failures/jestReport';
+import { parseRunProgress } from '../../core/failures/progressReport';
 import { parseNodeTestEvents } from '../../core/failures/nodeTestReport';
 import { v8Frames } from '../../core/failures/frames';
 import type { StackFrame } from '../../core/failures/stackFrames';
@@ -20,11 +26,14 @@ import { testIdOf, type TestCaseResult } from '../../core/failures/testFailure';
 import { blockAtPosition, spectrumOfBlockCounts, type RawSpectrumRecord, type TestSpectrum } from '../../core/localize/spectra';
 import { lastLineOf } from '../../core/trace/tracePlan';
 import { escapeRegExp } from '../runners/adapter';
+import { runEnv } from '../runners/jsRunners';
+import { filesMochaRuns, loadMochaProject, mochaArgs, mochaHelpersDir, mochaNodeLaunch, mochaReporterModule } from '../runners/mochaAdapter';
 import { runProcessTree } from '../process/processTree';
+import { withWritable, type SandboxSpec } from '../process/sandbox';
 import { watchProgress } from '../process/progressWatch';
 import type { JsSpectrumLine } from '../tracers/js/jsCoverage';
 import { planEnv, type JsRunner, type JsTracePlan } from '../tracers/js/jsPlan';
-import { instrumentTarget, jsRegisterModule, jsTracerDir, typeScriptLoaderArgs } from '../tracers/jsTracer';
+import { instrumentTarget, jsMochaHooksModule, jsRegisterModule, jsTracerDir, typeScriptLoaderArgs } from '../tracers/jsTracer';
 import { detectJsRunner, jsProjectDir, runnerEntry, writeVitestConfig } from '../tracers/jsTestLaunch';
 import type { ResolvedTarget } from '../tracers/traceTarget';
 import type { SpectraRun } from './spectraRun';
@@ -47,6 +56,9 @@ export interface JsSpectraOptions {
   /** The whole run's limit (default 5 minutes). */
   readonly timeoutMs?: number;
   readonly parser?: SourceParser;
+  readonly signal?: AbortSignal;
+  /** Runs the tests fenced (bubblewrap): after a model's change. */
+  readonly sandbox?: SandboxSpec;
 }
 
 interface Group {
@@ -57,7 +69,28 @@ interface Group {
 
 export async function runJsSpectra(target: ResolvedTarget, options: JsSpectraOptions): Promise<SpectraRun> {
   const started = Date.now();
-  const instrumented = await instrumentTarget(target, options.parser, 'coverage');
+  const { unprobed: _unprobed, ...instrumented } = await instrumentTarget(target, options.parser, 'coverage');
+  const coverage = await runJsCoverage({ ...instrumented, language: target.language }, options);
+  const { spectra, records } = await joinSpectra(target, coverage.results, coverage.lines);
+  const { results: _results, lines: _lines, ...run } = coverage;
+  return { ...run, spectra, records, elapsedMs: Date.now() - started };
+}
+
+/** What the coverage runtime and the runners' reports gave, before they are joined to a target. */
+export interface JsCoverageRun extends Omit<SpectraRun, 'spectra' | 'records'> {
+  /** Each test's outcome and failure, from the runners' reports. */
+  readonly results: readonly TestCaseResult[];
+  /** Per test (`file\0suites > name`), the probes it ran: the last record written. */
+  readonly lines: ReadonlyMap<string, JsSpectrumLine>;
+}
+
+/** An instrumented file in coverage mode: a function's blocks, or several functions' entries (instrumentFunctionEntries). */
+export type JsCoverageInstrumented = Omit<JsTracePlan, 'outDir' | 'runner' | 'maxBlocksPerTest'> & { readonly language: SourceLanguage };
+
+/** One run per runner and project of the test files, with the coverage runtime counting the instrumented file's probes per test. */
+export async function runJsCoverage(instrumented: JsCoverageInstrumented, options: JsSpectraOptions): Promise<JsCoverageRun> {
+  const started = Date.now();
+  const { language, ...planBase } = instrumented;
   const dir = await mkdtemp(join(tmpdir(), 'ducktrace-jsspectra-'));
   const tracerDir = jsTracerDir();
   const out = { stdout: '', stderr: '', exitCode: 0 as number | null, timedOut: false, commands: [] as string[], problems: [] as string[] };
@@ -67,36 +100,42 @@ export async function runJsSpectra(target: ResolvedTarget, options: JsSpectraOpt
     for (const [i, group] of groups.entries()) {
       const runDir = join(dir, `run${i}`);
       await mkdir(runDir);
-      const { unprobed: _unprobed, ...rest } = instrumented;
-      const plan: JsTracePlan = { ...rest, outDir: dir, runner: group.runner, ...(options.maxBlocksPerTest ? { maxBlocksPerTest: options.maxBlocksPerTest } : {}) };
+      const plan: JsTracePlan = { ...planBase, outDir: dir, runner: group.runner, ...(options.maxBlocksPerTest ? { maxBlocksPerTest: options.maxBlocksPerTest } : {}) };
       const planFile = join(runDir, 'plan.json');
       await writeFile(planFile, JSON.stringify(plan));
-      const launch = await coverageLaunch(group, target, options, { runDir, planFile, tracerDir, spectraDir: dir });
+      const launch = await coverageLaunch(group, { file: instrumented.file, language }, options, { runDir, planFile, tracerDir, spectraDir: dir });
       out.commands.push([launch.command, ...launch.args].join(' '));
       const remaining = (options.timeoutMs ?? 300_000) - (Date.now() - started);
-      const result = await runProcessTree(launch.command, launch.args, { cwd: group.project, env: launch.env, timeoutMs: Math.max(1000, remaining), ...(launch.isIdle ? { isIdle: launch.isIdle } : {}) });
+      const sandbox = withWritable(options.sandbox, dir);
+      const result = await runProcessTree(launch.command, launch.args, {
+        cwd: group.project,
+        env: launch.env,
+        timeoutMs: Math.max(1000, remaining),
+        ...(launch.isIdle ? { isIdle: launch.isIdle } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(sandbox ? { sandbox } : {}),
+      });
       if (result.idleKilled) out.problems.push(`a test under ${group.runner} ran past ${options.testTimeoutSeconds ?? 10} s outside the function (it loops or waits forever?): the run was stopped there, the tests after it are not counted`);
-      out.stdout += result.stdout;
-      out.stderr += result.stderr;
+      out.stdout += stripVTControlCharacters(result.stdout);
+      out.stderr += stripVTControlCharacters(result.stderr);
       if (result.exitCode !== 0) out.exitCode = result.exitCode;
       if (result.timedOut || result.idleKilled) out.timedOut = true;
       if (result.startError) out.problems.push(`${group.runner} could not be started: ${result.startError}`);
+      if (launch.skipped) out.problems.push(launch.skipped);
       const report = existsSync(launch.report) ? await readFile(launch.report, 'utf8') : '';
       if (!report) {
         out.problems.push(`${group.runner} wrote no report${result.timedOut ? ` (the run was stopped after ${Math.round(remaining / 1000)} s)` : ` (exit code ${result.exitCode})`}`);
         continue;
       }
       try {
-        results.push(...(group.runner === 'node' ? parseNodeTestEvents(report, group.project) : parseJestJson(report, group.runner, group.project)));
+        results.push(...launch.parse(report));
       } catch (e) {
         out.problems.push(`${group.runner}'s report could not be read: ${String(e)}`);
       }
     }
-    const lines = await readSpectrumLines(dir);
-    const { spectra, records } = await joinSpectra(target, results, lines);
     return {
-      spectra,
-      records,
+      results,
+      lines: await readSpectrumLines(dir),
       exitCode: out.exitCode,
       timedOut: out.timedOut,
       stdout: out.stdout,
@@ -130,16 +169,22 @@ interface CoverageLaunch {
   readonly env: NodeJS.ProcessEnv;
   /** Where the runner writes its report. */
   readonly report: string;
+  /** The report's tests, outcomes and failures. */
+  readonly parse: (report: string) => TestCaseResult[];
+  /** Test files of the group the runner does not run, said as a problem. */
+  readonly skipped?: string;
   /** True once the run has made no progress for the per-test limit: its process tree is then killed. */
   readonly isIdle?: () => boolean;
 }
 
 /** The runner's command for the group's files, with the coverage runtime loaded and a report written. */
-async function coverageLaunch(group: Group, target: ResolvedTarget, options: JsSpectraOptions, where: { runDir: string; planFile: string; tracerDir: string; spectraDir: string }): Promise<CoverageLaunch> {
+async function coverageLaunch(group: Group, target: { readonly file: string; readonly language: SourceLanguage }, options: JsSpectraOptions, where: { runDir: string; planFile: string; tracerDir: string; spectraDir: string }): Promise<CoverageLaunch> {
   const node = options.node ?? 'node';
   const register = join(where.tracerDir, jsRegisterModule);
   const timeoutMs = Math.round((options.testTimeoutSeconds ?? 10) * 1000);
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, [planEnv]: where.planFile, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' };
+  // Only what the coverage runtime needs (the plan's path; vitest's workers: NODE_OPTIONS): no CI
+  // or colour switches, which the tests would see. Reports are files; their parsers strip colours.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, [planEnv]: where.planFile };
   // Set when Ducktrace itself runs under `node --test`: a child `node --test` would report to it.
   delete env.NODE_TEST_CONTEXT;
   if (group.runner === 'node') {
@@ -161,9 +206,9 @@ async function coverageLaunch(group: Group, target: ResolvedTarget, options: JsS
     // Not --test-timeout: node applies it to each file's process as a whole too. A test runs past
     // the limit when no test has ended for that long (each one's afterEach writes a record) and it
     // has not been running the function either (a long one writes its record every 2^20 blocks).
-    return { command: node, args, env, report, isIdle: watchProgress(report, { limitMs: timeoutMs, alsoWatch: [where.spectraDir] }).isIdle };
+    return { command: node, args, env, report, parse: (text) => parseNodeTestEvents(text, group.project), isIdle: watchProgress(report, { limitMs: timeoutMs, alsoWatch: [where.spectraDir] }).isIdle };
   }
-  if (group.runner === 'mocha') throw new Error(`ranking blocks by suspicion does not run mocha tests yet (node's test runner, jest and vitest only): ${group.project}`);
+  if (group.runner === 'mocha') return mochaCoverageLaunch(group, options, where, register);
   const entry = runnerEntry(group.project, group.runner);
   if (group.runner === 'jest') {
     const report = join(where.runDir, 'jest.json');
@@ -179,13 +224,64 @@ async function coverageLaunch(group: Group, target: ResolvedTarget, options: JsS
       `--testTimeout=${timeoutMs}`,
       ...group.files.map((f) => `^${escapeRegExp(f)}$`),
     ];
-    return { command: node, args, env, report };
+    return { command: node, args, env, report, parse: (text) => parseJestJson(text, 'jest', group.project) };
   }
   const report = join(where.runDir, 'vitest.json');
   const config = await writeVitestConfig(group.project, where.runDir, where.planFile, where.tracerDir);
   const args = [entry, 'run', '--config', config, '--reporter=json', `--outputFile=${report}`, `--testTimeout=${timeoutMs}`, ...group.files.map((f) => relative(group.project, f).split('\\').join('/'))];
   const nodeOptions = `${env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(register)}`.trim();
-  return { command: node, args, env: { ...env, NODE_OPTIONS: nodeOptions }, report };
+  return { command: node, args, env: { ...env, NODE_OPTIONS: nodeOptions }, report, parse: (text) => parseJestJson(text, 'vitest', group.project) };
+}
+
+/**
+ * mocha as the project runs it: `node [its node-options] --require <register> <mocha>/bin/_mocha`
+ * with its merged options as a config of this run (plus the root hook plugin that tells the
+ * recorder which test runs), Ducktrace's progress reporter, `--timeout`, and the group's files that
+ * mocha's own file collection finds (a script under test/ its spec leaves out never runs). The
+ * environment is the project's (what its test script sets), not the quiet one of the other runners.
+ */
+async function mochaCoverageLaunch(group: Group, options: JsSpectraOptions, where: { runDir: string; planFile: string; tracerDir: string; spectraDir: string }, register: string): Promise<CoverageLaunch> {
+  const loaded = await loadMochaProject(group.project, where.runDir);
+  if (typeof loaded === 'string') throw new Error(loaded);
+  const { run, setup } = loaded;
+  const files = filesMochaRuns(setup, group.files);
+  const left = group.files.filter((f) => !files.some((m) => sameFile(m, f)));
+  if (!files.length) throw new Error(`none of ${group.files.map((f) => relative(group.project, f)).join(', ')} is a test file the project's mocha runs (its spec finds ${setup.files.length ? setup.files.map((f) => relative(group.project, f)).join(', ') : 'no file'})`);
+  const timeoutMs = Math.round((options.testTimeoutSeconds ?? 10) * 1000);
+  const report = join(where.runDir, 'mocha-progress.jsonl');
+  const { nodeFlags, entry } = mochaNodeLaunch(run, setup);
+  const args = [
+    ...nodeFlags,
+    '--require',
+    register,
+    entry,
+    ...mochaArgs(setup, {
+      tempDir: where.runDir,
+      files,
+      reporter: mochaReporterModule(run, { helpersDir: mochaHelpersDir(), tempDir: where.runDir }, report),
+      timeoutMs,
+      require: [join(where.tracerDir, jsMochaHooksModule)],
+    }),
+  ];
+  return {
+    command: options.node ?? 'node',
+    args,
+    env: { ...runEnv(run.invocation), ...options.env, [planEnv]: where.planFile },
+    report,
+    parse: (text) => parseJestReport(parseRunProgress(text).report, 'mocha', group.project),
+    // A test stuck outside the function (a loop mocha cannot interrupt): no test ends, no block runs.
+    isIdle: watchProgress(report, { limitMs: timeoutMs, startupMs: Math.max(timeoutMs, 60_000), alsoWatch: [where.spectraDir] }).isIdle,
+    ...(left.length ? { skipped: `left out: ${left.map((f) => relative(group.project, f)).join(', ')} (not a test file of the project's mocha: its spec does not find it)` } : {}),
+  };
+}
+
+function sameFile(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 /** Every record the coverage runtime wrote, the last one per test (records are cumulative). */
@@ -205,7 +301,7 @@ async function readSpectrumLines(dir: string): Promise<Map<string, JsSpectrumLin
   return out;
 }
 
-const testKey = (file: string, fullName: string) => `${file}\0${fullName}`;
+export const testKey = (file: string, fullName: string) => `${file}\0${fullName}`;
 
 async function realOrSame(file: string): Promise<string> {
   try {

@@ -1,7 +1,7 @@
 // `localize`: from FILE:FUNCTION to its blocks ranked by suspicion. One run of the tests that reach
 // the function (the test files that mention it, or the given command) under a coverage mode: the
 // Python one (pythonSpectra.ts: pytest) or the JavaScript one (jsSpectra.ts: node's test runner,
-// jest, vitest), then the pure ranking of src/core/localize/suspicion.ts.
+// jest, vitest, mocha), then the pure ranking of src/core/localize/suspicion.ts.
 
 import { relative, resolve } from 'node:path';
 import type { SuspicionSummary, SuspicionWeights } from '../../core/localize/suspicion';

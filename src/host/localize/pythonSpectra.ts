@@ -5,13 +5,13 @@
 
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { parseSpectraJsonl, spectrumOfRecord } from '../../core/localize/spectra';
 import type { SpectraRun } from './spectraRun';
 import { targetWords, testFilesMentioning } from './testFilesMentioning';
 import { commandSegments } from '../../core/failures/commandLine';
 import { runProcessTreeOrThrow } from '../process/processTree';
-import { pythonTracerDir } from '../tracers/pythonTracer';
+import { pythonEnv, pythonFlags, pythonTracerDir } from '../tracers/pythonTracer';
 import type { ResolvedTarget } from '../tracers/traceTarget';
 
 export const pythonSpectraModule = 'ducktrace_spectra';
@@ -47,6 +47,7 @@ export async function runPythonSpectra(target: ResolvedTarget, options: PythonSp
     await writeFile(outFile, '');
     const python = options.python ?? 'python3';
     const args = [
+      ...pythonFlags,
       '-m',
       pythonSpectraModule,
       '--plan',
@@ -68,8 +69,7 @@ export async function runPythonSpectra(target: ResolvedTarget, options: PythonSp
       '-q',
       ...options.pytestArgs,
     ];
-    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
-    env.PYTHONPATH = [pythonTracerDir(), env.PYTHONPATH].filter(Boolean).join(delimiter);
+    const env = pythonEnv({ env: options.env }, pythonTracerDir());
     const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env, timeoutMs: options.timeoutMs ?? 300_000, ...(options.signal ? { signal: options.signal } : {}) });
     const blockOrder = target.blocks.blocks.map((b) => b.id);
     const records = parseSpectraJsonl(await readFile(outFile, 'utf8'));

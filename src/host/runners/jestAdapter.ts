@@ -13,8 +13,7 @@ import type { TestCaseResult, TestRunReport } from '../../core/failures/testFail
 import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { escapeRegExp } from './adapter';
 import { runIsolatingHangs, singleRun, type AttemptOutcome } from './hangIsolation';
-import { filesOf, findBin, installedVersion, withDeclaredLines, invocationIn, namePattern, noProgressLimitMs, watchRunnerReport, runEnv, runProblem, staticDiscovery } from './jsRunners';
-import { runProcessTree } from '../process/processTree';
+import { filesOf, findBin, installedVersion, withDeclaredLines, invocationIn, namePattern, noProgressLimitMs, runEnv, runProblem, startRunner, staticDiscovery } from './jsRunners';
 
 type JestLike = 'jest' | 'vitest';
 
@@ -97,18 +96,8 @@ export async function runJestLike(framework: JestLike, ctx: RunnerContext, selec
     const progressFile = join(ctx.tempDir, `${framework}-progress-${stamp}.jsonl`);
     const reporter = reporterModule(run, ctx, progressFile, stamp);
     const args = argsFor(run, ctx, sel, { json, progress: progressFile, reporter });
-    ctx.onOutput?.(`$ ${run.bin} ${args.join(' ')}\r\n`);
-    const watch = watchRunnerReport(progressFile, limit);
-    const result = await runProcessTree(run.bin, args, {
-      cwd: ctx.cwd,
-      env: runEnv(run.invocation),
-      timeoutMs: 0,
-      isIdle: watch.isIdle,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
-      ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
-    });
-    const progress = parseRunProgress(watch.read(result.idleKilled));
+    const { result, report } = await startRunner(ctx, run.bin, args, { env: runEnv(run.invocation), progressFile, limitMs: limit });
+    const progress = parseRunProgress(report);
     const problems: string[] = [];
     let results: TestCaseResult[] = [];
     if (existsSync(json) && !result.idleKilled) {

@@ -1,14 +1,15 @@
-// What the three JavaScript adapters share: the project's own runner (its binary from
-// node_modules/.bin, looking up through parent folders for monorepos, and its version), how the
-// project's package.json starts it, the environment of its runs, the watchdog that stops a run
-// making no progress, static discovery, and plain-words problems.
+// What the JavaScript adapters (node, jest and vitest, mocha) share: the project's own runner (its
+// binary from node_modules/.bin, looking up through parent folders for monorepos, and its version),
+// how the project's package.json starts it, the environment of its runs, how a run is started and
+// watched (startRunner: the watchdog that stops a run making no progress), static discovery, and
+// plain-words problems.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { scanJsTests } from '../../core/failures/jsTestScanner';
 import { parseVersion, type Version } from '../../core/failures/runnerFeatures';
 import { projectInvocation, type RunnerInvocation } from '../../core/failures/testCommand';
 import type { DiscoveredTest, Framework, TestCaseResult } from '../../core/failures/testFailure';
-import type { Discovery, RunSelection } from './adapter';
+import type { Discovery, RunnerContext, RunSelection } from './adapter';
 import { escapeRegExp } from './adapter';
 import { runProcessTree, type ProcessTreeResult } from '../process/processTree';
 import { watchProgress, type ProgressWatch } from '../process/progressWatch';
@@ -99,6 +100,28 @@ export function noProgressLimitMs(testTimeoutMs: number): number {
  */
 export function watchRunnerReport(file: string, limitMs: number): ProgressWatch {
   return watchProgress(file, { limitMs, startupMs: Math.max(limitMs, 60_000) });
+}
+
+/**
+ * One start of a JavaScript runner for a run of the Testing view, the CLI or the loop: the command
+ * echoed to the run's output, its process tree run in the project with the run's signal and
+ * sandbox, stopped when its progress report stops growing for `limitMs`. Returns how it ended and
+ * the report as it was when the watch called it idle (what a runner writes while being killed is
+ * no result); each adapter parses its own report.
+ */
+export async function startRunner(ctx: RunnerContext, command: string, args: readonly string[], run: { readonly env: NodeJS.ProcessEnv; readonly progressFile: string; readonly limitMs: number }): Promise<{ result: ProcessTreeResult; report: string }> {
+  ctx.onOutput?.(`$ ${command} ${args.join(' ')}\r\n`);
+  const watch = watchRunnerReport(run.progressFile, run.limitMs);
+  const result = await runProcessTree(command, [...args], {
+    cwd: ctx.cwd,
+    env: run.env,
+    timeoutMs: 0,
+    isIdle: watch.isIdle,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
+    ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
+  });
+  return { result, report: watch.read(result.idleKilled) };
 }
 
 export function staticDiscovery(framework: Framework, files: readonly string[]): Discovery {

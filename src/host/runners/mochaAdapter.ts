@@ -20,7 +20,7 @@ import { capText, testIdOf } from '../../core/failures/testFailure';
 import { v8Frames } from '../../core/failures/frames';
 import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { runIsolatingHangs, singleRun, type AttemptOutcome } from './hangIsolation';
-import { filesOf, findBin, installedVersion, invocationIn, namePattern, noProgressLimitMs, watchRunnerReport, runEnv, runProblem, staticDiscovery, withDeclaredLines } from './jsRunners';
+import { filesOf, findBin, installedVersion, invocationIn, namePattern, noProgressLimitMs, runEnv, runProblem, startRunner, staticDiscovery, withDeclaredLines } from './jsRunners';
 import { runProcessTree } from '../process/processTree';
 import type { SandboxSpec } from '../process/sandbox';
 
@@ -95,23 +95,94 @@ export async function mochaSetup(run: MochaRun, cwd: string, helpersDir: string,
   return { options: read.options ?? {}, files: read.files ?? [], problems: read.problems ?? [] };
 }
 
-/** The config file of one run: the project's options, minus what Ducktrace sets or must not have. */
-export function writeMochaConfig(setup: MochaSetup, file: string, selecting: boolean): void {
+/** The project's mocha and what it makes of its options: what every start of mocha needs, or the problem to report. */
+export async function loadMochaProject(cwd: string, tempDir: string, options: { helpersDir?: string; signal?: AbortSignal; sandbox?: SandboxSpec } = {}): Promise<{ run: MochaRun; setup: MochaSetup } | string> {
+  const run = mochaRunner(cwd);
+  if (typeof run === 'string') return run;
+  const setup = await mochaSetup(run, cwd, options.helpersDir ?? mochaHelpersDir(), tempDir, { ...(options.signal ? { signal: options.signal } : {}), ...(options.sandbox ? { sandbox: options.sandbox } : {}) });
+  return typeof setup === 'string' ? setup : { run, setup };
+}
+
+/** The config file of one run: the project's options, minus what Ducktrace sets or must not have, plus modules to load first (root hook plugins). */
+export function writeMochaConfig(setup: MochaSetup, file: string, selecting: boolean, extraRequire: readonly string[] = []): void {
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(setup.options)) {
     if (['reporter', 'reporter-option', 'watch', 'watch-files', 'watch-ignore', 'parallel', 'jobs', 'bail', 'list-files', 'list-interfaces', 'list-reporters', 'dry-run'].includes(key)) continue;
     if (selecting && ['grep', 'fgrep', 'invert'].includes(key)) continue;
     options[key] = value;
   }
+  if (extraRequire.length) {
+    const own = options.require;
+    options.require = [...(Array.isArray(own) ? own : own === undefined ? [] : [own]), ...extraRequire];
+  }
   writeFileSync(file, JSON.stringify(options, null, 2));
 }
 
+/** One start of mocha: what it runs and what Ducktrace adds. */
+export interface MochaStart {
+  /** Where the run's config file is written. */
+  readonly tempDir: string;
+  /** The test files, in the order they run. */
+  readonly files: readonly string[];
+  /** `--grep`: the chosen tests' full titles, anchored. */
+  readonly pattern?: string;
+  /** A reporter module (Ducktrace's progress reporter); mocha's configured one when absent. */
+  readonly reporter?: string;
+  /** `--timeout` per test (0: none, under a debugger); the project's own when absent. */
+  readonly timeoutMs?: number;
+  /** Modules mocha loads before the tests (its `require`): root hook plugins. */
+  readonly require?: readonly string[];
+}
+
+/**
+ * mocha's arguments for one start: the project's options as a config file of this run (without
+ * `spec`, so only `files` load), `--no-package`, then Ducktrace's reporter, timeout and grep. The
+ * one place every start of mocha (runs, traced runs, coverage runs, the debugger) gets them from.
+ */
+export function mochaArgs(setup: MochaSetup, start: MochaStart): string[] {
+  const config = join(start.tempDir, `mocharc-${process.pid}-${++runCounter}.json`);
+  writeMochaConfig(setup, config, start.pattern !== undefined, start.require);
+  return [
+    '--config',
+    config,
+    '--no-package',
+    ...(start.reporter ? ['--reporter', start.reporter] : []),
+    ...(start.timeoutMs !== undefined ? ['--timeout', String(start.timeoutMs)] : []),
+    ...(start.pattern ? ['--grep', start.pattern] : []),
+    ...start.files,
+  ];
+}
+
+/**
+ * Started as `node [flags] <mocha>/bin/_mocha ...` (mocha's CLI in that one process, so a module
+ * given to node's --require is there when the tests run): the project's `node-option`s become
+ * node's own flags, as bin/mocha would pass them to the child it starts.
+ */
+export function mochaNodeLaunch(run: MochaRun, setup: MochaSetup): { readonly nodeFlags: string[]; readonly entry: string } {
+  const nodeOptions = setup.options['node-option'];
+  const nodeFlags = (Array.isArray(nodeOptions) ? nodeOptions : []).map((o) => `--${String(o).replace(/^-+/, '')}`);
+  return { nodeFlags, entry: join(run.dir, 'bin', '_mocha') };
+}
+
+/** The test files of `wanted` that the project's mocha runs (its own file collection), in mocha's order. */
+export function filesMochaRuns(setup: MochaSetup, wanted: readonly string[]): string[] {
+  const real = (f: string) => {
+    try {
+      return realpathSync(f);
+    } catch {
+      return f;
+    }
+  };
+  const chosen = new Set(wanted.map(real));
+  return setup.files.filter((f) => chosen.has(real(f)));
+}
+
 /** A reporter module for this run: Ducktrace's progress reporter, told where to write (no environment variable needed). */
-function reporterModule(run: MochaRun, ctx: RunnerContext, progress: string, stamp: string): string {
-  const file = join(ctx.tempDir, `ducktrace-mocha-reporter-${stamp}.cjs`);
+export function mochaReporterModule(run: MochaRun, where: { helpersDir: string; tempDir: string }, progress: string): string {
+  const file = join(where.tempDir, `ducktrace-mocha-reporter-${process.pid}-${++runCounter}.cjs`);
   writeFileSync(
     file,
-    `const { ProgressReporter } = require(${JSON.stringify(join(ctx.helpersDir, 'ducktraceMochaReporter.js'))});\nmodule.exports = class extends ProgressReporter { constructor(runner, options) { super(runner, options, ${JSON.stringify(progress)}, ${JSON.stringify(run.dir)}); } };\n`,
+    `const { ProgressReporter } = require(${JSON.stringify(join(where.helpersDir, 'ducktraceMochaReporter.js'))});\nmodule.exports = class extends ProgressReporter { constructor(runner, options) { super(runner, options, ${JSON.stringify(progress)}, ${JSON.stringify(run.dir)}); } };\n`,
   );
   return file;
 }
@@ -143,42 +214,25 @@ function loadFailure(output: string, files: readonly string[], cwd: string): Tes
 }
 
 export async function runMocha(ctx: RunnerContext, selection: RunSelection): Promise<TestRunReport> {
-  const run = mochaRunner(ctx.cwd);
-  if (typeof run === 'string') return { framework: 'mocha', cwd: ctx.cwd, results: [], problems: [run] };
-  const setup = await mochaSetup(run, ctx.cwd, ctx.helpersDir, ctx.tempDir, { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}) });
-  if (typeof setup === 'string') return { framework: 'mocha', cwd: ctx.cwd, results: [], problems: [setup] };
+  const loaded = await loadMochaProject(ctx.cwd, ctx.tempDir, { helpersDir: ctx.helpersDir, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}) });
+  if (typeof loaded === 'string') return { framework: 'mocha', cwd: ctx.cwd, results: [], problems: [loaded] };
+  const { run, setup } = loaded;
   const limit = noProgressLimitMs(ctx.testTimeoutMs);
   const attempt = async (sel: RunSelection): Promise<AttemptOutcome> => {
-    const stamp = `${process.pid}-${++runCounter}`;
-    const progressFile = join(ctx.tempDir, `mocha-progress-${stamp}.jsonl`);
-    const config = join(ctx.tempDir, `mocharc-${stamp}.json`);
+    const progressFile = join(ctx.tempDir, `mocha-progress-${process.pid}-${++runCounter}.jsonl`);
     const pattern = namePattern(sel);
-    writeMochaConfig(setup, config, pattern !== undefined);
     const chosen = filesOf(sel);
     // Everything: the files mocha itself would run, in its order.
     const files = chosen.length ? chosen : setup.files;
-    const args = [
-      '--config',
-      config,
-      '--no-package',
-      '--reporter',
-      reporterModule(run, ctx, progressFile, stamp),
-      ...(ctx.plain ? [] : ['--timeout', String(ctx.testTimeoutMs)]),
-      ...(pattern ? ['--grep', pattern] : []),
-      ...files,
-    ];
-    ctx.onOutput?.(`$ ${run.bin} ${args.join(' ')}\r\n`);
-    const watch = watchRunnerReport(progressFile, limit);
-    const result = await runProcessTree(run.bin, args, {
-      cwd: ctx.cwd,
-      env: runEnv(run.invocation),
-      timeoutMs: 0,
-      isIdle: watch.isIdle,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
-      ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
+    const args = mochaArgs(setup, {
+      tempDir: ctx.tempDir,
+      files,
+      reporter: mochaReporterModule(run, ctx, progressFile),
+      ...(ctx.plain ? {} : { timeoutMs: ctx.testTimeoutMs }),
+      ...(pattern ? { pattern } : {}),
     });
-    const progress = parseRunProgress(watch.read(result.idleKilled));
+    const { result, report } = await startRunner(ctx, run.bin, args, { env: runEnv(run.invocation), progressFile, limitMs: limit });
+    const progress = parseRunProgress(report);
     let results = withDeclaredLines(parseJestReport(progress.report, 'mocha', ctx.cwd));
     const problems: string[] = [];
     if (!progress.started && !result.idleKilled && !result.cancelled) {

@@ -13,9 +13,8 @@ import { keptArguments } from '../../core/failures/testCommand';
 import type { TestRunReport } from '../../core/failures/testFailure';
 import type { FrameworkAdapter, RunnerContext, RunSelection } from './adapter';
 import { runIsolatingHangs, singleRun, type AttemptOutcome } from './hangIsolation';
-import { filesOf, findBin, invocationIn, noProgressLimitMs, nodeVersion, watchRunnerReport, runEnv, runProblem, staticDiscovery } from './jsRunners';
+import { filesOf, findBin, invocationIn, noProgressLimitMs, nodeVersion, runEnv, runProblem, startRunner, staticDiscovery } from './jsRunners';
 import { escapeRegExp } from './adapter';
-import { runProcessTree } from '../process/processTree';
 
 /** node 20 matches a test's own name, node 22 also the name after its suites: both are offered. */
 function nodeNamePattern(selection: RunSelection): string | undefined {
@@ -62,18 +61,7 @@ export const nodeTestAdapter: FrameworkAdapter = {
         ...(pattern && features.namePattern ? [`--test-name-pattern=${pattern}`] : []),
         ...files,
       ];
-      ctx.onOutput?.(`$ ${command} ${args.join(' ')}\r\n`);
-      const watch = watchRunnerReport(report, limit);
-      const result = await runProcessTree(command, args, {
-        cwd: ctx.cwd,
-        env: runEnv(invocation),
-        timeoutMs: 0,
-        isIdle: watch.isIdle,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
-        ...(ctx.onOutput ? { onOutput: (t: string) => ctx.onOutput?.(t.replace(/\r?\n/g, '\r\n')) } : {}),
-      });
-      const text = watch.read(result.idleKilled);
+      const { result, report: text } = await startRunner(ctx, command, args, { env: runEnv(invocation), progressFile: report, limitMs: limit });
       const progress = nodeTestProgress(text);
       let results = parseNodeTestEvents(text, ctx.cwd);
       if (sel.tests?.length) {

@@ -19,7 +19,7 @@ import { withWritable, type SandboxSpec } from '../process/sandbox';
 import { TreeSitterParser } from '../treeSitter';
 import { coverageFlushEnv, type JsRunner } from './js/jsPlan';
 import { jsRegisterModule, jsTracerDir, runJavaScriptTestUntraced } from './jsTracer';
-import { pytestArgsFor, pythonEnv, pythonTracerDir, tracerStopGraceMs } from './pythonTracer';
+import { pytestArgsFor, pythonEnv, pythonFlags, pythonTracerDir, tracerStopGraceMs } from './pythonTracer';
 
 /** A function that ran, with the target it is (our name and range for it). */
 export interface CalledFunction extends RanFunction {
@@ -78,7 +78,7 @@ interface RawCall {
 
 async function pythonCalls(request: CalledFunctionsRequest, dir: string, parser: SourceParser): Promise<CalledFunctionsRun> {
   const out = join(dir, 'calls.json');
-  const args = ['-m', pythonCallsModule, '--roots', request.roots.join(delimiter), '--out', out, '--', 'pytest', ...pytestArgsFor(request.test)];
+  const args = [...pythonFlags, '-m', pythonCallsModule, '--roots', request.roots.join(delimiter), '--out', out, '--', 'pytest', ...pytestArgsFor(request.test)];
   const result = await runProcessTreeOrThrow(request.python ?? 'python3', args, {
     cwd: request.cwd,
     env: { ...pythonEnv({ env: request.env }, pythonTracerDir()) },

@@ -16,6 +16,11 @@
 //           --grep <full title> FILE`: mocha's own CLI in this one process, the project's options as its
 //           mocha merges them (mochaAdapter.ts) written to a config without `spec`, so only FILE loads;
 //           the project's `node-option`s become node's flags (bin/mocha would start a child for them).
+//
+// The environment is the one given (the user's, with what a traced run needs: the plan's path; for
+// vitest the register module on NODE_OPTIONS): no CI, FORCE_COLOR or NO_COLOR, which the project's
+// tests would see. jest gets `--ci` (no new snapshot files written); colours in what is read back
+// are stripped (the report parsers) or absent (the runners colour only a terminal).
 
 import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -23,7 +28,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { detectFrameworks, type PackageJsonFacts } from '../../core/failures/detectFramework';
 import { escapeRegExp } from '../runners/adapter';
 import { findBin } from '../runners/jsRunners';
-import { mochaHelpersDir, mochaRunner, mochaSetup, writeMochaConfig } from '../runners/mochaAdapter';
+import { loadMochaProject, mochaArgs, mochaNodeLaunch } from '../runners/mochaAdapter';
 import type { JsRunner } from './js/jsPlan';
 
 export const jsVitestConfigModule = 'ducktrace_vitest.mjs';
@@ -199,20 +204,16 @@ export interface LaunchRequest {
 /** mocha's launch: its CLI in one process with the project's merged options and only the selected test. */
 async function mochaLaunch(request: LaunchRequest, env: NodeJS.ProcessEnv): Promise<JsLaunch> {
   const { cwd, node, traced } = request;
-  const run = mochaRunner(cwd);
-  if (typeof run === 'string') throw new Error(`${run} Ducktrace needs it to trace its tests`);
   const temp = traced?.tempDir ?? request.tempDir;
   if (!temp) throw new Error('a mocha launch needs a scratch folder');
-  const setup = await mochaSetup(run, cwd, mochaHelpersDir(), temp);
-  if (typeof setup === 'string') throw new Error(setup);
+  const loaded = await loadMochaProject(cwd, temp);
+  if (typeof loaded === 'string') throw new Error(loaded);
+  const { run, setup } = loaded;
   const id = parseJsTestId(cwd, request.test);
   const pattern = fullNamePattern(id.names);
-  const config = join(temp, 'mocharc.ducktrace.json');
-  writeMochaConfig(setup, config, pattern !== undefined);
-  const nodeOptions = setup.options['node-option'];
-  const nodeFlags = (Array.isArray(nodeOptions) ? nodeOptions : []).map((o) => `--${String(o).replace(/^-+/, '')}`);
+  const { nodeFlags, entry } = mochaNodeLaunch(run, setup);
   const pre = traced ? ['--require', traced.register] : [];
-  const args = [...nodeFlags, ...pre, join(run.dir, 'bin', '_mocha'), '--config', config, '--no-package', ...(pattern ? ['--grep', pattern] : []), id.file];
+  const args = [...nodeFlags, ...pre, entry, ...mochaArgs(setup, { tempDir: temp, files: [id.file], ...(pattern ? { pattern } : {}) })];
   return { runner: 'mocha', cwd, command: node, env, args };
 }
 
@@ -230,16 +231,15 @@ export async function jsLaunch(request: LaunchRequest): Promise<JsLaunch> {
   const id = parseJsTestId(cwd, request.test);
   const pattern = fullNamePattern(id.names);
   const entry = runnerEntry(cwd, runner);
-  const quiet = { CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' };
   if (runner === 'jest') {
     const pre = traced ? ['--require', traced.register] : [];
     const cache = traced ? [`--cacheDirectory=${join(traced.tempDir, 'jest-cache')}`] : [];
     const args = [...pre, entry, '--runInBand', '--ci', ...cache, ...(pattern ? ['-t', pattern] : []), `^${escapeRegExp(id.file)}$`];
-    return { runner, cwd, command: node, env: { ...env, ...quiet }, args };
+    return { runner, cwd, command: node, env, args };
   }
   const config = traced ? ['--config', await writeVitestConfig(cwd, traced.tempDir, traced.planFile, traced.tracerDir)] : [];
   const file = relative(cwd, id.file).split('\\').join('/');
   const args = [entry, 'run', ...config, ...(pattern ? ['-t', pattern] : []), file];
   const nodeOptions = traced ? `${env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(traced.register)}`.trim() : env.NODE_OPTIONS;
-  return { runner, cwd, command: node, env: { ...env, ...quiet, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }, args };
+  return { runner, cwd, command: node, env: { ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }, args };
 }

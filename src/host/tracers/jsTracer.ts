@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { listFunctions } from '../../core/blocks/functionFinder';
 import { LineIndex } from '../../core/blocks/positions';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
@@ -26,6 +27,8 @@ import { readRawTrace, tracerStopGraceMs, tracerStoppedExitCode, type TraceRun }
 import type { ResolvedTarget } from './traceTarget';
 
 export const jsRegisterModule = 'ducktrace_js_register.js';
+/** The root hook plugin of the coverage runs under mocha (jsMochaHooks.ts), next to the register module. */
+export const jsMochaHooksModule = 'ducktrace_mocha_hooks.js';
 
 export { nodeTestArgsFor } from './jsTestLaunch';
 
@@ -203,8 +206,9 @@ export async function traceJavaScriptTest(target: ResolvedTarget, options: JsTes
       trace,
       exitCode: stopped ? tracerStoppedExitCode : result.exitCode,
       timedOut: result.timedOut,
-      stdout: result.stdout,
-      stderr: result.stderr,
+      // Shown as the run's tail: a project that forces colours (FORCE_COLOR in the user's environment) gets them stripped.
+      stdout: stripVTControlCharacters(result.stdout),
+      stderr: stripVTControlCharacters(result.stderr),
       elapsedMs: result.elapsedMs,
       command: [launch.command, ...launch.args],
     };

@@ -60,9 +60,19 @@ export function pytestArgsFor(test: string, extra: readonly string[] = []): stri
   return ['-p', 'no:xdist', '-p', 'no:benchmark', '-p', 'no:cacheprovider', '-q', ...extra, ...(looksLikeId ? [test] : ['-k', test])];
 }
 
-/** The test's environment, with Ducktrace's Python helpers (the tracer folder) on PYTHONPATH when given. */
+/**
+ * The interpreter's flags for every Python run Ducktrace makes (traced, coverage, census): no .pyc
+ * files written into the project (`-B`), output unbuffered so a killed run still shows it (`-u`).
+ * Flags, not PYTHONDONTWRITEBYTECODE / PYTHONUNBUFFERED: the tests would see those.
+ */
+export const pythonFlags: readonly string[] = ['-B', '-u'];
+
+/**
+ * The test's environment: the user's, with Ducktrace's Python helpers (the tracer folder) on
+ * PYTHONPATH when given. Nothing else the tests could see (see pythonFlags).
+ */
 export function pythonEnv(options: Pick<PythonTestOptions, 'env'>, tracerDir?: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   if (tracerDir) env.PYTHONPATH = [tracerDir, env.PYTHONPATH].filter(Boolean).join(delimiter);
   return env;
 }
@@ -81,7 +91,7 @@ export interface TraceRun {
 /** The same test without the tracer: what a benchmark compares a traced run against. */
 export async function runPythonTestUntraced(options: PythonTestOptions, timeoutMs = 60_000): Promise<ProcessTreeResult> {
   const python = options.python ?? 'python3';
-  return runProcessTreeOrThrow(python, ['-m', 'pytest', ...pytestArgsFor(options.test, options.pytestArgs)], { cwd: options.cwd, env: pythonEnv(options), timeoutMs });
+  return runProcessTreeOrThrow(python, [...pythonFlags, '-m', 'pytest', ...pytestArgsFor(options.test, options.pytestArgs)], { cwd: options.cwd, env: pythonEnv(options), timeoutMs });
 }
 
 export async function tracePythonTest(target: ResolvedTarget, options: PythonTestOptions): Promise<TraceRun> {
@@ -93,6 +103,7 @@ export async function tracePythonTest(target: ResolvedTarget, options: PythonTes
     await writeFile(planFile, JSON.stringify(target.plan));
     const python = options.python ?? 'python3';
     const args = [
+      ...pythonFlags,
       '-m',
       pythonTracerModule,
       '--plan',

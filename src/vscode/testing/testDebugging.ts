@@ -1,16 +1,20 @@
 // The Testing view's Debug profile: the chosen tests run under the debugger that fits them, with
 // the same report the Run profile reads, so a debug run shows its outcomes too. JavaScript (node's
-// runner, jest, vitest) through VS Code's built-in JavaScript debugger (a `node` launch, child
+// runner, jest, vitest, mocha) through VS Code's built-in JavaScript debugger (a `node` launch, child
 // processes attached); Python through the Python Debugger extension (`debugpy`) when installed.
+// mocha starts as its Run does (its options as its own mocha merges them, Ducktrace's progress
+// reporter), its CLI in the debugged process itself, with no per-test timeout.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiscoveredTest, Framework, TestCaseResult, TestRunReport } from '../../core/failures/testFailure';
 import { withTempDir } from '../../host/runners/testService';
-import { parseJestJson } from '../../core/failures/jestReport';
+import { parseJestJson, parseJestReport } from '../../core/failures/jestReport';
 import { parseNodeTestEvents } from '../../core/failures/nodeTestReport';
 import { parsePytestJunit } from '../../core/failures/pytestReport';
-import { filesOf, namePattern } from '../../host/runners/jsRunners';
+import { parseRunProgress } from '../../core/failures/progressReport';
+import { filesOf, namePattern, runEnv, withDeclaredLines } from '../../host/runners/jsRunners';
+import { loadMochaProject, mochaArgs, mochaNodeLaunch, mochaReporterModule, mochaRunner } from '../../host/runners/mochaAdapter';
 import { pythonInterpreter } from './pythonInterpreter';
 
 type SelectedTest = Pick<DiscoveredTest, 'file' | 'suitePath' | 'name' | 'nodeId'>;
@@ -30,12 +34,15 @@ export function debugUnavailable(framework: Framework, root: string): string | u
   }
   if (framework === 'jest' && !fs.existsSync(path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'))) return `jest is not installed in ${root}: run npm install there.`;
   if (framework === 'vitest' && !fs.existsSync(path.join(root, 'node_modules', 'vitest', 'vitest.mjs'))) return `vitest is not installed in ${root}: run npm install there.`;
-  if (framework === 'mocha') return 'Debugging mocha tests from the Testing view is not supported yet: use Run, or a launch configuration of your own.';
+  if (framework === 'mocha') {
+    const run = mochaRunner(root);
+    if (typeof run === 'string') return run;
+  }
   return undefined;
 }
 
 /** The launch configuration for `tests` of one project, writing its report into `tempDir`. */
-export function debugPlan(framework: Framework, root: string, tests: readonly SelectedTest[], options: { helpersDir: string; tempDir: string; python: string }): DebugPlan {
+export async function debugPlan(framework: Framework, root: string, tests: readonly SelectedTest[], options: { helpersDir: string; tempDir: string; python: string }): Promise<DebugPlan> {
   const selection = { tests };
   const files = filesOf(selection);
   const name = `Ducktrace: debug ${tests.length === 1 ? tests[0]!.name : `${tests.length} tests`}`;
@@ -61,8 +68,22 @@ export function debugPlan(framework: Framework, root: string, tests: readonly Se
       const args = ['run', '--no-file-parallelism', '--reporter=json', '--includeTaskLocation', `--outputFile=${report}`, '--testTimeout=0', ...(pattern ? ['-t', pattern] : []), ...files];
       return { config: { ...js, program: path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), args }, results: () => parseJestJson(read(report) ?? '{}', 'vitest', root) };
     }
-    case 'mocha':
-      throw new Error('Debugging mocha tests is not supported yet.');
+    case 'mocha': {
+      const loaded = await loadMochaProject(root, options.tempDir, { helpersDir: options.helpersDir });
+      if (typeof loaded === 'string') throw new Error(loaded);
+      const { run, setup } = loaded;
+      const progress = path.join(options.tempDir, 'mocha-progress.jsonl');
+      const pattern = namePattern(selection);
+      const { nodeFlags, entry } = mochaNodeLaunch(run, setup);
+      const args = mochaArgs(setup, { tempDir: options.tempDir, files, reporter: mochaReporterModule(run, options, progress), timeoutMs: 0, ...(pattern ? { pattern } : {}) });
+      // What the project's test script sets (`NODE_ENV=test mocha`), over the editor's environment.
+      const projectEnv = runEnv(run.invocation);
+      const env = Object.fromEntries(Object.keys(run.invocation?.env ?? {}).map((k) => [k, projectEnv[k]]));
+      return {
+        config: { ...js, program: entry, runtimeArgs: nodeFlags, args, env },
+        results: () => withDeclaredLines(parseJestReport(parseRunProgress(read(progress) ?? '').report, 'mocha', root)),
+      };
+    }
     case 'pytest': {
       const report = path.join(options.tempDir, 'junit.xml');
       const ids = tests.map((t) => t.nodeId ?? path.relative(root, t.file).split(path.sep).join('/'));
@@ -141,7 +162,7 @@ export async function debugTests(tests: DebugHost, request: vscode.TestRunReques
   try {
     for (const l of leaves) run.started(l);
     await withTempDir(async (tempDir) => {
-      const plan = debugPlan(project.framework, project.root, selected, { helpersDir: tests.helpersDir, tempDir, python: await pythonInterpreter(vscode.Uri.file(project.root)) });
+      const plan = await debugPlan(project.framework, project.root, selected, { helpersDir: tests.helpersDir, tempDir, python: await pythonInterpreter(vscode.Uri.file(project.root)) });
       if (!(await debugUntilEnd(vscode.workspace.getWorkspaceFolder(vscode.Uri.file(project.root)), plan.config, run, token))) {
         run.appendOutput('\r\nThe debugger did not start.\r\n');
         return;

@@ -1,13 +1,16 @@
 // mocha in a real VS Code: the workspace's mocha-project subfolder (test/fixtures/runners/mocha/
 // project, its node_modules installed by runInCodeServer.mjs) is discovered with the files its
 // .mocharc.json selects, run from the Testing view with its failures' messages, values and
-// locations, and Explain and Fix on one of them traces it under mocha and proposes the fix inline.
+// locations, debugged from the Testing view's Debug profile under the JavaScript debugger, Show
+// Suspicious Blocks ranks a function from its mocha tests, and Explain and Fix on one of them traces
+// it under mocha and proposes the fix inline.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SkipTest, screenshot, suite, test } from './harness';
 import type { DucktraceApi } from '../../../src/vscode/activate';
+import { CommandIds } from '../../../src/vscode/commandIds';
 import type { TestRunReport } from '../../../src/core/failures/testFailure';
 // @ts-expect-error plain JavaScript test helper without types
 import { startScriptedModelServer } from '../../support/scriptedModelServer.mjs';
@@ -102,6 +105,58 @@ suite('mocha', () => {
     assert.equal(tax?.message?.stackTrace?.[0]?.uri?.fsPath, file('src', 'cart.js'));
     assert.deepEqual(a.failures.all().filter((f) => f.framework === 'mocha').map((f) => f.name).sort(), ['adds every line', 'objects compare deeply', 'tax of toys']);
     assert.ok(!fs.existsSync(file('RAN-HELPER')), 'test/helpers/writes-file.js never ran');
+  }, 180_000);
+
+  test('the Debug profile runs a mocha test under the JavaScript debugger and reports its outcome from the same report as Run', async () => {
+    if (process.env.DUCKTRACE_TEST_UNTRUSTED) throw new SkipTest('runs in the trusted pass');
+    installed();
+    const a = await api();
+    await a.tests.refresh();
+    const items = allItems(projectItem(a).children);
+    const adds = items.find((i) => i.label === 'adds every line');
+    const empty = items.find((i) => i.label === 'is zero for an empty cart');
+    assert.ok(adds && empty);
+    a.tests.outcomes.delete(adds.id);
+    a.tests.outcomes.delete(empty.id);
+    const sessions: string[] = [];
+    const sub = vscode.debug.onDidStartDebugSession((s) => sessions.push(s.type));
+    const cancel = new vscode.CancellationTokenSource();
+    try {
+      await a.tests.debug(new vscode.TestRunRequest([adds, empty]), cancel.token);
+    } finally {
+      sub.dispose();
+      cancel.dispose();
+    }
+    if (!sessions.length) throw new SkipTest('no JavaScript debugger in this VS Code build');
+    assert.ok(sessions.some((t) => /node/.test(t)), `a node debug session ran (${sessions.join(', ')})`);
+    assert.equal(a.tests.outcomes.get(adds.id)?.state, 'failed', 'the debug run reports the failure from the report');
+    assert.equal(a.tests.outcomes.get(adds.id)?.message?.expectedOutput, '11');
+    assert.equal(a.tests.outcomes.get(empty.id)?.state, 'passed');
+    assert.ok(!fs.existsSync(file('RAN-HELPER')), 'test/helpers/writes-file.js never ran');
+    await vscode.commands.executeCommand('workbench.view.testing.focus');
+    await new Promise((r) => setTimeout(r, 800));
+    await screenshot('testing-debug-run-mocha');
+  }, 180_000);
+
+  test('Show Suspicious Blocks ranks a function from its mocha tests and paints the heat, with no model configured', async () => {
+    if (process.env.DUCKTRACE_TEST_UNTRUSTED) throw new SkipTest('runs in the trusted pass');
+    installed();
+    const { suspicion } = await api();
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file('src', 'cart.js')));
+    editor.selection = new vscode.Selection(4, 4, 4, 4); // the loop of subtotal
+    await vscode.commands.executeCommand(CommandIds.showSuspiciousBlocks);
+    const summary = suspicion.current;
+    assert.ok(summary, 'a ranking was shown');
+    // adds every line and objects compare deeply reach subtotal and fail; is zero for an empty cart passes.
+    assert.equal(summary.failingTests, 2);
+    assert.equal(summary.passingTests, 1);
+    const hot = summary.blocks.filter((b) => b.heat > 0);
+    assert.ok(hot.length >= 3, `heat on the blocks the failing tests ran: ${summary.blocks.map((b) => `${b.id} ${b.heat.toFixed(2)}`).join(', ')}`);
+    assert.ok(summary.blocks.some((b) => b.id === 'b3' && /only failing tests run it/.test(b.reason)), 'the loop body, run only by failing tests, comes with its reason');
+    assert.ok(!fs.existsSync(file('RAN-HELPER')), 'test/helpers/writes-file.js never ran');
+    await screenshot('suspicious-blocks-mocha');
+    await vscode.commands.executeCommand(CommandIds.clearSuspiciousBlocks);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   }, 180_000);
 
   test('Explain and Fix on a mocha failure: traced under mocha, the fix proposed inline, nothing written', async () => {

@@ -17,7 +17,7 @@ const helpersDir = join(repoRoot, 'dist');
 
 /** The user's environment, as a plain terminal without colour or CI settings would have it. */
 async function inPlainEnvironment<T>(fn: () => Promise<T>): Promise<T> {
-  const names = ['NO_COLOR', 'FORCE_COLOR', 'CI', 'PY_COLORS', 'PYTHONUNBUFFERED'];
+  const names = ['NO_COLOR', 'FORCE_COLOR', 'CI', 'PY_COLORS', 'PYTHONUNBUFFERED', 'PYTHONDONTWRITEBYTECODE'];
   const saved = names.map((n) => [n, process.env[n]] as const);
   for (const n of names) delete process.env[n];
   try {

@@ -4,10 +4,11 @@
 //   C = R.cov(globalThis)   once per call: the record of the test running now
 //   R.c(C, k)               as its block k starts
 // The running test is read from the runner itself: node's test runner through root-level
-// beforeEach/afterEach hooks installed in the test file's process (followNodeTests), jest from its
-// circus state and expect state in the test file's sandbox global, vitest from its worker state.
+// beforeEach/afterEach hooks installed in the test file's process (followNodeTests), mocha through
+// root hooks of a plugin its run loads (jsMochaHooks.ts), jest from its circus state and expect
+// state in the test file's sandbox global, vitest from its worker state.
 // Each test's record is appended as one JSON line to spectra-PID-THREAD.jsonl in the plan's folder
-// when the test ends (node), when another test starts calling the function, and at exit; a record
+// when the test ends (node, mocha), when another test starts calling the function, and at exit; a record
 // written again is cumulative, so the reader keeps the last line per test. Outcomes and failures
 // come from the runner's own report, not from here.
 //
@@ -32,7 +33,7 @@ export interface JsSpectrumLine {
   readonly blocks: Readonly<Record<string, readonly [number, number]>>;
   readonly timedOut?: boolean;
   /**
-   * node: the outcome as the test's afterEach hook saw it, with the error's message and stack, so a
+   * node and mocha: the outcome as the test's afterEach hook saw it, with the error's message and stack, so a
    * file whose process was killed (a test that never ended) still counts the tests before it.
    */
   readonly outcome?: 'passed' | 'failed';
@@ -106,8 +107,8 @@ export class CoverageRecorder {
   private readonly out: string;
   private warned = false;
   private readonly jestKeys = new WeakMap<object, symbol>();
-  /** node: the tests running now, innermost last (subtests run inside their parent). */
-  readonly nodeTests: { name: string; record: TestRecord }[] = [];
+  /** node and mocha (their hooks say): the tests running now, innermost last (node's subtests run inside their parent). */
+  readonly hookedTests: { name: string; record: TestRecord }[] = [];
   private readonly nodeFile: string;
 
   constructor(
@@ -162,7 +163,7 @@ export class CoverageRecorder {
   // -- tests
 
   private runningTest(g: unknown): TestRecord | undefined {
-    if (this.plan.runner === 'node' || this.plan.runner === undefined) return this.nodeTests[this.nodeTests.length - 1]?.record;
+    if (this.plan.runner === 'node' || this.plan.runner === 'mocha' || this.plan.runner === undefined) return this.hookedTests[this.hookedTests.length - 1]?.record;
     if (g === null || typeof g !== 'object') return undefined;
     const global = g as Record<string | symbol, unknown>;
     if (this.plan.runner === 'jest') {
@@ -206,19 +207,19 @@ export class CoverageRecorder {
     return record;
   }
 
-  /** node: a test of this file starts (root-level beforeEach). */
-  nodeTestStarts(fullName: string): void {
-    this.nodeTests.push({ name: fullName, record: new TestRecord(this.nodeFile, fullName, this.blockIds.length, true) });
+  /** node and mocha: a test starts (root-level beforeEach); node runs one test file per process, mocha names the file. */
+  testStarts(fullName: string, file?: string): void {
+    this.hookedTests.push({ name: fullName, record: new TestRecord(file === undefined ? this.nodeFile : realpath(file), fullName, this.blockIds.length, true) });
   }
 
   /**
-   * node: the test ends (root-level afterEach): its record is written now, also when it ran no
-   * block of the target (the host sees the run make progress, and the outcome is known).
+   * node and mocha: the test ends (root-level afterEach): its record is written now, also when it
+   * ran no block of the target (the host sees the run make progress, and the outcome is known).
    */
-  nodeTestEnds(fullName: string, passed: boolean | undefined, error: unknown): void {
-    const i = this.nodeTests.map((t) => t.name).lastIndexOf(fullName);
+  testEnds(fullName: string, passed: boolean | undefined, error: unknown): void {
+    const i = this.hookedTests.map((t) => t.name).lastIndexOf(fullName);
     if (i < 0) return;
-    const [ended] = this.nodeTests.splice(i, 1);
+    const [ended] = this.hookedTests.splice(i, 1);
     const record = ended!.record;
     if (passed !== undefined) record.outcome = passed ? 'passed' : 'failed';
     if (!passed && error) {
@@ -247,7 +248,7 @@ export class CoverageRecorder {
 
   /** Writes every record not written yet (at exit, and when vitest's test file is done). */
   write(): void {
-    for (const t of [...this.byTest.values(), ...this.nodeTests.map((n) => n.record)]) if (t.dirty) this.flush(t);
+    for (const t of [...this.byTest.values(), ...this.hookedTests.map((n) => n.record)]) if (t.dirty) this.flush(t);
   }
 
   /** At exit: every record not written yet. */
@@ -286,8 +287,8 @@ export function followNodeTests(recorder: CoverageRecorder): void {
     beforeEach(fn: (t: NodeTestContext) => void): void;
     afterEach(fn: (t: NodeTestContext) => void): void;
   };
-  nodeTest.beforeEach((t) => recorder.nodeTestStarts(String(t.fullName ?? t.name ?? '')));
-  nodeTest.afterEach((t) => recorder.nodeTestEnds(String(t.fullName ?? t.name ?? ''), t.passed, t.error));
+  nodeTest.beforeEach((t) => recorder.testStarts(String(t.fullName ?? t.name ?? '')));
+  nodeTest.afterEach((t) => recorder.testEnds(String(t.fullName ?? t.name ?? ''), t.passed, t.error));
 }
 
 function realpath(file: string): string {
