@@ -6,9 +6,9 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 /** The repository root, from out/test/support/ (compiled) or test/support/ (source). */
 const repoRoot = resolve(__dirname, __dirname.includes(`${join('out', 'test')}`) ? '../../..' : '../..');
@@ -82,4 +82,19 @@ export function fixtureProject(fixtureDir: string, { install = true }: { install
   cpSync(fixtureDir, dir, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes('node_modules') });
   if (modules) symlinkSync(modules, join(dir, 'node_modules'), 'junction');
   return dir;
+}
+
+/** A fixture project's files (its node_modules left out), path -> sha256: equal before and after means byte-identical. */
+export function projectFileHashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name === 'node_modules') continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir);
+  return out;
 }

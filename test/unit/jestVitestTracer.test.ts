@@ -7,15 +7,14 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { detectJsRunner, fullNamePattern, parseJsTestId } from '../../src/host/tracers/jsTestLaunch';
 import { runJavaScriptTestUntraced, traceJavaScriptTest } from '../../src/host/tracers/jsTracer';
 import { traceTest } from '../../src/host/tracers/traceTest';
 import { resolveTarget } from '../../src/host/tracers/traceTarget';
-import { fixtureProject } from '../support/fixtureDeps';
+import { fixtureProject, projectFileHashes } from '../support/fixtureDeps';
 import { fixturePath, parser, repoRoot } from './support/fixtures';
 
 const made: string[] = [];
@@ -36,19 +35,6 @@ function project(name: string): string {
 }
 
 /** Every file of the project but node_modules, by content hash. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.name === 'node_modules') continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** The runner's tally line: `1 failed, 2 skipped, 3 total` (jest), `1 failed | 2 skipped (3)` (vitest). */
 function tally(output: string): string {
@@ -67,7 +53,7 @@ const steps = (rows: [string, number, Vars][]) => rows.map(([blockId, iteration,
  */
 async function traceChecked(name: string, testId: string, file: string, fn: string, selected: string) {
   const cwd = project(name);
-  const before = snapshot(cwd);
+  const before = projectFileHashes(cwd);
   const plain = await runJavaScriptTestUntraced({ cwd, test: testId });
   const target = await resolveTarget(cwd, { file, function: fn }, {}, parser);
   const run = await traceJavaScriptTest(target, { cwd, test: testId });
@@ -75,7 +61,7 @@ async function traceChecked(name: string, testId: string, file: string, fn: stri
   assert.equal(run.exitCode, plain.exitCode, `traced exit code = untraced\n${output}`);
   assert.equal(tally(output), tally(plain.stdout + plain.stderr), 'traced tally = untraced');
   assert.equal(tally(output), selected, 'only the selected test ran');
-  assert.deepEqual(snapshot(cwd), before, 'the project is byte-identical after tracing');
+  assert.deepEqual(projectFileHashes(cwd), before, 'the project is byte-identical after tracing');
   // A later untraced run is not served instrumented code from any cache.
   const later = await runJavaScriptTestUntraced({ cwd, test: testId });
   assert.equal(later.exitCode, plain.exitCode);

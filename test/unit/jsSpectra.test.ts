@@ -6,15 +6,14 @@
 // that reach a function; and the traced run's stack traces, which point at the user's columns.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { rmSync } from 'node:fs';
+import { relative } from 'node:path';
 import { after, test } from 'node:test';
 import { rankSuspiciousBlocks } from '../../src/core/localize/suspicion';
 import { jsTestFilesReaching, runJsSpectra, type JsSpectraOptions } from '../../src/host/localize/jsSpectra';
 import { runJavaScriptTestUntraced, traceJavaScriptTest } from '../../src/host/tracers/jsTracer';
 import { resolveTarget } from '../../src/host/tracers/traceTarget';
-import { fixtureProject } from '../support/fixtureDeps';
+import { fixtureProject, projectFileHashes } from '../support/fixtureDeps';
 import { fixturePath, parser } from './support/fixtures';
 
 const cwd = fixturePath('spectra', 'js');
@@ -127,19 +126,6 @@ function project(name: string): string {
   return dir;
 }
 
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.name === 'node_modules') continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const runners: [string, string, string, string, Record<string, [string, string]>][] = [
   [
@@ -189,9 +175,9 @@ const runners: [string, string, string, string, Record<string, [string, string]>
 for (const [name, file, fn, testFile, expected] of runners) {
   test(`${name}: per test its outcome and blocks, under the project's own runner; the project is byte-identical afterwards`, async () => {
     const dir = project(name);
-    const before = snapshot(dir);
+    const before = projectFileHashes(dir);
     const { run, byTest } = await spectraOf(dir, file, fn, [testFile]);
     assert.deepEqual(outcomesAndBlocks(byTest), expected, run.stdout + run.stderr + (run.problems ?? []).join('\n'));
-    assert.deepEqual(snapshot(dir), before);
+    assert.deepEqual(projectFileHashes(dir), before);
   });
 }

@@ -7,15 +7,14 @@
 // through the fixture cache.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import { localizeCommand } from '../../src/host/cli/localizeCommand';
 import { runJsSpectra } from '../../src/host/localize/jsSpectra';
 import { localize } from '../../src/host/localize/localize';
 import { resolveTarget } from '../../src/host/tracers/traceTarget';
-import { fixtureProject } from '../support/fixtureDeps';
+import { fixtureProject, projectFileHashes } from '../support/fixtureDeps';
 import { fixturePath, parser } from './support/fixtures';
 
 const made: string[] = [];
@@ -29,26 +28,13 @@ function project(...parts: string[]): string {
   return dir;
 }
 
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.name === 'node_modules') continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const outcomesAndBlocks = (dir: string, spectra: readonly { testId: string; outcome: string; blocks: readonly string[] }[]) =>
   Object.fromEntries(spectra.map((s) => [relative(dir, s.testId), [s.outcome, s.blocks.join(',')]]));
 
 test('mocha, CommonJS: per test its outcome and the blocks it ran, suites in the test id, under the project\'s mocha', async () => {
   const dir = project('trace', 'mocha-cjs');
-  const before = snapshot(dir);
+  const before = projectFileHashes(dir);
   const target = await resolveTarget(dir, { file: 'inventory.js', function: 'restock' }, {}, parser);
   const run = await runJsSpectra(target, { cwd: dir, testFiles: ['test/inventory.test.js'], testTimeoutSeconds: 20, parser });
   const output = run.stdout + run.stderr + (run.problems ?? []).join('\n');
@@ -65,7 +51,7 @@ test('mocha, CommonJS: per test its outcome and the blocks it ran, suites in the
   const failing = run.spectra.find((s) => s.outcome === 'failed')!;
   assert.match(failing.message ?? '', /deep|equal/i);
   assert.match(run.command.join('\n'), /_mocha .*--config .*--no-package/);
-  assert.deepEqual(snapshot(dir), before, 'the project is byte-identical afterwards');
+  assert.deepEqual(projectFileHashes(dir), before, 'the project is byte-identical afterwards');
 });
 
 test('mocha, TypeScript through the project\'s --require ts-node/register (.mocharc.yml): per test its outcome and blocks', async () => {
@@ -78,7 +64,7 @@ test('mocha, TypeScript through the project\'s --require ts-node/register (.moch
 
 test('localize on a mocha project (CommonJS): the buggy comparison among the first two (after the push only the failing test runs), from its own test files', async () => {
   const dir = project('trace', 'mocha-cjs');
-  const before = snapshot(dir);
+  const before = projectFileHashes(dir);
   const result = await localize({ cwd: dir, target: { file: 'inventory.js', function: 'restock' }, testTimeoutSeconds: 20, parser });
   const { suspicion } = result;
   assert.equal(suspicion.failingTests, 1, JSON.stringify(result.run.spectra));
@@ -89,12 +75,12 @@ test('localize on a mocha project (CommonJS): the buggy comparison among the fir
   assert.match(b3, /item\.count < threshold/);
   assert.ok(suspicion.blocks.findIndex((b) => b.id === 'b3') < 2, `b3 among the first two: ${suspicion.blocks.map((b) => `${b.id} ${b.score.toFixed(2)}`).join(', ')}`);
   assert.equal(result.values?.tests.length, 2, `one failing and one passing test traced: ${result.values?.problems.join('; ')}`);
-  assert.deepEqual(snapshot(dir), before);
+  assert.deepEqual(projectFileHashes(dir), before);
 });
 
 test('localize on a mocha project (ES modules, spec in package.json): the block of the wrong boundary ranked first', async () => {
   const dir = project('trace', 'mocha-esm');
-  const before = snapshot(dir);
+  const before = projectFileHashes(dir);
   const result = await localize({ cwd: dir, target: { file: 'lib/grades.js', function: 'grade' }, testTimeoutSeconds: 20, parser });
   const { suspicion } = result;
   assert.deepEqual(
@@ -110,7 +96,7 @@ test('localize on a mocha project (ES modules, spec in package.json): the block 
   // b1 is `if (score > 90)`: `>` where `>=` belongs; it met 90 and 90 in the failing test.
   assert.equal(suspicion.blocks[0]!.id, 'b1', suspicion.blocks.map((b) => `${b.id} ${b.score.toFixed(2)} ${b.reason}`).join('\n'));
   assert.match(target(result, 'b1'), /score > 90/);
-  assert.deepEqual(snapshot(dir), before);
+  assert.deepEqual(projectFileHashes(dir), before);
 });
 
 test('localize on a mocha project whose spec leaves a script under test/ out: it never runs, even though it mentions the module', async () => {

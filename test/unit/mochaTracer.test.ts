@@ -7,14 +7,12 @@
 // outcome untraced before and after; the project's files are byte-identical afterwards.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { detectJsRunner } from '../../src/host/tracers/jsTestLaunch';
 import { runJavaScriptTestUntraced, traceJavaScriptTest } from '../../src/host/tracers/jsTracer';
 import { resolveTarget } from '../../src/host/tracers/traceTarget';
-import { fixtureProject } from '../support/fixtureDeps';
+import { fixtureProject, projectFileHashes } from '../support/fixtureDeps';
 import { fixturePath, parser } from './support/fixtures';
 
 const made: string[] = [];
@@ -33,19 +31,6 @@ function project(name: string): string {
   return dir;
 }
 
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.name === 'node_modules') continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** mocha's counts: `1 passing`, `2 failing`, `1 pending`. */
 function tally(output: string): string {
@@ -58,7 +43,7 @@ const v = (type: string, text: string, length?: number) => (length === undefined
 
 async function traceChecked(name: string, testId: string, file: string, fn: string, selected: string) {
   const cwd = project(name);
-  const before = snapshot(cwd);
+  const before = projectFileHashes(cwd);
   const plain = await runJavaScriptTestUntraced({ cwd, test: testId });
   assert.equal(plain.launch.runner, 'mocha');
   const target = await resolveTarget(cwd, { file, function: fn }, {}, parser);
@@ -67,7 +52,7 @@ async function traceChecked(name: string, testId: string, file: string, fn: stri
   assert.equal(run.exitCode, plain.exitCode, `traced exit code = untraced\n${output}`);
   assert.equal(tally(output), tally(plain.stdout + plain.stderr), 'traced tally = untraced');
   assert.equal(tally(output), selected, 'only the selected test ran');
-  assert.deepEqual(snapshot(cwd), before, 'the project is byte-identical after tracing');
+  assert.deepEqual(projectFileHashes(cwd), before, 'the project is byte-identical after tracing');
   const later = await runJavaScriptTestUntraced({ cwd, test: testId });
   assert.equal(later.exitCode, plain.exitCode);
   assert.equal(tally(later.stdout + later.stderr), tally(plain.stdout + plain.stderr));
