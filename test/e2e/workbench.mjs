@@ -18,10 +18,11 @@ export async function runCommand(page, title, shots) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 15_000 });
-    await input.fill(`>${title}`);
     const label = page.locator('.quick-input-list .monaco-list-row .label-name').filter({ hasText: exact }).first();
     try {
+      // Inside the retry: the palette can close again as it opens when focus moves (a terminal starting).
+      await input.waitFor({ timeout: 15_000 });
+      await input.fill(`>${title}`, { timeout: 10_000 });
       await label.waitFor({ timeout: 5_000 });
       const focused = page.locator('.quick-input-list .monaco-list-row.focused .label-name').filter({ hasText: exact });
       if (await focused.count()) await page.keyboard.press('Enter');
@@ -132,9 +133,11 @@ export async function openFile(page, relPath) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+P');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 15_000 });
-    await input.fill(relPath);
     try {
+      // Inside the retry: Quick Open can close again as it opens when focus moves (seen in CI right
+      // after the terminal panel was opened: the input stayed hidden and fill waited 30 s).
+      await input.waitFor({ timeout: 15_000 });
+      await input.fill(relPath, { timeout: 10_000 });
       const focused = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: base });
       await focused.first().waitFor({ timeout: 10_000 }).catch(async () => {
         // No focused row with the name: click the row itself if the list has it.
