@@ -40,3 +40,43 @@ export interface MutantRun {
 export function applyMutant(source: string, mutant: Pick<Mutant, 'start' | 'end' | 'replacement'>): string {
   return source.slice(0, mutant.start) + mutant.replacement + source.slice(mutant.end);
 }
+
+/** What a block's mutants said: the best of them (Metallaxis: Ochiai over the tests each mutant turned). */
+export interface BlockMutationEvidence {
+  /** 0..1: failing tests the best mutant turned to passing, over sqrt(failing × (those + passing tests it broke)). */
+  readonly score: number;
+  /** Mutants of the block that ran. */
+  readonly ran: number;
+  /** The best mutant, in words, and what it did. */
+  readonly best?: { readonly description: string; readonly fixed: number; readonly broke: number };
+}
+
+/**
+ * Per block, its mutants' evidence. Only the tests of the coverage run count (failing: the ones
+ * that failed there), and a test a mutant run did not report counts as unchanged.
+ */
+export function mutationEvidence(
+  mutants: readonly Mutant[],
+  run: Pick<MutantRun, 'outcomes'>,
+  tests: readonly { readonly testId: string; readonly outcome: string }[],
+): Map<string, BlockMutationEvidence> {
+  const failing = tests.filter((t) => t.outcome === 'failed').map((t) => t.testId);
+  const passing = tests.filter((t) => t.outcome === 'passed').map((t) => t.testId);
+  const byId = new Map(run.outcomes.map((o) => [o.mutant, o]));
+  const out = new Map<string, BlockMutationEvidence>();
+  for (const m of mutants) {
+    const o = byId.get(m.id);
+    if (!o || o.skipped) continue;
+    const fixed = failing.filter((id) => o.tests[id] === 'passed').length;
+    const broke = passing.filter((id) => o.tests[id] === 'failed').length;
+    const score = fixed === 0 ? 0 : fixed / Math.sqrt(failing.length * (fixed + broke));
+    const was = out.get(m.blockId);
+    const better = !was || score > was.score + 1e-12;
+    out.set(m.blockId, {
+      score: better ? score : was.score,
+      ran: (was?.ran ?? 0) + 1,
+      ...(better ? (fixed ? { best: { description: m.description, fixed, broke } } : {}) : was.best ? { best: was.best } : {}),
+    });
+  }
+  return out;
+}

@@ -43,6 +43,7 @@ import type { SourceRange } from '../blocks/positions';
 import { namesRead, namesWritten, onlyConstants } from './blockDataFlow';
 import { guards, innermostLoopHeader } from './controlFlow';
 import { reachingTests, type TestSpectrum } from './spectra';
+import type { BlockMutationEvidence } from './mutants';
 import type { BlockValueEvidence } from './valueEvidence';
 
 export interface SuspicionWeights {
@@ -93,6 +94,8 @@ export interface SuspicionWeights {
   readonly neighbour: number;
   /** Value evidence: an and/or of the condition had one side true and one false, in failing more than in passing traced tests. */
   readonly connective: number;
+  /** Mutation evidence (mutants.ts): the block's best mutant turned failing tests to passing without breaking passing ones. */
+  readonly mutant: number;
 }
 
 export const defaultSuspicionWeights: SuspicionWeights = {
@@ -116,6 +119,7 @@ export const defaultSuspicionWeights: SuspicionWeights = {
   consistent: 0,
   neighbour: 0.3,
   connective: 0,
+  mutant: 1,
 };
 
 /** Value evidence for the ranking, and how many failing and passing tests were traced for it. */
@@ -148,6 +152,8 @@ export interface BlockEvidence {
   readonly runawayLoop: number;
   /** From the traced tests, when the ranking had any. */
   readonly values?: BlockValueEvidence;
+  /** From the mutant runs, when the ranking had any. */
+  readonly mutation?: BlockMutationEvidence;
 }
 
 export interface SuspiciousBlock {
@@ -177,6 +183,7 @@ export function rankSuspiciousBlocks(
   spectra: readonly TestSpectrum[],
   weights: Partial<SuspicionWeights> = {},
   values?: ValueEvidenceInput,
+  mutation?: ReadonlyMap<string, BlockMutationEvidence>,
 ): SuspicionSummary {
   const w = { ...defaultSuspicionWeights, ...weights };
   const tests = reachingTests(spectra);
@@ -235,7 +242,8 @@ export function rankSuspiciousBlocks(
       w.feedsResult * a.feedsResult +
       w.recency * a.recency * F;
     const constant = onlyConstants(block.text);
-    const score = a.failed === 0 ? 0 : ochiai + spectral / F + (v && values ? valueScore(v, values, w) : 0) - (constant ? w.constantOnly : 0);
+    const m = mutation?.get(block.id);
+    const score = a.failed === 0 ? 0 : ochiai + spectral / F + (v && values ? valueScore(v, values, w) : 0) - (constant ? w.constantOnly : 0) + w.mutant * (m?.score ?? 0);
     const evidence: BlockEvidence = {
       failed: a.failed,
       passed: a.passed,
@@ -249,6 +257,7 @@ export function rankSuspiciousBlocks(
       guardOfNameError: a.guardOfNameError,
       runawayLoop: a.runawayLoop,
       ...(v ? { values: v } : {}),
+      ...(m ? { mutation: m } : {}),
     };
     return { block, order, score, evidence };
   });
@@ -325,6 +334,8 @@ export function reasonFor(e: BlockEvidence, failing: number, passing: number, w:
   if (v?.neighbour && w.neighbour) parts.push('it returned an element of a list whose neighbour is the expected value (an index one off?)');
   if (v?.connectiveFailed && w.connective) parts.push(`its and/or had one side true and the other false in a failing test${v.connectivePassed ? ' (in a passing one too)' : ''}, where and and or decide differently`);
   if (v?.consistent && w.consistent) parts.push('in the failing test it wrote what it wrote in a passing one from the same inputs (less suspicious)');
+  const best = e.mutation?.best;
+  if (best && w.mutant) parts.push(`with ${best.description} here, ${best.fixed} of ${plural(failing, 'failing test')} pass${best.fixed === 1 ? 'es' : ''}${passing ? (best.broke ? ` and ${best.broke} passing fail` : ', no passing test breaks') : ''}`);
   return parts.join('; ');
 }
 

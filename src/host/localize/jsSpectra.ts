@@ -312,7 +312,7 @@ async function realOrSame(file: string): Promise<string> {
 }
 
 /** The runner's results joined with the blocks each test ran; the block an exception left from, from its stack. */
-async function joinSpectra(target: ResolvedTarget, results: readonly TestCaseResult[], lines: ReadonlyMap<string, JsSpectrumLine>): Promise<{ spectra: TestSpectrum[]; records: RawSpectrumRecord[] }> {
+export async function joinSpectra(target: ResolvedTarget, results: readonly TestCaseResult[], lines: ReadonlyMap<string, JsSpectrumLine>): Promise<{ spectra: TestSpectrum[]; records: RawSpectrumRecord[] }> {
   const blocks = target.blocks.blocks;
   const blockOrder = blocks.map((b) => b.id);
   const targetFile = await realOrSame(target.file);

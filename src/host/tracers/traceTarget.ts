@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { blocksOfFunction, type FunctionBlocks } from '../../core/blocks/functionBlocks';
+import type { FunctionSelector } from '../../core/blocks/functionFinder';
 import { languageForFile, type SourceLanguage } from '../../core/blocks/languages';
 import { LineIndex } from '../../core/blocks/positions';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
@@ -42,9 +43,21 @@ export async function resolveTarget(cwd: string, target: TargetSpec, budget: Par
   const language = languageForFile(file);
   if (!language) throw new Error(`${target.file}: not a Python, JavaScript, TypeScript or TSX file`);
   const source = await readFile(file, 'utf8');
-  const blocks = await blocksOfFunction(source, language, parser ?? (sharedParser ??= new TreeSitterParser()), /^\d+$/.test(target.function) ? { line: Number(target.function) } : { name: target.function });
+  return targetInText(file, language, source, /^\d+$/.test(target.function) ? { line: Number(target.function) } : { name: target.function }, normalizeTraceBudget(budget), parser);
+}
+
+async function targetInText(file: string, language: SourceLanguage, source: string, selector: FunctionSelector, budget: TraceBudget, parser?: SourceParser): Promise<ResolvedTarget> {
+  const blocks = await blocksOfFunction(source, language, parser ?? (sharedParser ??= new TreeSitterParser()), selector);
   const lines = new LineIndex(source);
   const { start, end } = blocks.function.range;
   const text = source.slice(lines.offsetAt(start), lines.offsetAt(end));
-  return { file, language, source, blocks, plan: tracePlanOf(file, blocks, text, normalizeTraceBudget(budget)) };
+  return { file, language, source, blocks, plan: tracePlanOf(file, blocks, text, budget) };
+}
+
+/**
+ * The same function in another text of its file (a mutant's): its blocks and plan read from that
+ * text, the file on disk untouched. Found again by the line it starts on.
+ */
+export function targetWithSource(target: ResolvedTarget, source: string, parser?: SourceParser): Promise<ResolvedTarget> {
+  return targetInText(target.file, target.language, source, { line: target.blocks.function.range.start.line }, target.plan.budget, parser);
 }
