@@ -110,7 +110,7 @@ class Swap:
             if not isinstance(path, str):
                 continue
             try:
-                if os.path.realpath(path) != self.target_file:
+                if ducktrace_entry.real_path(path) != self.target_file:
                     continue
                 for value in list(vars(module).values()):
                     _functions_in(value, functions, caches)
