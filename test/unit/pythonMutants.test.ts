@@ -105,6 +105,14 @@ test('a closure whose free variables would change is skipped with the reason; on
   assert.deepEqual(byMutant.m2, { test_adder: 'passed' });
 });
 
+test('a module the tests import only as they run: found after the first test ran unmutated', async () => {
+  const cwd = project();
+  const target = await resolveTarget(cwd, { file: 'lazy.py', function: 'halve' }, {}, parser);
+  const at = target.source.indexOf('3');
+  const result = await runPythonMutants(target, [{ id: 'm1', blockId: 'b1', start: at, end: at + 1, replacement: '2', description: '3 -> 2' }], { cwd, pytestArgs: [...fast, 'test_lazy.py'], timeoutMs: 120_000 });
+  assert.deepEqual(result.outcomes, [{ mutant: 'm1', tests: { 'test_lazy.py::test_halve': 'passed' } }]);
+});
+
 test('the budget: once spent, the mutants left are skipped as budget; an edit outside the text is skipped without running', async () => {
   const { target, byMutant } = await run(project(), 'discount', discountTests, (t) => [edit(t, 'm1', 'quantity > min_q', '>', '>='), { ...edit(t, 'm2', 'return 0', '0', '1'), start: 1e9, end: 1e9 }], { budgetMs: 1 });
   assert.deepEqual(byMutant, { m1: 'skipped: budget', m2: `skipped: its edit (1000000000..1000000000) is outside the file's text (${target.source.length} characters)` });
