@@ -193,7 +193,7 @@ await Promise.all(builds);
 chmodSync(join(root, 'dist/cli.js'), 0o755);
 // Python helpers the test runners load (`-p ducktrace_pytest` with dist/ on PYTHONPATH).
 for (const py of filesUnder(join(root, 'src/host/runners/python'), (p) => p.endsWith('.py'))) cpSync(py, join(root, 'dist', py.split(/[\\/]/).pop()));
-// The Python tracer, its coverage mode and its call census (`python -m ducktrace_tracer` / `ducktrace_spectra` / `ducktrace_calls` with dist/ on PYTHONPATH),
+// The Python tracer, its coverage mode, its mutant runner and its call census (`python -m ducktrace_tracer` / `ducktrace_spectra` / `ducktrace_mutants` / `ducktrace_calls` with dist/ on PYTHONPATH),
 // with every sibling module they import: the whole folder.
 for (const py of filesUnder(join(root, 'src/host/tracers/python'), (p) => p.endsWith('.py'))) cpSync(py, join(root, 'dist', py.split(/[\\/]/).pop()));
 if (withTests) cpSync(join(root, 'package.json'), join(root, 'out', 'package.json'));

@@ -66,7 +66,7 @@ await step('the .vsix holds exactly the allowlisted files', () => {
   // The Python helpers are every .py of their source folders: a module the tracer imports is there too.
   const python = ['src/host/runners/python', 'src/host/tracers/python'].flatMap((dir) => readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.py')).map((f) => `dist/${f}`));
   const runtime = ['dist/extension.js', 'dist/cli.js', 'dist/web-tree-sitter.wasm', 'dist/nodeTestReporter.js', 'dist/ducktraceJestReporter.js', 'dist/ducktraceVitestReporter.mjs', 'dist/ducktraceMochaReporter.js', 'dist/ducktraceMochaOptions.js', ...python, 'dist/ducktrace_js_register.js', 'dist/ducktrace_js_hooks.mjs', 'dist/ducktrace_vitest.mjs'];
-  for (const module of ['ducktrace_pytest', 'ducktrace_tracer', 'ducktrace_recorder', 'ducktrace_values', 'ducktrace_spectra', 'ducktrace_calls', 'ducktrace_entry']) {
+  for (const module of ['ducktrace_pytest', 'ducktrace_tracer', 'ducktrace_recorder', 'ducktrace_values', 'ducktrace_spectra', 'ducktrace_mutants', 'ducktrace_calls', 'ducktrace_entry']) {
     if (!python.includes(`dist/${module}.py`)) throw new Error(`${module}.py is not among the Python helpers' sources (${python.join(', ')})`);
   }
   for (const required of [...runtime, 'grammars/tree-sitter-python.wasm', 'grammars/tree-sitter-javascript.wasm', 'grammars/tree-sitter-typescript.wasm', 'grammars/tree-sitter-tsx.wasm', 'media/icon.png', 'package.json']) {

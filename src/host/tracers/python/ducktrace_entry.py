@@ -58,6 +58,18 @@ def _unwrap(value):
             pending.append(wrapped)
 
 
+# Module file -> its real path: resolving links walks the file system, and the mutant runner looks
+# for the target again for every mutant.
+_real_paths = {}
+
+
+def real_path(path):
+    real = _real_paths.get(path)
+    if real is None:
+        real = _real_paths[path] = os.path.realpath(path)
+    return real
+
+
 def find_targets(target_file, is_target):
     """The target's function objects in the modules imported from its file."""
     found = []
@@ -66,7 +78,7 @@ def find_targets(target_file, is_target):
         if not isinstance(path, str):
             continue
         try:
-            if os.path.realpath(path) != target_file:
+            if real_path(path) != target_file:
                 continue
             namespace = vars(module)
         except Exception:

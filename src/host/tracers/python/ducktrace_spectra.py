@@ -36,7 +36,8 @@ class Spectra:
     def __init__(self, plan, out_path, test_timeout, max_lines=1000000):
         self.file = os.path.realpath(plan["file"])
         self._matches = ducktrace_entry.target_matcher(plan)
-        self.out = open(out_path, "w", encoding="utf-8")
+        # No out_path: lines are counted (the --max-lines bound) but no record is written (ducktrace_mutants).
+        self.out = open(out_path, "w", encoding="utf-8") if out_path else None
         self.test_timeout = test_timeout
         self.max_lines = max_lines
         self.lines = {}
@@ -88,11 +89,13 @@ class Spectra:
         rec = self.record
         if rec is None:
             return
+        self.record = None
+        if self.out is None:
+            return
         rec["lines"] = {str(k): v for k, v in sorted(self.lines.items())}
         rec["lastLine"] = self.last_line
         self.out.write(json.dumps(rec) + "\n")
         self.out.flush()
-        self.record = None
 
     def report(self, report):
         rec = self.record
