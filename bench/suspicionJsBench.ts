@@ -47,6 +47,7 @@ export const suspicionJsBench: BenchSection = {
         spectra: result.run.spectra,
         records: result.run.records,
         traced,
+        ...(result.mutation ? { mutants: result.mutation.mutants, mutantRun: { outcomes: result.mutation.run.outcomes, elapsedMs: result.mutation.run.elapsedMs } } : {}),
         rankMs: result.elapsedMs,
         coverageMs: result.run.elapsedMs,
         plainMs: plain.elapsedMs,

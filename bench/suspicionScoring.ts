@@ -9,6 +9,8 @@ import type { Block } from '../src/core/blocks/basicBlocks';
 import type { RawSpectrumRecord, TestSpectrum } from '../src/core/localize/spectra';
 import { defaultSuspicionWeights, rankSuspiciousBlocks, type SuspicionWeights, type ValueEvidenceInput } from '../src/core/localize/suspicion';
 import { valueEvidence, type TracedTest } from '../src/core/localize/valueEvidence';
+import { mutationEvidence, type BlockMutationEvidence, type Mutant, type MutantRun } from '../src/core/localize/mutants';
+import { reachingTests } from '../src/core/localize/spectra';
 import { lastLineOf } from '../src/core/trace/tracePlan';
 import type { Figure } from './benchTypes';
 
@@ -20,14 +22,17 @@ export interface ProgramEvidence {
   readonly records: readonly RawSpectrumRecord[];
   /** The tests the ranking traced with values (the evidence is computed from them when scoring). */
   readonly traced: readonly TracedTest[];
-  /** The whole ranking (coverage run, traced runs, scoring) and one plain run of the same tests. */
+  /** The mutants that ran and what each did (absent when the ranking ran none). */
+  readonly mutants?: readonly Mutant[];
+  readonly mutantRun?: Pick<MutantRun, 'outcomes' | 'elapsedMs'>;
+  /** The whole ranking (coverage run, traced runs, mutant runs, scoring) and one plain run of the same tests. */
   readonly rankMs: number;
   readonly coverageMs: number;
   readonly plainMs: number;
 }
 
 /** Every evidence kind, as the weights name them: each is taken out once (ablation). */
-const kinds: readonly (keyof SuspicionWeights)[] = ['raised', 'guard', 'feedsResult', 'recency', 'runawayLoop', 'constantOnly', 'boundary', 'deviation', 'origin', 'count', 'wrongExit', 'baseCase', 'sameInputs', 'expectedAtHand', 'oneStep', 'consistent', 'neighbour', 'connective'];
+const kinds: readonly (keyof SuspicionWeights)[] = ['raised', 'guard', 'feedsResult', 'recency', 'runawayLoop', 'constantOnly', 'boundary', 'deviation', 'origin', 'count', 'wrongExit', 'baseCase', 'sameInputs', 'expectedAtHand', 'oneStep', 'consistent', 'neighbour', 'connective', 'mutant'];
 const nothingExtra: Partial<SuspicionWeights> = Object.fromEntries(Object.keys(defaultSuspicionWeights).map((k) => [k, 0]));
 
 /** The grids the sweeps and the leave-out checks pick from (each includes the default). */
@@ -49,6 +54,7 @@ const grids: Partial<Record<keyof SuspicionWeights, readonly number[]>> = {
   consistent: [0, 0.01, 0.02, 0.05, 0.1, 0.2],
   connective: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
   neighbour: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
+  mutant: [0, 0.1, 0.3, 0.5, 1, 2],
 };
 const folds = 5;
 
@@ -66,9 +72,21 @@ export function valuesOf(p: ProgramEvidence): ValueEvidenceInput | undefined {
   return values ?? undefined;
 }
 
+const mutationCache = new WeakMap<ProgramEvidence, ReadonlyMap<string, BlockMutationEvidence> | null>();
+
+/** The mutation evidence of the program's mutant runs, as localize computes it. */
+export function mutationOf(p: ProgramEvidence): ReadonlyMap<string, BlockMutationEvidence> | undefined {
+  let m = mutationCache.get(p);
+  if (m === undefined) {
+    m = p.mutants && p.mutantRun ? mutationEvidence(p.mutants, p.mutantRun, reachingTests(p.spectra)) : null;
+    mutationCache.set(p, m);
+  }
+  return m ?? undefined;
+}
+
 /** Where the first buggy block lands (pessimistic: last of its tie group) and the lines up to it. */
 export function blockOutcome(p: ProgramEvidence, weights: Partial<SuspicionWeights>, withValues = true): { position: number; lines: number } {
-  const ranked = rankSuspiciousBlocks(p.blocks, p.spectra, weights, withValues ? valuesOf(p) : undefined).blocks;
+  const ranked = rankSuspiciousBlocks(p.blocks, p.spectra, weights, withValues ? valuesOf(p) : undefined, withValues ? mutationOf(p) : undefined).blocks;
   const byId = new Map(p.blocks.map((b) => [b.id, b]));
   const isBuggy = (b: Block) => p.bugLines.some((line) => b.range.start.line <= line && line <= lastLineOf(b));
   const firstBuggyRank = Math.min(...ranked.filter((r) => isBuggy(byId.get(r.id)!)).map((r) => r.rank));
@@ -97,7 +115,7 @@ export function suspicionFigures(prefix: string, name: string, collected: readon
   const full = summary('full', 'suspicious blocks', {}, 'own', true);
   figures.push({ key: `${prefix}.full.notFirst`, label: `${name}: programs whose buggy block is not first`, value: full.filter((o) => o.position > 1).length, note: collected.filter((_, i) => full[i]!.position > 1).map((p) => p.program).join(' ') });
   summary('ochiai', 'baseline: plain block Ochiai', nothingExtra, 'none');
-  summary('withoutValues', 'without the traced values (coverage only)', {}, 'none');
+  summary('withoutValues', 'without the traced values and the mutants (coverage only)', {}, 'none');
   for (const kind of kinds) summary(`without.${kind}`, `ablation: without ${kind}`, { [kind]: 0 });
   const lineRanks = collected.map(lineOchiaiRank);
   figures.push({ key: `${prefix}.lineOchiai.top1`, label: `${name}: baseline: line Ochiai, buggy line first`, value: lineRanks.filter((r) => r <= 1).length, unit: `/ ${n}` });
@@ -135,7 +153,7 @@ export function suspicionFigures(prefix: string, name: string, collected: readon
   // Cost: the ranking's time as a ratio to one plain run of the same tests (medians over programs).
   const ratio = (pick: (p: ProgramEvidence) => number) => round(median(collected.map((p) => pick(p) / p.plainMs)));
   figures.push({ key: `${prefix}.cost.plainMsMedian`, label: `${name}: one plain run of the tests that reach the function (median)`, value: median(collected.map((p) => p.plainMs)), unit: 'ms' });
-  figures.push({ key: `${prefix}.cost.rankRatio`, label: `${name}: the ranking (coverage run + traced runs + scoring) / one plain run`, value: ratio((p) => p.rankMs), unit: '×', note: `coverage run alone ${ratio((p) => p.coverageMs)}×` });
+  figures.push({ key: `${prefix}.cost.rankRatio`, label: `${name}: the ranking (coverage run + traced runs + mutant runs + scoring) / one plain run`, value: ratio((p) => p.rankMs), unit: '×', note: `coverage run alone ${ratio((p) => p.coverageMs)}×; mutant runs alone ${ratio((p) => p.mutantRun?.elapsedMs ?? 0)}×; mutants run per program, median ${median(collected.map((p) => p.mutantRun?.outcomes.filter((o) => !o.skipped).length ?? 0))}` });
   figures.push({ key: `${prefix}.tests`, label: `${name}: tests that reached their target`, value: collected.reduce((s, p) => s + p.spectra.filter((t) => t.outcome !== 'skipped' && t.blocks.length > 0).length, 0) });
   return figures;
 }

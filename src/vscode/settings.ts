@@ -102,3 +102,9 @@ export function neverSendPatterns(): string[] {
 export function sandboxMode(): 'auto' | 'off' {
   return vscode.workspace.getConfiguration('ducktrace').get<string>('sandbox', 'auto') === 'off' ? 'off' : 'auto';
 }
+
+/** `ducktrace.suspiciousBlocks.mutantSeconds`: how long Show Suspicious Blocks may try mutants (0: not at all). */
+export function mutantSeconds(scope?: vscode.ConfigurationScope): number {
+  const value = vscode.workspace.getConfiguration('ducktrace', scope).get<number>('suspiciousBlocks.mutantSeconds', 60);
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}

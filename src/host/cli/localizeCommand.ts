@@ -1,4 +1,4 @@
-// `ducktrace localize --cwd DIR --target FILE:FUNCTION [--test-command CMD | --tests FILE...] [--no-values] [--json]`:
+// `ducktrace localize --cwd DIR --target FILE:FUNCTION [--test-command CMD | --tests FILE...] [--no-values] [--no-mutants] [--mutant-seconds S] [--json]`:
 // runs the tests that reach the function once under a coverage mode and prints its blocks, most
 // suspicious first. Exits 0 with a ranking (a warning on stderr when no failing test reached the function),
 // 1 when no test reached it or the run failed, 2 on usage errors.
@@ -9,7 +9,7 @@ import { defineCommand, ExitCode, failure, messageOf, positiveNumber, targetOpti
 
 const jsRunners: readonly JsRunner[] = ['node', 'jest', 'vitest', 'mocha'];
 
-const usage = 'localize --target FILE:FUNCTION [--cwd DIR] [--test-command CMD | --tests FILE...] [--no-values] [--json]';
+const usage = 'localize --target FILE:FUNCTION [--cwd DIR] [--test-command CMD | --tests FILE...] [--no-values] [--no-mutants] [--mutant-seconds S] [--json]';
 
 interface LocalizeArgs extends LocalizeRequest {
   readonly json: boolean;
@@ -23,6 +23,8 @@ const options = {
   framework: { type: 'string', value: 'F', help: 'JavaScript: node, jest, vitest or mocha (default: detected per test file)' },
   json: { type: 'boolean', help: 'print { blocks: [{ id, range, score, rank, heat, reason }], tests, ... }' },
   'no-values': { type: 'boolean', help: 'skip the traced runs of one failing and one passing test (value evidence)' },
+  'no-mutants': { type: 'boolean', help: 'skip the mutant runs (the tests rerun once per small change of a suspicious block)' },
+  'mutant-seconds': { type: 'string', value: 'S', help: 'limit for the mutant runs in seconds (default 60; at most 40 mutants)' },
   python: { type: 'string', value: 'PATH', help: 'the Python interpreter (default: python3)' },
   'test-timeout': { type: 'string', value: 'S', help: 'per-test limit in seconds; a test past it fails (default 10)' },
   timeout: { type: 'string', value: 'S', help: 'limit for the whole run in seconds (default 300)' },
@@ -39,6 +41,8 @@ function checkLocalizeArgs({ values }: ParsedCommandLine<typeof options>, contex
   if (typeof testTimeoutSeconds === 'string') return testTimeoutSeconds;
   const timeout = positiveNumber('--timeout', values.timeout);
   if (typeof timeout === 'string') return timeout;
+  const mutantSeconds = positiveNumber('--mutant-seconds', values['mutant-seconds']);
+  if (typeof mutantSeconds === 'string') return mutantSeconds;
   const target = targetOption(values.target);
   if (target === undefined) return 'missing --target FILE:FUNCTION';
   if (typeof target === 'string') return target;
@@ -60,6 +64,8 @@ function checkLocalizeArgs({ values }: ParsedCommandLine<typeof options>, contex
     ...(testTimeoutSeconds ? { testTimeoutSeconds } : {}),
     ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
     ...(values['no-values'] ? { values: false } : {}),
+    ...(values['no-mutants'] ? { mutants: false } : {}),
+    ...(mutantSeconds ? { mutantBudget: { ms: mutantSeconds * 1000 } } : {}),
   };
 }
 
@@ -73,7 +79,10 @@ export function localizeJson(result: LocalizeResult): object {
     blocks: suspicion.blocks.map((b) => ({ id: b.id, range: b.range, score: b.score, rank: b.rank, heat: b.heat, reason: b.reason })),
     tests: Object.fromEntries(run.spectra.map((s) => [s.testId, { outcome: s.outcome, blocks: s.blocks }])),
     traced: result.values?.tests.map((t) => t.testId) ?? [],
-    elapsedMs: { total: result.elapsedMs, coverage: run.elapsedMs, traced: result.values?.elapsedMs ?? 0 },
+    mutants: result.mutation
+      ? { ran: result.mutation.run.outcomes.filter((o) => !o.skipped).length, skipped: result.mutation.run.outcomes.filter((o) => o.skipped).length }
+      : { ran: 0, skipped: 0 },
+    elapsedMs: { total: result.elapsedMs, coverage: run.elapsedMs, traced: result.values?.elapsedMs ?? 0, mutants: result.mutation?.run.elapsedMs ?? 0 },
   };
 }
 
@@ -89,6 +98,11 @@ export function formatLocalize(result: LocalizeResult): string {
     const lines = start === end ? `line ${start}` : `lines ${start}-${end}`;
     out.push(`#${String(b.rank).padEnd(3)} ${b.id.padEnd(4)} ${lines.padEnd(12)} ${b.score.toFixed(3)}  ${b.reason}`);
   }
+  const outcomes = result.mutation?.run.outcomes ?? [];
+  const ran = outcomes.filter((o) => !o.skipped).length;
+  const seconds = Math.round((result.mutation?.run.elapsedMs ?? 0) / 100) / 10;
+  const why = [...new Set(outcomes.map((o) => o.skipped).filter(Boolean))].slice(0, 2).join('; ');
+  if (outcomes.length) out.push(`${ran} of ${outcomes.length} mutants ran in ${seconds} s${ran < outcomes.length ? `; ${outcomes.length - ran} skipped: ${why}` : ''}`);
   return out.join('\n') + '\n';
 }
 

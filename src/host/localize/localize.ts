@@ -14,6 +14,15 @@ import { jsTestFilesReaching, runJsSpectra } from './jsSpectra';
 import { parsePytestCommand, pythonTestFilesReaching, runPythonSpectra } from './pythonSpectra';
 import type { SpectraRun } from './spectraRun';
 import { evidenceTraceBudget, traceForEvidence, type ValueTraces } from './valueTraces';
+import { mutationEvidence, type Mutant, type MutantOutcome, type MutantRun } from '../../core/localize/mutants';
+import { mutantsOfFunction } from '../../core/localize/mutantOperators';
+import { reachingTests } from '../../core/localize/spectra';
+import { TreeSitterParser } from '../treeSitter';
+import { runJsMutants } from './jsMutants';
+import { mutantMaxLines, runPythonMutants } from './pythonMutants';
+
+let parser: TreeSitterParser | undefined;
+const sharedParser = () => (parser ??= new TreeSitterParser());
 
 export interface LocalizeRequest {
   readonly cwd: string;
@@ -35,6 +44,10 @@ export interface LocalizeRequest {
   readonly weights?: Partial<SuspicionWeights>;
   /** Trace one failing and one passing test for the value evidence (default true). */
   readonly values?: boolean;
+  /** Rerun the tests once per mutant of the suspicious blocks for the mutation evidence (default true). */
+  readonly mutants?: boolean;
+  /** The mutant runs' limit: how many at most (default 40) and for how long (default 60 s). */
+  readonly mutantBudget?: { readonly count?: number; readonly ms?: number };
   readonly parser?: SourceParser;
   /** Cancels the run: the process tree is killed. */
   readonly signal?: AbortSignal;
@@ -48,6 +61,8 @@ export interface LocalizeResult {
   readonly selection: string;
   /** The traced runs for the value evidence, when there were any. */
   readonly values?: ValueTraces;
+  /** The mutants that ran and their runs, when there were any. */
+  readonly mutation?: { readonly mutants: readonly Mutant[]; readonly run: MutantRun };
   /** The whole ranking: the coverage run, the traced runs and the scoring. */
   readonly elapsedMs: number;
 }
@@ -55,7 +70,7 @@ export interface LocalizeResult {
 export async function localize(request: LocalizeRequest): Promise<LocalizeResult> {
   const started = Date.now();
   const target = await resolveTarget(request.cwd, request.target, evidenceTraceBudget, request.parser);
-  const { run, selection, pytestFlags } = target.language === 'python' ? await pythonRun(target, request) : { ...(await javaScriptRun(target, request)), pytestFlags: undefined };
+  const { run, selection, pytestFlags, tests } = target.language === 'python' ? await pythonRun(target, request) : { ...(await javaScriptRun(target, request)), pytestFlags: undefined };
   const values =
     request.values === false
       ? undefined
@@ -70,11 +85,63 @@ export async function localize(request: LocalizeRequest): Promise<LocalizeResult
   const evidence = values?.tests.length
     ? { blocks: valueEvidence(target.blocks.blocks, values.tests), tracedFailing: values.tests.filter((t) => t.outcome === 'failed').length, tracedPassing: values.tests.filter((t) => t.outcome === 'passed').length }
     : undefined;
-  const suspicion = rankSuspiciousBlocks(target.blocks.blocks, run.spectra, request.weights, evidence);
-  return { target, suspicion, run, selection, ...(values ? { values } : {}), elapsedMs: Date.now() - started };
+  let suspicion = rankSuspiciousBlocks(target.blocks.blocks, run.spectra, request.weights, evidence);
+  const mutation = request.mutants === false || suspicion.failingTests === 0 ? undefined : await runMutants(target, suspicion, run, request, tests);
+  if (mutation?.run.outcomes.some((o) => !o.skipped)) {
+    const tests = reachingTests(run.spectra);
+    suspicion = rankSuspiciousBlocks(target.blocks.blocks, run.spectra, request.weights, evidence, mutationEvidence(mutation.mutants, mutation.run, tests));
+  }
+  return { target, suspicion, run, selection, ...(values ? { values } : {}), ...(mutation ? { mutation } : {}), elapsedMs: Date.now() - started };
 }
 
-async function pythonRun(target: ResolvedTarget, request: LocalizeRequest): Promise<{ run: SpectraRun; selection: string; pytestFlags: string[] }> {
+/**
+ * The mutants of the blocks failing tests ran, the most suspicious blocks' first, each block's in
+ * its operators' order, cut to the budget; each reruns the tests that reach the function.
+ */
+async function runMutants(target: ResolvedTarget, first: SuspicionSummary, coverage: SpectraRun, request: LocalizeRequest, tests: TestSelection): Promise<{ mutants: Mutant[]; run: MutantRun } | undefined> {
+  const rankOf = new Map(first.blocks.filter((b) => b.evidence.failed > 0).map((b) => [b.id, b.rank]));
+  const all = await mutantsOfFunction(target.source, target.language, request.parser ?? sharedParser(), { line: target.blocks.function.range.start.line }, target.blocks.blocks);
+  const mutants = all
+    .filter((m) => rankOf.has(m.blockId))
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => rankOf.get(a.m.blockId)! - rankOf.get(b.m.blockId)! || a.i - b.i)
+    .slice(0, request.mutantBudget?.count ?? 40)
+    .map(({ m }) => m);
+  if (!mutants.length) return undefined;
+  const budgetMs = request.mutantBudget?.ms ?? 60_000;
+  const reaching = reachingTests(coverage.spectra);
+  // A mutant's endless loop stops at ten times the most any test ran (the budgets of the coverage run at most).
+  const steps = mutantMaxLines(coverage.records);
+  // A mutant that turns every failing test and keeps every passing one settles its block.
+  const settles = (o: MutantOutcome) => reaching.every((t) => o.tests[t.testId] === 'passed');
+  const common = {
+    cwd: request.cwd,
+    ...(request.env ? { env: request.env } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+    testTimeoutSeconds: request.testTimeoutSeconds ?? 10,
+    budgetMs,
+    settles,
+  };
+  const timeoutMs = budgetMs + 60_000;
+  const run =
+    'pytestArgs' in tests
+      ? await runPythonMutants(target, mutants, { ...common, pytestArgs: tests.pytestArgs, ...(tests.python ? { python: tests.python } : {}), maxLines: Math.min(1_000_000, steps), timeoutMs })
+      : await runJsMutants(target, mutants, {
+          ...common,
+          testFiles: tests.testFiles,
+          ...(request.framework ? { framework: request.framework } : {}),
+          ...(request.node ? { node: request.node } : {}),
+          ...(request.parser ? { parser: request.parser } : {}),
+          maxBlocksPerTest: Math.min(5_000_000, steps),
+          timeoutMs,
+        });
+  return { mutants, run };
+}
+
+/** The tests the coverage run ran, as the mutant runs select them again. */
+type TestSelection = { readonly pytestArgs: string[]; readonly python?: string } | { readonly testFiles: readonly string[] };
+
+async function pythonRun(target: ResolvedTarget, request: LocalizeRequest): Promise<{ run: SpectraRun; selection: string; pytestFlags: string[]; tests: TestSelection }> {
   let python = request.python;
   let pytestArgs: string[];
   if (request.testCommand) {
@@ -96,7 +163,7 @@ async function pythonRun(target: ResolvedTarget, request: LocalizeRequest): Prom
     timeoutMs: request.timeoutMs,
     ...(request.signal ? { signal: request.signal } : {}),
   });
-  return { run, selection: `pytest ${pytestArgs.join(' ')}`, pytestFlags: pytestOptions(pytestArgs) };
+  return { run, selection: `pytest ${pytestArgs.join(' ')}`, pytestFlags: pytestOptions(pytestArgs), tests: { pytestArgs, ...(python ? { python } : {}) } };
 }
 
 /** A pytest command's options without its selection (files, node ids, -k and -m): the traced runs select one test themselves. */
@@ -111,7 +178,7 @@ export function pytestOptions(args: readonly string[]): string[] {
   return out;
 }
 
-async function javaScriptRun(target: ResolvedTarget, request: LocalizeRequest): Promise<{ run: SpectraRun; selection: string }> {
+async function javaScriptRun(target: ResolvedTarget, request: LocalizeRequest): Promise<{ run: SpectraRun; selection: string; tests: TestSelection }> {
   if (request.testCommand) throw new Error('localize: --test-command takes a pytest command; for JavaScript and TypeScript name the test files (--tests FILE...)');
   const testFiles = request.testFiles?.length ? request.testFiles : await jsTestFilesReaching(request.cwd, target.file, target.blocks.function.name);
   if (!testFiles.length) throw new Error(`localize: no test file under ${request.cwd} mentions ${target.blocks.function.name} or its module; name the test files (--tests FILE...)`);
@@ -125,5 +192,5 @@ async function javaScriptRun(target: ResolvedTarget, request: LocalizeRequest): 
     ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
     ...(request.parser ? { parser: request.parser } : {}),
   });
-  return { run, selection: testFiles.map((f) => relative(request.cwd, resolve(request.cwd, f)) || f).join(' ') };
+  return { run, selection: testFiles.map((f) => relative(request.cwd, resolve(request.cwd, f)) || f).join(' '), tests: { testFiles } };
 }

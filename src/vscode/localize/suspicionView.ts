@@ -9,6 +9,7 @@ import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { DocumentDecorations } from '../decorations/documentDecorations';
 import { Disposable } from '../disposable';
 import { pythonInterpreter } from '../testing/pythonInterpreter';
+import { mutantSeconds } from '../settings';
 
 const rankedLanguages = new Set(['python', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact']);
 
@@ -61,15 +62,25 @@ export class SuspicionView extends Disposable {
     if (editor.document.isDirty) await editor.document.save();
     const line = editor.selection.active.line + 1;
     try {
+      const seconds = mutantSeconds(folder.uri);
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Ducktrace: running the tests that reach this function…' },
-        async () =>
-          localize({
-            cwd: folder.uri.fsPath,
-            target: { file: editor.document.uri.fsPath, function: String(line) },
-            ...(editor.document.languageId === 'python' ? { python: await pythonInterpreter(folder.uri) } : {}),
-            parser: this.parser,
-          }),
+        { location: vscode.ProgressLocation.Notification, title: 'Ducktrace: running the tests that reach this function…', cancellable: true },
+        async (_progress, token) => {
+          const abort = new AbortController();
+          const cancelled = token.onCancellationRequested(() => abort.abort());
+          try {
+            return await localize({
+              cwd: folder.uri.fsPath,
+              target: { file: editor.document.uri.fsPath, function: String(line) },
+              ...(editor.document.languageId === 'python' ? { python: await pythonInterpreter(folder.uri) } : {}),
+              parser: this.parser,
+              signal: abort.signal,
+              ...(seconds ? { mutantBudget: { ms: seconds * 1000 } } : { mutants: false }),
+            });
+          } finally {
+            cancelled.dispose();
+          }
+        },
       );
       const { suspicion } = result;
       this.shown = { summary: suspicion, functionName: result.target.blocks.function.name };
