@@ -74,7 +74,7 @@ export async function mutantsOfFunction(
       return best?.id;
     };
     const python = familyOf(language) === 'python';
-    const locals = localNames(fn.node, python);
+    const locals = localNames(fn.node);
     const found: Omit<KindedMutant, 'id'>[] = [];
     const seen = new Set<string>();
     const add = (node: SyntaxNode, start: number, end: number, replacement: string, kind: MutantKind, description: string) => {
@@ -183,16 +183,24 @@ function deletionMutants(node: SyntaxNode, python: boolean, add: Add): void {
   add(node, node.startIndex, node.endIndex, python ? 'pass' : ';', 'deletion', `\`${text.length > 40 ? text.slice(0, 40) + '…' : text}\` left out`);
 }
 
-/** Reads of a local name that could have meant another: `x` -> `y` for the function's own names. */
-function variableMutants(node: SyntaxNode, python: boolean, locals: readonly string[], add: Add): void {
-  if (node.type !== 'identifier' || !locals.includes(node.text) || !isRead(node, python)) return;
-  let n = 0;
-  for (const other of locals) {
-    if (other === node.text) continue;
-    if (++n > maxVariableAlternatives) break;
-    add(node, node.startIndex, node.endIndex, other, 'variable', `${node.text} → ${other}`);
-  }
+/**
+ * Reads of a local name that could have meant another: `x` -> `y` for the function's own names,
+ * the names defined most recently before the read first (the value just computed is the likeliest
+ * one meant), then those defined after it.
+ */
+function variableMutants(node: SyntaxNode, python: boolean, locals: Locals, add: Add): void {
+  if (node.type !== 'identifier' || !locals.has(node.text) || !isRead(node, python)) return;
+  const at = node.startIndex;
+  const distance = (name: string) => {
+    const before = locals.get(name)!.filter((d) => d < at);
+    return before.length ? at - Math.max(...before) : Number.MAX_SAFE_INTEGER - Math.min(...locals.get(name)!);
+  };
+  const others = [...locals.keys()].filter((n) => n !== node.text).sort((a, b) => distance(a) - distance(b));
+  for (const other of others.slice(0, maxVariableAlternatives)) add(node, node.startIndex, node.endIndex, other, 'variable', `${node.text} → ${other}`);
 }
+
+/** The function's parameters and the names it assigns, each with where it is defined (offsets). */
+type Locals = Map<string, number[]>;
 
 /** An identifier in a value position: not a definition, an assignment target, a callee, a key or an attribute. */
 function isRead(node: SyntaxNode, python: boolean): boolean {
@@ -244,30 +252,45 @@ function isRead(node: SyntaxNode, python: boolean): boolean {
   }
 }
 
-/** The function's parameters and the names it assigns, in order of first appearance (at most 12). */
-function localNames(fn: SyntaxNode, python: boolean): string[] {
-  const names: string[] = [];
-  const note = (n: SyntaxNode | undefined | null) => {
-    if (n?.type === 'identifier' && !names.includes(n.text)) names.push(n.text);
+/** The function's parameters (defined where the function starts) and the names it assigns, with every place each is defined. */
+function localNames(fn: SyntaxNode): Locals {
+  const names: Locals = new Map();
+  const note = (n: SyntaxNode | undefined | null, at: number) => {
+    if (n?.type !== 'identifier') return;
+    const list = names.get(n.text) ?? [];
+    list.push(at);
+    names.set(n.text, list);
   };
   walk(fn, (node) => {
     switch (node.type) {
       case 'parameters':
       case 'formal_parameters':
       case 'lambda_parameters':
-        for (const p of namedChildrenOf(node)) note(p.type === 'identifier' ? p : (field(p, 'name') ?? field(p, 'pattern') ?? namedChildrenOf(p)[0]));
+        for (const p of namedChildrenOf(node)) note(p.type === 'identifier' ? p : (field(p, 'name') ?? field(p, 'pattern') ?? namedChildrenOf(p)[0]), fn.startIndex);
         break;
       case 'assignment':
       case 'augmented_assignment':
       case 'for_statement':
-      case 'for_in_statement':
-        note(field(node, 'left'));
+      case 'for_in_statement': {
+        const left = field(node, 'left');
+        if (left?.type === 'identifier') note(left, node.startIndex);
+        // `for a, b in ...`, `for (const [k, v] of ...)`, `a, b = ...`: each name of the pattern.
+        else if (left) walk(left, (n) => n.type === 'identifier' && isPatternName(n) && note(n, node.startIndex));
         break;
-      case 'variable_declarator':
-        note(field(node, 'name'));
+      }
+      case 'variable_declarator': {
+        const name = field(node, 'name');
+        if (name?.type === 'identifier') note(name, node.startIndex);
+        else if (name) walk(name, (n) => n.type === 'identifier' && isPatternName(n) && note(n, node.startIndex));
         break;
+      }
     }
   });
-  void python;
-  return names.slice(0, 12);
+  return names;
+}
+
+/** An identifier that a destructuring pattern binds (not a default value's or a key's). */
+function isPatternName(n: SyntaxNode): boolean {
+  const parent = n.parent?.type ?? '';
+  return ['pattern_list', 'tuple_pattern', 'list_pattern', 'array_pattern', 'tuple', 'list', 'object_pattern', 'pair_pattern', 'shorthand_property_identifier_pattern'].includes(parent) || parent === 'for_in_statement';
 }

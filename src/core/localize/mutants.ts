@@ -59,6 +59,7 @@ export function mutationEvidence(
   mutants: readonly Mutant[],
   run: Pick<MutantRun, 'outcomes'>,
   tests: readonly { readonly testId: string; readonly outcome: string }[],
+  formula: MutantFormula = 'metallaxis',
 ): Map<string, BlockMutationEvidence> {
   const failing = tests.filter((t) => t.outcome === 'failed').map((t) => t.testId);
   const passing = tests.filter((t) => t.outcome === 'passed').map((t) => t.testId);
@@ -69,7 +70,7 @@ export function mutationEvidence(
     if (!o || o.skipped) continue;
     const fixed = failing.filter((id) => o.tests[id] === 'passed').length;
     const broke = passing.filter((id) => o.tests[id] === 'failed').length;
-    const score = fixed === 0 ? 0 : fixed / Math.sqrt(failing.length * (fixed + broke));
+    const score = mutantScore(fixed, broke, failing.length, passing.length, formula);
     const was = out.get(m.blockId);
     const better = !was || score > was.score + 1e-12;
     out.set(m.blockId, {
@@ -79,4 +80,23 @@ export function mutationEvidence(
     });
   }
   return out;
+}
+
+/**
+ * How one mutant's turned tests become a score (0..1). `metallaxis`: Ochiai over the tests it
+ * turned, the default; the others are measured beside it in the bench: `repair` counts only a
+ * mutant that breaks no passing test; `product` is the failing share times the passing share kept.
+ */
+export type MutantFormula = 'metallaxis' | 'repair' | 'product';
+
+export function mutantScore(fixed: number, broke: number, failing: number, passing: number, formula: MutantFormula): number {
+  if (fixed === 0 || failing === 0) return 0;
+  switch (formula) {
+    case 'metallaxis':
+      return fixed / Math.sqrt(failing * (fixed + broke));
+    case 'repair':
+      return broke === 0 ? fixed / failing : 0;
+    case 'product':
+      return (fixed / failing) * (passing ? 1 - broke / passing : 1);
+  }
 }
