@@ -9,7 +9,7 @@ import type { Block } from '../src/core/blocks/basicBlocks';
 import type { RawSpectrumRecord, TestSpectrum } from '../src/core/localize/spectra';
 import { defaultSuspicionWeights, rankSuspiciousBlocks, type SuspicionWeights, type ValueEvidenceInput } from '../src/core/localize/suspicion';
 import { valueEvidence, type TracedTest } from '../src/core/localize/valueEvidence';
-import { mutationEvidence, type BlockMutationEvidence, type Mutant, type MutantRun } from '../src/core/localize/mutants';
+import { mutationEvidence, type BlockMutationEvidence, type Mutant, type MutantFormula, type MutantRun } from '../src/core/localize/mutants';
 import { reachingTests } from '../src/core/localize/spectra';
 import { lastLineOf } from '../src/core/trace/tracePlan';
 import type { Figure } from './benchTypes';
@@ -72,21 +72,23 @@ export function valuesOf(p: ProgramEvidence): ValueEvidenceInput | undefined {
   return values ?? undefined;
 }
 
-const mutationCache = new WeakMap<ProgramEvidence, ReadonlyMap<string, BlockMutationEvidence> | null>();
+const mutationCache = new Map<MutantFormula, WeakMap<ProgramEvidence, ReadonlyMap<string, BlockMutationEvidence> | null>>();
 
-/** The mutation evidence of the program's mutant runs, as localize computes it. */
-export function mutationOf(p: ProgramEvidence): ReadonlyMap<string, BlockMutationEvidence> | undefined {
-  let m = mutationCache.get(p);
+/** The mutation evidence of the program's mutant runs, as localize computes it (or by another formula). */
+export function mutationOf(p: ProgramEvidence, formula: MutantFormula = 'metallaxis'): ReadonlyMap<string, BlockMutationEvidence> | undefined {
+  const cache = mutationCache.get(formula) ?? new WeakMap();
+  mutationCache.set(formula, cache);
+  let m = cache.get(p);
   if (m === undefined) {
-    m = p.mutants && p.mutantRun ? mutationEvidence(p.mutants, p.mutantRun, reachingTests(p.spectra)) : null;
-    mutationCache.set(p, m);
+    m = p.mutants && p.mutantRun ? mutationEvidence(p.mutants, p.mutantRun, reachingTests(p.spectra), formula) : null;
+    cache.set(p, m);
   }
   return m ?? undefined;
 }
 
 /** Where the first buggy block lands (pessimistic: last of its tie group) and the lines up to it. */
-export function blockOutcome(p: ProgramEvidence, weights: Partial<SuspicionWeights>, withValues = true): { position: number; lines: number } {
-  const ranked = rankSuspiciousBlocks(p.blocks, p.spectra, weights, withValues ? valuesOf(p) : undefined, withValues ? mutationOf(p) : undefined).blocks;
+export function blockOutcome(p: ProgramEvidence, weights: Partial<SuspicionWeights>, withValues = true, formula: MutantFormula = 'metallaxis'): { position: number; lines: number } {
+  const ranked = rankSuspiciousBlocks(p.blocks, p.spectra, weights, withValues ? valuesOf(p) : undefined, withValues ? mutationOf(p, formula) : undefined).blocks;
   const byId = new Map(p.blocks.map((b) => [b.id, b]));
   const isBuggy = (b: Block) => p.bugLines.some((line) => b.range.start.line <= line && line <= lastLineOf(b));
   const firstBuggyRank = Math.min(...ranked.filter((r) => isBuggy(byId.get(r.id)!)).map((r) => r.rank));
@@ -117,6 +119,11 @@ export function suspicionFigures(prefix: string, name: string, collected: readon
   summary('ochiai', 'baseline: plain block Ochiai', nothingExtra, 'none');
   summary('withoutValues', 'without the traced values and the mutants (coverage only)', {}, 'none');
   for (const kind of kinds) summary(`without.${kind}`, `ablation: without ${kind}`, { [kind]: 0 });
+  // The mutant score's other formulas, on the same mutant runs (the default is Metallaxis).
+  for (const formula of ['repair', 'product'] as const) {
+    const outcomes = collected.map((p) => blockOutcome(p, {}, true, formula));
+    figures.push({ key: `${prefix}.mutantFormula.${formula}`, label: `${name}: mutant score by ${formula} instead of metallaxis: buggy block first / top 3`, value: `${outcomes.filter((o) => o.position <= 1).length} / ${outcomes.filter((o) => o.position <= 3).length}`, unit: `of ${n}` });
+  }
   const lineRanks = collected.map(lineOchiaiRank);
   figures.push({ key: `${prefix}.lineOchiai.top1`, label: `${name}: baseline: line Ochiai, buggy line first`, value: lineRanks.filter((r) => r <= 1).length, unit: `/ ${n}` });
   figures.push({ key: `${prefix}.lineOchiai.top3`, label: `${name}: baseline: line Ochiai, buggy line in top 3`, value: lineRanks.filter((r) => r <= 3).length, unit: `/ ${n}` });
