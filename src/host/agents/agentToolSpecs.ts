@@ -86,7 +86,7 @@ export const suspiciousBlocksSpec: AgentToolSpec = {
   name: 'ducktrace_suspiciousBlocks',
   title: 'Suspicious blocks',
   description:
-    "Ranks the basic blocks of a function by suspicion, without a model: reruns the tests that reach the function, records which blocks each passing and failing test ran (spectrum-based fault localization) and adds where the failure left the function and what fed a wrong result. Returns the blocks best first, each with its lines, code, score and reason.",
+    "Ranks the basic blocks of a function by suspicion, without a model: reruns the tests that reach the function, records which blocks each passing and failing test ran (spectrum-based fault localization) and adds where the failure left the function and what fed a wrong result, then tries small changes (mutants: an operator, a constant, a negated condition) of the suspicious blocks, rerunning the tests with each swapped in memory (the files are not changed): a block whose change makes failing tests pass without breaking passing ones comes first. Takes up to about a minute. Returns the blocks best first, each with its lines, code, score and reason.",
   input: suspiciousBlocksInput,
   runsCode: true,
 };
