@@ -12,7 +12,7 @@ import { runProcessTree } from '../src/host/process/processTree';
 import { resolveTarget } from '../src/host/tracers/traceTarget';
 import type { BenchSection } from './benchTypes';
 import { bugLines, quixbugsDir } from './quixbugs';
-import { cachedCollection, inParallel, suspicionFigures, type ProgramEvidence } from './suspicionScoring';
+import { benchMutantBudget, cachedCollection, inParallel, suspicionFigures, type ProgramEvidence } from './suspicionScoring';
 
 export const suspicionBench: BenchSection = {
   name: 'suspicion',
@@ -28,7 +28,7 @@ export const suspicionBench: BenchSection = {
       // cut by the coverage mode's line budget (the same place on every run).
       const pytest = ['-p', 'no:hypothesispytest', ...files];
       const plain = await runProcessTree('python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', ...pytest], { cwd: dir, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, timeoutMs: 300_000 });
-      const result = await localize({ cwd: dir, target: { file, function: target.blocks.function.name }, testCommand: `pytest ${pytest.join(' ')}`, testTimeoutSeconds: 20, timeoutMs: 300_000 });
+      const result = await localize({ cwd: dir, target: { file, function: target.blocks.function.name }, testCommand: `pytest ${pytest.join(' ')}`, testTimeoutSeconds: 20, timeoutMs: 300_000, mutantBudget: benchMutantBudget });
       const traced = result.values?.tests ?? [];
       return {
         program,

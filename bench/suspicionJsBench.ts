@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { localize } from '../src/host/localize/localize';
 import { runProcessTree } from '../src/host/process/processTree';
 import type { BenchSection } from './benchTypes';
-import { cachedCollection, inParallel, suspicionFigures, type ProgramEvidence } from './suspicionScoring';
+import { benchMutantBudget, cachedCollection, inParallel, suspicionFigures, type ProgramEvidence } from './suspicionScoring';
 
 export interface HumanEvalFixTask {
   readonly task: string;
@@ -38,7 +38,7 @@ export const suspicionJsBench: BenchSection = {
       delete env.NODE_TEST_CONTEXT;
       const plain = await runProcessTree('node', ['--test', 'solution.test.js'], { cwd, env, timeoutMs: 300_000 });
       // The function holding the first buggy line (tasks.json's names differ in case from the code's now and then).
-      const result = await localize({ cwd, target: { file: 'solution.js', function: String(task.bug_lines[0]) }, testFiles: ['solution.test.js'], testTimeoutSeconds: 30, timeoutMs: 300_000 });
+      const result = await localize({ cwd, target: { file: 'solution.js', function: String(task.bug_lines[0]) }, testFiles: ['solution.test.js'], testTimeoutSeconds: 30, timeoutMs: 300_000, mutantBudget: benchMutantBudget });
       const traced = result.values?.tests ?? [];
       return {
         program: task.task,

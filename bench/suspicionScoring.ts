@@ -58,6 +58,13 @@ const grids: Partial<Record<keyof SuspicionWeights, readonly number[]>> = {
 };
 const folds = 5;
 
+/**
+ * The mutants a benchmark program gets: localize's 40 at most, without its 60-second limit, so that
+ * the figures do not depend on how busy the machine is (the limit would cut more mutants on a
+ * loaded machine).
+ */
+export const benchMutantBudget = { count: 40, ms: 30 * 60_000 };
+
 const evidenceCache = new WeakMap<ProgramEvidence, ValueEvidenceInput | null>();
 
 /** The value evidence of the program's traced tests, as localize computes it. */
