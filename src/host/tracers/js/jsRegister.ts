@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { CoverageRecorder, followNodeTests } from './jsCoverage';
-import { coverageFlushEnv, planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
+import { coverageFlushEnv, isPlannedSource, planEnv, stoppedExitCode, type JsTracePlan } from './jsPlan';
 import { Recorder } from './jsRuntime';
 
 function realpath(file: string): string {
@@ -69,7 +69,7 @@ function install(planFile: string): void {
     const proto = Module.prototype as unknown as { _compile: Compile };
     const compile = proto._compile;
     proto._compile = function (this: unknown, content: string, filename: string) {
-      if (typeof content === 'string' && realpath(filename) === target && sourceHash(content) === plan.sourceHash) {
+      if (typeof content === 'string' && realpath(filename) === target && isPlannedSource(content, plan)) {
         return compile.call(this, plan.instrumented, filename);
       }
       return compile.call(this, content, filename);
@@ -94,8 +94,8 @@ function install(planFile: string): void {
     const patched = function (this: unknown, path: unknown, options?: unknown) {
       const result = read.call(fs, path as string, options as BufferEncoding) as unknown;
       if (!isTarget(asPath(path))) return result;
-      if (typeof result === 'string') return sourceHash(result) === plan.sourceHash ? plan.instrumented : result;
-      if ((runner === 'jest' || runner === 'mocha') && Buffer.isBuffer(result) && sourceHash(result.toString('utf8')) === plan.sourceHash) return Buffer.from(plan.instrumented, 'utf8');
+      if (typeof result === 'string') return isPlannedSource(result, plan) ? plan.instrumented : result;
+      if ((runner === 'jest' || runner === 'mocha') && Buffer.isBuffer(result) && isPlannedSource(result.toString('utf8'), plan)) return Buffer.from(plan.instrumented, 'utf8');
       return result;
     };
     fs.readFileSync = patched as typeof fs.readFileSync;
