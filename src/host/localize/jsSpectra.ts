@@ -318,7 +318,8 @@ async function realOrSame(file: string): Promise<string> {
  * coverage runtime leaves Node's source maps off (they cost each test file's process ~10 ms or
  * more of start-up), so their stacks give the instrumented text's columns (its lines are the
  * user's: no line is added or removed); they are mapped back here as Node would have, through the
- * same map (node:module's SourceMap). jest and vitest map their stacks themselves.
+ * same map (node:module's SourceMap), unless the test's record says source maps were on anyway
+ * (tsx turns them on). jest and vitest map their stacks themselves.
  */
 function userPosition(map: SourceMapJson | undefined): (line: number, column: number) => { line: number; column: number } {
   if (!map) return (line, column) => ({ line, column });
@@ -364,15 +365,17 @@ async function joinSpectra(target: ResolvedTarget, results: readonly TestCaseRes
     if (r.fileLevel) continue;
     const key = testKey(await realOrSame(r.file), [...r.suitePath, r.name].join(' > '));
     joined.add(key);
-    add(r.testId, r.outcome, lines.get(key), await raisedIn(r.failure?.stack ?? [], r.framework === 'node' || r.framework === 'mocha'), r.failure?.message, r.failure?.expected);
+    const line = lines.get(key);
+    const unmapped = (r.framework === 'node' || r.framework === 'mocha') && !line?.sourceMapped;
+    add(r.testId, r.outcome, line, await raisedIn(r.failure?.stack ?? [], unmapped), r.failure?.message, r.failure?.expected);
   }
   // Tests the report does not have (node killed a test file's process that never finished): the
   // outcome their afterEach hook saw.
   for (const [key, line] of lines) {
     if (joined.has(key) || !line.outcome) continue;
     const frames = line.error ? v8Frames(line.error.stack, dirname(line.file)) : [];
-    // Written by node's and mocha's hooks: stacks of the instrumented text.
-    add(testIdOf(line.file, line.test.split(' > ').slice(0, -1), line.test.split(' > ').pop()!), line.outcome, line, await raisedIn(frames, true), line.error?.message);
+    // Written by node's and mocha's hooks.
+    add(testIdOf(line.file, line.test.split(' > ').slice(0, -1), line.test.split(' > ').pop()!), line.outcome, line, await raisedIn(frames, !line.sourceMapped), line.error?.message);
   }
   return { spectra, records };
 }

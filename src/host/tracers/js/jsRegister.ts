@@ -62,6 +62,14 @@ function install(planFile: string): void {
   // costs the process ~10 ms or more of start-up, and the host maps the target's frames itself
   // (jsSpectra.ts), the only ones it reads.
   if (nodeLoads && plan.mode !== 'coverage') process.setSourceMapsEnabled(true);
+  if (recorder instanceof CoverageRecorder) {
+    // Its records say whether stacks were mapped (a TypeScript loader may turn source maps on).
+    const setSourceMaps = process.setSourceMapsEnabled.bind(process);
+    process.setSourceMapsEnabled = (enabled: boolean) => {
+      recorder.sourceMapsSet = enabled;
+      setSourceMaps(enabled);
+    };
+  }
   (globalThis as Record<string, unknown>).__ducktrace = recorder;
   Object.defineProperty(process, '__ducktrace', { value: () => recorder, configurable: true, writable: true, enumerable: false });
 
