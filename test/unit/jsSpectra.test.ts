@@ -86,6 +86,19 @@ test('a crash is placed in its block by the stack frame column (two blocks share
   assert.equal(names.raisedBlock, 'b3', 'the push in the loop body, not the header');
 });
 
+test('TypeScript under node\'s runner through tsx (which turns source maps on itself): a crash is placed by its column too', async () => {
+  // tsx from the npm registry through the fixture cache: a failed install fails this test.
+  const dir = fixtureProject(fixturePath('spectra', 'ts'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const { target, byTest } = await spectraOf(dir, 'picks.ts', 'sumSmall', ['picks.test.ts']);
+  const big = byTest['picks.test.ts::a big number']!;
+  assert.equal(big.outcome, 'failed');
+  assert.match(big.message ?? '', /reading 'add'/);
+  const raised = target.blocks.blocks.find((b) => b.id === big.raisedBlock);
+  assert.equal(raised?.range.start.line, 3, 'the line of the loop, its condition and both branches');
+  assert.match(target.source.split('\n')[2]!.slice(raised!.range.start.character, raised!.range.end.character), /big\.add/, 'the branch that threw, not the condition before it');
+});
+
 test('a test that hangs outside the function: the run stops at the per-test limit, the tests before it still count', async () => {
   // spin.test.js loops forever in spin(3), which is not the target here.
   const { run, byTest } = await spectraOf(cwd, 'clamp.js', 'clampSum', ['clamp.test.js', 'spin.test.js'], { testTimeoutSeconds: 2 });

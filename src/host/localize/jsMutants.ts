@@ -4,7 +4,7 @@
 // stops a mutant that loops forever. Each run gives every test's outcome with the mutant in place.
 
 import { applyMutant, type Mutant, type MutantOutcome, type MutantRun, type MutantTestOutcome } from '../../core/localize/mutants';
-import { sourceHash } from '../tracers/js/jsPlan';
+import { plannedSource } from '../tracers/js/jsPlan';
 import { instrumentTarget } from '../tracers/jsTracer';
 import { targetWithSource, type ResolvedTarget } from '../tracers/traceTarget';
 import { joinSpectra, runJsCoverage, type JsSpectraOptions } from './jsSpectra';
@@ -21,7 +21,7 @@ export interface JsMutantOptions extends JsSpectraOptions {
 export async function runJsMutants(target: ResolvedTarget, mutants: readonly Mutant[], options: JsMutantOptions): Promise<MutantRun> {
   const started = Date.now();
   const problems = new Set<string>();
-  const diskHash = sourceHash(target.source);
+  const diskSource = plannedSource(target.source);
   const settled = new Set<string>();
   const outcomes = await inParallel(mutants, options.width ?? 2, async (m): Promise<MutantOutcome> => {
     if (options.signal?.aborted) return { mutant: m.id, tests: {}, skipped: 'cancelled' };
@@ -44,9 +44,9 @@ export async function runJsMutants(target: ResolvedTarget, mutants: readonly Mut
     }
     const { unprobed: _unprobed, ...plan } = instrumented;
     // The hooks swap the text in only for the file as it is on disk.
-    const run = await runJsCoverage({ ...plan, sourceHash: diskHash, language: target.language }, options);
+    const run = await runJsCoverage({ ...plan, source: diskSource, language: target.language }, options);
     for (const p of run.problems ?? []) problems.add(p);
-    const { spectra } = await joinSpectra(mutated, run.results, run.lines);
+    const { spectra } = await joinSpectra(mutated, run.results, run.lines, plan.map);
     const tests: Record<string, MutantTestOutcome> = {};
     for (const s of spectra) if (s.outcome !== 'skipped') tests[s.testId] = s.outcome;
     return { mutant: m.id, tests, ...(spectra.length ? {} : { skipped: 'no test result' }) };

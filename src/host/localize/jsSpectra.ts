@@ -10,6 +10,7 @@
 // cache and Vite's cache go to a temporary folder.
 
 import { existsSync, realpathSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { Block } from '../../core/blocks/basicBlocks';
 import type { SourceLanguage } from '../../core/blocks/languages';
 import type { SourceParser } from '../../core/blocks/syntaxNode';
+import type { SourceMapJson } from '../../core/trace/jsInstrument';
 import { parseJestJson, parseJestReport } from '../../core/failures/jestReport';
 import { parseRunProgress } from '../../core/failures/progressReport';
 import { parseNodeTestEvents } from '../../core/failures/nodeTestReport';
@@ -71,7 +73,7 @@ export async function runJsSpectra(target: ResolvedTarget, options: JsSpectraOpt
   const started = Date.now();
   const { unprobed: _unprobed, ...instrumented } = await instrumentTarget(target, options.parser, 'coverage');
   const coverage = await runJsCoverage({ ...instrumented, language: target.language }, options);
-  const { spectra, records } = await joinSpectra(target, coverage.results, coverage.lines);
+  const { spectra, records } = await joinSpectra(target, coverage.results, coverage.lines, instrumented.map);
   const { results: _results, lines: _lines, ...run } = coverage;
   return { ...run, spectra, records, elapsedMs: Date.now() - started };
 }
@@ -311,19 +313,43 @@ async function realOrSame(file: string): Promise<string> {
   }
 }
 
+/**
+ * Where a frame of the instrumented target is in the user's text. Under node's runner and mocha the
+ * coverage runtime leaves Node's source maps off (they cost each test file's process ~10 ms or
+ * more of start-up), so their stacks give the instrumented text's columns (its lines are the
+ * user's: no line is added or removed); they are mapped back here as Node would have, through the
+ * same map (node:module's SourceMap), unless the test's record says source maps were on anyway
+ * (tsx turns them on). jest and vitest map their stacks themselves.
+ */
+function userPosition(map: SourceMapJson | undefined): (line: number, column: number) => { line: number; column: number } {
+  if (!map) return (line, column) => ({ line, column });
+  let decoded: SourceMap | undefined;
+  return (line, column) => {
+    try {
+      decoded ??= new SourceMap(map as ConstructorParameters<typeof SourceMap>[0]);
+      const entry = decoded.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number };
+      return entry.originalLine === undefined || entry.originalColumn === undefined ? { line, column } : { line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+    } catch {
+      return { line, column };
+    }
+  };
+}
+
 /** The runner's results joined with the blocks each test ran; the block an exception left from, from its stack. */
-export async function joinSpectra(target: ResolvedTarget, results: readonly TestCaseResult[], lines: ReadonlyMap<string, JsSpectrumLine>): Promise<{ spectra: TestSpectrum[]; records: RawSpectrumRecord[] }> {
+export async function joinSpectra(target: ResolvedTarget, results: readonly TestCaseResult[], lines: ReadonlyMap<string, JsSpectrumLine>, map?: SourceMapJson): Promise<{ spectra: TestSpectrum[]; records: RawSpectrumRecord[] }> {
   const blocks = target.blocks.blocks;
   const blockOrder = blocks.map((b) => b.id);
   const targetFile = await realOrSame(target.file);
   const { start, end } = target.blocks.function.range;
   const spectra: TestSpectrum[] = [];
   const records: RawSpectrumRecord[] = [];
-  const raisedIn = async (frames: readonly StackFrame[]): Promise<Block | undefined> => {
+  const toUser = userPosition(map);
+  const raisedIn = async (frames: readonly StackFrame[], unmapped: boolean): Promise<Block | undefined> => {
     // The innermost frame in the function: where the exception left it.
     for (const frame of frames) {
       if (frame.line < start.line || frame.line > end.line || (await realOrSame(frame.file)) !== targetFile) continue;
-      return blockAtPosition(blocks, frame.line, frame.column);
+      const at = unmapped && frame.column !== undefined ? toUser(frame.line, frame.column) : { line: frame.line, column: frame.column };
+      return blockAtPosition(blocks, at.line, at.column);
     }
     return undefined;
   };
@@ -339,14 +365,17 @@ export async function joinSpectra(target: ResolvedTarget, results: readonly Test
     if (r.fileLevel) continue;
     const key = testKey(await realOrSame(r.file), [...r.suitePath, r.name].join(' > '));
     joined.add(key);
-    add(r.testId, r.outcome, lines.get(key), await raisedIn(r.failure?.stack ?? []), r.failure?.message, r.failure?.expected);
+    const line = lines.get(key);
+    const unmapped = (r.framework === 'node' || r.framework === 'mocha') && !line?.sourceMapped;
+    add(r.testId, r.outcome, line, await raisedIn(r.failure?.stack ?? [], unmapped), r.failure?.message, r.failure?.expected);
   }
   // Tests the report does not have (node killed a test file's process that never finished): the
   // outcome their afterEach hook saw.
   for (const [key, line] of lines) {
     if (joined.has(key) || !line.outcome) continue;
     const frames = line.error ? v8Frames(line.error.stack, dirname(line.file)) : [];
-    add(testIdOf(line.file, line.test.split(' > ').slice(0, -1), line.test.split(' > ').pop()!), line.outcome, line, await raisedIn(frames), line.error?.message);
+    // Written by node's and mocha's hooks.
+    add(testIdOf(line.file, line.test.split(' > ').slice(0, -1), line.test.split(' > ').pop()!), line.outcome, line, await raisedIn(frames, !line.sourceMapped), line.error?.message);
   }
   return { spectra, records };
 }

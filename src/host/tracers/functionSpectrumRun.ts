@@ -15,7 +15,7 @@ import { instrumentFunctionEntries } from '../../core/trace/jsInstrument';
 import { defaultTraceBudget } from '../../core/trace/traceModel';
 import { runJsCoverage, testKey } from '../localize/jsSpectra';
 import type { SandboxSpec } from '../process/sandbox';
-import { sourceHash, type JsRunner } from './js/jsPlan';
+import { plannedSource, type JsRunner } from './js/jsPlan';
 
 export interface FunctionSpectrumRequest {
   readonly cwd: string;
@@ -53,7 +53,7 @@ export async function functionSpectrumRun(request: FunctionSpectrumRequest): Pro
     const instrumented = instrumentFunctionEntries(source, fns as NonNullable<(typeof fns)[number]>[], { sourceName: basename(file) });
     const { unprobed: _unprobed, text, ...rest } = instrumented;
     const run = await runJsCoverage(
-      { ...rest, instrumented: text, file, sourceHash: sourceHash(source), selfFields: [], budget: defaultTraceBudget, language },
+      { ...rest, instrumented: text, file, source: plannedSource(source), selfFields: [], budget: defaultTraceBudget, language },
       {
         cwd: request.cwd,
         testFiles: [request.testFile],

@@ -19,7 +19,7 @@ import type { SourceParser } from '../../core/blocks/syntaxNode';
 import { instrumentFunction, type InstrumentMode } from '../../core/trace/jsInstrument';
 import { applyTraceBudget, settleRunEnd, type RawTrace } from '../../core/trace/traceBudget';
 import { TreeSitterParser } from '../treeSitter';
-import { planEnv, sourceHash, type JsRunner, type JsTracePlan } from './js/jsPlan';
+import { planEnv, plannedSource, type JsRunner, type JsTracePlan } from './js/jsPlan';
 import { detectJsRunner, jsLaunch, jsProjectDir, parseJsTestId, type JsLaunch } from './jsTestLaunch';
 import { runProcessTreeOrThrow, type ProcessTreeResult } from '../process/processTree';
 import { withWritable, type SandboxSpec } from '../process/sandbox';
@@ -122,7 +122,7 @@ export async function instrumentTarget(target: ResolvedTarget, parser: SourcePar
     const out = instrumentFunction(target.source, fn, target.blocks.blocks, target.plan.selfFields, { mode, sourceName: basename(target.file) });
     return {
       file: target.file,
-      sourceHash: sourceHash(target.source),
+      source: plannedSource(target.source),
       instrumented: out.text,
       map: out.map,
       mode,

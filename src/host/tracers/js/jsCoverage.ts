@@ -38,6 +38,12 @@ export interface JsSpectrumLine {
    */
   readonly outcome?: 'passed' | 'failed';
   readonly error?: { readonly message: string; readonly stack: string };
+  /**
+   * Node's source maps were on in the process when the record was written (a TypeScript loader
+   * such as tsx turns them on, so does --enable-source-maps): its stacks give the user's columns.
+   * Off (the coverage mode leaves them off), they give the instrumented text's, which the host maps back.
+   */
+  readonly sourceMapped?: boolean;
 }
 
 /** The default block budget of one test: an endless loop stops after this many blocks of the target. */
@@ -238,12 +244,29 @@ export class CoverageRecorder {
     t.dirty = false;
     const blocks: Record<string, [number, number]> = {};
     for (let k = 0; k < t.h.length; k++) if (t.h[k]! > 0) blocks[this.blockIds[k]!] = [t.h[k]!, t.l[k]!];
-    const line: JsSpectrumLine = { file: t.file, test: t.test, blocks, ...(t.timedOut ? { timedOut: true } : {}), ...(t.outcome ? { outcome: t.outcome } : {}), ...(t.error ? { error: t.error } : {}) };
+    const line: JsSpectrumLine = {
+      file: t.file,
+      test: t.test,
+      blocks,
+      ...(t.timedOut ? { timedOut: true } : {}),
+      ...(t.outcome ? { outcome: t.outcome } : {}),
+      ...(t.error ? { error: t.error } : {}),
+      ...(this.sourceMapsOn() ? { sourceMapped: true } : {}),
+    };
     try {
       appendFileSync(this.out, JSON.stringify(line) + '\n');
     } catch (e) {
       this.guardFailed(e);
     }
+  }
+
+  /** Set when something in the process turns Node's source maps on or off (on a Node without process.sourceMapsEnabled). */
+  sourceMapsSet: boolean | undefined;
+
+  private sourceMapsOn(): boolean {
+    const enabled = (process as { sourceMapsEnabled?: unknown }).sourceMapsEnabled;
+    if (typeof enabled === 'boolean') return enabled;
+    return this.sourceMapsSet ?? (process.execArgv.includes('--enable-source-maps') || /(^|\s)--enable-source-maps\b/.test(process.env.NODE_OPTIONS ?? ''));
   }
 
   /** Writes every record not written yet (at exit, and when vitest's test file is done). */

@@ -4,11 +4,11 @@
 
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sourceHash } from './jsPlan';
+import { isPlannedSource } from './jsPlan';
 
 interface HookPlan {
   readonly file: string;
-  readonly sourceHash: string;
+  readonly source: string;
   readonly instrumented: string;
 }
 
@@ -43,6 +43,6 @@ export async function load(url: string, context: unknown, nextLoad: NextLoad): P
   }
   if (file !== target && file !== plan.file) return result;
   const text = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
-  if (sourceHash(text) !== plan.sourceHash) return result;
+  if (!isPlannedSource(text, plan)) return result;
   return { ...result, source: plan.instrumented };
 }

@@ -1,7 +1,7 @@
 // What the host and the traced test process agree on: the plan file's shape, the environment
-// variable naming it, and how the target's text is recognised.
+// variable naming it, and how the target's text is recognised (compared as text, not hashed: the
+// test process then never loads node:crypto, ~12 ms of its start-up, in the runner's parent too).
 
-import { createHash } from 'node:crypto';
 import type { InstrumentMode, Probe, SourceMapJson } from '../../../core/trace/jsInstrument';
 import type { TraceBudget } from '../../../core/trace/traceModel';
 
@@ -18,8 +18,8 @@ export type JsRunner = 'node' | 'jest' | 'vitest' | 'mocha';
 export interface JsTracePlan {
   /** The target file's path; compared by real path. */
   readonly file: string;
-  /** sha1 of the file's text as Ducktrace read it: a file changed since is left alone. */
-  readonly sourceHash: string;
+  /** The file's text as Ducktrace read and instrumented it (no byte order mark): a file changed since is left alone. */
+  readonly source: string;
   readonly instrumented: string;
   readonly probes: readonly Probe[];
   readonly params: readonly string[];
@@ -43,9 +43,12 @@ export interface JsTracePlan {
   readonly maxBlocksPerTest?: number;
 }
 
-/** A byte order mark is not part of the text Node compiles. */
-export function sourceHash(text: string): string {
-  return createHash('sha1')
-    .update(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
-    .digest('hex');
+/** The text as the plan keeps it: a byte order mark is not part of the text Node compiles. */
+export function plannedSource(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** `text` (what Node, a TypeScript loader, jest or Vite hands over) is the text Ducktrace instrumented. */
+export function isPlannedSource(text: string, plan: Pick<JsTracePlan, 'source'>): boolean {
+  return plannedSource(text) === plan.source;
 }

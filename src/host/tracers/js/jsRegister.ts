@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { CoverageRecorder, followNodeTests } from './jsCoverage';
-import { coverageFlushEnv, planEnv, sourceHash, stoppedExitCode, type JsTracePlan } from './jsPlan';
+import { coverageFlushEnv, isPlannedSource, planEnv, stoppedExitCode, type JsTracePlan } from './jsPlan';
 import { Recorder } from './jsRuntime';
 
 function realpath(file: string): string {
@@ -58,8 +58,18 @@ function install(planFile: string): void {
         });
   if (recorder instanceof CoverageRecorder && runner === 'node') followNodeTests(recorder);
   // Stack traces through the instrumented file point at the user's columns too (its source map is
-  // inline); jest and vitest map stacks themselves.
-  if (nodeLoads) process.setSourceMapsEnabled(true);
+  // inline); jest and vitest map stacks themselves. Not in coverage mode: Node's source map support
+  // costs the process ~10 ms or more of start-up, and the host maps the target's frames itself
+  // (jsSpectra.ts), the only ones it reads.
+  if (nodeLoads && plan.mode !== 'coverage') process.setSourceMapsEnabled(true);
+  if (recorder instanceof CoverageRecorder) {
+    // Its records say whether stacks were mapped (a TypeScript loader may turn source maps on).
+    const setSourceMaps = process.setSourceMapsEnabled.bind(process);
+    process.setSourceMapsEnabled = (enabled: boolean) => {
+      recorder.sourceMapsSet = enabled;
+      setSourceMaps(enabled);
+    };
+  }
   (globalThis as Record<string, unknown>).__ducktrace = recorder;
   Object.defineProperty(process, '__ducktrace', { value: () => recorder, configurable: true, writable: true, enumerable: false });
 
@@ -69,7 +79,7 @@ function install(planFile: string): void {
     const proto = Module.prototype as unknown as { _compile: Compile };
     const compile = proto._compile;
     proto._compile = function (this: unknown, content: string, filename: string) {
-      if (typeof content === 'string' && realpath(filename) === target && sourceHash(content) === plan.sourceHash) {
+      if (typeof content === 'string' && realpath(filename) === target && isPlannedSource(content, plan)) {
         return compile.call(this, plan.instrumented, filename);
       }
       return compile.call(this, content, filename);
@@ -94,8 +104,8 @@ function install(planFile: string): void {
     const patched = function (this: unknown, path: unknown, options?: unknown) {
       const result = read.call(fs, path as string, options as BufferEncoding) as unknown;
       if (!isTarget(asPath(path))) return result;
-      if (typeof result === 'string') return sourceHash(result) === plan.sourceHash ? plan.instrumented : result;
-      if ((runner === 'jest' || runner === 'mocha') && Buffer.isBuffer(result) && sourceHash(result.toString('utf8')) === plan.sourceHash) return Buffer.from(plan.instrumented, 'utf8');
+      if (typeof result === 'string') return isPlannedSource(result, plan) ? plan.instrumented : result;
+      if ((runner === 'jest' || runner === 'mocha') && Buffer.isBuffer(result) && isPlannedSource(result.toString('utf8'), plan)) return Buffer.from(plan.instrumented, 'utf8');
       return result;
     };
     fs.readFileSync = patched as typeof fs.readFileSync;
@@ -142,6 +152,16 @@ function isNodeTestParent(): boolean {
 /** Worker threads get no signals: the main thread passes the host's stop on over this channel. */
 let stopChannel: BroadcastChannel | undefined;
 
+function openStopChannel(): void {
+  if (stopChannel) return;
+  try {
+    stopChannel = new BroadcastChannel('ducktrace-stop');
+    stopChannel.unref();
+  } catch {
+    stopChannel = undefined;
+  }
+}
+
 /**
  * One clock for the time limit, the host's: when it is over, the host sends SIGTERM to the test's
  * process group. Where the target ran, the recorder writes its trace so far and ends the process
@@ -149,13 +169,10 @@ let stopChannel: BroadcastChannel | undefined;
  * runner parent, vitest's main process) the signal does what it would have done.
  */
 function stopOnHostSignal(recorder: Recorder | CoverageRecorder): void {
-  try {
-    stopChannel = new BroadcastChannel('ducktrace-stop');
-    stopChannel.unref();
-  } catch {
-    stopChannel = undefined;
-  }
+  // A worker listens from its start; the main thread opens the channel only when the signal comes
+  // (opening one costs a test file's process ~5 ms of its start-up).
   if (!isMainThread) {
+    openStopChannel();
     stopChannel?.addEventListener('message', (event) => {
       if ((event as MessageEvent).data === 'stop' && recorder.entered) recorder.stop('signal');
     });
@@ -166,6 +183,7 @@ function stopOnHostSignal(recorder: Recorder | CoverageRecorder): void {
       recorder.stop('signal');
       return;
     }
+    openStopChannel();
     // A runner's own process: its children (node --test, vitest forks) got the signal too and are
     // writing; its worker threads (vitest threads) hear it now. Dying at once would make the host
     // kill the whole group while they write: go a little later, or once a worker says it is done.

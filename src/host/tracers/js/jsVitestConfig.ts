@@ -9,7 +9,7 @@
 
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { sourceHash, type JsTracePlan } from './jsPlan';
+import { isPlannedSource, type JsTracePlan } from './jsPlan';
 
 type UserConfig = Record<string, unknown> & { plugins?: unknown[]; test?: Record<string, unknown> };
 type ConfigExport = UserConfig | Promise<UserConfig> | ((env: unknown) => UserConfig | Promise<UserConfig>) | undefined;
@@ -37,7 +37,7 @@ interface ResolveContext {
  * setup file lives in Ducktrace's temporary folder), so both get the same vitest.
  */
 export function ducktracePlugin(planFile: string, setupFile: string, projectDir: string) {
-  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as Pick<JsTracePlan, 'file' | 'sourceHash' | 'instrumented' | 'map'>;
+  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as Pick<JsTracePlan, 'file' | 'source' | 'instrumented' | 'map'>;
   const targets = new Set([plan.file, realpath(plan.file)]);
   const setups = new Set([setupFile, realpath(setupFile)]);
   return {
@@ -49,7 +49,7 @@ export function ducktracePlugin(planFile: string, setupFile: string, projectDir:
     },
     transform(code: string, id: string): TransformResult | undefined {
       const file = id.replace(/[?#].*$/, '');
-      if (!targets.has(file) || sourceHash(code) !== plan.sourceHash) return undefined;
+      if (!targets.has(file) || !isPlannedSource(code, plan)) return undefined;
       // Lines are kept, and the source map maps the columns back: positions in stacks stay right.
       return { code: plan.instrumented, map: plan.map ?? null };
     },
