@@ -54,7 +54,7 @@ const grids: Partial<Record<keyof SuspicionWeights, readonly number[]>> = {
   consistent: [0, 0.01, 0.02, 0.05, 0.1, 0.2],
   connective: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
   neighbour: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
-  mutant: [0, 0.1, 0.3, 0.5, 1, 2],
+  mutant: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2],
 };
 const folds = 5;
 
@@ -82,7 +82,7 @@ export function valuesOf(p: ProgramEvidence): ValueEvidenceInput | undefined {
 const mutationCache = new Map<MutantFormula, WeakMap<ProgramEvidence, ReadonlyMap<string, BlockMutationEvidence> | null>>();
 
 /** The mutation evidence of the program's mutant runs, as localize computes it (or by another formula). */
-export function mutationOf(p: ProgramEvidence, formula: MutantFormula = 'metallaxis'): ReadonlyMap<string, BlockMutationEvidence> | undefined {
+export function mutationOf(p: ProgramEvidence, formula: MutantFormula = 'repair'): ReadonlyMap<string, BlockMutationEvidence> | undefined {
   const cache = mutationCache.get(formula) ?? new WeakMap();
   mutationCache.set(formula, cache);
   let m = cache.get(p);
@@ -94,7 +94,7 @@ export function mutationOf(p: ProgramEvidence, formula: MutantFormula = 'metalla
 }
 
 /** Where the first buggy block lands (pessimistic: last of its tie group) and the lines up to it. */
-export function blockOutcome(p: ProgramEvidence, weights: Partial<SuspicionWeights>, withValues = true, formula: MutantFormula = 'metallaxis'): { position: number; lines: number } {
+export function blockOutcome(p: ProgramEvidence, weights: Partial<SuspicionWeights>, withValues = true, formula: MutantFormula = 'repair'): { position: number; lines: number } {
   const ranked = rankSuspiciousBlocks(p.blocks, p.spectra, weights, withValues ? valuesOf(p) : undefined, withValues ? mutationOf(p, formula) : undefined).blocks;
   const byId = new Map(p.blocks.map((b) => [b.id, b]));
   const isBuggy = (b: Block) => p.bugLines.some((line) => b.range.start.line <= line && line <= lastLineOf(b));
@@ -126,10 +126,10 @@ export function suspicionFigures(prefix: string, name: string, collected: readon
   summary('ochiai', 'baseline: plain block Ochiai', nothingExtra, 'none');
   summary('withoutValues', 'without the traced values and the mutants (coverage only)', {}, 'none');
   for (const kind of kinds) summary(`without.${kind}`, `ablation: without ${kind}`, { [kind]: 0 });
-  // The mutant score's other formulas, on the same mutant runs (the default is Metallaxis).
-  for (const formula of ['repair', 'product'] as const) {
+  // The mutant score's other formulas, on the same mutant runs (the default is repair).
+  for (const formula of ['metallaxis', 'product'] as const) {
     const outcomes = collected.map((p) => blockOutcome(p, {}, true, formula));
-    figures.push({ key: `${prefix}.mutantFormula.${formula}`, label: `${name}: mutant score by ${formula} instead of metallaxis: buggy block first / top 3`, value: `${outcomes.filter((o) => o.position <= 1).length} / ${outcomes.filter((o) => o.position <= 3).length}`, unit: `of ${n}` });
+    figures.push({ key: `${prefix}.mutantFormula.${formula}`, label: `${name}: mutant score by ${formula} instead of repair: buggy block first / top 3`, value: `${outcomes.filter((o) => o.position <= 1).length} / ${outcomes.filter((o) => o.position <= 3).length}`, unit: `of ${n}` });
   }
   const lineRanks = collected.map(lineOchiaiRank);
   figures.push({ key: `${prefix}.lineOchiai.top1`, label: `${name}: baseline: line Ochiai, buggy line first`, value: lineRanks.filter((r) => r <= 1).length, unit: `/ ${n}` });

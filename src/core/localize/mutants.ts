@@ -41,9 +41,9 @@ export function applyMutant(source: string, mutant: Pick<Mutant, 'start' | 'end'
   return source.slice(0, mutant.start) + mutant.replacement + source.slice(mutant.end);
 }
 
-/** What a block's mutants said: the best of them (Metallaxis: Ochiai over the tests each mutant turned). */
+/** What a block's mutants said: the best of them. */
 export interface BlockMutationEvidence {
-  /** 0..1: failing tests the best mutant turned to passing, over sqrt(failing × (those + passing tests it broke)). */
+  /** 0..1: the share of failing tests the best mutant turned to passing while it broke no passing test (mutantScore). */
   readonly score: number;
   /** Mutants of the block that ran. */
   readonly ran: number;
@@ -59,7 +59,7 @@ export function mutationEvidence(
   mutants: readonly Mutant[],
   run: Pick<MutantRun, 'outcomes'>,
   tests: readonly { readonly testId: string; readonly outcome: string }[],
-  formula: MutantFormula = 'metallaxis',
+  formula: MutantFormula = 'repair',
 ): Map<string, BlockMutationEvidence> {
   const failing = tests.filter((t) => t.outcome === 'failed').map((t) => t.testId);
   const passing = tests.filter((t) => t.outcome === 'passed').map((t) => t.testId);
@@ -76,16 +76,19 @@ export function mutationEvidence(
     out.set(m.blockId, {
       score: better ? score : was.score,
       ran: (was?.ran ?? 0) + 1,
-      ...(better ? (fixed ? { best: { description: m.description, fixed, broke } } : {}) : was.best ? { best: was.best } : {}),
+      ...(better ? (score > 0 ? { best: { description: m.description, fixed, broke } } : {}) : was.best ? { best: was.best } : {}),
     });
   }
   return out;
 }
 
 /**
- * How one mutant's turned tests become a score (0..1). `metallaxis`: Ochiai over the tests it
- * turned, the default; the others are measured beside it in the bench: `repair` counts only a
- * mutant that breaks no passing test; `product` is the failing share times the passing share kept.
+ * How one mutant's turned tests become a score (0..1). `repair`, the default: the share of failing
+ * tests it turned, when it broke no passing test (a change that breaks what worked is not the fix a
+ * debugger is after). Measured beside it in the bench and left: `metallaxis` (Metallaxis-FL's
+ * Ochiai over the tests a mutant turned: it lifts mutants that trade failing tests for passing
+ * ones, QuixBugs first 30 -> 27-28 at 0.3-1) and `product` (the failing share times the share of
+ * passing tests kept).
  */
 export type MutantFormula = 'metallaxis' | 'repair' | 'product';
 

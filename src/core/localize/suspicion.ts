@@ -94,7 +94,11 @@ export interface SuspicionWeights {
   readonly neighbour: number;
   /** Value evidence: an and/or of the condition had one side true and one false, in failing more than in passing traced tests. */
   readonly connective: number;
-  /** Mutation evidence (mutants.ts): the block's best mutant turned failing tests to passing without breaking passing ones. */
+  /**
+   * Mutation evidence (mutants.ts): the block's best mutant turned failing tests to passing without
+   * breaking passing ones. 0.5: first place summed over both benchmarks is best from 0.5 up
+   * (QuixBugs 31, HumanEvalFix JS 56); QuixBugs alone peaks at 0.1 (32), HumanEvalFix JS at 1 (57).
+   */
   readonly mutant: number;
 }
 
@@ -119,7 +123,7 @@ export const defaultSuspicionWeights: SuspicionWeights = {
   consistent: 0,
   neighbour: 0.3,
   connective: 0,
-  mutant: 1,
+  mutant: 0.5,
 };
 
 /** Value evidence for the ranking, and how many failing and passing tests were traced for it. */
