@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import type { Mutant, MutantOutcome, MutantRun, MutantTestOutcome } from '../../core/localize/mutants';
 import type { RawSpectrumRecord } from '../../core/localize/spectra';
 import { runProcessTree } from '../process/processTree';
-import { pythonEnv, pythonFlags, pythonTracerDir } from '../tracers/pythonTracer';
+import { pythonEnv, pythonTracerDir } from '../tracers/pythonTracer';
 import type { ResolvedTarget } from '../tracers/traceTarget';
-import type { PythonSpectraOptions } from './pythonSpectra';
+import { tracedPytestArgs, type PythonSpectraOptions } from './pythonSpectra';
 
 export const pythonMutantsModule = 'ducktrace_mutants';
 
@@ -65,33 +65,7 @@ export async function runPythonMutants(target: ResolvedTarget, mutants: readonly
       await writeFile(mutantsFile, JSON.stringify({ source: target.source, mutants: edits }));
       await writeFile(outFile, '');
       const python = options.python ?? 'python3';
-      const args = [
-        ...pythonFlags,
-        '-m',
-        pythonMutantsModule,
-        '--plan',
-        planFile,
-        '--mutants',
-        mutantsFile,
-        '--out',
-        outFile,
-        '--test-timeout',
-        String(options.testTimeoutSeconds ?? 10),
-        '--max-lines',
-        String(options.maxLines ?? 1_000_000),
-        '--budget-ms',
-        String(options.budgetMs ?? 0),
-        '--',
-        'pytest',
-        '-p',
-        'no:xdist',
-        '-p',
-        'no:benchmark',
-        '-p',
-        'no:cacheprovider',
-        '-q',
-        ...options.pytestArgs,
-      ];
+      const args = tracedPytestArgs(pythonMutantsModule, ['--plan', planFile, '--mutants', mutantsFile, '--out', outFile, '--budget-ms', String(options.budgetMs ?? 0)], options);
       const env = pythonEnv({ env: options.env }, pythonTracerDir());
       const result = await runProcessTree(python, args, { cwd: options.cwd, env, timeoutMs: options.timeoutMs ?? 300_000, ...(options.signal ? { signal: options.signal } : {}) });
       elapsedMs = result.elapsedMs;

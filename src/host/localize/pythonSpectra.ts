@@ -46,29 +46,7 @@ export async function runPythonSpectra(target: ResolvedTarget, options: PythonSp
     await writeFile(planFile, JSON.stringify(target.plan));
     await writeFile(outFile, '');
     const python = options.python ?? 'python3';
-    const args = [
-      ...pythonFlags,
-      '-m',
-      pythonSpectraModule,
-      '--plan',
-      planFile,
-      '--out',
-      outFile,
-      '--test-timeout',
-      String(options.testTimeoutSeconds ?? 10),
-      '--max-lines',
-      String(options.maxLines ?? 1_000_000),
-      '--',
-      'pytest',
-      '-p',
-      'no:xdist',
-      '-p',
-      'no:benchmark',
-      '-p',
-      'no:cacheprovider',
-      '-q',
-      ...options.pytestArgs,
-    ];
+    const args = tracedPytestArgs(pythonSpectraModule, ['--plan', planFile, '--out', outFile], options);
     const env = pythonEnv({ env: options.env }, pythonTracerDir());
     const result = await runProcessTreeOrThrow(python, args, { cwd: options.cwd, env, timeoutMs: options.timeoutMs ?? 300_000, ...(options.signal ? { signal: options.signal } : {}) });
     const blockOrder = target.blocks.blocks.map((b) => b.id);
@@ -86,6 +64,34 @@ export async function runPythonSpectra(target: ResolvedTarget, options: PythonSp
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The command line of one pytest run under one of Ducktrace's Python modules (the coverage mode,
+ * the mutant runs): the module's own options and limits, then pytest's, plugins that would fork or
+ * time the tests left out.
+ */
+export function tracedPytestArgs(module: string, moduleArgs: readonly string[], options: Pick<PythonSpectraOptions, 'testTimeoutSeconds' | 'maxLines' | 'pytestArgs'>): string[] {
+  return [
+    ...pythonFlags,
+    '-m',
+    module,
+    ...moduleArgs,
+    '--test-timeout',
+    String(options.testTimeoutSeconds ?? 10),
+    '--max-lines',
+    String(options.maxLines ?? 1_000_000),
+    '--',
+    'pytest',
+    '-p',
+    'no:xdist',
+    '-p',
+    'no:benchmark',
+    '-p',
+    'no:cacheprovider',
+    '-q',
+    ...options.pytestArgs,
+  ];
 }
 
 const skippedDirs = new Set(['node_modules', '__pycache__', 'site-packages', 'venv', 'env', 'build', 'dist']);
