@@ -169,8 +169,10 @@ function openStopChannel(): void {
  * runner parent, vitest's main process) the signal does what it would have done.
  */
 function stopOnHostSignal(recorder: Recorder | CoverageRecorder): void {
-  // A worker listens from its start; the main thread opens the channel only when the signal comes
-  // (opening one costs a test file's process ~5 ms of its start-up).
+  // A worker listens from its start, and the main thread opens its side from the start too: opened
+  // only when the signal came (to save ~5 ms of start-up), a worker of vitest's threads pool now and
+  // then missed the stop in a clean-clone CI run and the trace ended without its last steps.
+  if (isMainThread) openStopChannel();
   if (!isMainThread) {
     openStopChannel();
     stopChannel?.addEventListener('message', (event) => {
