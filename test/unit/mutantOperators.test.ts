@@ -9,7 +9,7 @@ import { blocksOfFunction } from '../../src/core/blocks/functionBlocks';
 import type { SourceLanguage } from '../../src/core/blocks/languages';
 import { firstSyntaxError } from '../../src/core/blocks/syntaxNode';
 import { mutantsOfFunction } from '../../src/core/localize/mutantOperators';
-import { applyMutant, mutationEvidence, type Mutant } from '../../src/core/localize/mutants';
+import { applyMutant, mutationEvidence, scheduleMutants, type Mutant } from '../../src/core/localize/mutants';
 import { rankSuspiciousBlocks } from '../../src/core/localize/suspicion';
 import type { TestSpectrum } from '../../src/core/localize/spectra';
 import { parser } from './support/fixtures';
@@ -120,4 +120,15 @@ test('mutation evidence: the best mutant per block; fixing failing tests counts,
   assert.equal(ranked[0]!.id, 'b2');
   assert.match(ranked[0]!.reason, /with < → <= here, 2 of 2 failing tests pass, no passing test breaks/);
   assert.equal(rankSuspiciousBlocks(blocks, tests, { mutant: 0 }, undefined, evidence).blocks[0]!.id, 'b1');
+});
+
+test('the mutants run one block at a time in turn, the most suspicious block first, up to the count', () => {
+  const m = (id: string, blockId: string) => ({ id, blockId });
+  // b2 is long (five mutants); b1 and b3 have one and two.
+  const all = [m('m1', 'b1'), m('m2', 'b2'), m('m3', 'b2'), m('m4', 'b2'), m('m5', 'b2'), m('m6', 'b2'), m('m7', 'b3'), m('m8', 'b3'), m('m9', 'b4')];
+  const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
+  assert.deepEqual(ids(scheduleMutants(all, ['b2', 'b3', 'b1'], 4)), ['m2', 'm7', 'm1', 'm3']);
+  assert.deepEqual(ids(scheduleMutants(all, ['b2', 'b3', 'b1'], 100)), ['m2', 'm7', 'm1', 'm3', 'm8', 'm4', 'm5', 'm6']);
+  assert.deepEqual(scheduleMutants(all, [], 10), []);
+  assert.deepEqual(scheduleMutants(all, ['b1'], 0), []);
 });

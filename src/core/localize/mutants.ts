@@ -41,6 +41,22 @@ export function applyMutant(source: string, mutant: Pick<Mutant, 'start' | 'end'
   return source.slice(0, mutant.start) + mutant.replacement + source.slice(mutant.end);
 }
 
+/**
+ * The mutants to run, in order, at most `count`: the blocks in the order given (the most suspicious
+ * first), one mutant of each in turn, each block's in its operators' order. Taking a block's
+ * mutants all at once let one long block use the whole budget (a `max(...)` of twenty tokens on
+ * QuixBugs' knapsack) before the next block's first was tried; in turn, every block gets its first
+ * tries. Mutants of blocks not in `blockOrder` are left out.
+ */
+export function scheduleMutants<M extends Pick<Mutant, 'blockId'>>(mutants: readonly M[], blockOrder: readonly string[], count: number): M[] {
+  const queues = blockOrder.map((id) => mutants.filter((m) => m.blockId === id));
+  const out: M[] = [];
+  for (let turn = 0; out.length < count && queues.some((q) => turn < q.length); turn++) {
+    for (const q of queues) if (turn < q.length && out.length < count) out.push(q[turn]!);
+  }
+  return out;
+}
+
 /** What a block's mutants said: the best of them. */
 export interface BlockMutationEvidence {
   /** 0..1: the share of failing tests the best mutant turned to passing while it broke no passing test (mutantScore). */

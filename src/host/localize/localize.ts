@@ -14,7 +14,7 @@ import { jsTestFilesReaching, runJsSpectra } from './jsSpectra';
 import { parsePytestCommand, pythonTestFilesReaching, runPythonSpectra } from './pythonSpectra';
 import type { SpectraRun } from './spectraRun';
 import { evidenceTraceBudget, traceForEvidence, type ValueTraces } from './valueTraces';
-import { mutationEvidence, type Mutant, type MutantOutcome, type MutantRun } from '../../core/localize/mutants';
+import { mutationEvidence, scheduleMutants, type Mutant, type MutantOutcome, type MutantRun } from '../../core/localize/mutants';
 import { mutantsOfFunction } from '../../core/localize/mutantOperators';
 import { reachingTests } from '../../core/localize/spectra';
 import { TreeSitterParser } from '../treeSitter';
@@ -95,18 +95,13 @@ export async function localize(request: LocalizeRequest): Promise<LocalizeResult
 }
 
 /**
- * The mutants of the blocks failing tests ran, the most suspicious blocks' first, each block's in
- * its operators' order, cut to the budget; each reruns the tests that reach the function.
+ * The mutants of the blocks failing tests ran, one of each block in turn, the most suspicious
+ * block first (scheduleMutants), cut to the budget; each reruns the tests that reach the function.
  */
 async function runMutants(target: ResolvedTarget, first: SuspicionSummary, coverage: SpectraRun, request: LocalizeRequest, tests: TestSelection): Promise<{ mutants: Mutant[]; run: MutantRun } | undefined> {
-  const rankOf = new Map(first.blocks.filter((b) => b.evidence.failed > 0).map((b) => [b.id, b.rank]));
   const all = await mutantsOfFunction(target.source, target.language, request.parser ?? sharedParser(), { line: target.blocks.function.range.start.line }, target.blocks.blocks);
-  const mutants = all
-    .filter((m) => rankOf.has(m.blockId))
-    .map((m, i) => ({ m, i }))
-    .sort((a, b) => rankOf.get(a.m.blockId)! - rankOf.get(b.m.blockId)! || a.i - b.i)
-    .slice(0, request.mutantBudget?.count ?? 40)
-    .map(({ m }) => m);
+  const order = first.blocks.filter((b) => b.evidence.failed > 0).map((b) => b.id);
+  const mutants = scheduleMutants(all, order, request.mutantBudget?.count ?? 40);
   if (!mutants.length) return undefined;
   const budgetMs = request.mutantBudget?.ms ?? 60_000;
   const reaching = reachingTests(coverage.spectra);
