@@ -147,9 +147,13 @@ test('UTF-16 offsets become code point offsets (Python indexes strings by code p
   assert.deepEqual(codePointEdits('x > 1', [{ id: 'm1', start: 2, end: 3, replacement: '<' }]), [{ id: 'm1', start: 2, end: 3, replacement: '<' }]);
 });
 
-test('the line budget for mutants: ten times the most lines a test of the coverage run ran, at least 10,000', () => {
+test('the line budget for mutants: ten times the most lines a test of the coverage run ran to its end, at least 10,000', () => {
   assert.equal(mutantMaxLines([]), 10_000);
   assert.equal(mutantMaxLines([{ test: 'a', outcome: 'passed', lines: { '3': [1500, 9], '4': [500, 10] } }, { test: 'b', outcome: 'failed', lines: { '3': [10, 1] } }]), 20_000);
+  // A test stopped at the coverage run's budget (the original loops forever) is no measure of the work a test needs.
+  const looped = { test: 'c', outcome: 'failed', timedOut: true, lines: { '3': [5_000_000, 5_000_001] } } as const;
+  assert.equal(mutantMaxLines([{ test: 'a', outcome: 'passed', lines: { '3': [1500, 9] } }, looped]), 15_000);
+  assert.equal(mutantMaxLines([looped]), 100_000);
 });
 
 const pytestSitePackages = spawnSync('python3', ['-c', 'import os, pytest; print(os.path.dirname(os.path.dirname(pytest.__file__)))'], { encoding: 'utf8' }).stdout.trim();

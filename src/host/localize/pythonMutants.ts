@@ -98,12 +98,16 @@ export async function runPythonMutants(target: ResolvedTarget, mutants: readonly
 
 /**
  * A line budget for the mutants' tests from the coverage run of the same tests: ten times the
- * most lines of the target any test ran, at least 10,000. A mutant that loops then stops soon,
- * while one that only does more work than the original still finishes.
+ * most lines of the target a test ran to its end, at least 10,000. A mutant that loops then stops
+ * soon, while one that only does more work than the original still finishes. A test the coverage
+ * run stopped at its own budget (the original loops forever) tells nothing of the work a test
+ * needs; when every test was stopped so, 100,000 (such a loop once cost each mutant minutes).
  */
 export function mutantMaxLines(records: readonly RawSpectrumRecord[]): number {
+  const finished = records.filter((r) => !r.timedOut);
+  if (records.length && !finished.length) return 100_000;
   let most = 0;
-  for (const r of records) {
+  for (const r of finished) {
     let lines = 0;
     for (const [count] of Object.values(r.lines ?? {})) lines += count;
     most = Math.max(most, lines);
