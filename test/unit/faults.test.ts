@@ -75,7 +75,9 @@ function expectModelFailure(result: Awaited<ReturnType<typeof diagnoseWith>>['re
 test('fault: the model never answers: a timeout within the budget, asked once (no retries of a timeout)', async () => {
   const { result, requests } = await diagnoseWith([{ hang: true }], { timeoutMs: 1000, maxRetries: 2 });
   expectModelFailure(result, 'timeout', /sent no answer within 1 s \(the request was sent but nothing came back/);
-  assert.equal(requests, 1);
+  // Never asked again. On a machine busy enough the second's timeout can pass before the test
+  // server has even read the request (a clean-clone CI beside two benchmarks counted 0).
+  assert.ok(requests <= 1, `${requests} requests`);
 });
 
 test('fault: the model stalls mid-stream: stopped at the idle limit', async () => {
