@@ -44,9 +44,8 @@ export function applyMutant(source: string, mutant: Pick<Mutant, 'start' | 'end'
 /**
  * The mutants to run, in order, at most `count`: the blocks in the order given (the most suspicious
  * first), one mutant of each in turn, each block's in its operators' order. Taking a block's
- * mutants all at once let one long block use the whole budget (a `max(...)` of twenty tokens on
- * QuixBugs' knapsack) before the next block's first was tried; in turn, every block gets its first
- * tries. Mutants of blocks not in `blockOrder` are left out.
+ * mutants all at once let one long block (a call of twenty tokens) use the whole budget before
+ * the next block's first was tried; in turn, every block gets its first tries. Mutants of blocks not in `blockOrder` are left out.
  */
 export function scheduleMutants<M extends Pick<Mutant, 'blockId'>>(mutants: readonly M[], blockOrder: readonly string[], count: number): M[] {
   const queues = blockOrder.map((id) => mutants.filter((m) => m.blockId === id));
