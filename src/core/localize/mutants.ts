@@ -6,6 +6,8 @@
 // The runners are per language (src/host/localize/pythonMutants.ts, jsMutants.ts); the scoring is
 // in suspicion.ts.
 
+import type { RawSpectrumRecord } from './spectra';
+
 export interface Mutant {
   /** `m1`, `m2`, ... */
   readonly id: string;
@@ -45,7 +47,8 @@ export function applyMutant(source: string, mutant: Pick<Mutant, 'start' | 'end'
  * The mutants to run, in order, at most `count`: the blocks in the order given (the most suspicious
  * first), one mutant of each in turn, each block's in its operators' order. Taking a block's
  * mutants all at once let one long block (a call of twenty tokens) use the whole budget before
- * the next block's first was tried; in turn, every block gets its first tries. Mutants of blocks not in `blockOrder` are left out.
+ * the next block's first was tried; in turn, every block gets its first tries. Mutants of blocks
+ * not in `blockOrder` are left out.
  */
 export function scheduleMutants<M extends Pick<Mutant, 'blockId'>>(mutants: readonly M[], blockOrder: readonly string[], count: number): M[] {
   const queues = blockOrder.map((id) => mutants.filter((m) => m.blockId === id));
@@ -54,6 +57,25 @@ export function scheduleMutants<M extends Pick<Mutant, 'blockId'>>(mutants: read
     for (const q of queues) if (turn < q.length && out.length < count) out.push(q[turn]!);
   }
   return out;
+}
+
+/**
+ * A budget for the mutants' tests (lines of the target in Python, blocks in JavaScript) from the coverage run of the same tests: ten times the
+ * most lines of the target a test ran to its end, at least 10,000. A mutant that loops then stops
+ * soon, while one that only does more work than the original still finishes. A test the coverage
+ * run stopped at its own budget (the original loops forever) tells nothing of the work a test
+ * needs; when every test was stopped so, 100,000 (such a loop once cost each mutant minutes).
+ */
+export function mutantMaxLines(records: readonly RawSpectrumRecord[]): number {
+  const finished = records.filter((r) => !r.timedOut);
+  if (records.length && !finished.length) return 100_000;
+  let most = 0;
+  for (const r of finished) {
+    let lines = 0;
+    for (const [count] of Object.values(r.lines ?? {})) lines += count;
+    most = Math.max(most, lines);
+  }
+  return Math.max(10_000, most * 10);
 }
 
 /** What a block's mutants said: the best of them. */

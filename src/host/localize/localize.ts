@@ -14,12 +14,12 @@ import { jsTestFilesReaching, runJsSpectra } from './jsSpectra';
 import { parsePytestCommand, pythonTestFilesReaching, runPythonSpectra } from './pythonSpectra';
 import type { SpectraRun } from './spectraRun';
 import { evidenceTraceBudget, traceForEvidence, type ValueTraces } from './valueTraces';
-import { mutationEvidence, scheduleMutants, type Mutant, type MutantOutcome, type MutantRun } from '../../core/localize/mutants';
+import { mutantMaxLines, mutationEvidence, scheduleMutants, type Mutant, type MutantOutcome, type MutantRun } from '../../core/localize/mutants';
 import { mutantsOfFunction } from '../../core/localize/mutantOperators';
 import { reachingTests } from '../../core/localize/spectra';
 import { TreeSitterParser } from '../treeSitter';
 import { runJsMutants } from './jsMutants';
-import { mutantMaxLines, runPythonMutants } from './pythonMutants';
+import { runPythonMutants } from './pythonMutants';
 
 let parser: TreeSitterParser | undefined;
 const sharedParser = () => (parser ??= new TreeSitterParser());

@@ -10,7 +10,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Mutant, MutantOutcome, MutantRun, MutantTestOutcome } from '../../core/localize/mutants';
-import type { RawSpectrumRecord } from '../../core/localize/spectra';
 import { runProcessTree } from '../process/processTree';
 import { pythonEnv, pythonTracerDir } from '../tracers/pythonTracer';
 import type { ResolvedTarget } from '../tracers/traceTarget';
@@ -94,25 +93,6 @@ export async function runPythonMutants(target: ResolvedTarget, mutants: readonly
     return { mutant: m.id, tests };
   });
   return { outcomes, elapsedMs, ...(problems.length ? { problems } : {}) };
-}
-
-/**
- * A line budget for the mutants' tests from the coverage run of the same tests: ten times the
- * most lines of the target a test ran to its end, at least 10,000. A mutant that loops then stops
- * soon, while one that only does more work than the original still finishes. A test the coverage
- * run stopped at its own budget (the original loops forever) tells nothing of the work a test
- * needs; when every test was stopped so, 100,000 (such a loop once cost each mutant minutes).
- */
-export function mutantMaxLines(records: readonly RawSpectrumRecord[]): number {
-  const finished = records.filter((r) => !r.timedOut);
-  if (records.length && !finished.length) return 100_000;
-  let most = 0;
-  for (const r of finished) {
-    let lines = 0;
-    for (const [count] of Object.values(r.lines ?? {})) lines += count;
-    most = Math.max(most, lines);
-  }
-  return Math.max(10_000, most * 10);
 }
 
 function invalidEdit(source: string, m: Mutant): string | undefined {
